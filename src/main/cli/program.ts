@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { startDemo, DEMO_PROFILE } from '../demo/demo'
+import { LOOKOUT_VERSION } from '../core/version'
+import { defaultDataDir } from './paths'
+import { startHeadless, untilSignal } from './serve-command'
+import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
+
+function portNumber(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535')
+  return n
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+  program.name('lookout').description('Observability console for PostgreSQL, Redis and Prometheus.').version(LOOKOUT_VERSION)
+
+  program
+    .command('serve')
+    .description('run the console headless: the UI over HTTP and the API over a WebSocket, behind a random token')
+    .addOption(new Option('--port <n>', 'port to listen on (0 = any free port)').argParser(portNumber).default(0))
+    .option('--host <host>', 'address to bind; anything but loopback is exposed to the network', '127.0.0.1')
+    .option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
+    .option('--profile <name>', 'start monitoring this profile at once')
+    .action(async (o: { port: number; host: string; dataDir: string; profile?: string }) => {
+      const h = await startHeadless({ dataDir: o.dataDir, host: o.host, port: o.port })
+      if (o.profile) {
+        const r = await h.core.dispatch('monitor.start', { profile: o.profile })
+        if (!r.ok) console.error(`cannot start profile ${o.profile}: ${r.error.message}`)
+      }
+      console.log(`Lookout is serving at ${h.server.urlWithToken}`)
+      console.log('Open that URL in a browser. Ctrl-C stops.')
+      await untilSignal()
+      await h.close()
+    })
+
+  program
+    .command('demo')
+    .description('start throw-away PostgreSQL, Redis and Prometheus servers with a workload, and open the console on them')
+    .addOption(new Option('--port <n>', 'port for the headless console (0 = any free port)').argParser(portNumber).default(0))
+    .option('--headless', 'serve the console over HTTP even when Electron is installed')
+    .option('--poll <ms>', 'poll interval of the demo profile in milliseconds', (v) => Number(v), 1000)
+    .action(async (o: { port: number; headless?: boolean; poll: number }) => {
+      const log = (m: string) => console.error(`demo: ${m}`)
+      const demo = await startDemo(log, o.poll)
+      // A throw-away data dir: the demo profile points at ports that die with the demo.
+      const dataDir = mkdtempSync(join(tmpdir(), 'lookout-demo-'))
+      const cleanup = async () => {
+        await demo.stop()
+        rmSync(dataDir, { recursive: true, force: true })
+      }
+      try {
+        const electron = o.headless ? null : electronBinary()
+        if (electron && canOpenWindow()) {
+          log('opening the Lookout window...')
+          const child = launchElectron(electron, { LOOKOUT_DATA_DIR: dataDir, LOOKOUT_OPEN_PROFILE_JSON: JSON.stringify(demo.profile) })
+          await Promise.race([new Promise((r) => child.once('exit', r)), untilSignal()])
+          child.kill()
+        } else {
+          if (!o.headless) log('Electron is not installed here (or there is no display): serving the console headless instead.')
+          const h = await startHeadless({ dataDir, host: '127.0.0.1', port: o.port, quiet: true })
+          const saved = await h.core.dispatch('profiles.save', { profile: demo.profile, replace: true })
+          if (!saved.ok) throw new Error(saved.error.message)
+          const started = await h.core.dispatch('monitor.start', { profile: DEMO_PROFILE })
+          if (!started.ok) throw new Error(started.error.message)
+          console.log(`Lookout demo is serving at ${h.server.urlWithToken}`)
+          console.log('Open that URL in a browser. Ctrl-C stops the demo and its servers.')
+          await untilSignal()
+          await h.close()
+        }
+      } finally {
+        log('stopping the demo servers...')
+        await cleanup()
+      }
+    })
+  return program
+}

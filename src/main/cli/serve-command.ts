@@ -1,0 +1,58 @@
+import { createCore, type Core } from '../core'
+import { consoleLogger, MemorySecretStore, stderrNotifier } from '../core/ports'
+import { exposureWarning, serve, type RunningServer } from '../serve/server'
+import { newToken } from '../serve/auth'
+import { defaultRendererDir } from './paths'
+
+export interface HeadlessOptions {
+  dataDir: string
+  host: string
+  port: number
+  token?: string
+  rendererDir?: string
+  quiet?: boolean
+}
+
+export interface Headless {
+  core: Core
+  server: RunningServer
+  close(): Promise<void>
+}
+
+/** The core in plain Node, served to a browser: what `lookout serve` and `lookout demo` run. */
+export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
+  const logger = opts.quiet ? undefined : consoleLogger()
+  const core = createCore({
+    dataDir: opts.dataDir,
+    // Headless mode keeps secrets in memory only: nothing is written in plain text.
+    secrets: new MemorySecretStore(),
+    notifier: stderrNotifier(),
+    logger,
+    transport: 'websocket'
+  })
+  const warning = exposureWarning(opts.host)
+  if (warning) console.error(warning)
+  const server = await serve({
+    core,
+    rendererDir: opts.rendererDir ?? defaultRendererDir(),
+    host: opts.host,
+    port: opts.port,
+    token: opts.token ?? newToken()
+  })
+  return {
+    core,
+    server,
+    async close() {
+      await server.close()
+      await core.close()
+    }
+  }
+}
+
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => resolve(s)
+    process.once('SIGINT', on)
+    process.once('SIGTERM', on)
+  })
+}

@@ -1,0 +1,73 @@
+import type { Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
+
+/** One sample for a chart series, taken at the end of a poll. NaN means "no data this poll". */
+export interface SeriesSample {
+  seriesId: string
+  value: number
+}
+
+export interface CollectResult {
+  figures: Figure[]
+  samples: SeriesSample[]
+  /** Set when the poll worked but something is off: the target shows as degraded. */
+  warning?: string
+}
+
+/** One target's collector. It owns its connection and must honour the abort signal. */
+export interface TargetCollector {
+  readonly id: string
+  readonly kind: TargetKind
+  /** Where it is, without credentials. */
+  readonly endpoint: string
+  readonly series: SeriesInfo[]
+  collect(signal: AbortSignal): Promise<CollectResult>
+  close(): Promise<void>
+}
+
+/**
+ * Per-second rate of a counter between two reads. A counter that went down was reset (server
+ * restart, stats reset): like Prometheus, count from zero. NaN when there is no previous read.
+ */
+export class CounterRate {
+  private prev: { t: number; v: number } | null = null
+  next(tMs: number, value: number): number {
+    const p = this.prev
+    this.prev = { t: tMs, v: value }
+    if (!p || tMs <= p.t || !Number.isFinite(value)) return NaN
+    const delta = value >= p.v ? value - p.v : value
+    return delta / ((tMs - p.t) / 1000)
+  }
+  reset(): void {
+    this.prev = null
+  }
+}
+
+/** Rejects as soon as the signal aborts, with the abort reason. */
+export function abortable<T>(signal: AbortSignal, work: Promise<T>, onAbort?: () => void): Promise<T> {
+  if (signal.aborted) {
+    onAbort?.()
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort?.()
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', abort, { once: true })
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', abort)
+        resolve(v)
+      },
+      (e) => {
+        signal.removeEventListener('abort', abort)
+        reject(e)
+      }
+    )
+  })
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name
+  return String(err)
+}

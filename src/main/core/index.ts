@@ -1,0 +1,140 @@
+import { ApiError, type ApiHandlers, type EventName, type EventPayload } from '../../shared/api'
+import { AlertBook } from './alerts/alerts'
+import type { CollectResult } from './collector'
+import { createDispatcher, type Dispatch } from './api/dispatcher'
+import { ProfileMonitor } from './monitor'
+import { silentLogger, systemClock, type Clock, type FileDialogs, type Logger, type Notifier, type SecretStore } from './ports'
+import { ProfileStore } from './profiles/store'
+import { Scheduler } from './scheduler/scheduler'
+import { buildCollectors, pollTimeout } from './targets'
+import { LOOKOUT_VERSION } from './version'
+
+export interface CoreOptions {
+  dataDir: string
+  secrets: SecretStore
+  notifier: Notifier
+  clock?: Clock
+  logger?: Logger
+  dialogs?: FileDialogs
+  transport: 'ipc' | 'websocket'
+  /** For tests: the scheduler's jitter source. */
+  random?: () => number
+}
+
+export type CoreEventListener = <E extends EventName>(name: E, payload: EventPayload<E>) => void
+
+export interface Core {
+  /** Validates and runs one request from any transport. */
+  dispatch: Dispatch
+  handlers: ApiHandlers
+  /** Subscribes to every event; returns the unsubscribe function. */
+  onEvent(listener: CoreEventListener): () => void
+  close(): Promise<void>
+}
+
+/** The Electron-free core: everything Lookout does, behind the API declared in src/shared/api.ts. */
+export function createCore(opts: CoreOptions): Core {
+  const clock = opts.clock ?? systemClock
+  const logger = opts.logger ?? silentLogger
+  const listeners = new Set<CoreEventListener>()
+  const emit = <E extends EventName>(name: E, payload: EventPayload<E>) => {
+    for (const l of listeners) {
+      try {
+        l(name, payload)
+      } catch (err) {
+        logger.error('event listener failed', { event: name, error: String(err) })
+      }
+    }
+  }
+  const profiles = new ProfileStore(opts.dataDir, opts.secrets)
+  const monitors = new Map<string, ProfileMonitor>()
+  const alerts = new AlertBook(opts.notifier, (s) => emit('alerts.changed', s))
+  const scheduler = new Scheduler<CollectResult>({ clock, random: opts.random }, (report) => {
+    for (const m of monitors.values()) {
+      if (!m.owns(report.id)) continue
+      const state = m.apply(report)
+      if (state) alerts.observe(state, m.profile.environment, clock.now())
+    }
+  })
+
+  async function startMonitor(name: string): Promise<ProfileMonitor> {
+    const existing = monitors.get(name)
+    if (existing) return existing
+    const profile = await profiles.get(name)
+    const collectors = buildCollectors(profile, {
+      postgres: await profiles.password(name, 'postgres'),
+      redis: await profiles.password(name, 'redis')
+    })
+    if (collectors.length === 0)
+      throw new ApiError(
+        'bad_request',
+        `profile "${name}" names no target: add a Postgres DSN, a Redis URL, a Prometheus server or a /metrics URL`
+      )
+    const m = new ProfileMonitor(
+      profile,
+      collectors,
+      scheduler,
+      clock,
+      {
+        targetState: (s) => emit('target.state', s),
+        seriesDelta: (d) => emit('series.delta', d)
+      },
+      pollTimeout(profile)
+    )
+    monitors.set(name, m)
+    m.start()
+    logger.info('monitoring started', { profile: name, targets: collectors.map((c) => c.endpoint) })
+    return m
+  }
+
+  async function stopMonitor(name: string): Promise<boolean> {
+    const m = monitors.get(name)
+    if (!m) return false
+    monitors.delete(name)
+    await m.stop()
+    alerts.clearProfile(name)
+    return true
+  }
+
+  const handlers: ApiHandlers = {
+    'app.info': async () => ({ name: 'Lookout' as const, version: LOOKOUT_VERSION, transport: opts.transport, platform: process.platform }),
+    'profiles.list': async () => Promise.all((await profiles.list()).map((p) => profiles.summary(p))),
+    'profiles.save': async ({ profile, replace }) => {
+      const saved = await profiles.save(profile, replace)
+      // A running monitor keeps the old settings until restarted with the new ones.
+      if (monitors.has(saved.name)) {
+        await stopMonitor(saved.name)
+        await startMonitor(saved.name)
+      }
+      return profiles.summary(saved)
+    },
+    'profiles.delete': async ({ name }) => {
+      await stopMonitor(name)
+      return { deleted: await profiles.delete(name) }
+    },
+    'monitor.start': async ({ profile }) => (await startMonitor(profile)).snapshot(),
+    'monitor.stop': async ({ profile }) => ({ stopped: await stopMonitor(profile) }),
+    'monitor.snapshot': async ({ profile }) => {
+      const m = monitors.get(profile)
+      if (!m) throw new ApiError('not_found', `profile "${profile}" is not being monitored; start it first`)
+      return m.snapshot()
+    },
+    'alerts.summary': async () => alerts.summary()
+  }
+
+  return {
+    handlers,
+    dispatch: createDispatcher(handlers, (method, err) => logger.error('request failed', { method, error: String(err) })),
+    onEvent(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async close() {
+      scheduler.stop()
+      await Promise.allSettled([...monitors.keys()].map(stopMonitor))
+      listeners.clear()
+    }
+  }
+}
+
+export type { Clock, FileDialogs, Logger, Notifier, SecretStore } from './ports'

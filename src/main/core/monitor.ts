@@ -1,0 +1,123 @@
+import type { EventPayload } from '../../shared/api'
+import { RingSeries, toWire } from '../../shared/ring'
+import type { MonitorSnapshot, Profile, SeriesInfo, TargetState } from '../../shared/schemas'
+import { errorMessage, type CollectResult, type TargetCollector } from './collector'
+import type { Clock } from './ports'
+import type { PollReport, Scheduler } from './scheduler/scheduler'
+
+/** Points kept per series: an hour at one poll a second. */
+export const SERIES_CAPACITY = 3600
+
+/** A poll slower than this marks its target degraded even when it worked. */
+export const DEGRADED_LATENCY_MS = 2000
+
+export interface MonitorEvents {
+  targetState(s: EventPayload<'target.state'>): void
+  seriesDelta(d: EventPayload<'series.delta'>): void
+}
+
+/** One profile being watched: its collectors, their state and their series. */
+export class ProfileMonitor {
+  private readonly states = new Map<string, TargetState>()
+  private readonly series = new Map<string, { info: SeriesInfo; ring: RingSeries }>()
+  private readonly byJob = new Map<string, TargetCollector>()
+
+  constructor(
+    readonly profile: Profile,
+    private readonly collectors: TargetCollector[],
+    private readonly scheduler: Scheduler<CollectResult>,
+    private readonly clock: Clock,
+    private readonly events: MonitorEvents,
+    private readonly timeoutMs: number
+  ) {
+    for (const c of collectors) {
+      this.states.set(c.id, {
+        profile: profile.name,
+        targetId: c.id,
+        kind: c.kind,
+        endpoint: c.endpoint,
+        health: 'pending',
+        lastError: null,
+        lastPollAt: null,
+        lastLatencyMs: null,
+        consecutiveFailures: 0,
+        circuit: 'closed',
+        nextPollAt: null,
+        figures: []
+      })
+      for (const s of c.series) this.series.set(s.seriesId, { info: s, ring: new RingSeries(SERIES_CAPACITY) })
+    }
+  }
+
+  jobId(targetId: string): string {
+    return `${this.profile.name}/${targetId}`
+  }
+
+  start(): void {
+    for (const c of this.collectors) {
+      const id = this.jobId(c.id)
+      this.byJob.set(id, c)
+      this.scheduler.add({ id, intervalMs: this.profile.pollIntervalMs, timeoutMs: this.timeoutMs, run: (signal) => c.collect(signal) })
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const id of this.byJob.keys()) this.scheduler.remove(id)
+    await Promise.allSettled(this.collectors.map((c) => c.close()))
+  }
+
+  owns(jobId: string): boolean {
+    return this.byJob.has(jobId)
+  }
+
+  /** Applies one poll's outcome; returns the new state of the target. */
+  apply(report: PollReport<CollectResult>): TargetState | null {
+    const c = this.byJob.get(report.id)
+    if (!c) return null
+    const prev = this.states.get(c.id)!
+    const now = this.clock.now()
+    const next: TargetState = {
+      ...prev,
+      lastPollAt: now,
+      lastLatencyMs: report.latencyMs,
+      consecutiveFailures: report.consecutiveFailures,
+      circuit: report.circuit,
+      nextPollAt: report.nextPollAt
+    }
+    if (report.ok && report.value) {
+      const r = report.value
+      const slow = report.latencyMs > DEGRADED_LATENCY_MS
+      next.health = r.warning || slow ? 'degraded' : 'up'
+      next.lastError = r.warning ?? (slow ? `poll took ${report.latencyMs} ms (over ${DEGRADED_LATENCY_MS} ms)` : null)
+      next.figures = r.figures
+      for (const s of r.samples) this.push(s.seriesId, now, s.value)
+    } else {
+      next.health = 'down'
+      next.lastError = errorMessage(report.error)
+      // A gap in every chart of the target, so a line never bridges an outage.
+      for (const s of c.series) this.push(s.seriesId, now, NaN)
+    }
+    this.states.set(c.id, next)
+    this.events.targetState(next)
+    return next
+  }
+
+  private push(seriesId: string, t: number, v: number): void {
+    const s = this.series.get(seriesId)
+    if (!s) return
+    const fromSeq = s.ring.seq
+    s.ring.push(t, v)
+    this.events.seriesDelta({ profile: this.profile.name, seriesId, fromSeq, seq: s.ring.seq, t: [t], v: toWire([v]) })
+  }
+
+  snapshot(): MonitorSnapshot {
+    return {
+      profile: this.profile.name,
+      targets: [...this.states.values()],
+      series: [...this.series.values()].map(({ info, ring }) => {
+        const view = ring.view()
+        return { ...info, seq: ring.seq, t: Array.from(view.t), v: toWire(view.v) }
+      })
+    }
+  }
+}

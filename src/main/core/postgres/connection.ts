@@ -1,0 +1,97 @@
+import pg from 'pg'
+import { errorMessage } from '../collector'
+
+/** The application_name that marks Lookout's own sessions, so its checks can leave them out. */
+export const LOOKOUT_APPLICATION_NAME = 'lookout'
+
+/** Monitoring sessions never wait long: a lock or a slow catalog must not hang a poll. */
+export const MONITOR_STATEMENT_TIMEOUT_MS = 5000
+export const MONITOR_LOCK_TIMEOUT_MS = 1000
+
+export interface PgTarget {
+  host: string
+  port: number
+  user: string
+  database: string
+}
+
+/** Host, port, user and database of a DSN, as libpq would default them; never the password. */
+export function describeDsn(dsn: string): PgTarget {
+  const u = new URL(dsn)
+  const params = u.searchParams
+  const host = params.get('host') ?? (decodeURIComponent(u.hostname) || process.env.PGHOST || 'localhost')
+  const port = Number(params.get('port') ?? (u.port || process.env.PGPORT || 5432))
+  const user = decodeURIComponent(u.username) || params.get('user') || process.env.PGUSER || 'postgres'
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || params.get('dbname') || user
+  return { host, port, user, database }
+}
+
+export function pgEndpoint(t: PgTarget): string {
+  return `${t.host}:${t.port}/${t.database}`
+}
+
+/** The DSN with the password put in, in memory only. */
+export function withPassword(dsn: string, password: string | null): string {
+  if (!password) return dsn
+  const u = new URL(dsn)
+  u.password = password
+  return u.toString()
+}
+
+const PG_CODES: Record<string, string> = {
+  '28P01': 'wrong password',
+  '28000': 'no pg_hba.conf entry or role not allowed to log in',
+  '3D000': 'database does not exist',
+  '57P03': 'the server is starting up or shutting down',
+  '53300': 'too many connections',
+  '57014': 'query cancelled (statement_timeout)',
+  '55P03': 'lock not available (lock_timeout)'
+}
+
+/**
+ * A message an SRE can act on: which server, as which user, what went wrong. The password is
+ * never part of it, even when a driver error echoes the connection string.
+ */
+export function describePgError(err: unknown, target: PgTarget, password?: string | null): string {
+  const e = err as { code?: string; message?: string }
+  let msg = errorMessage(err)
+  if (e?.code === 'ECONNREFUSED') msg = `connection refused (is PostgreSQL running and listening on ${target.host}:${target.port}?)`
+  else if (e?.code === 'ENOTFOUND') msg = `host ${target.host} not found`
+  else if (e?.code === 'ETIMEDOUT') msg = 'connection timed out'
+  else if (e?.code && PG_CODES[e.code]) msg = `${msg} (${e.code}: ${PG_CODES[e.code]})`
+  let out = `Postgres ${target.host}:${target.port} as user "${target.user}", database "${target.database}": ${msg}`
+  if (password) out = out.split(password).join('***')
+  return out
+}
+
+export interface MonitorClientOptions {
+  dsn: string
+  password: string | null
+  connectTimeoutMs: number
+}
+
+/** A pg client configured as a monitoring session. */
+export function createMonitorClient(opts: MonitorClientOptions): pg.Client {
+  const client = new pg.Client({
+    connectionString: withPassword(opts.dsn, opts.password),
+    application_name: LOOKOUT_APPLICATION_NAME,
+    statement_timeout: MONITOR_STATEMENT_TIMEOUT_MS,
+    lock_timeout: MONITOR_LOCK_TIMEOUT_MS,
+    connectionTimeoutMillis: opts.connectTimeoutMs,
+    keepAlive: true
+  })
+  // A server that goes away emits 'error' on an idle client; the next poll reconnects.
+  client.on('error', () => {})
+  return client
+}
+
+/** Drops a client at once, without waiting for a server that may be hung. */
+export function destroyClient(client: pg.Client): void {
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream
+  try {
+    stream?.destroy()
+  } catch {
+    // already gone
+  }
+  client.end().catch(() => {})
+}

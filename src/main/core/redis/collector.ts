@@ -1,0 +1,109 @@
+import type { Redis } from 'ioredis'
+import type { SeriesInfo } from '../../../shared/schemas'
+import { abortable, CounterRate, type CollectResult, type TargetCollector } from '../collector'
+import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, type RedisTarget } from './connection'
+import { infoNumber, infoString, parseInfo } from './info'
+
+export interface RedisCollectorOptions {
+  id: string
+  url: string
+  password: string | null
+  timeoutMs: number
+  now?: () => number
+}
+
+/** Hit rate over the last poll window: Δhits / (Δhits + Δmisses); no data when neither moved. */
+export function windowHitRate(dHits: number, dMisses: number): number {
+  const total = dHits + dMisses
+  return total > 0 ? dHits / total : NaN
+}
+
+export class RedisCollector implements TargetCollector {
+  readonly kind = 'redis' as const
+  readonly endpoint: string
+  readonly series: SeriesInfo[]
+  private readonly target: RedisTarget
+  private client: Redis | null = null
+  private readonly ops = new CounterRate()
+  private prevHits: { hits: number; misses: number } | null = null
+  private readonly now: () => number
+
+  constructor(private readonly opts: RedisCollectorOptions) {
+    this.target = describeRedisUrl(opts.url)
+    this.endpoint = redisEndpoint(this.target)
+    this.now = opts.now ?? Date.now
+    this.series = [{ seriesId: `${opts.id}:ops`, targetId: opts.id, label: 'Commands/s', unit: 'ops/s' }]
+  }
+
+  get id(): string {
+    return this.opts.id
+  }
+
+  async collect(signal: AbortSignal): Promise<CollectResult> {
+    try {
+      const client = await this.connected(signal)
+      const reply = await abortable(signal, client.info(), () => this.drop())
+      const info = parseInfo(reply)
+      const total = infoNumber(info, 'total_commands_processed')
+      if (!Number.isFinite(total)) throw new Error('INFO reply has no total_commands_processed field')
+      const opsPerSec = this.ops.next(this.now(), total)
+      const hits = infoNumber(info, 'keyspace_hits')
+      const misses = infoNumber(info, 'keyspace_misses')
+      let hitRate = NaN
+      if (this.prevHits && hits >= this.prevHits.hits && misses >= this.prevHits.misses)
+        hitRate = windowHitRate(hits - this.prevHits.hits, misses - this.prevHits.misses)
+      this.prevHits = { hits, misses }
+      const used = infoNumber(info, 'used_memory')
+      const max = infoNumber(info, 'maxmemory')
+      const result: CollectResult = {
+        figures: [
+          { label: 'Commands/s', value: Number.isFinite(opsPerSec) ? opsPerSec : null, unit: 'ops/s' },
+          {
+            label: 'Hit rate',
+            value: Number.isFinite(hitRate) ? hitRate * 100 : null,
+            unit: '%',
+            detail: Number.isFinite(hitRate) ? 'over the last poll window' : 'no reads in the last poll window'
+          },
+          {
+            label: 'Clients',
+            value: Number.isFinite(infoNumber(info, 'connected_clients')) ? infoNumber(info, 'connected_clients') : null,
+            unit: ''
+          },
+          {
+            label: 'Memory',
+            value: Number.isFinite(used) ? used : null,
+            unit: 'B',
+            detail: max > 0 ? `of maxmemory ${max} B (${infoString(info, 'maxmemory_policy') ?? '?'})` : 'no maxmemory set'
+          }
+        ],
+        samples: [{ seriesId: `${this.opts.id}:ops`, value: opsPerSec }]
+      }
+      if (info.problems.length) result.warning = info.problems.slice(0, 3).join('; ')
+      return result
+    } catch (err) {
+      if (!signal.aborted) this.drop()
+      throw new Error(describeRedisError(signal.aborted ? signal.reason : err, this.target, this.opts.password), { cause: err })
+    }
+  }
+
+  private async connected(signal: AbortSignal): Promise<Redis> {
+    if (this.client && this.client.status === 'ready') return this.client
+    if (this.client) this.drop()
+    const client = createMonitorRedis(this.opts.url, this.opts.password, this.opts.timeoutMs)
+    this.client = client
+    await abortable(signal, client.connect(), () => this.drop())
+    return client
+  }
+
+  private drop(): void {
+    const c = this.client
+    this.client = null
+    this.ops.reset()
+    this.prevHits = null
+    c?.disconnect()
+  }
+
+  async close(): Promise<void> {
+    this.drop()
+  }
+}

@@ -1,0 +1,31 @@
+import type { Profile } from '../../shared/schemas'
+import type { TargetCollector } from './collector'
+import { PostgresCollector } from './postgres/collector'
+import { MetricsEndpointCollector } from './prometheus/metrics-collector'
+import { PrometheusServerCollector } from './prometheus/server-collector'
+import { RedisCollector } from './redis/collector'
+
+/** A poll gets at most this long, and at least one interval up to it. */
+export const MAX_POLL_TIMEOUT_MS = 5000
+export const MIN_POLL_TIMEOUT_MS = 1000
+
+export function pollTimeout(profile: Profile): number {
+  return Math.min(MAX_POLL_TIMEOUT_MS, Math.max(MIN_POLL_TIMEOUT_MS, profile.pollIntervalMs))
+}
+
+export interface Passwords {
+  postgres: string | null
+  redis: string | null
+}
+
+/** The collectors of a profile, one per target it names. */
+export function buildCollectors(profile: Profile, passwords: Passwords): TargetCollector[] {
+  const timeoutMs = pollTimeout(profile)
+  const out: TargetCollector[] = []
+  if (profile.postgres)
+    out.push(new PostgresCollector({ id: 'postgres', dsn: profile.postgres, password: passwords.postgres, connectTimeoutMs: timeoutMs }))
+  if (profile.redis) out.push(new RedisCollector({ id: 'redis', url: profile.redis, password: passwords.redis, timeoutMs }))
+  if (profile.prometheus) out.push(new PrometheusServerCollector({ id: 'prometheus', url: profile.prometheus }))
+  profile.metrics.forEach((url, i) => out.push(new MetricsEndpointCollector({ id: `metrics-${i}`, url })))
+  return out
+}

@@ -1,0 +1,64 @@
+import type { ProfileInput } from '../../shared/schemas'
+import { startMetricsFixture, type MetricsFixture } from '../harness/metrics-fixture'
+import { startPostgres, type PostgresHandle } from '../harness/postgres'
+import { startPrometheus, type PrometheusHandle } from '../harness/prometheus'
+import { startRedis, type RedisHandle } from '../harness/redis'
+import { startWorkload, type Workload } from './workload'
+
+export const DEMO_PROFILE = 'demo'
+
+export interface DemoEnvironment {
+  postgres: PostgresHandle
+  redis: RedisHandle
+  prometheus: PrometheusHandle
+  metrics: MetricsFixture
+  workload: Workload
+  /** The ready-made profile, passwords included (they go to the secret store, never to disk). */
+  profile: ProfileInput
+  stop(): Promise<void>
+}
+
+/** Starts the demo's real servers and workload; on any failure, stops what did start. */
+export async function startDemo(log: (msg: string) => void = () => {}, pollIntervalMs = 1000): Promise<DemoEnvironment> {
+  const started: { stop(): Promise<void> }[] = []
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => {})
+  }
+  try {
+    log('starting PostgreSQL (initdb into a temp dir)...')
+    const postgres = await startPostgres()
+    started.push(postgres)
+    log('starting Redis...')
+    const redis = await startRedis()
+    started.push(redis)
+    const metrics = await startMetricsFixture()
+    started.push({ stop: () => metrics.close() })
+    log('starting Prometheus...')
+    const prometheus = await startPrometheus([{ job: 'demo-app', targets: [`127.0.0.1:${metrics.port}`] }])
+    started.push(prometheus)
+    log('seeding the demo database and starting the workload...')
+    const workload = await startWorkload({ postgresDsn: postgres.dsn, redisUrl: redis.url, metrics })
+    started.push(workload)
+    return {
+      postgres,
+      redis,
+      prometheus,
+      metrics,
+      workload,
+      profile: {
+        name: DEMO_PROFILE,
+        environment: 'dev',
+        readOnly: false,
+        postgres: postgres.dsn,
+        redis: redis.url,
+        prometheus: prometheus.url,
+        metrics: [metrics.url],
+        pollIntervalMs
+      },
+      stop: stopAll
+    }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}

@@ -1,0 +1,70 @@
+import { app, BrowserWindow, ipcMain, Menu } from 'electron'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ProfileInput } from '../../shared/schemas'
+import { createCore } from '../core'
+import { consoleLogger } from '../core/ports'
+import { bindIpc } from './ipc'
+import { buildMenu } from './menu'
+import { desktopDialogs, desktopNotifier, SafeStorageSecretStore } from './ports'
+import { registerAppScheme, serveRenderer } from './protocol'
+import { createTray } from './tray'
+import { createMainWindow, lockDownSession } from './window'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** The desktop app: the core behind IPC, one locked-down window, a tray and a menu. */
+export function runDesktopApp(): void {
+  registerAppScheme()
+  if (!app.requestSingleInstanceLock()) {
+    app.quit()
+    return
+  }
+  let win: BrowserWindow | null = null
+  const showWindow = () => {
+    if (!win || win.isDestroyed()) win = createMainWindow(join(here, '../preload/index.cjs'))
+    win.show()
+    win.focus()
+  }
+  app.on('second-instance', showWindow)
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault())
+  })
+
+  void app.whenReady().then(async () => {
+    lockDownSession()
+    serveRenderer(join(here, '../renderer'))
+    const dataDir = process.env.LOOKOUT_DATA_DIR ?? app.getPath('userData')
+    const core = createCore({
+      dataDir,
+      secrets: new SafeStorageSecretStore(dataDir),
+      notifier: desktopNotifier(),
+      dialogs: desktopDialogs(() => win),
+      logger: consoleLogger(),
+      transport: 'ipc'
+    })
+    bindIpc(ipcMain, core, () => BrowserWindow.getAllWindows().map((w) => w.webContents))
+    const tray = createTray(join(here, '../../resources/icon.png'), showWindow, () => app.quit())
+    core.onEvent((name, payload) => {
+      if (name === 'alerts.changed') tray.update(payload as never)
+    })
+    Menu.setApplicationMenu(buildMenu(() => win))
+    // `lookout demo` hands its profile over in the environment (passwords never touch disk).
+    const handed = process.env.LOOKOUT_OPEN_PROFILE_JSON
+    if (handed) {
+      delete process.env.LOOKOUT_OPEN_PROFILE_JSON
+      const profile = ProfileInput.parse(JSON.parse(handed))
+      await core.dispatch('profiles.save', { profile, replace: true })
+      await core.dispatch('monitor.start', { profile: profile.name })
+    }
+    showWindow()
+    app.on('before-quit', () => {
+      tray.destroy()
+      void core.close()
+    })
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  app.on('activate', showWindow)
+}

@@ -1,0 +1,26 @@
+import { Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron'
+
+/** Commands the menu sends to the renderer, which also binds the same keys in the page. */
+export const MENU_COMMAND_CHANNEL = 'lookout:menu'
+
+export function buildMenu(window: () => BrowserWindow | null): Menu {
+  const send = (command: string) => () => window()?.webContents.send(MENU_COMMAND_CHANNEL, command)
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { label: 'File', submenu: [{ role: process.platform === 'darwin' ? 'close' : 'quit' }] },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Health', accelerator: 'CmdOrCtrl+1', click: send('view:health') },
+        { type: 'separator' },
+        { label: 'Toggle Dark Theme', accelerator: 'CmdOrCtrl+Shift+L', click: send('theme:toggle') },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { role: 'togglefullscreen' }
+      ]
+    },
+    { role: 'windowMenu' }
+  ]
+  return Menu.buildFromTemplate(template)
+}

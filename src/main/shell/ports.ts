@@ -1,0 +1,83 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { dialog, Notification, safeStorage, type BrowserWindow } from 'electron'
+import type { FileDialogs, Notifier, SecretStore } from '../core/ports'
+
+/**
+ * Secrets encrypted with the OS keychain (safeStorage) into one file of ciphertext. When the
+ * OS offers no encryption, secrets are kept in memory only rather than written in plain text.
+ */
+export class SafeStorageSecretStore implements SecretStore {
+  private cache: Map<string, string> | null = null
+  private readonly path: string
+  readonly persistent: boolean
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'secrets.bin')
+    this.persistent = safeStorage.isEncryptionAvailable()
+  }
+
+  private async load(): Promise<Map<string, string>> {
+    if (this.cache) return this.cache
+    this.cache = new Map()
+    if (!this.persistent) return this.cache
+    try {
+      const plain = safeStorage.decryptString(await readFile(this.path))
+      for (const [k, v] of Object.entries(JSON.parse(plain) as Record<string, string>)) this.cache.set(k, v)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new Error(`cannot read the secret store ${this.path}: ${(err as Error).message}`, { cause: err })
+    }
+    return this.cache
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.persistent || !this.cache) return
+    const data = safeStorage.encryptString(JSON.stringify(Object.fromEntries(this.cache)))
+    await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
+    await writeFile(this.path + '.tmp', data, { mode: 0o600 })
+    await rename(this.path + '.tmp', this.path)
+  }
+
+  async get(key: string) {
+    return (await this.load()).get(key) ?? null
+  }
+  async set(key: string, value: string) {
+    ;(await this.load()).set(key, value)
+    await this.flush()
+  }
+  async delete(key: string) {
+    ;(await this.load()).delete(key)
+    await this.flush()
+  }
+}
+
+export function desktopNotifier(): Notifier {
+  return {
+    notify(n) {
+      if (!Notification.isSupported()) return
+      new Notification({ title: n.title, body: n.body, urgency: n.severity === 'critical' ? 'critical' : 'normal' }).show()
+    }
+  }
+}
+
+export function desktopDialogs(window: () => BrowserWindow | null): FileDialogs {
+  return {
+    async chooseSavePath(o) {
+      const w = window()
+      const opts = { title: o.title, defaultPath: o.defaultName, filters: [{ name: o.extensions.join(', '), extensions: o.extensions }] }
+      const r = w ? await dialog.showSaveDialog(w, opts) : await dialog.showSaveDialog(opts)
+      return r.canceled || !r.filePath ? null : r.filePath
+    },
+    async chooseOpenPath(o) {
+      const w = window()
+      const opts = {
+        title: o.title,
+        filters: [{ name: o.extensions.join(', '), extensions: o.extensions }],
+        properties: ['openFile' as const]
+      }
+      const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts)
+      return r.canceled ? null : (r.filePaths[0] ?? null)
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { BrowserWindow, shell, session } from 'electron'
+import { APP_ORIGIN, externalUrlAllowed, navigationAllowed, permissionAllowed, secureWebPreferences } from './security'
+
+/** The main window, locked down: see security.ts for the policy and its tests. */
+export function createMainWindow(preloadPath: string): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 800,
+    minHeight: 500,
+    show: false,
+    title: 'Lookout',
+    backgroundColor: '#111418',
+    webPreferences: secureWebPreferences(preloadPath)
+  })
+  const wc = win.webContents
+  wc.on('will-navigate', (event, url) => {
+    if (!navigationAllowed(url)) event.preventDefault()
+  })
+  wc.on('will-redirect', (event, url) => {
+    if (!navigationAllowed(url)) event.preventDefault()
+  })
+  wc.on('will-attach-webview', (event) => event.preventDefault())
+  wc.setWindowOpenHandler(({ url }) => {
+    // New windows are never opened; allowlisted documentation links go to the user's browser.
+    if (externalUrlAllowed(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  win.once('ready-to-show', () => win.show())
+  void win.loadURL(`${APP_ORIGIN}/index.html`)
+  return win
+}
+
+/** Denies every permission request and check for every web contents of the default session. */
+export function lockDownSession(): void {
+  const s = session.defaultSession
+  s.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)))
+  s.setPermissionCheckHandler((_wc, permission) => permissionAllowed(permission))
+}

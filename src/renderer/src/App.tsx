@@ -1,0 +1,115 @@
+import { useEffect, useState } from 'react'
+import { openProfile } from './app/controller'
+import { ProfileForm } from './components/ProfileForm'
+import { useSession } from './stores/session'
+import { useTheme } from './stores/theme'
+import { HealthView } from './views/HealthView'
+import { desktopBridge } from './api/bridge'
+
+function useShortcuts(showForm: (v: boolean) => void) {
+  const toggleTheme = useTheme((s) => s.toggle)
+  useEffect(() => {
+    const run = (command: string) => {
+      if (command === 'theme:toggle') toggleTheme()
+      if (command === 'view:health') showForm(false)
+    }
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey
+      if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
+        e.preventDefault()
+        run('theme:toggle')
+      } else if (mod && e.key === '1') {
+        e.preventDefault()
+        run('view:health')
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    const offMenu = desktopBridge()?.onMenuCommand?.(run)
+    return () => {
+      window.removeEventListener('keydown', onKey)
+      offMenu?.()
+    }
+  }, [toggleTheme, showForm])
+}
+
+export function App() {
+  const theme = useTheme((s) => s.theme)
+  const toggleTheme = useTheme((s) => s.toggle)
+  const connection = useSession((s) => s.connection)
+  const connectionDetail = useSession((s) => s.connectionDetail)
+  const profiles = useSession((s) => s.profiles)
+  const profilesError = useSession((s) => s.profilesError)
+  const active = useSession((s) => s.active)
+  const error = useSession((s) => s.error)
+  const setError = useSession((s) => s.setError)
+  const alerts = useSession((s) => s.alerts)
+  const [showForm, setShowForm] = useState(false)
+  useShortcuts(setShowForm)
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme
+  }, [theme])
+
+  const activeProfile = profiles.find((p) => p.name === active)
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>Lookout</h1>
+        <label className="profile-picker">
+          <span className="sr-only">Profile</span>
+          <select aria-label="Profile" value={active ?? ''} onChange={(e) => void openProfile(e.target.value)}>
+            {!active && <option value="">choose a profile…</option>}
+            {profiles.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name} ({p.environment})
+              </option>
+            ))}
+          </select>
+        </label>
+        {activeProfile && <span className={`env env-${activeProfile.environment}`}>{activeProfile.environment}</span>}
+        <button onClick={() => setShowForm(true)}>New profile</button>
+        <span className="spacer" />
+        <span
+          className={`alerts ${alerts.critical ? 'critical' : alerts.firing.length ? 'warning' : ''}`}
+          title={alerts.firing.map((a) => a.summary).join('\n')}
+        >
+          {alerts.firing.length ? `${alerts.firing.length} alert${alerts.firing.length > 1 ? 's' : ''}` : 'no alerts'}
+        </span>
+        <span className={`conn conn-${connection}`} title={connectionDetail ?? ''}>
+          {connection === 'open'
+            ? 'connected'
+            : connection === 'connecting'
+              ? 'connecting…'
+              : `disconnected${connectionDetail ? `: ${connectionDetail}` : ''}`}
+        </span>
+        <button onClick={toggleTheme} title="Toggle theme (Ctrl+Shift+L)" aria-label="Toggle theme">
+          {theme === 'dark' ? 'Light' : 'Dark'}
+        </button>
+      </header>
+      {error && (
+        <div className="banner error" role="alert">
+          {error} <button onClick={() => setError(null)}>Dismiss</button>
+        </div>
+      )}
+      {profilesError && (
+        <div className="banner error" role="alert">
+          Profiles could not be loaded: {profilesError}
+        </div>
+      )}
+      <main>
+        {showForm ? (
+          <ProfileForm onDone={() => setShowForm(false)} />
+        ) : active ? (
+          <HealthView />
+        ) : (
+          <section className="empty">
+            <p>
+              No profile is open. Create one, or run <code>npm run demo</code> to see Lookout on live servers.
+            </p>
+            <button onClick={() => setShowForm(true)}>New profile</button>
+          </section>
+        )}
+      </main>
+    </div>
+  )
+}

@@ -1,0 +1,97 @@
+import type { ProfileInput } from '../../../shared/schemas'
+import { api } from '../api'
+import { useSeries } from '../stores/series'
+import { useSession } from '../stores/session'
+import { useTargets } from '../stores/targets'
+
+const LAST_PROFILE_KEY = 'lookout.lastProfile'
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** Opens a profile: starts (or joins) its monitoring and loads the snapshot into the stores. */
+export async function openProfile(name: string): Promise<void> {
+  const session = useSession.getState()
+  const previous = session.active
+  session.setActive(name)
+  localStorage.setItem(LAST_PROFILE_KEY, name)
+  try {
+    const snap = await api.call('monitor.start', { profile: name })
+    if (useSession.getState().active !== name) return
+    useTargets.getState().load(snap.targets)
+    useSeries.getState().loadSnapshot(snap)
+    if (previous && previous !== name) await api.call('monitor.stop', { profile: previous }).catch(() => {})
+  } catch (err) {
+    useSession.getState().setError(`Cannot open profile ${name}: ${message(err)}`)
+  }
+}
+
+export async function reloadProfiles(): Promise<void> {
+  const session = useSession.getState()
+  try {
+    const profiles = await api.call('profiles.list', {})
+    session.setProfiles(profiles, null)
+  } catch (err) {
+    session.setProfiles([], message(err))
+  }
+}
+
+export async function saveProfile(profile: ProfileInput, replace: boolean): Promise<string | null> {
+  try {
+    const saved = await api.call('profiles.save', { profile, replace })
+    await reloadProfiles()
+    await openProfile(saved.name)
+    return null
+  } catch (err) {
+    return message(err)
+  }
+}
+
+async function resync(): Promise<void> {
+  const name = useSession.getState().active
+  if (!name) return
+  try {
+    const snap = await api.call('monitor.snapshot', { profile: name })
+    useTargets.getState().load(snap.targets)
+    useSeries.getState().loadSnapshot(snap)
+  } catch {
+    await openProfile(name)
+  }
+}
+
+/** Wires the transport's events into the stores and opens the last (or first) profile. */
+export async function boot(): Promise<void> {
+  let wasClosed = false
+  api.onStatus((status, detail) => {
+    useSession.getState().setConnection(status, detail)
+    if (status === 'closed') wasClosed = true
+    if (status === 'open' && wasClosed) {
+      wasClosed = false
+      // The server may have restarted: re-read everything.
+      void reloadProfiles().then(resync)
+    }
+  })
+  api.on('target.state', (t) => {
+    if (t.profile === useSession.getState().active) useTargets.getState().update(t)
+  })
+  api.on('series.delta', (d) => {
+    if (d.profile !== useSession.getState().active) return
+    useSeries.getState().applyDelta(d)
+  })
+  api.on('alerts.changed', (a) => useSession.getState().setAlerts(a))
+  useSeries.subscribe((s, prev) => {
+    if (s.gaps > prev.gaps) void resync()
+  })
+
+  await reloadProfiles()
+  const { profiles } = useSession.getState()
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('profile')
+  const last = localStorage.getItem(LAST_PROFILE_KEY)
+  const pick = [fromHash, last, profiles[0]?.name].find((n) => n && profiles.some((p) => p.name === n))
+  if (pick) await openProfile(pick)
+  api.call('alerts.summary', {}).then(
+    (a) => useSession.getState().setAlerts(a),
+    () => {}
+  )
+}

@@ -1,0 +1,99 @@
+import { useEffect, useRef } from 'react'
+import uPlot from 'uplot'
+import 'uplot/dist/uPlot.min.css'
+import type { RingSeries } from '../../../shared/ring'
+import { useSeries } from '../stores/series'
+import { useTheme } from '../stores/theme'
+import { formatValue } from '../app/format'
+
+interface Props {
+  seriesId: string
+  height?: number
+}
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+}
+
+function clockLabel(ms: number): string {
+  const d = new Date(ms)
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`
+}
+
+function chartData(ring: RingSeries, into: (number | null)[]): uPlot.AlignedData {
+  const view = ring.view()
+  into.length = view.v.length
+  for (let i = 0; i < view.v.length; i++) {
+    const x = view.v[i]!
+    into[i] = Number.isFinite(x) ? x : null
+  }
+  return [view.t as unknown as number[], into]
+}
+
+/**
+ * One live uPlot chart of one series. It reads the store's ring buffer through zero-copy
+ * views and redraws at most once per animation frame.
+ */
+export function SeriesChart({ seriesId, height = 120 }: Props) {
+  const host = useRef<HTMLDivElement>(null)
+  const plot = useRef<uPlot | null>(null)
+  // uPlot draws gaps only for null, and a typed array cannot hold null: one reusable array per
+  // chart receives the values, NaN as null. Timestamps stay a zero-copy view of the ring.
+  const values = useRef<(number | null)[]>([])
+  const entry = useSeries((s) => s.byId[seriesId])
+  const theme = useTheme((s) => s.theme)
+
+  useEffect(() => {
+    const el = host.current
+    if (!el || !entry) return
+    const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid') } }
+    const u = new uPlot(
+      {
+        width: Math.max(200, el.clientWidth),
+        height,
+        ms: 1,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+        axes: [
+          { ...axis, values: (_u, ticks) => ticks.map(clockLabel) },
+          { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => formatValue(t, entry.info.unit === 'ms' ? 'ms' : '')) }
+        ],
+        series: [{}, { label: entry.info.label, stroke: cssVar('--accent'), width: 1.5, fill: cssVar('--accent-fill'), spanGaps: false }]
+      },
+      chartData(entry.ring, values.current),
+      el
+    )
+    plot.current = u
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }))
+    ro.observe(el)
+    return () => {
+      ro.disconnect()
+      u.destroy()
+      plot.current = null
+    }
+    // Rebuilt only when the series or the theme changes; data updates go through setData below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [seriesId, theme, height, entry === undefined])
+
+  const version = entry?.version
+  useEffect(() => {
+    if (!entry || !plot.current) return
+    const frame = requestAnimationFrame(() => {
+      plot.current?.setData(chartData(entry.ring, values.current))
+    })
+    return () => cancelAnimationFrame(frame)
+  }, [version, entry])
+
+  if (!entry) return null
+  const last = entry.ring.last()
+  return (
+    <figure className="chart" data-series={seriesId} data-points={entry.ring.length}>
+      <figcaption>
+        <span>{entry.info.label}</span>
+        <strong>{formatValue(last && Number.isFinite(last.v) ? last.v : null, entry.info.unit)}</strong>
+      </figcaption>
+      <div ref={host} className="chart-canvas" />
+    </figure>
+  )
+}

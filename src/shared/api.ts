@@ -1,0 +1,150 @@
+import { z } from 'zod'
+import { AlertsSummary, MonitorSnapshot, ProfileInput, ProfileName, ProfileSummary, SeriesDelta, TargetState } from './schemas'
+
+/**
+ * The one declaration of Lookout's API. Every request (name -> params -> result) and every
+ * event stream (name -> payload) is declared here once; the main-process dispatcher, the
+ * preload bridge, the WebSocket server and the renderer client are all derived from it.
+ * Whatever crosses a process boundary is checked against these schemas on arrival.
+ */
+export const requests = {
+  'app.info': {
+    params: z.object({}),
+    result: z.object({
+      name: z.literal('Lookout'),
+      version: z.string(),
+      transport: z.enum(['ipc', 'websocket']),
+      platform: z.string()
+    })
+  },
+  'profiles.list': {
+    params: z.object({}),
+    result: z.array(ProfileSummary)
+  },
+  'profiles.save': {
+    params: z.object({ profile: ProfileInput, replace: z.boolean().default(false) }),
+    result: ProfileSummary
+  },
+  'profiles.delete': {
+    params: z.object({ name: ProfileName }),
+    result: z.object({ deleted: z.boolean() })
+  },
+  'monitor.start': {
+    params: z.object({ profile: ProfileName }),
+    result: MonitorSnapshot
+  },
+  'monitor.stop': {
+    params: z.object({ profile: ProfileName }),
+    result: z.object({ stopped: z.boolean() })
+  },
+  'monitor.snapshot': {
+    params: z.object({ profile: ProfileName }),
+    result: MonitorSnapshot
+  },
+  'alerts.summary': {
+    params: z.object({}),
+    result: AlertsSummary
+  }
+} as const
+
+export const events = {
+  'target.state': TargetState,
+  'series.delta': SeriesDelta,
+  'alerts.changed': AlertsSummary
+} as const
+
+export type RequestName = keyof typeof requests
+export type EventName = keyof typeof events
+export type Params<N extends RequestName> = z.input<(typeof requests)[N]['params']>
+export type ParsedParams<N extends RequestName> = z.output<(typeof requests)[N]['params']>
+export type Result<N extends RequestName> = z.output<(typeof requests)[N]['result']>
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
+
+export const requestNames = Object.keys(requests) as RequestName[]
+export const eventNames = Object.keys(events) as EventName[]
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name)
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name)
+}
+
+/** The API as the core implements it: one async handler per request. */
+export type ApiHandlers = {
+  [N in RequestName]: (params: ParsedParams<N>) => Promise<Result<N>>
+}
+
+/** The API as a client calls it, whatever the transport. */
+export interface ApiClient {
+  call<N extends RequestName>(name: N, params: Params<N>): Promise<Result<N>>
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
+}
+
+/** Errors cross boundaries as data: a code a program can branch on, a message a person can read. */
+export const ApiErrorCode = z.enum(['bad_request', 'unknown_method', 'not_found', 'conflict', 'refused', 'unavailable', 'internal'])
+export type ApiErrorCode = z.infer<typeof ApiErrorCode>
+export const ApiErrorShape = z.object({ code: ApiErrorCode, message: z.string() })
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+/** One line per problem, naming the field: `profile.redis: a Redis URL must be ...`. */
+export function describeZodError(err: z.ZodError, root = ''): string {
+  return err.issues
+    .map((i) => {
+      const path = [root, ...i.path.map(String)].filter(Boolean).join('.')
+      return path ? `${path}: ${i.message}` : i.message
+    })
+    .join('; ')
+}
+
+export function parseParams<N extends RequestName>(name: N, raw: unknown): ParsedParams<N> {
+  const parsed = requests[name].params.safeParse(raw ?? {})
+  if (!parsed.success) throw new ApiError('bad_request', `${name}: ${describeZodError(parsed.error)}`)
+  return parsed.data as ParsedParams<N>
+}
+
+export function parseResult<N extends RequestName>(name: N, raw: unknown): Result<N> {
+  const parsed = requests[name].result.safeParse(raw)
+  if (!parsed.success) throw new ApiError('internal', `${name} returned malformed data: ${describeZodError(parsed.error)}`)
+  return parsed.data as Result<N>
+}
+
+export function parseEvent<E extends EventName>(name: E, raw: unknown): EventPayload<E> {
+  const parsed = events[name].safeParse(raw)
+  if (!parsed.success) throw new ApiError('internal', `event ${name} malformed: ${describeZodError(parsed.error)}`)
+  return parsed.data as EventPayload<E>
+}
+
+/** Frames of the WebSocket transport (and the shape of IPC replies). */
+export const ClientFrame = z.object({
+  id: z.number().int().nonnegative(),
+  method: z.string().max(100),
+  params: z.unknown()
+})
+export type ClientFrame = z.infer<typeof ClientFrame>
+
+export const ServerFrame = z.union([
+  z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: z.number().int(), ok: z.literal(false), error: ApiErrorShape }),
+  z.object({ event: z.string(), payload: z.unknown() })
+])
+export type ServerFrame = z.infer<typeof ServerFrame>
+
+/** IPC replies carry the same ok/error envelope so errors keep their code across the bridge. */
+export const IpcReply = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ApiErrorShape })
+])
+export type IpcReply = z.infer<typeof IpcReply>
+
+export const IPC_REQUEST_CHANNEL = 'lookout:request'
+export const IPC_EVENT_CHANNEL = 'lookout:event'

@@ -1,0 +1,142 @@
+import { z } from 'zod'
+
+/** Environments order how careful Lookout is: `prod` gets the strictest guardrails. */
+export const Environment = z.enum(['dev', 'staging', 'prod'])
+export type Environment = z.infer<typeof Environment>
+
+export const ProfileName = z
+  .string()
+  .min(1, 'a profile needs a name')
+  .max(64, 'a profile name has at most 64 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" (no spaces)')
+
+const urlWithScheme = (schemes: string[], what: string) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return schemes.includes(new URL(s).protocol)
+      } catch {
+        return false
+      }
+    },
+    { message: `${what} must be a URL starting with ${schemes.map((p) => p + '//').join(' or ')}` }
+  )
+
+export const PostgresUrl = urlWithScheme(['postgres:', 'postgresql:'], 'a Postgres DSN')
+export const RedisUrl = urlWithScheme(['redis:', 'rediss:'], 'a Redis URL')
+export const HttpUrl = urlWithScheme(['http:', 'https:'], 'an HTTP endpoint')
+
+/**
+ * A connection profile as the renderer sees it and as it is stored on disk: URLs never carry
+ * passwords here. Passwords live in the secret store, keyed by profile and target.
+ */
+export const Profile = z.object({
+  name: ProfileName,
+  environment: Environment,
+  readOnly: z.boolean().default(false),
+  postgres: PostgresUrl.optional(),
+  redis: RedisUrl.optional(),
+  prometheus: HttpUrl.optional(),
+  metrics: z.array(HttpUrl).max(50).default([]),
+  pollIntervalMs: z.number().int().min(250).max(3_600_000).default(2000)
+})
+export type Profile = z.infer<typeof Profile>
+
+/** What the renderer knows of a profile: the profile, plus which secrets are held (never their values). */
+export const ProfileSummary = Profile.extend({
+  secrets: z.object({ postgres: z.boolean(), redis: z.boolean() })
+})
+export type ProfileSummary = z.infer<typeof ProfileSummary>
+
+/**
+ * A profile as entered by a user: URLs may include a password, which the core moves to the
+ * secret store before anything is written to disk.
+ */
+export const ProfileInput = Profile
+export type ProfileInput = z.input<typeof ProfileInput>
+
+export const TargetKind = z.enum(['postgres', 'redis', 'prometheus', 'metrics'])
+export type TargetKind = z.infer<typeof TargetKind>
+
+export const TargetHealth = z.enum(['pending', 'up', 'degraded', 'down'])
+export type TargetHealth = z.infer<typeof TargetHealth>
+
+export const CircuitState = z.enum(['closed', 'open', 'half-open'])
+export type CircuitState = z.infer<typeof CircuitState>
+
+/** A figure a collector read on its last poll, shown beside the target (e.g. "connections 12 / 100"). */
+export const Figure = z.object({
+  label: z.string(),
+  value: z.number().nullable(),
+  unit: z.string().default(''),
+  /** For figures that are words, not numbers (a version, a role). */
+  text: z.string().optional(),
+  detail: z.string().optional()
+})
+export type Figure = z.infer<typeof Figure>
+
+export const TargetState = z.object({
+  profile: ProfileName,
+  targetId: z.string(),
+  kind: TargetKind,
+  /** Where it is, without credentials: `127.0.0.1:5432/app`, `http://host:9090`. */
+  endpoint: z.string(),
+  health: TargetHealth,
+  lastError: z.string().nullable(),
+  lastPollAt: z.number().nullable(),
+  lastLatencyMs: z.number().nullable(),
+  consecutiveFailures: z.number().int().nonnegative(),
+  circuit: CircuitState,
+  nextPollAt: z.number().nullable(),
+  figures: z.array(Figure)
+})
+export type TargetState = z.infer<typeof TargetState>
+
+export const SeriesInfo = z.object({
+  seriesId: z.string(),
+  targetId: z.string(),
+  label: z.string(),
+  unit: z.string()
+})
+export type SeriesInfo = z.infer<typeof SeriesInfo>
+
+/**
+ * New points of one series since `fromSeq`. Timestamps are Unix milliseconds. `seq` is the
+ * sequence number of the last point, so a client can tell when it missed a delta and must
+ * ask for a snapshot.
+ */
+export const SeriesDelta = z.object({
+  profile: ProfileName,
+  seriesId: z.string(),
+  fromSeq: z.number().int().nonnegative(),
+  seq: z.number().int().nonnegative(),
+  t: z.array(z.number()),
+  v: z.array(z.number().nullable())
+})
+export type SeriesDelta = z.infer<typeof SeriesDelta>
+
+export const AlertSeverity = z.enum(['info', 'warning', 'critical'])
+export type AlertSeverity = z.infer<typeof AlertSeverity>
+
+export const Alert = z.object({
+  id: z.string(),
+  profile: ProfileName,
+  targetId: z.string(),
+  severity: AlertSeverity,
+  summary: z.string(),
+  since: z.number()
+})
+export type Alert = z.infer<typeof Alert>
+
+export const AlertsSummary = z.object({
+  firing: z.array(Alert),
+  critical: z.number().int().nonnegative()
+})
+export type AlertsSummary = z.infer<typeof AlertsSummary>
+
+export const MonitorSnapshot = z.object({
+  profile: ProfileName,
+  targets: z.array(TargetState),
+  series: z.array(SeriesInfo.extend({ seq: z.number().int(), t: z.array(z.number()), v: z.array(z.number().nullable()) }))
+})
+export type MonitorSnapshot = z.infer<typeof MonitorSnapshot>
