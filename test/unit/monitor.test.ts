@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import type { CollectResult, TargetCollector } from '../../src/main/core/collector'
+import { ProfileMonitor } from '../../src/main/core/monitor'
+import { Scheduler } from '../../src/main/core/scheduler/scheduler'
+import { AlertBook } from '../../src/main/core/alerts/alerts'
+import type { Notification } from '../../src/main/core/ports'
+import type { EventPayload } from '../../src/shared/api'
+import { FakeClock } from '../helpers/fake-clock'
+
+function collector(id: string, behave: () => Promise<CollectResult>): TargetCollector {
+  return { id, kind: 'redis', endpoint: `redis://h/${id}`, series: [{ seriesId: `${id}:ops`, targetId: id, label: 'ops', unit: 'ops/s' }], collect: behave, close: async () => {} }
+}
+
+function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
+  const clock = new FakeClock()
+  const states: EventPayload<'target.state'>[] = []
+  const deltas: EventPayload<'series.delta'>[] = []
+  const notes: Notification[] = []
+  const book = new AlertBook({ notify: (n) => notes.push(n) }, () => {})
+  let monitor: ProfileMonitor
+  const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 }, (r) => {
+    const s = monitor.apply(r)
+    if (s) book.observe(s, env, clock.now())
+  })
+  monitor = new ProfileMonitor(
+    { name: 'p', environment: env, readOnly: false, metrics: [], pollIntervalMs: 1000 },
+    [collector('r', behave)],
+    scheduler,
+    clock,
+    { targetState: (s) => states.push(s), seriesDelta: (d) => deltas.push(d) },
+    500
+  )
+  monitor.start()
+  return { clock, states, deltas, notes, book, monitor }
+}
+
+describe('ProfileMonitor', () => {
+  it('marks a target up, records its samples and sends deltas in sequence', async () => {
+    let v = 0
+    const { clock, states, deltas, monitor } = setup('dev', async () => ({ figures: [{ label: 'ops', value: ++v, unit: '' }], samples: [{ seriesId: 'r:ops', value: v * 10 }] }))
+    await clock.advance(2500)
+    expect(states.map((s) => s.health)).toEqual(['up', 'up', 'up'])
+    expect(deltas.map((d) => [d.fromSeq, d.seq, d.v[0]])).toEqual([
+      [0, 1, 10],
+      [1, 2, 20],
+      [2, 3, 30]
+    ])
+    expect(monitor.snapshot().series[0]!.v).toEqual([10, 20, 30])
+  })
+
+  it('shows the error of a failing target and leaves a gap in its chart', async () => {
+    const { clock, states, deltas } = setup('dev', async () => {
+      throw new Error('Redis h:6379: connection refused')
+    })
+    await clock.advance(10)
+    expect(states[0]).toMatchObject({ health: 'down', lastError: 'Redis h:6379: connection refused', consecutiveFailures: 1 })
+    expect(deltas[0]!.v).toEqual([null])
+  })
+
+  it('marks a target degraded when the poll works but warns', async () => {
+    const { clock, states } = setup('dev', async () => ({ figures: [], samples: [], warning: 'connections at 90% of max_connections' }))
+    await clock.advance(10)
+    expect(states[0]).toMatchObject({ health: 'degraded', lastError: 'connections at 90% of max_connections' })
+  })
+
+  it('notifies once when a prod target stays down, and again when it recovers', async () => {
+    let up = false
+    const { clock, notes, book } = setup('prod', async () => {
+      if (!up) throw new Error('refused')
+      return { figures: [], samples: [] }
+    })
+    await clock.advance(6000)
+    expect(notes.filter((n) => n.severity === 'critical')).toHaveLength(1)
+    expect(book.summary().critical).toBe(1)
+    up = true
+    await clock.advance(20_000)
+    expect(notes.at(-1)).toMatchObject({ severity: 'info', title: 'p: redis recovered' })
+    expect(book.summary().firing).toHaveLength(0)
+  })
+
+  it('a dev target down is a warning and raises no desktop notification', async () => {
+    const { clock, notes, book } = setup('dev', async () => {
+      throw new Error('refused')
+    })
+    await clock.advance(3000)
+    expect(book.summary().firing[0]!.severity).toBe('warning')
+    expect(notes).toHaveLength(0)
+  })
+})

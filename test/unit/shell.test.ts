@@ -1,0 +1,154 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+
+// The Electron binary cannot run here: the shell is tested against a fake of the few Electron
+// APIs it touches, recording what it was asked to do.
+const fake = vi.hoisted(() => {
+  const windows: { options: Record<string, any>; handlers: Record<string, (...a: any[]) => any>; openHandler?: (d: { url: string }) => { action: string }; loaded?: string }[] = []
+  const opened: string[] = []
+  const permission: { request?: (...a: any[]) => void; check?: (...a: any[]) => boolean } = {}
+  class BrowserWindow {
+    webContents: any
+    constructor(options: Record<string, any>) {
+      const rec: (typeof windows)[number] = { options, handlers: {} }
+      windows.push(rec)
+      this.webContents = {
+        on: (ev: string, fn: any) => (rec.handlers[ev] = fn),
+        setWindowOpenHandler: (fn: any) => (rec.openHandler = fn)
+      }
+      this.loadURL = (u: string) => {
+        rec.loaded = u
+        return Promise.resolve()
+      }
+    }
+    loadURL: (u: string) => Promise<void>
+    once() {}
+    show() {}
+  }
+  return {
+    windows,
+    opened,
+    permission,
+    module: {
+      BrowserWindow,
+      shell: { openExternal: (u: string) => (opened.push(u), Promise.resolve()) },
+      session: {
+        defaultSession: {
+          setPermissionRequestHandler: (fn: any) => (permission.request = fn),
+          setPermissionCheckHandler: (fn: any) => (permission.check = fn)
+        }
+      }
+    }
+  }
+})
+vi.mock('electron', () => fake.module)
+
+import { createMainWindow, lockDownSession } from '../../src/main/shell/window'
+import { bindIpc } from '../../src/main/shell/ipc'
+import { externalUrlAllowed, RENDERER_CSP, senderAllowed } from '../../src/main/shell/security'
+import { IPC_REQUEST_CHANNEL } from '../../src/shared/api'
+
+beforeEach(() => {
+  fake.windows.length = 0
+  fake.opened.length = 0
+})
+
+describe('the main window', () => {
+  it('sets every security-relevant webPreferences explicitly', () => {
+    createMainWindow('/app/out/preload/index.cjs')
+    const wp = fake.windows[0]!.options.webPreferences
+    expect(wp).toMatchObject({
+      preload: '/app/out/preload/index.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false
+    })
+  })
+
+  it('loads the renderer from the custom scheme, not file://', () => {
+    createMainWindow('/p.cjs')
+    expect(fake.windows[0]!.loaded).toBe('lookout://app/index.html')
+  })
+
+  it('denies navigation away from the app', () => {
+    createMainWindow('/p.cjs')
+    const nav = fake.windows[0]!.handlers['will-navigate']!
+    const outside = { preventDefault: vi.fn() }
+    nav(outside, 'https://evil.example/')
+    expect(outside.preventDefault).toHaveBeenCalled()
+    const inside = { preventDefault: vi.fn() }
+    nav(inside, 'lookout://app/index.html#x')
+    expect(inside.preventDefault).not.toHaveBeenCalled()
+    const fileUrl = { preventDefault: vi.fn() }
+    nav(fileUrl, 'file:///etc/passwd')
+    expect(fileUrl.preventDefault).toHaveBeenCalled()
+  })
+
+  it('never opens a window; sends only allowlisted links to the browser', () => {
+    createMainWindow('/p.cjs')
+    const open = fake.windows[0]!.openHandler!
+    expect(open({ url: 'https://www.postgresql.org/docs/current/monitoring-stats.html' })).toEqual({ action: 'deny' })
+    expect(open({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
+    expect(open({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' })
+    expect(fake.opened).toEqual(['https://www.postgresql.org/docs/current/monitoring-stats.html'])
+  })
+
+  it('denies every permission request and check', () => {
+    lockDownSession()
+    const cb = vi.fn()
+    fake.permission.request!(null, 'notifications', cb)
+    expect(cb).toHaveBeenCalledWith(false)
+    expect(fake.permission.check!(null, 'media')).toBe(false)
+  })
+})
+
+describe('the CSP', () => {
+  it('allows only own scripts, no inline or eval, no remote content', () => {
+    expect(RENDERER_CSP).toContain("default-src 'none'")
+    expect(RENDERER_CSP).toContain("script-src 'self'")
+    expect(RENDERER_CSP).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/)
+    expect(RENDERER_CSP).toContain("object-src 'none'")
+    expect(RENDERER_CSP).toContain("frame-ancestors 'none'")
+  })
+})
+
+describe('openExternal allowlist', () => {
+  it('takes only https documentation links without credentials', () => {
+    expect(externalUrlAllowed('https://redis.io/docs/latest/')).toBe(true)
+    expect(externalUrlAllowed('http://redis.io/docs/')).toBe(false)
+    expect(externalUrlAllowed('https://user:pw@github.com/x')).toBe(false)
+    expect(externalUrlAllowed('https://redis.io.evil.example/docs/')).toBe(false)
+    expect(externalUrlAllowed('not a url')).toBe(false)
+  })
+})
+
+describe('IPC binding', () => {
+  function bind() {
+    const handlers = new Map<string, (...a: any[]) => any>()
+    const ipcMain = { handle: (ch: string, fn: any) => handlers.set(ch, fn), removeHandler: (ch: string) => handlers.delete(ch) }
+    const calls: unknown[][] = []
+    const core = { dispatch: async (m: unknown, p: unknown) => (calls.push([m, p]), { ok: true as const, result: 'r' }), onEvent: () => () => {} }
+    bindIpc(ipcMain as never, core as never, () => [])
+    return { handler: handlers.get(IPC_REQUEST_CHANNEL)!, calls }
+  }
+
+  it('answers the app frame and refuses any other sender', async () => {
+    const { handler, calls } = bind()
+    const app = { senderFrame: { url: 'lookout://app/index.html', parent: null } }
+    expect(await handler(app, 'app.info', {})).toEqual({ ok: true, result: 'r' })
+    for (const frame of [{ url: 'https://evil.example/', parent: null }, { url: 'lookout://app/index.html', parent: {} }, { url: 'file:///x', parent: null }, null]) {
+      expect(await handler({ senderFrame: frame }, 'app.info', {})).toMatchObject({ ok: false, error: { code: 'refused' } })
+    }
+    expect(calls).toHaveLength(1)
+  })
+
+  it('senderAllowed needs a top-level frame of the app origin', () => {
+    expect(senderAllowed({ senderFrame: { url: 'lookout://app/', parent: null } })).toBe(true)
+    expect(senderAllowed({ senderFrame: { url: 'lookout://other/', parent: null } })).toBe(false)
+    expect(senderAllowed({})).toBe(false)
+  })
+})
