@@ -46,10 +46,6 @@ export function App() {
   const [showForm, setShowForm] = useState(false)
   useShortcuts(setShowForm)
 
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme
-  }, [theme])
-
   const activeProfile = profiles.find((p) => p.name === active)
   return (
     <div className="app">

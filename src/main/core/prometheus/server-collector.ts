@@ -77,6 +77,7 @@ export class PrometheusServerCollector implements TargetCollector {
     }
     if (parsed.warnings?.length) result.warning = parsed.warnings.join('; ')
     else if (down.length) result.warning = `${down.length} scrape target(s) down`
+    else if (series.length === 0) result.warning = 'the server reports no scrape targets (yet): check its scrape_configs'
     return result
   }
 

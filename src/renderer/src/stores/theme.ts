@@ -9,16 +9,25 @@ function initialTheme(): Theme {
   return matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark'
 }
 
+/**
+ * The attribute is set here, synchronously, not in an effect: charts read the theme's CSS
+ * variables in their own effects, which React runs before a parent's.
+ */
+function apply(theme: Theme): Theme {
+  document.documentElement.dataset.theme = theme
+  return theme
+}
+
 interface ThemeState {
   theme: Theme
   toggle(): void
 }
 
 export const useTheme = create<ThemeState>((set, get) => ({
-  theme: initialTheme(),
+  theme: apply(initialTheme()),
   toggle() {
     const theme: Theme = get().theme === 'dark' ? 'light' : 'dark'
     localStorage.setItem(KEY, theme)
-    set({ theme })
+    set({ theme: apply(theme) })
   }
 }))

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+
+export const ROOT = join(__dirname, '../..')
+export const CHROMIUM = process.env.LOOKOUT_CHROMIUM ?? '/usr/bin/chromium'
+
+/** Debian's Chromium, never a downloaded one. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found. Install it with: apt-get install chromium (or run: npm run setup)`)
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+  })
+}
+
+export interface CliProcess {
+  child: ChildProcess
+  url: string
+  output(): string
+  stop(): Promise<number | null>
+}
+
+/** Runs the built `lookout` command and waits for the URL it prints. */
+export async function runLookout(args: string[], timeoutMs = 120_000): Promise<CliProcess> {
+  const bin = join(ROOT, 'bin/lookout.js')
+  if (!existsSync(join(ROOT, 'out/main/cli.js'))) throw new Error('the app is not built: run npm run build first')
+  const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL within ${timeoutMs} ms:\n${out}`)), timeoutMs)
+    const check = () => {
+      const m = /serving at (http:\/\/\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    }
+    child.stdout!.on('data', check)
+    child.on('exit', (code) => reject(new Error(`lookout exited with ${code}:\n${out}`)))
+  })
+  return {
+    child,
+    url,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode)
+        child.once('exit', (code) => resolve(code))
+        child.kill('SIGINT')
+      })
+  }
+}

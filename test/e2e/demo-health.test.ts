@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
+
+const SHOTS = join(ROOT, 'test-results')
+let demo: CliProcess
+let browser: Browser
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  demo = await runLookout(['demo', '--headless', '--poll', '1000'])
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  const code = await demo?.stop()
+  // The demo stops its servers on Ctrl-C and exits cleanly.
+  expect(code).toBe(0)
+})
+
+describe('lookout demo in Chromium', () => {
+  it('prints a loopback URL with a token', () => {
+    expect(demo.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/)
+  })
+
+  it('refuses the page and the API without the token', async () => {
+    const base = demo.url.split('?')[0]!
+    expect((await fetch(base)).status).toBe(401)
+    expect((await fetch(`${base}api`)).status).toBe(401)
+    const page = await browser.newPage()
+    const res = await page.goto(base)
+    expect(res!.status()).toBe(401)
+    expect(await page.textContent('body')).toMatch(/missing or wrong token/)
+    await page.close()
+  })
+
+  it('shows the Health view with every demo target up and live charts', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    await page.goto(demo.url)
+    await page.waitForSelector('[data-testid=health-summary]')
+    for (const id of ['postgres', 'redis', 'prometheus', 'metrics-0']) await page.waitForSelector(`[data-target="${id}"][data-health="up"]`, { timeout: 30_000 })
+    // Wait for charts to fill with points that came as deltas over the WebSocket.
+    await page.waitForFunction(() => [...document.querySelectorAll('figure.chart')].every((f) => Number((f as HTMLElement).dataset.points) >= 5), null, { timeout: 30_000 })
+    expect(await page.textContent('[data-testid=health-summary]')).toMatch(/4 targets: 4 up/)
+    expect(await page.locator('figure.chart canvas').count()).toBeGreaterThanOrEqual(4)
+    expect(await page.textContent('[data-target="postgres"]')).toMatch(/\d+(\.\d)? tx\/s/)
+    expect(await page.textContent('[data-target="redis"] .figures')).toMatch(/Hit rate\s*\d+\.\d%/)
+    expect(await page.locator('.conn-open').count()).toBe(1)
+    await page.screenshot({ path: join(SHOTS, 'health-demo.png'), fullPage: true })
+    // The other theme, by keyboard shortcut.
+    const before = await page.evaluate(() => document.documentElement.dataset.theme)
+    await page.keyboard.press('Control+Shift+L')
+    const after = await page.evaluate(() => document.documentElement.dataset.theme)
+    expect(new Set([before, after])).toEqual(new Set(['light', 'dark']))
+    await page.screenshot({ path: join(SHOTS, `health-demo-${after}.png`), fullPage: true })
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})

@@ -1,0 +1,18 @@
+// The real-server harness. The code lives in src/main/harness because `lookout demo` and the
+// benchmarks start the same servers; tests import it from here.
+export { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
+export { startRedis, type RedisHandle } from '../../src/main/harness/redis'
+export { startPrometheus, type PrometheusHandle } from '../../src/main/harness/prometheus'
+export { startMetricsFixture, type MetricsFixture } from '../../src/main/harness/metrics-fixture'
+export { freePort } from '../../src/main/harness/net'
+
+/** Polls `check` until it holds or `timeoutMs` passes; the failure says what was awaited. */
+export async function eventually<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = check()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
