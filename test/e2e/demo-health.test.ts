@@ -44,9 +44,14 @@ describe('lookout demo in Chromium', () => {
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
     await page.goto(demo.url)
     await page.waitForSelector('[data-testid=health-summary]')
-    for (const id of ['postgres', 'redis', 'prometheus', 'metrics-0']) await page.waitForSelector(`[data-target="${id}"][data-health="up"]`, { timeout: 30_000 })
+    for (const id of ['postgres', 'redis', 'prometheus', 'metrics-0'])
+      await page.waitForSelector(`[data-target="${id}"][data-health="up"]`, { timeout: 30_000 })
     // Wait for charts to fill with points that came as deltas over the WebSocket.
-    await page.waitForFunction(() => [...document.querySelectorAll('figure.chart')].every((f) => Number((f as HTMLElement).dataset.points) >= 5), null, { timeout: 30_000 })
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('figure.chart')].every((f) => Number((f as HTMLElement).dataset.points) >= 5),
+      null,
+      { timeout: 30_000 }
+    )
     expect(await page.textContent('[data-testid=health-summary]')).toMatch(/4 targets: 4 up/)
     expect(await page.locator('figure.chart canvas').count()).toBeGreaterThanOrEqual(4)
     expect(await page.textContent('[data-target="postgres"]')).toMatch(/\d+(\.\d)? tx\/s/)

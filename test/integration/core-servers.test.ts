@@ -6,7 +6,17 @@ import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
 import type { TargetState } from '../../src/shared/schemas'
-import { eventually, startMetricsFixture, startPostgres, startPrometheus, startRedis, type MetricsFixture, type PostgresHandle, type PrometheusHandle, type RedisHandle } from '../harness'
+import {
+  eventually,
+  startMetricsFixture,
+  startPostgres,
+  startPrometheus,
+  startRedis,
+  type MetricsFixture,
+  type PostgresHandle,
+  type PrometheusHandle,
+  type RedisHandle
+} from '../harness'
 
 const POLL_MS = 500
 
@@ -25,13 +35,26 @@ beforeAll(async () => {
   redis = await startRedis()
   fixture = await startMetricsFixture()
   prom = await startPrometheus([{ job: 'fixture', targets: [`127.0.0.1:${fixture.port}`] }])
-  core = createCore({ dataDir: mkdtempSync(join(tmpdir(), 'lookout-it-')), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+  core = createCore({
+    dataDir: mkdtempSync(join(tmpdir(), 'lookout-it-')),
+    secrets: new MemorySecretStore(),
+    notifier: { notify() {} },
+    transport: 'websocket'
+  })
   core.onEvent((name, payload) => {
     if (name === 'target.state') states.push(payload as TargetState)
     if (name === 'series.delta') deltas.push(payload as EventPayload<'series.delta'>)
   })
   const saved = await core.dispatch('profiles.save', {
-    profile: { name: 'it', environment: 'dev', postgres: pg.dsn, redis: redis.url, prometheus: prom.url, metrics: [fixture.url], pollIntervalMs: POLL_MS }
+    profile: {
+      name: 'it',
+      environment: 'dev',
+      postgres: pg.dsn,
+      redis: redis.url,
+      prometheus: prom.url,
+      metrics: [fixture.url],
+      pollIntervalMs: POLL_MS
+    }
   })
   expect(saved.ok).toBe(true)
   expect(JSON.stringify(saved)).not.toContain(pg.password)
@@ -46,7 +69,8 @@ afterAll(async () => {
 
 describe('the core against real servers', () => {
   it('brings every target up with live figures', async () => {
-    for (const id of ['postgres', 'redis', 'prometheus', 'metrics-0']) await eventually(`${id} up`, () => latest(id)?.health === 'up', 20_000)
+    for (const id of ['postgres', 'redis', 'prometheus', 'metrics-0'])
+      await eventually(`${id} up`, () => latest(id)?.health === 'up', 20_000)
     // Rates need two polls: wait for a finite transactions/s point from the real server.
     await eventually('a Postgres tx/s point', () => deltas.some((d) => d.seriesId === 'postgres:tps' && typeof d.v[0] === 'number'))
     await eventually('a Redis ops/s point', () => deltas.some((d) => d.seriesId === 'redis:ops' && typeof d.v[0] === 'number'))
@@ -85,7 +109,9 @@ describe('the core against real servers', () => {
   it('a wrong Postgres password gives a clear error naming user and host, never the password', async () => {
     const wrong = 'not-the-password-123'
     const dsn = `postgresql://postgres:${wrong}@127.0.0.1:${pg.port}/app`
-    const r = await core.dispatch('profiles.save', { profile: { name: 'wrongpw', environment: 'dev', postgres: dsn, pollIntervalMs: POLL_MS } })
+    const r = await core.dispatch('profiles.save', {
+      profile: { name: 'wrongpw', environment: 'dev', postgres: dsn, pollIntervalMs: POLL_MS }
+    })
     expect(r.ok).toBe(true)
     await core.dispatch('monitor.start', { profile: 'wrongpw' })
     const s = await eventually('wrongpw down', () => [...states].reverse().find((x) => x.profile === 'wrongpw' && x.health === 'down'))

@@ -14,7 +14,10 @@ let core: Core
 let server: RunningServer
 let redis: RedisHandle
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {}
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
       let body = ''
@@ -58,7 +61,12 @@ beforeAll(async () => {
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Lookout</title>')
   writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log(1)')
   redis = await startRedis()
-  core = createCore({ dataDir: mkdtempSync(join(tmpdir(), 'lookout-serve-')), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+  core = createCore({
+    dataDir: mkdtempSync(join(tmpdir(), 'lookout-serve-')),
+    secrets: new MemorySecretStore(),
+    notifier: { notify() {} },
+    transport: 'websocket'
+  })
   server = await serve({ core, rendererDir: renderer, token: TOKEN })
 })
 
@@ -116,7 +124,9 @@ describe('lookout serve', () => {
       const f = JSON.parse(d.toString())
       if (f.event) events.push(f)
     })
-    expect(await rpc(ws, 4, 'profiles.save', { profile: { name: 'r', environment: 'dev', redis: redis.url, pollIntervalMs: 500 } })).toMatchObject({ ok: true })
+    expect(
+      await rpc(ws, 4, 'profiles.save', { profile: { name: 'r', environment: 'dev', redis: redis.url, pollIntervalMs: 500 } })
+    ).toMatchObject({ ok: true })
     expect(await rpc(ws, 5, 'monitor.start', { profile: 'r' })).toMatchObject({ ok: true, result: { profile: 'r' } })
     await eventually('a target.state event', () => events.find((e) => e.event === 'target.state' && e.payload.health === 'up'))
     const closed = new Promise<number>((res) => ws.on('close', (code) => res(code)))

@@ -19,14 +19,23 @@ describe('CounterRate', () => {
 
 describe('Postgres connection descriptions', () => {
   it('reads host, port, user and database from a DSN', () => {
-    expect(describeDsn('postgresql://mon:pw@db.internal:6432/orders')).toEqual({ host: 'db.internal', port: 6432, user: 'mon', database: 'orders' })
+    expect(describeDsn('postgresql://mon:pw@db.internal:6432/orders')).toEqual({
+      host: 'db.internal',
+      port: 6432,
+      user: 'mon',
+      database: 'orders'
+    })
   })
   it('names user and host, never the password, even if the driver echoes it', () => {
     const t = { host: 'db', port: 5432, user: 'mon', database: 'app' }
     const msg = describePgError(Object.assign(new Error('password authentication failed for user "mon"'), { code: '28P01' }), t, 'hunter2')
-    expect(msg).toBe('Postgres db:5432 as user "mon", database "app": password authentication failed for user "mon" (28P01: wrong password)')
+    expect(msg).toBe(
+      'Postgres db:5432 as user "mon", database "app": password authentication failed for user "mon" (28P01: wrong password)'
+    )
     expect(describePgError(new Error('bad postgresql://mon:hunter2@db'), t, 'hunter2')).not.toContain('hunter2')
-    expect(describePgError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), t)).toMatch(/connection refused \(is PostgreSQL running and listening on db:5432\?\)/)
+    expect(describePgError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), t)).toMatch(
+      /connection refused \(is PostgreSQL running and listening on db:5432\?\)/
+    )
   })
 })
 
@@ -45,7 +54,9 @@ describe('Redis', () => {
     expect(windowHitRate(0, 0)).toBeNaN()
   })
   it('parses INFO tolerantly: sections, unknown fields, malformed lines reported with their number', () => {
-    const info = parseInfo('# Server\r\nredis_version:7.0.15\r\n\r\n# Stats\r\ntotal_commands_processed:42\r\nweird line\r\nnew_field_v9:abc\r\n')
+    const info = parseInfo(
+      '# Server\r\nredis_version:7.0.15\r\n\r\n# Stats\r\ntotal_commands_processed:42\r\nweird line\r\nnew_field_v9:abc\r\n'
+    )
     expect(info.sections.server!.redis_version).toBe('7.0.15')
     expect(infoNumber(info, 'total_commands_processed')).toBe(42)
     expect(infoNumber(info, 'new_field_v9')).toBeNaN()

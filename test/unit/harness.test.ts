@@ -5,7 +5,9 @@ import { prometheusConfig } from '../../src/main/harness/prometheus'
 describe('harness', () => {
   it('names the Debian package to install when a server binary is missing', () => {
     expect(() => findBinary('no-such-server-xyz', 'no-such-package')).toThrow(MissingBinaryError)
-    expect(() => findBinary('no-such-server-xyz', 'no-such-package')).toThrow('no-such-server-xyz was not found. Install it with: apt-get install no-such-package')
+    expect(() => findBinary('no-such-server-xyz', 'no-such-package')).toThrow(
+      'no-such-server-xyz was not found. Install it with: apt-get install no-such-package'
+    )
   })
   it('writes Prometheus config as JSON, which is valid YAML', () => {
     const cfg = JSON.parse(prometheusConfig([{ job: 'app', targets: ['127.0.0.1:1'], intervalSeconds: 5 }]))

@@ -17,12 +17,19 @@ describe('layers', () => {
   const all = files(join(root, 'src')).map((f) => relative(root, f).split('\\').join('/'))
 
   it('imports electron only in src/main/shell and src/preload', () => {
-    const offenders = all.filter((f) => !f.startsWith('src/main/shell/') && !f.startsWith('src/preload/') && IMPORTS_ELECTRON.test(readFileSync(join(root, f), 'utf8')))
+    const offenders = all.filter(
+      (f) => !f.startsWith('src/main/shell/') && !f.startsWith('src/preload/') && IMPORTS_ELECTRON.test(readFileSync(join(root, f), 'utf8'))
+    )
     expect(offenders).toEqual([])
   })
 
   it('the detector itself catches each import form', () => {
-    for (const line of ["import { app } from 'electron'", 'const e = require("electron")', "await import('electron')", "import type { IpcMain } from 'electron/main'"])
+    for (const line of [
+      "import { app } from 'electron'",
+      'const e = require("electron")',
+      "await import('electron')",
+      "import type { IpcMain } from 'electron/main'"
+    ])
       expect(IMPORTS_ELECTRON.test(line)).toBe(true)
     expect(IMPORTS_ELECTRON.test("import x from 'electron-vite'")).toBe(false)
   })
@@ -35,7 +42,9 @@ describe('layers', () => {
   })
 
   it('keeps Node out of the renderer', () => {
-    const offenders = all.filter((f) => f.startsWith('src/renderer/') && /from\s+['"](node:|fs|path|child_process)['"]/.test(readFileSync(join(root, f), 'utf8')))
+    const offenders = all.filter(
+      (f) => f.startsWith('src/renderer/') && /from\s+['"](node:|fs|path|child_process)['"]/.test(readFileSync(join(root, f), 'utf8'))
+    )
     expect(offenders).toEqual([])
   })
 })

@@ -8,7 +8,14 @@ import type { EventPayload } from '../../src/shared/api'
 import { FakeClock } from '../helpers/fake-clock'
 
 function collector(id: string, behave: () => Promise<CollectResult>): TargetCollector {
-  return { id, kind: 'redis', endpoint: `redis://h/${id}`, series: [{ seriesId: `${id}:ops`, targetId: id, label: 'ops', unit: 'ops/s' }], collect: behave, close: async () => {} }
+  return {
+    id,
+    kind: 'redis',
+    endpoint: `redis://h/${id}`,
+    series: [{ seriesId: `${id}:ops`, targetId: id, label: 'ops', unit: 'ops/s' }],
+    collect: behave,
+    close: async () => {}
+  }
 }
 
 function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
@@ -17,19 +24,19 @@ function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
   const deltas: EventPayload<'series.delta'>[] = []
   const notes: Notification[] = []
   const book = new AlertBook({ notify: (n) => notes.push(n) }, () => {})
-  let monitor: ProfileMonitor
+  const holder: { monitor?: ProfileMonitor } = {}
   const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 }, (r) => {
-    const s = monitor.apply(r)
+    const s = holder.monitor!.apply(r)
     if (s) book.observe(s, env, clock.now())
   })
-  monitor = new ProfileMonitor(
+  const monitor = (holder.monitor = new ProfileMonitor(
     { name: 'p', environment: env, readOnly: false, metrics: [], pollIntervalMs: 1000 },
     [collector('r', behave)],
     scheduler,
     clock,
     { targetState: (s) => states.push(s), seriesDelta: (d) => deltas.push(d) },
     500
-  )
+  ))
   monitor.start()
   return { clock, states, deltas, notes, book, monitor }
 }
@@ -37,7 +44,10 @@ function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
 describe('ProfileMonitor', () => {
   it('marks a target up, records its samples and sends deltas in sequence', async () => {
     let v = 0
-    const { clock, states, deltas, monitor } = setup('dev', async () => ({ figures: [{ label: 'ops', value: ++v, unit: '' }], samples: [{ seriesId: 'r:ops', value: v * 10 }] }))
+    const { clock, states, deltas, monitor } = setup('dev', async () => ({
+      figures: [{ label: 'ops', value: ++v, unit: '' }],
+      samples: [{ seriesId: 'r:ops', value: v * 10 }]
+    }))
     await clock.advance(2500)
     expect(states.map((s) => s.health)).toEqual(['up', 'up', 'up'])
     expect(deltas.map((d) => [d.fromSeq, d.seq, d.v[0]])).toEqual([

@@ -13,7 +13,16 @@ describe('ProfileStore', () => {
     const d = dir()
     const secrets = new MemorySecretStore()
     const store = new ProfileStore(d, secrets)
-    await store.save({ name: 'prod-eu', environment: 'prod', postgres: 'postgresql://mon:s%40cret!@db:5432/app', redis: 'rediss://u:redispw@cache:6380/1', metrics: [] }, false)
+    await store.save(
+      {
+        name: 'prod-eu',
+        environment: 'prod',
+        postgres: 'postgresql://mon:s%40cret!@db:5432/app',
+        redis: 'rediss://u:redispw@cache:6380/1',
+        metrics: []
+      },
+      false
+    )
     const text = readFileSync(join(d, 'profiles.json'), 'utf8')
     expect(text).not.toContain('s%40cret')
     expect(text).not.toContain('s@cret')
@@ -47,7 +56,16 @@ describe('ProfileStore', () => {
 
   it('names the field of a profile that fails validation', async () => {
     const d = dir()
-    writeFileSync(join(d, 'profiles.json'), JSON.stringify({ version: 1, profiles: [{ name: 'ok', environment: 'dev' }, { name: 'bad', environment: 'qa' }] }))
+    writeFileSync(
+      join(d, 'profiles.json'),
+      JSON.stringify({
+        version: 1,
+        profiles: [
+          { name: 'ok', environment: 'dev' },
+          { name: 'bad', environment: 'qa' }
+        ]
+      })
+    )
     await expect(new ProfileStore(d, new MemorySecretStore()).list()).rejects.toThrow(/profiles\.1\.environment/)
   })
 

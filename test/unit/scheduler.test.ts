@@ -8,7 +8,15 @@ type R = PollReport<string>
 function setup(opts: { failureThreshold?: number; random?: () => number } = {}) {
   const clock = new FakeClock()
   const reports: R[] = []
-  const s = new Scheduler<string>({ clock, failureThreshold: opts.failureThreshold ?? 3, random: opts.random ?? (() => 0.5), backoff: { baseMs: 1000, maxMs: 16_000, jitter: 0.2 } }, (r) => reports.push(r))
+  const s = new Scheduler<string>(
+    {
+      clock,
+      failureThreshold: opts.failureThreshold ?? 3,
+      random: opts.random ?? (() => 0.5),
+      backoff: { baseMs: 1000, maxMs: 16_000, jitter: 0.2 }
+    },
+    (r) => reports.push(r)
+  )
   return { clock, reports, s }
 }
 

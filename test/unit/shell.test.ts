@@ -3,7 +3,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 // The Electron binary cannot run here: the shell is tested against a fake of the few Electron
 // APIs it touches, recording what it was asked to do.
 const fake = vi.hoisted(() => {
-  const windows: { options: Record<string, any>; handlers: Record<string, (...a: any[]) => any>; openHandler?: (d: { url: string }) => { action: string }; loaded?: string }[] = []
+  const windows: {
+    options: Record<string, any>
+    handlers: Record<string, (...a: any[]) => any>
+    openHandler?: (d: { url: string }) => { action: string }
+    loaded?: string
+  }[] = []
   const opened: string[] = []
   const permission: { request?: (...a: any[]) => void; check?: (...a: any[]) => boolean } = {}
   class BrowserWindow {
@@ -131,7 +136,10 @@ describe('IPC binding', () => {
     const handlers = new Map<string, (...a: any[]) => any>()
     const ipcMain = { handle: (ch: string, fn: any) => handlers.set(ch, fn), removeHandler: (ch: string) => handlers.delete(ch) }
     const calls: unknown[][] = []
-    const core = { dispatch: async (m: unknown, p: unknown) => (calls.push([m, p]), { ok: true as const, result: 'r' }), onEvent: () => () => {} }
+    const core = {
+      dispatch: async (m: unknown, p: unknown) => (calls.push([m, p]), { ok: true as const, result: 'r' }),
+      onEvent: () => () => {}
+    }
     bindIpc(ipcMain as never, core as never, () => [])
     return { handler: handlers.get(IPC_REQUEST_CHANNEL)!, calls }
   }
@@ -140,7 +148,12 @@ describe('IPC binding', () => {
     const { handler, calls } = bind()
     const app = { senderFrame: { url: 'lookout://app/index.html', parent: null } }
     expect(await handler(app, 'app.info', {})).toEqual({ ok: true, result: 'r' })
-    for (const frame of [{ url: 'https://evil.example/', parent: null }, { url: 'lookout://app/index.html', parent: {} }, { url: 'file:///x', parent: null }, null]) {
+    for (const frame of [
+      { url: 'https://evil.example/', parent: null },
+      { url: 'lookout://app/index.html', parent: {} },
+      { url: 'file:///x', parent: null },
+      null
+    ]) {
       expect(await handler({ senderFrame: frame }, 'app.info', {})).toMatchObject({ ok: false, error: { code: 'refused' } })
     }
     expect(calls).toHaveLength(1)

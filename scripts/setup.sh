@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the servers Lookout's demo and tests run for real: PostgreSQL (with pg_stat_statements),
+# Redis and Prometheus, plus Debian's Chromium for the browser tests (--browser).
+# On Debian as root it installs what is missing (one apt-get update); elsewhere it prints
+# exactly what to install and fails.
+set -euo pipefail
+
+want_browser=0
+[[ "${1:-}" == "--browser" ]] && want_browser=1
+
+missing=()
+have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
+have_postgres || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v prometheus >/dev/null || missing+=(prometheus)
+if ((want_browser)); then
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+fi
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: PostgreSQL, Redis, Prometheus$( ((want_browser)) && echo ' and Chromium') are installed."
+  exit 0
+fi
+
+if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+  echo "setup: installing ${missing[*]} from Debian's packages..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's packages start their own services on the default ports; Lookout's harness uses
+  # throw-away instances on free ports and does not need them.
+  have_postgres || { echo "setup: PostgreSQL did not install" >&2; exit 1; }
+  echo "setup: done."
+  exit 0
+fi
+
+echo "setup: missing: ${missing[*]}" >&2
+if command -v apt-get >/dev/null; then
+  echo "setup: run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+else
+  echo "setup: install with your package manager: PostgreSQL 13+ server with contrib (pg_stat_statements), redis-server 6+, prometheus 2.x$( ((want_browser)) && echo ', chromium'); the binaries must be on PATH (PostgreSQL's in /usr/lib/postgresql/<major>/bin or PATH)." >&2
+fi
+exit 1
