@@ -49,6 +49,7 @@ vi.mock('electron', () => fake.module)
 
 import { createMainWindow, lockDownSession } from '../../src/main/shell/window'
 import { bindIpc } from '../../src/main/shell/ipc'
+import { trayTitle } from '../../src/main/shell/tray'
 import { externalUrlAllowed, RENDERER_CSP, senderAllowed } from '../../src/main/shell/security'
 import { IPC_REQUEST_CHANNEL } from '../../src/shared/api'
 
@@ -163,5 +164,14 @@ describe('IPC binding', () => {
     expect(senderAllowed({ senderFrame: { url: 'lookout://app/', parent: null } })).toBe(true)
     expect(senderAllowed({ senderFrame: { url: 'lookout://other/', parent: null } })).toBe(false)
     expect(senderAllowed({})).toBe(false)
+  })
+})
+
+describe('tray', () => {
+  it('says how many alerts fire and how many are critical', () => {
+    expect(trayTitle({ firing: [], critical: 0 })).toBe('Lookout: no alerts')
+    const a = { id: 'a', profile: 'p', targetId: 't', severity: 'critical' as const, summary: 's', since: 0 }
+    expect(trayTitle({ firing: [a], critical: 1 })).toBe('Lookout: 1 alert firing (1 critical)')
+    expect(trayTitle({ firing: [a, { ...a, id: 'b', severity: 'warning' }], critical: 1 })).toBe('Lookout: 2 alerts firing (1 critical)')
   })
 })
