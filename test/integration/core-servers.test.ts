@@ -1,6 +1,4 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { tempDir } from '../helpers/temp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
@@ -36,7 +34,7 @@ beforeAll(async () => {
   fixture = await startMetricsFixture()
   prom = await startPrometheus([{ job: 'fixture', targets: [`127.0.0.1:${fixture.port}`] }])
   core = createCore({
-    dataDir: mkdtempSync(join(tmpdir(), 'lookout-it-')),
+    dataDir: tempDir(),
     secrets: new MemorySecretStore(),
     notifier: { notify() {} },
     transport: 'websocket'

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'node:http'
+import { tempDir } from '../helpers/temp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createCore, type Core } from '../../src/main/core'
@@ -56,13 +56,13 @@ function rpc(ws: WebSocket, id: number, method: string, params: unknown): Promis
 }
 
 beforeAll(async () => {
-  const renderer = mkdtempSync(join(tmpdir(), 'lookout-renderer-'))
+  const renderer = tempDir()
   mkdirSync(join(renderer, 'assets'))
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Lookout</title>')
   writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log(1)')
   redis = await startRedis()
   core = createCore({
-    dataDir: mkdtempSync(join(tmpdir(), 'lookout-serve-')),
+    dataDir: tempDir(),
     secrets: new MemorySecretStore(),
     notifier: { notify() {} },
     transport: 'websocket'

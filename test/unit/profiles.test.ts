@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { tempDir } from '../helpers/temp'
 import { describe, expect, it } from 'vitest'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import { ProfileStore } from '../../src/main/core/profiles/store'
 import { splitPassword } from '../../src/main/core/profiles/secrets'
 
-const dir = () => mkdtempSync(join(tmpdir(), 'lookout-test-'))
+const dir = () => tempDir()
 
 describe('ProfileStore', () => {
   it('moves passwords to the secret store and never writes them to disk', async () => {

@@ -1,20 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /**
- * The Electron binary, when it was downloaded. Requiring `electron` from Node gives its path,
- * and throws when the binary never arrived (as on machines without internet).
+ * The Electron binary, when it was downloaded. Found from the package's path.txt and dist/, not
+ * by requiring `electron`: that tries to download a missing binary, which fails (or hangs) on a
+ * machine without internet.
  */
-export function electronBinary(): string | null {
+export function electronBinary(packageDir?: string): string | null {
+  let pkgDir: string
   try {
-    const p = createRequire(import.meta.url)('electron') as unknown
-    return typeof p === 'string' && existsSync(p) ? p : null
+    pkgDir = packageDir ?? dirname(createRequire(import.meta.url).resolve('electron/package.json'))
   } catch {
     return null
   }
+  const pathFile = join(pkgDir, 'path.txt')
+  if (!existsSync(pathFile)) return null
+  const rel = readFileSync(pathFile, 'utf8').trim()
+  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(pkgDir, 'dist')
+  const full = join(dist, rel)
+  return rel && existsSync(full) ? full : null
 }
 
 export function canOpenWindow(): boolean {

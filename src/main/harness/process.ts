@@ -9,6 +9,23 @@ export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0
 }
 
+/** Every server still running, so a parent that exits (even by a crash) takes them down too. */
+const running = new Set<ChildProcess>()
+let exitHookInstalled = false
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', () => {
+    for (const child of running) {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  })
+}
+
 /**
  * A server process the harness started: in its own process group, so kill() takes the whole
  * tree down at once, as a crash would. Keeps the tail of its output for error messages.
@@ -42,7 +59,10 @@ export class ServerProcess {
     }
     child.stdout?.on('data', keep)
     child.stderr?.on('data', keep)
+    running.add(child)
+    installExitHook()
     child.on('exit', () => {
+      running.delete(child)
       if (this.child === child) this.child = null
     })
     child.on('error', (err) => keep(Buffer.from(`spawn failed: ${err.message}\n`)))
