@@ -1,0 +1,670 @@
+import { parseFloatToken, parseOpenMetricsTimestamp, parseTextTimestamp } from './numbers'
+import {
+  ExpositionError,
+  type Exemplar,
+  type ExpositionFormat,
+  type ExpositionPage,
+  type Labels,
+  type MetricFamily,
+  type MetricType,
+  type Sample
+} from './types'
+
+/*
+ * One pass over the page by character codes: no per-line strings, no regular expressions on the
+ * hot path. Text 0.0.4 is read with the leniency Prometheus has (tabs, runs of blanks, blanks
+ * inside braces, a trailing comma, any comment); OpenMetrics 1.0 strictly, and a page with any
+ * invalid part is rejected whole.
+ */
+
+const NL = 10
+const SP = 32
+const TAB = 9
+const HASH = 35
+const LBRACE = 123
+const RBRACE = 125
+const EQ = 61
+const QUOTE = 34
+const COMMA = 44
+const BSL = 92
+
+const OPENMETRICS_TYPES = new Set<MetricType>(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset', 'unknown'])
+const TEXT_TYPES = new Set<MetricType>(['counter', 'gauge', 'histogram', 'summary', 'untyped'])
+
+/** Longest exemplar label set OpenMetrics allows, in code points of names and values. */
+export const MAX_EXEMPLAR_LABEL_RUNES = 128
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 /* _ */
+}
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57)
+}
+function isMetricNameStart(c: number): boolean {
+  return isNameStart(c) || c === 58 /* : */
+}
+function isMetricNameChar(c: number): boolean {
+  return isNameChar(c) || c === 58
+}
+
+/** The sample names each OpenMetrics type allows, as suffixes of the family name. */
+const SUFFIXES: Record<MetricType, readonly string[]> = {
+  counter: ['_total', '_created'],
+  gauge: [''],
+  unknown: [''],
+  untyped: [''],
+  histogram: ['_bucket', '_count', '_sum', '_created'],
+  gaugehistogram: ['_bucket', '_gcount', '_gsum'],
+  summary: ['', '_count', '_sum', '_created'],
+  info: ['_info'],
+  stateset: ['']
+}
+
+interface GroupState {
+  key: string
+  line: number
+  buckets: number
+  lastLe: number
+  lastBucket: number
+  inf: number | undefined
+  count: number | undefined
+  sum: number | undefined
+  negativeBucket: boolean
+}
+
+interface FamilyState {
+  family: MetricFamily
+  typeSet: boolean
+  helpSet: boolean
+  unitSet: boolean
+  group: GroupState | null
+  closedGroups: Set<string> | null
+  prev: Sample | null
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  let n = 0
+  for (const k in a) {
+    if (a[k] !== b[k]) return false
+    n++
+  }
+  for (const _ in b) n--
+  return n === 0
+}
+
+function setLabel(labels: Labels, name: string, value: string): void {
+  // A label named __proto__ must be data, not the object's prototype.
+  if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true })
+  else labels[name] = value
+}
+
+function labelText(labels: Labels): string {
+  const parts: string[] = []
+  for (const k in labels) if (k !== 'le' && k !== 'quantile') parts.push(`${k}="${labels[k]}"`)
+  return `{${parts.join(',')}}`
+}
+
+class Parser {
+  private pos = 0
+  private line = 1
+  private lineStart = 0
+  private lineEnd = 0
+  private readonly om: boolean
+  private readonly families: MetricFamily[] = []
+  private readonly byName = new Map<string, FamilyState>()
+  /** OpenMetrics: names a declared family's samples will use, to catch clashes. */
+  private readonly sampleNames = new Set<string>()
+  private current: FamilyState | null = null
+  private sampleCount = 0
+
+  constructor(
+    private readonly s: string,
+    private readonly format: ExpositionFormat
+  ) {
+    this.om = format === 'openmetrics'
+  }
+
+  parse(): ExpositionPage {
+    const s = this.s
+    const len = s.length
+    let sawEof = false
+    while (this.pos < len) {
+      if (sawEof) this.fail(this.pos, 'nothing may follow "# EOF"')
+      let end = s.indexOf('\n', this.pos)
+      if (end === -1) end = len
+      this.lineStart = this.pos
+      this.lineEnd = end
+      if (this.om) sawEof = this.omLine()
+      else this.textLine()
+      this.pos = end + 1
+      this.line++
+    }
+    if (this.om && !sawEof) this.failAt(this.line, 1, 'an OpenMetrics page must end with "# EOF"')
+    this.closeFamily()
+    return { format: this.format, families: this.families, sampleCount: this.sampleCount }
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  private fail(at: number, reason: string): never {
+    throw new ExpositionError(this.line, at - this.lineStart + 1, reason)
+  }
+  private failAt(line: number, column: number, reason: string): never {
+    throw new ExpositionError(line, column, reason)
+  }
+  private found(at: number): string {
+    if (at >= this.lineEnd) return 'the end of the line'
+    const c = this.s.charCodeAt(at)
+    if (c === SP) return 'a space'
+    if (c === TAB) return 'a tab'
+    return JSON.stringify(this.s[at])
+  }
+
+  // ---------------------------------------------------------------- OpenMetrics lines
+
+  /** Returns true on "# EOF". */
+  private omLine(): boolean {
+    const s = this.s
+    const start = this.lineStart
+    const end = this.lineEnd
+    if (start === end) this.fail(start, 'blank lines are not allowed in OpenMetrics')
+    if (s.charCodeAt(start) === HASH) {
+      if (s.startsWith('# EOF', start) && end - start === 5) return true
+      if (s.startsWith('# HELP ', start)) this.omMetadata('help', start + 7)
+      else if (s.startsWith('# TYPE ', start)) this.omMetadata('type', start + 7)
+      else if (s.startsWith('# UNIT ', start)) this.omMetadata('unit', start + 7)
+      else this.fail(start, 'expected "# HELP", "# TYPE", "# UNIT" or "# EOF" (OpenMetrics allows no other comments)')
+      return false
+    }
+    this.sample(start)
+    return false
+  }
+
+  private omMetadata(kind: 'help' | 'type' | 'unit', at: number): void {
+    const s = this.s
+    const end = this.lineEnd
+    const nameEnd = this.metricNameEnd(at)
+    const name = s.slice(at, nameEnd)
+    if (nameEnd >= end || s.charCodeAt(nameEnd) !== SP)
+      this.fail(nameEnd, `expected a space after the metric name, found ${this.found(nameEnd)}`)
+    const st = this.familyForMetadata(name, kind, at)
+    const rest = nameEnd + 1
+    if (kind === 'help') {
+      st.family.help = this.unescape(rest, end, false)
+      st.helpSet = true
+    } else if (kind === 'type') {
+      const type = s.slice(rest, end) as MetricType
+      if (!OPENMETRICS_TYPES.has(type))
+        this.fail(rest, `unknown type ${JSON.stringify(type)}; expected one of ${[...OPENMETRICS_TYPES].join(', ')}`)
+      st.family.type = type
+      st.typeSet = true
+      if (st.unitSet && st.family.unit && (type === 'info' || type === 'stateset'))
+        this.fail(rest, `${type === 'info' ? 'an' : 'a'} ${type} has no unit`)
+      for (const suffix of SUFFIXES[type]) {
+        const sampleName = name + suffix
+        if (suffix && this.byName.has(sampleName))
+          this.fail(at, `family "${name}" of type ${type} clashes with the family "${sampleName}" above`)
+        this.sampleNames.add(sampleName)
+      }
+      st.closedGroups = type === 'histogram' || type === 'gaugehistogram' || type === 'summary' ? new Set() : null
+    } else {
+      for (let i = rest; i < end; i++)
+        if (!isMetricNameChar(s.charCodeAt(i))) this.fail(i, `a unit has only letters, digits, "_" and ":", found ${this.found(i)}`)
+      const unit = s.slice(rest, end)
+      if (unit && !name.endsWith('_' + unit))
+        this.fail(rest, `the metric name "${name}" must end with "_${unit}" to have the unit "${unit}"`)
+      if (unit && (st.family.type === 'info' || st.family.type === 'stateset'))
+        this.fail(rest, `${st.family.type === 'info' ? 'an' : 'a'} ${st.family.type} has no unit`)
+      st.family.unit = unit
+      st.unitSet = true
+    }
+  }
+
+  private familyForMetadata(name: string, kind: 'help' | 'type' | 'unit', at: number): FamilyState {
+    const cur = this.current
+    if (cur && cur.family.name === name) {
+      if (cur.family.samples.length) this.fail(at, `# ${kind.toUpperCase()} for "${name}" must come before its samples`)
+      if ((kind === 'help' && cur.helpSet) || (kind === 'type' && cur.typeSet) || (kind === 'unit' && cur.unitSet))
+        this.fail(at, `second # ${kind.toUpperCase()} line for "${name}"`)
+      return cur
+    }
+    return this.startFamily(name, 'unknown', at)
+  }
+
+  private startFamily(name: string, type: MetricType, at: number): FamilyState {
+    if (this.byName.has(name))
+      this.fail(at, `the family "${name}" already appeared above: a family's lines must be contiguous and declared once`)
+    if (this.om && this.sampleNames.has(name)) this.fail(at, `the name "${name}" clashes with a sample name of a family above`)
+    this.closeFamily()
+    const family: MetricFamily = { name, type, help: null, unit: null, samples: [] }
+    const st: FamilyState = { family, typeSet: false, helpSet: false, unitSet: false, group: null, closedGroups: null, prev: null }
+    this.families.push(family)
+    this.byName.set(name, st)
+    if (this.om) this.sampleNames.add(name)
+    this.current = st
+    return st
+  }
+
+  private closeFamily(): void {
+    const st = this.current
+    if (st?.group) this.closeGroup(st, st.group)
+    this.current = null
+  }
+
+  // ---------------------------------------------------------------- text 0.0.4 lines
+
+  private textLine(): void {
+    const s = this.s
+    let i = this.lineStart
+    const end = this.lineEnd
+    while (i < end && (s.charCodeAt(i) === SP || s.charCodeAt(i) === TAB)) i++
+    if (i === end || (i === end - 1 && s.charCodeAt(i) === 13)) return
+    if (s.charCodeAt(i) === HASH) return this.textComment(i + 1)
+    this.sample(i)
+  }
+
+  private skipBlanks(i: number): number {
+    const s = this.s
+    while (i < this.lineEnd && (s.charCodeAt(i) === SP || s.charCodeAt(i) === TAB)) i++
+    return i
+  }
+
+  /** `# HELP name text` and `# TYPE name type`; any other comment is ignored, as Prometheus does. */
+  private textComment(at: number): void {
+    const s = this.s
+    const end = this.lineEnd
+    let i = this.skipBlanks(at)
+    const word = s.startsWith('HELP', i) ? 'HELP' : s.startsWith('TYPE', i) ? 'TYPE' : null
+    if (!word) return
+    i += 4
+    if (i < end && s.charCodeAt(i) !== SP && s.charCodeAt(i) !== TAB) return
+    i = this.skipBlanks(i)
+    const nameEnd = this.metricNameEnd(i)
+    if (nameEnd === i) this.fail(i, `expected a metric name after # ${word}, found ${this.found(i)}`)
+    const name = s.slice(i, nameEnd)
+    const st = this.byName.get(name) ?? this.startFamily(name, 'untyped', i)
+    const rest = this.skipBlanks(nameEnd)
+    if (word === 'HELP') {
+      if (st.helpSet) this.fail(i, `second # HELP line for "${name}"`)
+      st.family.help = this.unescape(rest, end, true)
+      st.helpSet = true
+    } else {
+      if (st.typeSet) this.fail(i, `second # TYPE line for "${name}"`)
+      let typeEnd = end
+      while (typeEnd > rest && (s.charCodeAt(typeEnd - 1) === SP || s.charCodeAt(typeEnd - 1) === TAB || s.charCodeAt(typeEnd - 1) === 13))
+        typeEnd--
+      const type = s.slice(rest, typeEnd) as MetricType
+      if (!TEXT_TYPES.has(type)) this.fail(rest, `unknown type ${JSON.stringify(type)}; expected one of ${[...TEXT_TYPES].join(', ')}`)
+      if (st.family.samples.length && st.family.type !== type) this.fail(i, `# TYPE for "${name}" comes after its samples`)
+      st.family.type = type
+      st.typeSet = true
+    }
+  }
+
+  // ---------------------------------------------------------------- samples
+
+  private metricNameEnd(i: number): number {
+    const s = this.s
+    const end = this.lineEnd
+    if (i >= end || !isMetricNameStart(s.charCodeAt(i))) return i
+    i++
+    while (i < end && isMetricNameChar(s.charCodeAt(i))) i++
+    return i
+  }
+
+  private sample(start: number): void {
+    const s = this.s
+    const end = this.lineEnd
+    const om = this.om
+    const nameEnd = this.metricNameEnd(start)
+    if (nameEnd === start) this.fail(start, `expected a metric name, found ${this.found(start)}`)
+    const name = s.slice(start, nameEnd)
+    let i = nameEnd
+    const labels: Labels = {}
+    // Text 0.0.4 allows blanks between the name and its braces.
+    const brace = om ? i : this.skipBlanks(i)
+    if (brace < end && s.charCodeAt(brace) === LBRACE) i = this.labels(brace, labels, name)
+    // value
+    if (om) {
+      if (i >= end || s.charCodeAt(i) !== SP) this.fail(i, `expected a space before the value, found ${this.found(i)}`)
+      i++
+    } else {
+      const before = i
+      i = this.skipBlanks(i)
+      if (i === before) this.fail(i, `expected a blank before the value, found ${this.found(i)}`)
+    }
+    const valueStart = i
+    while (i < end && s.charCodeAt(i) !== SP && !(s.charCodeAt(i) === TAB && !om)) i++
+    let valueEnd = i
+    if (!om && valueEnd === end && s.charCodeAt(end - 1) === 13) valueEnd-- // CRLF pages
+    if (valueEnd === valueStart) this.fail(valueStart, `expected a value, found ${this.found(valueStart)}`)
+    const value = parseFloatToken(s.slice(valueStart, valueEnd), om)
+    if (value === undefined) this.fail(valueStart, `expected a number, found ${JSON.stringify(s.slice(valueStart, valueEnd))}`)
+    const sample: Sample = { name, labels, value }
+    // timestamp and exemplar
+    if (om) {
+      if (i < end) {
+        i++ // the single space
+        if (i >= end) this.fail(i, 'expected a timestamp or "# {" after the space, found the end of the line')
+        if (s.charCodeAt(i) !== HASH) {
+          const tsStart = i
+          while (i < end && s.charCodeAt(i) !== SP) i++
+          const ts = parseOpenMetricsTimestamp(s.slice(tsStart, i))
+          if (ts === undefined)
+            this.fail(
+              tsStart,
+              `expected a timestamp (decimal seconds) or "# {" for an exemplar, found ${JSON.stringify(s.slice(tsStart, i)) || this.found(tsStart)}`
+            )
+          sample.timestampMs = ts
+          if (i < end) {
+            i++
+            if (i >= end || s.charCodeAt(i) !== HASH) this.fail(i, `expected "# {" for an exemplar, found ${this.found(i)}`)
+          }
+        }
+        if (i < end) i = this.exemplar(i, sample)
+      }
+    } else {
+      i = this.skipBlanks(i)
+      if (i < end && !(i === end - 1 && s.charCodeAt(i) === 13)) {
+        const tsStart = i
+        while (i < end && s.charCodeAt(i) !== SP && s.charCodeAt(i) !== TAB && s.charCodeAt(i) !== 13) i++
+        const ts = parseTextTimestamp(s.slice(tsStart, i))
+        if (ts === undefined)
+          this.fail(tsStart, `expected a timestamp (integer milliseconds), found ${JSON.stringify(s.slice(tsStart, i))}`)
+        sample.timestampMs = ts
+        i = this.skipBlanks(i)
+        if (i < end && !(i === end - 1 && s.charCodeAt(i) === 13)) this.fail(i, `expected the end of the line, found ${this.found(i)}`)
+      }
+    }
+    this.addSample(sample, start)
+  }
+
+  /** Parses `{name="value",...}` from the brace at `i`; returns the index after the closing brace. */
+  private labels(i: number, labels: Labels, metric: string): number {
+    const s = this.s
+    const end = this.lineEnd
+    const om = this.om
+    i++
+    if (!om) i = this.skipBlanks(i)
+    if (i < end && s.charCodeAt(i) === RBRACE) return i + 1
+    for (;;) {
+      const nameStart = i
+      if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
+      i++
+      while (i < end && isNameChar(s.charCodeAt(i))) i++
+      const lname = s.slice(nameStart, i)
+      if (!om) i = this.skipBlanks(i)
+      if (i >= end || s.charCodeAt(i) !== EQ) this.fail(i, `expected "=" after the label name "${lname}", found ${this.found(i)}`)
+      i++
+      if (!om) i = this.skipBlanks(i)
+      if (i >= end || s.charCodeAt(i) !== QUOTE)
+        this.fail(i, `expected a double-quoted value for the label "${lname}", found ${this.found(i)}`)
+      i++
+      const vStart = i
+      let escaped = false
+      while (i < end) {
+        const c = s.charCodeAt(i)
+        if (c === QUOTE) break
+        if (c === BSL) {
+          escaped = true
+          i++
+        }
+        i++
+      }
+      if (i >= end) this.fail(vStart - 1, `the value of the label "${lname}" has no closing quote`)
+      const value = escaped ? this.unescape(vStart, i, false) : s.slice(vStart, i)
+      if (Object.prototype.hasOwnProperty.call(labels, lname)) this.fail(nameStart, `the label "${lname}" appears twice in ${metric}`)
+      setLabel(labels, lname, value)
+      i++ // closing quote
+      if (!om) i = this.skipBlanks(i)
+      const c = i < end ? s.charCodeAt(i) : -1
+      if (c === COMMA) {
+        i++
+        if (!om) {
+          i = this.skipBlanks(i)
+          if (i < end && s.charCodeAt(i) === RBRACE) return i + 1 // trailing comma, as Prometheus allows
+        }
+      } else if (c === RBRACE) {
+        return i + 1
+      } else {
+        this.fail(i, `expected "," or "}" after a label, found ${this.found(i)}`)
+      }
+    }
+  }
+
+  /** `\\`, `\"` and `\n` are escapes; any other backslash stays as written, as Prometheus keeps it. */
+  private unescape(from: number, to: number, helpText: boolean): string {
+    const s = this.s
+    let i = s.indexOf('\\', from)
+    if (i === -1 || i >= to) {
+      if (helpText && to > from && s.charCodeAt(to - 1) === 13) to--
+      return s.slice(from, to)
+    }
+    let out = ''
+    let last = from
+    for (; i < to; i++) {
+      if (s.charCodeAt(i) !== BSL || i + 1 >= to) continue
+      const n = s.charCodeAt(i + 1)
+      const rep = n === BSL ? '\\' : n === 110 /* n */ ? '\n' : n === QUOTE && !helpText ? '"' : null
+      if (rep === null) {
+        i++
+        continue
+      }
+      out += s.slice(last, i) + rep
+      last = i + 2
+      i++
+    }
+    return out + s.slice(last, to)
+  }
+
+  private exemplar(i: number, sample: Sample): number {
+    const s = this.s
+    const end = this.lineEnd
+    // at '#'
+    if (s.charCodeAt(i) !== HASH || s.charCodeAt(i + 1) !== SP || s.charCodeAt(i + 2) !== LBRACE)
+      this.fail(i, 'expected "# {" to start an exemplar')
+    const labels: Labels = {}
+    i = this.labels(i + 2, labels, 'the exemplar')
+    let runes = 0
+    for (const k in labels) {
+      for (const _ of k) runes++
+      for (const _ of labels[k]!) runes++
+    }
+    if (runes > MAX_EXEMPLAR_LABEL_RUNES)
+      this.fail(i - 1, `exemplar labels have ${runes} characters; at most ${MAX_EXEMPLAR_LABEL_RUNES} are allowed`)
+    if (i >= end || s.charCodeAt(i) !== SP) this.fail(i, `expected a space before the exemplar value, found ${this.found(i)}`)
+    i++
+    const vStart = i
+    while (i < end && s.charCodeAt(i) !== SP) i++
+    const value = parseFloatToken(s.slice(vStart, i), true)
+    if (value === undefined)
+      this.fail(vStart, `expected the exemplar's value, found ${JSON.stringify(s.slice(vStart, i)) || this.found(vStart)}`)
+    const ex: Exemplar = { labels, value }
+    if (i < end) {
+      i++
+      const tStart = i
+      while (i < end && s.charCodeAt(i) !== SP) i++
+      const ts = parseOpenMetricsTimestamp(s.slice(tStart, i))
+      if (ts === undefined)
+        this.fail(
+          tStart,
+          `expected the exemplar's timestamp (decimal seconds), found ${JSON.stringify(s.slice(tStart, i)) || this.found(tStart)}`
+        )
+      ex.timestampMs = ts
+      if (i < end) this.fail(i, `expected the end of the line after the exemplar, found ${this.found(i)}`)
+    }
+    sample.exemplar = ex
+    return i
+  }
+
+  // ---------------------------------------------------------------- families and rules
+
+  private familyOf(name: string, at: number): FamilyState {
+    const cur = this.current
+    if (this.om) {
+      if (cur) {
+        const fam = cur.family.name
+        if (name.startsWith(fam)) {
+          const suffix = name.length === fam.length ? '' : name.slice(fam.length)
+          if (SUFFIXES[cur.family.type].includes(suffix)) return cur
+        }
+      }
+      return this.startFamily(name, 'unknown', at)
+    }
+    const direct = this.byName.get(name)
+    if (direct) return direct
+    for (const suffix of ['_bucket', '_count', '_sum']) {
+      if (!name.endsWith(suffix)) continue
+      const base = this.byName.get(name.slice(0, -suffix.length))
+      if (base && (base.family.type === 'histogram' || base.family.type === 'summary')) return base
+    }
+    return this.startFamily(name, 'untyped', at)
+  }
+
+  private addSample(sample: Sample, at: number): void {
+    const st = this.familyOf(sample.name, at)
+    if (this.om) this.checkOpenMetrics(st, sample, at)
+    st.family.samples.push(sample)
+    st.prev = sample
+    this.sampleCount++
+  }
+
+  private checkOpenMetrics(st: FamilyState, sample: Sample, at: number): void {
+    const fam = st.family
+    const type = fam.type
+    const suffix = sample.name.slice(fam.name.length)
+    const v = sample.value
+    const prev = st.prev
+    if (prev && prev.name === sample.name && sameLabels(prev.labels, sample.labels)) {
+      if ((prev.timestampMs === undefined) !== (sample.timestampMs === undefined))
+        this.fail(at, `${sample.name}${labelText(sample.labels)} repeats with and without a timestamp`)
+      if (prev.timestampMs === undefined) this.fail(at, `${sample.name}${labelText(sample.labels)} appears twice without timestamps`)
+      if (sample.timestampMs! < prev.timestampMs!) this.fail(at, `timestamps of ${sample.name}${labelText(sample.labels)} go backwards`)
+    }
+    if (sample.exemplar) {
+      const allowed =
+        (type === 'counter' && suffix === '_total') || ((type === 'histogram' || type === 'gaugehistogram') && suffix === '_bucket')
+      if (!allowed)
+        this.fail(at, `exemplars are allowed only on counter _total and histogram _bucket samples, not on ${sample.name} (${type})`)
+      if (sample.exemplar.timestampMs !== undefined && !Number.isFinite(sample.exemplar.timestampMs))
+        this.fail(at, 'an exemplar timestamp must be finite')
+    }
+    const nonNegative = (what: string) => {
+      if (Number.isNaN(v) || v < 0) this.fail(at, `${what} must be a non-negative number, got ${v}`)
+    }
+    switch (type) {
+      case 'counter':
+        if (suffix === '_total') nonNegative(`the counter ${sample.name}`)
+        return
+      case 'info':
+        if (v !== 1) this.fail(at, `an info sample's value must be 1, got ${v}`)
+        return
+      case 'stateset':
+        if (!Object.prototype.hasOwnProperty.call(sample.labels, fam.name)) this.fail(at, `a stateset sample needs the label "${fam.name}"`)
+        if (v !== 0 && v !== 1) this.fail(at, `a stateset sample's value must be 0 or 1, got ${v}`)
+        return
+      case 'summary':
+      case 'histogram':
+      case 'gaugehistogram':
+        return this.groupSample(st, sample, suffix, at)
+      default:
+        return
+    }
+  }
+
+  private groupSample(st: FamilyState, sample: Sample, suffix: string, at: number): void {
+    const type = st.family.type
+    let key = ''
+    for (const k in sample.labels) if (k !== 'le' && k !== 'quantile') key += k + '\u0000' + sample.labels[k] + '\u0001'
+    let g = st.group
+    if (!g || g.key !== key) {
+      if (g) this.closeGroup(st, g)
+      if (st.closedGroups!.has(key)) this.fail(at, `samples of ${st.family.name}${labelText(sample.labels)} are not contiguous`)
+      g = st.group = {
+        key,
+        line: this.line,
+        buckets: 0,
+        lastLe: -Infinity,
+        lastBucket: 0,
+        inf: undefined,
+        count: undefined,
+        sum: undefined,
+        negativeBucket: false
+      }
+    }
+    const v = sample.value
+    const name = sample.name
+    const positive = (what: string) => {
+      if (Number.isNaN(v) || v < 0) this.fail(at, `${what} of ${name} must be a non-negative number, got ${v}`)
+    }
+    if (type === 'summary') {
+      if (suffix === '') {
+        const q = sample.labels.quantile
+        if (q === undefined) this.fail(at, `a summary sample ${name} needs a "quantile" label`)
+        const qv = parseFloatToken(q, true)
+        if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1) this.fail(at, `quantile="${q}" must be a number from 0 to 1`)
+        if (v < 0) this.fail(at, `the quantile value of ${name} must not be negative, got ${v}`)
+      } else if (suffix === '_count') {
+        positive('the count')
+        g.count = v
+      } else if (suffix === '_sum') {
+        positive('the sum')
+        g.sum = v
+      }
+      return
+    }
+    const countSuffix = type === 'histogram' ? '_count' : '_gcount'
+    const sumSuffix = type === 'histogram' ? '_sum' : '_gsum'
+    if (suffix === '_bucket') {
+      const le = sample.labels.le
+      if (le === undefined) this.fail(at, `a bucket ${name} needs an "le" label`)
+      const bound = parseFloatToken(le, true)
+      if (bound === undefined || Number.isNaN(bound)) this.fail(at, `le="${le}" is not a number`)
+      if (bound <= g.lastLe) this.fail(at, `buckets of ${st.family.name}${labelText(sample.labels)} must be in increasing order of le`)
+      positive('the bucket')
+      if (v < g.lastBucket)
+        this.fail(at, `bucket le="${le}" counts ${v}, fewer than the bucket before it (${g.lastBucket}): buckets are cumulative`)
+      if (bound < 0) g.negativeBucket = true
+      if (le === '+Inf') g.inf = v
+      g.lastLe = bound
+      g.lastBucket = v
+      g.buckets++
+    } else if (suffix === countSuffix) {
+      positive('the count')
+      g.count = v
+    } else if (suffix === sumSuffix) {
+      if (Number.isNaN(v)) this.fail(at, `the sum ${name} must be a number, got NaN`)
+      g.sum = v
+    }
+  }
+
+  private closeGroup(st: FamilyState, g: GroupState): void {
+    st.group = null
+    st.closedGroups?.add(g.key)
+    const type = st.family.type
+    const where = `${st.family.name} (the group starting on line ${g.line})`
+    if (type === 'summary') {
+      if ((g.count === undefined) !== (g.sum === undefined)) this.failAt(g.line, 1, `${where} needs both _count and _sum, or neither`)
+      return
+    }
+    const [c, s] = type === 'histogram' ? ['_count', '_sum'] : ['_gcount', '_gsum']
+    if (g.inf === undefined) this.failAt(g.line, 1, `${where} has no le="+Inf" bucket`)
+    if ((g.count === undefined) !== (g.sum === undefined)) this.failAt(g.line, 1, `${where} needs both ${c} and ${s}, or neither`)
+    if (g.count !== undefined && g.count !== g.inf) this.failAt(g.line, 1, `${where}: ${c} is ${g.count} but the +Inf bucket is ${g.inf}`)
+    if (type === 'histogram' && g.negativeBucket && g.sum !== undefined)
+      this.failAt(g.line, 1, `${where} has negative buckets, so it must not have ${s}`)
+    if (type === 'histogram' && g.sum !== undefined && g.sum < 0) this.failAt(g.line, 1, `${where}: ${s} must not be negative`)
+    if (type === 'gaugehistogram' && g.sum !== undefined && g.sum < 0 && !g.negativeBucket)
+      this.failAt(g.line, 1, `${where}: ${s} is negative but no bucket is`)
+  }
+}
+
+/** Parses a whole exposition page; throws ExpositionError with line and column on the first problem. */
+export function parseExposition(text: string, format: ExpositionFormat): ExpositionPage {
+  return new Parser(text, format).parse()
+}
+
+/** The format a scrape answered in, from its Content-Type (Prometheus's rule: OpenMetrics only when said so). */
+export function formatFromContentType(contentType: string | null | undefined): ExpositionFormat {
+  return contentType && /^application\/openmetrics-text\b/i.test(contentType.trim()) ? 'openmetrics' : 'text'
+}

@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest'
+import { formatFromContentType, parseExposition } from '../../../src/main/core/prometheus/exposition/parser'
+import { parseFloatToken } from '../../../src/main/core/prometheus/exposition/numbers'
+import { ExpositionError } from '../../../src/main/core/prometheus/exposition/types'
+
+const text = (s: string) => parseExposition(s, 'text')
+const om = (s: string) => parseExposition(s, 'openmetrics')
+
+function errorOf(fn: () => unknown): ExpositionError {
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof ExpositionError) return e
+    throw e
+  }
+  throw new Error('expected an ExpositionError')
+}
+
+describe('values follow Go, not JavaScript', () => {
+  it.each([
+    ['1', 1],
+    ['-1.5e3', -1500],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['+Inf', Infinity],
+    ['-inf', -Infinity],
+    ['Infinity', Infinity],
+    ['NaN', NaN],
+    ['nan', NaN],
+    ['0001.20', 1.2]
+  ])('%s is %d in both formats', (tok, v) => {
+    expect(parseFloatToken(tok, true)).toBe(v)
+    expect(parseFloatToken(tok, false)).toBe(v)
+  })
+  it.each(['', ' 1', '1 ', '0x10', '0b1', '1_000', '1e', 'e1', '.', '+', 'Infinit', '+NaN', '1,5'])('%j is not a number', (tok) => {
+    expect(parseFloatToken(tok, true)).toBeUndefined()
+  })
+  it('text 0.0.4 takes Go hexadecimal floats, OpenMetrics does not', () => {
+    expect(parseFloatToken('0x1p-3', false)).toBe(0.125)
+    expect(parseFloatToken('-0x1.8p1', false)).toBe(-3)
+    expect(parseFloatToken('0x1p-3', true)).toBeUndefined()
+    expect(parseFloatToken('0x10', false)).toBeUndefined()
+  })
+})
+
+describe('text 0.0.4', () => {
+  it('reads families, types, help, labels and values', () => {
+    const page = text(
+      [
+        '# HELP http_requests_total Requests served.',
+        '# TYPE http_requests_total counter',
+        'http_requests_total{method="GET",code="200"} 1027 1395066363000',
+        'http_requests_total{method="POST",code="500"} 3',
+        '# A free comment',
+        'orphan 7',
+        ''
+      ].join('\n')
+    )
+    expect(page.sampleCount).toBe(3)
+    expect(page.families.map((f) => [f.name, f.type, f.samples.length])).toEqual([
+      ['http_requests_total', 'counter', 2],
+      ['orphan', 'untyped', 1]
+    ])
+    expect(page.families[0]!.help).toBe('Requests served.')
+    expect(page.families[0]!.samples[0]).toEqual({
+      name: 'http_requests_total',
+      labels: { method: 'GET', code: '200' },
+      value: 1027,
+      timestampMs: 1395066363000
+    })
+  })
+
+  it('is as lenient as Prometheus: tabs, blank runs, blanks in braces, trailing comma, blank lines, empty HELP', () => {
+    const page = text('# HELP a\n# TYPE a gauge\n\n  a\t{ x = "1" , y="2", }\t  3.5   \n\n')
+    expect(page.families[0]!.help).toBe('')
+    expect(page.families[0]!.samples[0]).toEqual({ name: 'a', labels: { x: '1', y: '2' }, value: 3.5 })
+  })
+
+  it('groups histogram and summary samples under their family', () => {
+    const page = text(
+      '# TYPE rpc histogram\nrpc_bucket{le="0.1"} 1\nrpc_bucket{le="+Inf"} 2\nrpc_sum 0.3\nrpc_count 2\n# TYPE q summary\nq{quantile="0.5"} 1\nq_sum 3\nq_count 4\n'
+    )
+    expect(page.families.map((f) => [f.name, f.type, f.samples.map((s) => s.name)])).toEqual([
+      ['rpc', 'histogram', ['rpc_bucket', 'rpc_bucket', 'rpc_sum', 'rpc_count']],
+      ['q', 'summary', ['q', 'q_sum', 'q_count']]
+    ])
+  })
+
+  it('unescapes label values and HELP as Prometheus does', () => {
+    const page = text('# HELP m a\\\\b\\nc \\"kept\\"\nm{p="C:\\\\dir\\"x\\"\\nline"} 1\n')
+    expect(page.families[0]!.help).toBe('a\\b\nc \\"kept\\"')
+    expect(page.families[0]!.samples[0]!.labels.p).toBe('C:\\dir"x"\nline')
+  })
+
+  it('keeps a label named __proto__ as data', () => {
+    const s = text('m{__proto__="x"} 1\n').families[0]!.samples[0]!
+    expect(Object.keys(s.labels)).toEqual(['__proto__'])
+    expect(s.labels.__proto__).toBe('x')
+    expect(Object.getPrototypeOf(s.labels)).toBe(Object.prototype)
+  })
+
+  it('reads CRLF pages', () => {
+    expect(text('# TYPE a gauge\r\na 1\r\nb{x="y"} 2 17\r\n').families.map((f) => f.samples[0]!.value)).toEqual([1, 2])
+  })
+
+  it('says where a broken line is and what was expected', () => {
+    expect(errorOf(() => text('a 1\nb{x="1" 2\n')).message).toBe('line 2, column 9: expected "," or "}" after a label, found "2"')
+    expect(errorOf(() => text('a 1\nb 1 12.5\n')).message).toBe(
+      'line 2, column 5: expected a timestamp (integer milliseconds), found "12.5"'
+    )
+    expect(errorOf(() => text('a one\n')).message).toBe('line 1, column 3: expected a number, found "one"')
+    expect(errorOf(() => text('a\n')).message).toBe('line 1, column 2: expected a blank before the value, found the end of the line')
+    expect(errorOf(() => text('# TYPE a gauge\n# TYPE a counter\n')).message).toBe('line 2, column 8: second # TYPE line for "a"')
+    expect(errorOf(() => text('# TYPE a speedometer\n')).message).toMatch(/^line 1, column 10: unknown type "speedometer"/)
+    expect(errorOf(() => text('a{x="1} 2\n')).message).toBe('line 1, column 5: the value of the label "x" has no closing quote')
+  })
+})
+
+describe('OpenMetrics', () => {
+  it('normalises timestamps from seconds to milliseconds', () => {
+    const s = om('# TYPE a gauge\na 1 1700000000.25\n# EOF\n').families[0]!.samples[0]!
+    expect(s.timestampMs).toBe(1700000000250)
+  })
+
+  it('reads exemplars, units and stateset/info families', () => {
+    const page = om(
+      [
+        '# TYPE rq_seconds histogram',
+        '# UNIT rq_seconds seconds',
+        'rq_seconds_bucket{le="0.1"} 1 # {trace_id="abc"} 0.05 1700000000',
+        'rq_seconds_bucket{le="+Inf"} 2',
+        'rq_seconds_count 2',
+        'rq_seconds_sum 0.2',
+        '# TYPE feature stateset',
+        'feature{feature="a"} 1',
+        'feature{feature="b"} 0',
+        '# TYPE build info',
+        'build_info{version="1.2"} 1',
+        '# EOF'
+      ].join('\n')
+    )
+    expect(page.families.map((f) => [f.name, f.type, f.unit])).toEqual([
+      ['rq_seconds', 'histogram', 'seconds'],
+      ['feature', 'stateset', null],
+      ['build', 'info', null]
+    ])
+    expect(page.families[0]!.samples[0]!.exemplar).toEqual({ labels: { trace_id: 'abc' }, value: 0.05, timestampMs: 1700000000000 })
+  })
+
+  it('keeps uint64 counters as numbers', () => {
+    expect(om('# TYPE a counter\na_total 18446744073709551615\n# EOF\n').families[0]!.samples[0]!.value).toBe(18446744073709551615)
+  })
+
+  it('rejects what text 0.0.4 allows', () => {
+    expect(() => om('a\t1\n# EOF\n')).toThrow(ExpositionError)
+    expect(() => om('a{x="1",} 1\n# EOF\n')).toThrow(/expected a label name/)
+    expect(() => om('# a comment\n# EOF\n')).toThrow(/allows no other comments/)
+    expect(() => om('a 1\n')).toThrow(/must end with "# EOF"/)
+  })
+
+  it('checks +Inf == _count, cumulative buckets and increasing le', () => {
+    expect(errorOf(() => om('# TYPE h histogram\nh_bucket{le="1"} 3\nh_bucket{le="+Inf"} 3\nh_count 4\nh_sum 1\n# EOF\n')).message).toBe(
+      'line 2, column 1: h (the group starting on line 2): _count is 4 but the +Inf bucket is 3'
+    )
+  })
+})
+
+describe('format selection', () => {
+  it('takes OpenMetrics only when the Content-Type says so', () => {
+    expect(formatFromContentType('application/openmetrics-text; version=1.0.0; charset=utf-8')).toBe('openmetrics')
+    expect(formatFromContentType('text/plain; version=0.0.4')).toBe('text')
+    expect(formatFromContentType(null)).toBe('text')
+  })
+})
+
+describe('fuzz: mutated pages never crash or hang', () => {
+  const seeds = [
+    '# HELP a help\n# TYPE a histogram\na_bucket{le="1",x="y"} 1 # {t="1"} 0.5 1\na_bucket{le="+Inf",x="y"} 2\na_count{x="y"} 2\na_sum{x="y"} 3\n# EOF\n',
+    '# TYPE c counter\nc_total{a="b\\"c\\n"} 1 1.5\n# TYPE s summary\ns{quantile="0.9"} 1\ns_sum 1\ns_count 1\n# EOF\n',
+    '# TYPE g gauge\ng{a="1"} -Inf\tstuff\ng 1 123\n'
+  ]
+  // A small deterministic generator, so a failure reproduces.
+  let state = 42
+  const rnd = (n: number) => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff
+    return state % n
+  }
+  const alphabet = ' \t\n#{}="\\,.+-_:aeINf019xp'
+
+  it('throws only ExpositionError, with a line and column inside the page, for 20,000 mutations', () => {
+    let parsed = 0
+    let rejected = 0
+    for (let i = 0; i < 20_000; i++) {
+      let s = seeds[i % seeds.length]!
+      for (let k = 0, n = 1 + rnd(4); k < n; k++) {
+        const at = rnd(s.length + 1)
+        const op = rnd(3)
+        const ch = alphabet[rnd(alphabet.length)]!
+        s =
+          op === 0 ? s.slice(0, at) + ch + s.slice(at) : op === 1 ? s.slice(0, at) + s.slice(at + 1) : s.slice(0, at) + ch + s.slice(at + 1)
+      }
+      for (const format of ['text', 'openmetrics'] as const) {
+        try {
+          parseExposition(s, format)
+          parsed++
+        } catch (e) {
+          if (!(e instanceof ExpositionError)) throw new Error(`non-parse error on ${JSON.stringify(s)} (${format}): ${String(e)}`)
+          expect(e.line).toBeLessThanOrEqual(s.split('\n').length + 1)
+          expect(e.column).toBeGreaterThanOrEqual(1)
+          rejected++
+        }
+      }
+    }
+    expect(parsed).toBeGreaterThan(0)
+    expect(rejected).toBeGreaterThan(0)
+  })
+})
