@@ -17,7 +17,6 @@ import {
  * invalid part is rejected whole.
  */
 
-const NL = 10
 const SP = 32
 const TAB = 9
 const HASH = 35
@@ -361,7 +360,7 @@ class Parser {
             if (i >= end || s.charCodeAt(i) !== HASH) this.fail(i, `expected "# {" for an exemplar, found ${this.found(i)}`)
           }
         }
-        if (i < end) i = this.exemplar(i, sample)
+        if (i < end) this.exemplar(i, sample)
       }
     } else {
       i = this.skipBlanks(i)
@@ -457,7 +456,7 @@ class Parser {
     return out + s.slice(last, to)
   }
 
-  private exemplar(i: number, sample: Sample): number {
+  private exemplar(i: number, sample: Sample): void {
     const s = this.s
     const end = this.lineEnd
     // at '#'
@@ -494,7 +493,6 @@ class Parser {
       if (i < end) this.fail(i, `expected the end of the line after the exemplar, found ${this.found(i)}`)
     }
     sample.exemplar = ex
-    return i
   }
 
   // ---------------------------------------------------------------- families and rules
