@@ -10,7 +10,7 @@ if (unknown.length) {
   process.exit(2)
 }
 for (const name of wanted.length ? wanted : Object.keys(benchmarks)) {
-  const result = await benchmarks[name]!()
-  console.log(JSON.stringify({ bench: name, ...result }))
+  const results = await benchmarks[name]!()
+  for (const result of Array.isArray(results) ? results : [results]) console.log(JSON.stringify({ bench: name, ...result }))
 }
 process.exit(0)

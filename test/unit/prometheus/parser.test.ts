@@ -4,6 +4,8 @@ import { parseFloatToken } from '../../../src/main/core/prometheus/exposition/nu
 import { ExpositionError } from '../../../src/main/core/prometheus/exposition/types'
 
 const text = (s: string) => parseExposition(s, 'text')
+/** A sample as JSON carries it: labels decoded. */
+const plain = (x: unknown) => JSON.parse(JSON.stringify(x))
 const om = (s: string) => parseExposition(s, 'openmetrics')
 
 function errorOf(fn: () => unknown): ExpositionError {
@@ -62,7 +64,7 @@ describe('text 0.0.4', () => {
       ['orphan', 'untyped', 1]
     ])
     expect(page.families[0]!.help).toBe('Requests served.')
-    expect(page.families[0]!.samples[0]).toEqual({
+    expect(plain(page.families[0]!.samples[0])).toEqual({
       name: 'http_requests_total',
       labels: { method: 'GET', code: '200' },
       value: 1027,
@@ -73,7 +75,7 @@ describe('text 0.0.4', () => {
   it('is as lenient as Prometheus: tabs, blank runs, blanks in braces, trailing comma, blank lines, empty HELP', () => {
     const page = text('# HELP a\n# TYPE a gauge\n\n  a\t{ x = "1" , y="2", }\t  3.5   \n\n')
     expect(page.families[0]!.help).toBe('')
-    expect(page.families[0]!.samples[0]).toEqual({ name: 'a', labels: { x: '1', y: '2' }, value: 3.5 })
+    expect(plain(page.families[0]!.samples[0])).toEqual({ name: 'a', labels: { x: '1', y: '2' }, value: 3.5 })
   })
 
   it('groups histogram and summary samples under their family', () => {
@@ -204,7 +206,8 @@ describe('fuzz: mutated pages never crash or hang', () => {
           parseExposition(s, format)
           parsed++
         } catch (e) {
-          if (!(e instanceof ExpositionError)) throw new Error(`non-parse error on ${JSON.stringify(s)} (${format}): ${String(e)}`, { cause: e })
+          if (!(e instanceof ExpositionError))
+            throw new Error(`non-parse error on ${JSON.stringify(s)} (${format}): ${String(e)}`, { cause: e })
           expect(e.line).toBeLessThanOrEqual(s.split('\n').length + 1)
           expect(e.column).toBeGreaterThanOrEqual(1)
           rejected++

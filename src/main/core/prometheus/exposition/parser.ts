@@ -78,17 +78,7 @@ interface FamilyState {
   unitSet: boolean
   group: GroupState | null
   closedGroups: Set<string> | null
-  prev: Sample | null
-}
-
-function sameLabels(a: Labels, b: Labels): boolean {
-  let n = 0
-  for (const k in a) {
-    if (a[k] !== b[k]) return false
-    n++
-  }
-  for (const _ in b) n--
-  return n === 0
+  prev: ParsedSample | null
 }
 
 function setLabel(labels: Labels, name: string, value: string): void {
@@ -103,24 +93,139 @@ function labelText(labels: Labels): string {
   return `{${parts.join(',')}}`
 }
 
+/** A pure run of up to 15 digits is an exact integer: read it without a string. */
+function digitsValue(s: string, from: number, to: number): number | undefined {
+  const n = to - from
+  if (n < 1 || n > 15) return undefined
+  let v = 0
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return undefined
+    v = v * 10 + c
+  }
+  return v
+}
+
+function isBlank(c: number): boolean {
+  return c === SP || c === TAB
+}
+
+/** `\\`, `\"` and `\n` are escapes in label values; any other backslash stays as written. */
+function unescapeValue(s: string, from: number, to: number): string {
+  let out = ''
+  let last = from
+  for (let i = from; i < to - 1; i++) {
+    if (s.charCodeAt(i) !== BSL) continue
+    const n = s.charCodeAt(i + 1)
+    const rep = n === BSL ? '\\' : n === 110 ? '\n' : n === QUOTE ? '"' : null
+    if (rep !== null) {
+      out += s.slice(last, i) + rep
+      last = i + 2
+    }
+    i++
+  }
+  return out + s.slice(last, to)
+}
+
+/** Decodes a label set the parser has already checked, from its opening brace to after its closing one. */
+export function decodeLabels(s: string, from: number, to: number, openMetrics: boolean): Labels {
+  const labels: Labels = {}
+  let i = from + 1
+  const end = to - 1 // the closing brace
+  for (;;) {
+    if (!openMetrics) while (i < end && isBlank(s.charCodeAt(i))) i++
+    if (i >= end) return labels
+    const nameStart = i
+    while (isNameChar(s.charCodeAt(i))) i++
+    const name = s.slice(nameStart, i)
+    while (s.charCodeAt(i) !== QUOTE) i++ // blanks and '='
+    const vStart = ++i
+    let escaped = false
+    for (let c = s.charCodeAt(i); c !== QUOTE; c = s.charCodeAt(i)) {
+      if (c === BSL) {
+        escaped = true
+        i++
+      }
+      i++
+    }
+    setLabel(labels, name, escaped ? unescapeValue(s, vStart, i) : s.slice(vStart, i))
+    i++ // closing quote
+    if (!openMetrics) while (i < end && isBlank(s.charCodeAt(i))) i++
+    if (s.charCodeAt(i) === COMMA) i++
+  }
+}
+
+/** What every sample of one page shares. */
+interface PageSource {
+  readonly text: string
+  readonly openMetrics: boolean
+}
+
+/**
+ * A parsed sample. Its labels are checked while parsing but decoded only when read: most
+ * consumers of a scrape look at a few series, and a page's worth of label objects is what
+ * costs a parser its time and memory.
+ */
+export class ParsedSample implements Sample {
+  timestampMs: number | undefined = undefined
+  exemplar: Exemplar | undefined = undefined
+  private decoded: Labels | null = null
+
+  constructor(
+    readonly name: string,
+    readonly value: number,
+    private readonly page: PageSource,
+    /** The label set's opening brace, or -1 without one. */
+    readonly spanFrom: number,
+    /** After its closing brace, or -1. */
+    readonly spanTo: number
+  ) {}
+
+  get labels(): Labels {
+    if (this.decoded) return this.decoded
+    return (this.decoded = this.spanFrom < 0 ? {} : decodeLabels(this.page.text, this.spanFrom, this.spanTo, this.page.openMetrics))
+  }
+
+  /** The label set as written, `{a="1",b="2"}`: cheap identity for consumers that only compare. */
+  get labelText(): string {
+    return this.spanFrom < 0 ? '' : this.page.text.slice(this.spanFrom, this.spanTo)
+  }
+
+  toJSON(): Sample {
+    const out: Sample = { name: this.name, labels: this.labels, value: this.value }
+    if (this.timestampMs !== undefined) out.timestampMs = this.timestampMs
+    if (this.exemplar) out.exemplar = this.exemplar
+    return out
+  }
+}
+
 class Parser {
   private pos = 0
   private line = 1
   private lineStart = 0
   private lineEnd = 0
   private readonly om: boolean
+  private readonly source: PageSource
   private readonly families: MetricFamily[] = []
   private readonly byName = new Map<string, FamilyState>()
   /** OpenMetrics: names a declared family's samples will use, to catch clashes. */
   private readonly sampleNames = new Set<string>()
   private current: FamilyState | null = null
   private sampleCount = 0
+  /** Position of the next backslash at or after the last query: kept monotonic, so finding escapes costs O(page) overall. */
+  private nextBackslash = -2
+  /** Strings of the previous sample, reused when the same bytes come again (no slice, no re-hash as a key). */
+  private prevName = ''
+  private prevLabelNames: string[] = []
+  private lastFamilyName = ''
+  private lastFamily: FamilyState | null = null
 
   constructor(
     private readonly s: string,
     private readonly format: ExpositionFormat
   ) {
     this.om = format === 'openmetrics'
+    this.source = { text: s, openMetrics: this.om }
   }
 
   parse(): ExpositionPage {
@@ -315,14 +420,23 @@ class Parser {
     const s = this.s
     const end = this.lineEnd
     const om = this.om
-    const nameEnd = this.metricNameEnd(start)
-    if (nameEnd === start) this.fail(start, `expected a metric name, found ${this.found(start)}`)
-    const name = s.slice(start, nameEnd)
+    let name = this.prevName
+    let nameEnd = start + name.length
+    if (!(name && s.startsWith(name, start) && !isMetricNameChar(s.charCodeAt(nameEnd)))) {
+      nameEnd = this.metricNameEnd(start)
+      if (nameEnd === start) this.fail(start, `expected a metric name, found ${this.found(start)}`)
+      name = this.prevName = s.slice(start, nameEnd)
+    }
     let i = nameEnd
-    const labels: Labels = {}
+    let spanFrom = -1
+    let spanTo = -1
     // Text 0.0.4 allows blanks between the name and its braces.
     const brace = om ? i : this.skipBlanks(i)
-    if (brace < end && s.charCodeAt(brace) === LBRACE) i = this.labels(brace, labels, name)
+    if (brace < end && s.charCodeAt(brace) === LBRACE) {
+      i = this.labels(brace, name)
+      spanFrom = brace
+      spanTo = i
+    }
     // value
     if (om) {
       if (i >= end || s.charCodeAt(i) !== SP) this.fail(i, `expected a space before the value, found ${this.found(i)}`)
@@ -337,9 +451,9 @@ class Parser {
     let valueEnd = i
     if (!om && valueEnd === end && s.charCodeAt(end - 1) === 13) valueEnd-- // CRLF pages
     if (valueEnd === valueStart) this.fail(valueStart, `expected a value, found ${this.found(valueStart)}`)
-    const value = parseFloatToken(s.slice(valueStart, valueEnd), om)
+    const value = digitsValue(s, valueStart, valueEnd) ?? parseFloatToken(s.slice(valueStart, valueEnd), om)
     if (value === undefined) this.fail(valueStart, `expected a number, found ${JSON.stringify(s.slice(valueStart, valueEnd))}`)
-    const sample: Sample = { name, labels, value }
+    const sample = new ParsedSample(name, value, this.source, spanFrom, spanTo)
     // timestamp and exemplar
     if (om) {
       if (i < end) {
@@ -378,44 +492,63 @@ class Parser {
     this.addSample(sample, start)
   }
 
-  /** Parses `{name="value",...}` from the brace at `i`; returns the index after the closing brace. */
-  private labels(i: number, labels: Labels, metric: string): number {
+  private spanEquals(a: ParsedSample, b: ParsedSample): boolean {
+    const n = a.spanTo - a.spanFrom
+    if (n !== b.spanTo - b.spanFrom) return false
+    const s = this.s
+    for (let k = 0; k < n; k++) if (s.charCodeAt(a.spanFrom + k) !== s.charCodeAt(b.spanFrom + k)) return false
+    return true
+  }
+
+  /**
+   * Checks `{name="value",...}` from the brace at `i` without building anything; returns the
+   * index after the closing brace. Values are decoded later, only if someone reads them.
+   */
+  private labels(i: number, metric: string): number {
     const s = this.s
     const end = this.lineEnd
     const om = this.om
     i++
-    if (!om) i = this.skipBlanks(i)
+    if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
     if (i < end && s.charCodeAt(i) === RBRACE) return i + 1
-    for (;;) {
+    const names = this.prevLabelNames
+    for (let n = 0; ; n++) {
       const nameStart = i
       if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
-      i++
-      while (i < end && isNameChar(s.charCodeAt(i))) i++
-      const lname = s.slice(nameStart, i)
-      if (!om) i = this.skipBlanks(i)
+      let lname = names[n]
+      if (lname !== undefined && s.startsWith(lname, i) && !isNameChar(s.charCodeAt(i + lname.length))) {
+        i += lname.length
+      } else {
+        i++
+        while (i < end && isNameChar(s.charCodeAt(i))) i++
+        lname = s.slice(nameStart, i)
+        names[n] = lname
+      }
+      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
       if (i >= end || s.charCodeAt(i) !== EQ) this.fail(i, `expected "=" after the label name "${lname}", found ${this.found(i)}`)
       i++
-      if (!om) i = this.skipBlanks(i)
+      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
       if (i >= end || s.charCodeAt(i) !== QUOTE)
         this.fail(i, `expected a double-quoted value for the label "${lname}", found ${this.found(i)}`)
       i++
       const vStart = i
-      let escaped = false
-      while (i < end) {
-        const c = s.charCodeAt(i)
-        if (c === QUOTE) break
-        if (c === BSL) {
-          escaped = true
-          i++
+      let close = s.indexOf('"', i)
+      const bs = this.backslashFrom(i)
+      const escaped = bs !== -1 && bs < close
+      if (escaped) {
+        // Find the quote that is not escaped.
+        close = i
+        while (close < end) {
+          const c = s.charCodeAt(close)
+          if (c === QUOTE) break
+          close += c === BSL ? 2 : 1
         }
-        i++
       }
-      if (i >= end) this.fail(vStart - 1, `the value of the label "${lname}" has no closing quote`)
-      const value = escaped ? this.unescape(vStart, i, false) : s.slice(vStart, i)
-      if (Object.prototype.hasOwnProperty.call(labels, lname)) this.fail(nameStart, `the label "${lname}" appears twice in ${metric}`)
-      setLabel(labels, lname, value)
+      if (close === -1 || close >= end) this.fail(vStart - 1, `the value of the label "${lname}" has no closing quote`)
+      i = close
+      for (let k = 0; k < n; k++) if (names[k] === lname) this.fail(nameStart, `the label "${lname}" appears twice in ${metric}`)
       i++ // closing quote
-      if (!om) i = this.skipBlanks(i)
+      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
       const c = i < end ? s.charCodeAt(i) : -1
       if (c === COMMA) {
         i++
@@ -431,10 +564,17 @@ class Parser {
     }
   }
 
+  /** The first backslash at or after `from`, or -1. Callers ask with non-decreasing `from`. */
+  private backslashFrom(from: number): number {
+    if (this.nextBackslash === -1) return -1
+    if (this.nextBackslash < from) this.nextBackslash = this.s.indexOf('\\', from)
+    return this.nextBackslash
+  }
+
   /** `\\`, `\"` and `\n` are escapes; any other backslash stays as written, as Prometheus keeps it. */
   private unescape(from: number, to: number, helpText: boolean): string {
     const s = this.s
-    let i = s.indexOf('\\', from)
+    let i = this.backslashFrom(from)
     if (i === -1 || i >= to) {
       if (helpText && to > from && s.charCodeAt(to - 1) === 13) to--
       return s.slice(from, to)
@@ -462,8 +602,9 @@ class Parser {
     // at '#'
     if (s.charCodeAt(i) !== HASH || s.charCodeAt(i + 1) !== SP || s.charCodeAt(i + 2) !== LBRACE)
       this.fail(i, 'expected "# {" to start an exemplar')
-    const labels: Labels = {}
-    i = this.labels(i + 2, labels, 'the exemplar')
+    const from = i + 2
+    i = this.labels(from, 'the exemplar')
+    const labels = decodeLabels(s, from, i, true)
     let runes = 0
     for (const k in labels) {
       for (const _ of k) runes++
@@ -498,6 +639,14 @@ class Parser {
   // ---------------------------------------------------------------- families and rules
 
   private familyOf(name: string, at: number): FamilyState {
+    if (name === this.lastFamilyName && this.lastFamily === this.current && this.lastFamily) return this.lastFamily
+    const st = this.resolveFamily(name, at)
+    this.lastFamilyName = name
+    this.lastFamily = st
+    return st
+  }
+
+  private resolveFamily(name: string, at: number): FamilyState {
     const cur = this.current
     if (this.om) {
       if (cur) {
@@ -519,7 +668,7 @@ class Parser {
     return this.startFamily(name, 'untyped', at)
   }
 
-  private addSample(sample: Sample, at: number): void {
+  private addSample(sample: ParsedSample, at: number): void {
     const st = this.familyOf(sample.name, at)
     if (this.om) this.checkOpenMetrics(st, sample, at)
     st.family.samples.push(sample)
@@ -527,13 +676,13 @@ class Parser {
     this.sampleCount++
   }
 
-  private checkOpenMetrics(st: FamilyState, sample: Sample, at: number): void {
+  private checkOpenMetrics(st: FamilyState, sample: ParsedSample, at: number): void {
     const fam = st.family
     const type = fam.type
     const suffix = sample.name.slice(fam.name.length)
     const v = sample.value
     const prev = st.prev
-    if (prev && prev.name === sample.name && sameLabels(prev.labels, sample.labels)) {
+    if (prev && prev.name === sample.name && this.spanEquals(prev, sample)) {
       if ((prev.timestampMs === undefined) !== (sample.timestampMs === undefined))
         this.fail(at, `${sample.name}${labelText(sample.labels)} repeats with and without a timestamp`)
       if (prev.timestampMs === undefined) this.fail(at, `${sample.name}${labelText(sample.labels)} appears twice without timestamps`)
