@@ -7,6 +7,9 @@ import { LOOKOUT_VERSION } from '../core/version'
 import { defaultDataDir } from './paths'
 import { startHeadless, untilSignal } from './serve-command'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
+import { lintPage } from './metrics-lint'
+import { readFile } from 'node:fs/promises'
+import { text as readStream } from 'node:stream/consumers'
 
 function portNumber(v: string): number {
   const n = Number(v)
@@ -76,5 +79,28 @@ export function buildProgram(): Command {
         await cleanup()
       }
     })
+  const metrics = program.command('metrics').description('work with Prometheus exposition pages')
+  metrics
+    .command('lint')
+    .description('check a /metrics page; exits 0 when valid, 1 with line:column and the reason when not')
+    .argument('[file]', 'the page to check, or - for standard input', '-')
+    .addOption(
+      new Option('--format <format>', 'exposition format (auto: OpenMetrics when the page ends with # EOF)')
+        .choices(['auto', 'text', 'openmetrics'])
+        .default('auto')
+    )
+    .option('--json', 'print the parsed families as JSON')
+    .action(async (file: string, o: { format: 'auto' | 'text' | 'openmetrics'; json?: boolean }) => {
+      const page = file === '-' ? await readStream(process.stdin) : await readFile(file, 'utf8')
+      process.exitCode = lintPage(
+        page,
+        { source: file === '-' ? '<stdin>' : file, format: o.format, json: Boolean(o.json) },
+        {
+          out: (t) => process.stdout.write(t),
+          err: (t) => process.stderr.write(t)
+        }
+      )
+    })
+
   return program
 }
