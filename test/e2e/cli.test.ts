@@ -24,7 +24,9 @@ describe('the built lookout command', () => {
     writeFileSync(file, '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\n# EOF\n')
     const r = lookout(['metrics', 'lint', file])
     expect(r.code).toBe(1)
-    expect(r.stderr).toBe(`${file}:3:1: bucket le="+Inf" counts 1, fewer than the bucket before it (2): buckets are cumulative (OpenMetrics 1.0)\n`)
+    expect(r.stderr).toBe(
+      `${file}:3:1: bucket le="+Inf" counts 1, fewer than the bucket before it (2): buckets are cumulative (OpenMetrics 1.0)\n`
+    )
   })
 
   it('refuses an unknown format and prints help for each subcommand', () => {

@@ -75,7 +75,7 @@ describe('the core against real servers', () => {
     const pgState = latest('postgres')!
     expect(pgState.endpoint).toBe(`127.0.0.1:${pg.port}/app`)
     expect(pgState.figures.find((f) => f.label === 'Connections')!.detail).toMatch(/of max_connections 100/)
-    expect(latest('metrics-0')!.figures.find((f) => f.label === 'Sample lines')!.value).toBeGreaterThan(0)
+    expect(latest('metrics-0')!.figures.find((f) => f.label === 'Samples')!.value).toBeGreaterThan(0)
   })
 
   it('marks a killed Redis down with the server error within two polls while Postgres keeps updating', async () => {
@@ -126,6 +126,22 @@ describe('the core against real servers', () => {
     expect(down.lastError).toMatch(/^Postgres 127\.0\.0\.1:\d+ as user "postgres", database "app": /)
     await pg.restart()
     await eventually('postgres up again', () => latest('postgres')?.health === 'up', 30_000)
+  })
+
+  it('fails the scrape of a malformed page with its line and column, on that target only', async () => {
+    fixture.override('# TYPE rq histogram\nrq_bucket{le="1"} 5\nrq_bucket{le="+Inf"} oops\n')
+    try {
+      const s = await eventually(
+        'metrics down on a bad page',
+        () => (latest('metrics-0')?.health === 'down' ? latest('metrics-0') : null),
+        5000
+      )
+      expect(s.lastError).toBe(`${fixture.url}: invalid text 0.0.4 page at line 3, column 22: expected a number, found "oops"`)
+      expect(latest('postgres')!.health).toBe('up')
+    } finally {
+      fixture.override(null)
+    }
+    await eventually('metrics up again', () => latest('metrics-0')?.health === 'up', 10_000)
   })
 
   it('shows an HTTP error from a broken /metrics endpoint on that target only', async () => {

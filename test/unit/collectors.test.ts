@@ -4,7 +4,6 @@ import { describeDsn, describePgError } from '../../src/main/core/postgres/conne
 import { describeRedisError, describeRedisUrl } from '../../src/main/core/redis/connection'
 import { windowHitRate } from '../../src/main/core/redis/collector'
 import { infoNumber, parseInfo } from '../../src/main/core/redis/info'
-import { countSampleLines } from '../../src/main/core/prometheus/metrics-collector'
 import { redactUrl } from '../../src/main/core/prometheus/http'
 
 describe('CounterRate', () => {
@@ -66,10 +65,6 @@ describe('Redis', () => {
 })
 
 describe('/metrics pages', () => {
-  it('counts sample lines, skipping comments and blanks', () => {
-    expect(countSampleLines('# HELP a x\n# TYPE a counter\na 1\n\n  \nb{x="1"} 2\r\n#c\n')).toBe(2)
-    expect(countSampleLines('')).toBe(0)
-  })
   it('redacts credentials from URLs shown to the user', () => {
     expect(redactUrl('https://u:pw@h:9100/metrics')).toBe('https://h:9100/metrics')
   })

@@ -1,25 +1,8 @@
 import type { SeriesInfo } from '../../../shared/schemas'
 import type { CollectResult, TargetCollector } from '../collector'
+import { formatFromContentType, parseExposition } from './exposition/parser'
+import { ExpositionError } from './exposition/types'
 import { authHeaders, describeHttpError, readBodyLimited, redactUrl, SCRAPE_ACCEPT, stripCredentials } from './http'
-
-/**
- * Counts sample lines of an exposition page without parsing values: every non-empty line that
- * is not a comment. This is the scrape's size figure for the health view; the full parser
- * (families, types, validation) is the Prometheus capability's.
- */
-export function countSampleLines(page: string): number {
-  let n = 0
-  let start = 0
-  while (start < page.length) {
-    let end = page.indexOf('\n', start)
-    if (end === -1) end = page.length
-    let i = start
-    while (i < end && (page.charCodeAt(i) === 32 || page.charCodeAt(i) === 9)) i++
-    if (i < end && page.charCodeAt(i) !== 35 /* # */ && !(end - i === 1 && page.charCodeAt(i) === 13)) n++
-    start = end + 1
-  }
-  return n
-}
 
 /** Above this, a scrape counts as slow and the target shows as degraded. */
 export const SLOW_SCRAPE_MS = 1000
@@ -62,13 +45,33 @@ export class MetricsEndpointCollector implements TargetCollector {
     } catch (err) {
       throw new Error(describeHttpError(signal.aborted ? signal.reason : err, this.opts.url), { cause: err })
     }
+    const format = formatFromContentType(contentType)
+    let samples: number
+    let families: number
+    try {
+      const page = parseExposition(body, format)
+      samples = page.sampleCount
+      families = page.families.length
+    } catch (err) {
+      // As Prometheus does, an invalid page fails the whole scrape: its data cannot be trusted.
+      if (err instanceof ExpositionError)
+        throw new Error(
+          `${redactUrl(this.opts.url)}: invalid ${format === 'openmetrics' ? 'OpenMetrics' : 'text 0.0.4'} page at line ${err.line}, column ${err.column}: ${err.reason}`,
+          { cause: err }
+        )
+      throw err
+    }
     const durationMs = performance.now() - started
-    const samples = countSampleLines(body)
     const result: CollectResult = {
       figures: [
         { label: 'Scrape duration', value: durationMs, unit: 'ms' },
-        { label: 'Sample lines', value: samples, unit: '' },
-        { label: 'Page size', value: Buffer.byteLength(body), unit: 'B', detail: contentType || 'no Content-Type' }
+        { label: 'Samples', value: samples, unit: '', detail: `${families} families` },
+        {
+          label: 'Page size',
+          value: Buffer.byteLength(body),
+          unit: 'B',
+          detail: `${format === 'openmetrics' ? 'OpenMetrics' : 'text 0.0.4'} (${contentType || 'no Content-Type'})`
+        }
       ],
       samples: [{ seriesId: `${this.opts.id}:scrape`, value: durationMs }]
     }
