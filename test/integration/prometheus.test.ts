@@ -1,0 +1,179 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Counter, Histogram } from 'prom-client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chooseStep, MAX_POINTS_PER_SERIES, PrometheusApiError, PrometheusClient } from '../../src/main/core/prometheus/api-client'
+import { ScrapeDeriver } from '../../src/main/core/prometheus/derive'
+import { parseExposition, formatFromContentType } from '../../src/main/core/prometheus/exposition/parser'
+import { familyQuantiles } from '../../src/main/core/prometheus/histograms'
+import { freePort, startMetricsFixture, startPrometheus, type MetricsFixture, type PrometheusHandle } from '../harness'
+import { tempDir } from '../helpers/temp'
+
+let fixture: MetricsFixture
+let prom: PrometheusHandle
+let client: PrometheusClient
+let latency: Histogram<'route'>
+let jobs: Counter
+
+const RULES = {
+  groups: [
+    {
+      name: 'lookout-test',
+      rules: [
+        {
+          alert: 'AlwaysFiring',
+          expr: 'vector(1)',
+          for: '0s',
+          labels: { severity: 'critical' },
+          annotations: { summary: 'fires for the test' }
+        }
+      ]
+    }
+  ]
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn().catch(() => null)
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+async function scrapeFixture() {
+  const res = await fetch(fixture.url)
+  const text = await res.text()
+  return { text, page: parseExposition(text, formatFromContentType(res.headers.get('content-type'))) }
+}
+
+beforeAll(async () => {
+  fixture = await startMetricsFixture()
+  latency = new Histogram({
+    name: 'quantile_fixture_seconds',
+    help: 'Fixed observations.',
+    labelNames: ['route'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [fixture.registry]
+  })
+  jobs = new Counter({ name: 'jobs_done_total', help: 'Jobs done.', registers: [fixture.registry] })
+  // Observations fixed once: Prometheus and Lookout then read identical buckets.
+  const obs: Record<string, number[]> = { a: [0.003, 0.02, 0.02, 0.04, 0.07, 0.2, 0.3, 0.6, 2, 3], b: [0.5, 0.5, 0.7, 0.9, 4, 4.5, 0.08] }
+  for (const [route, values] of Object.entries(obs)) for (const v of values) latency.observe({ route }, v)
+  const rules = join(tempDir(), 'rules.yml')
+  writeFileSync(rules, JSON.stringify(RULES))
+  prom = await startPrometheus([{ job: 'fixture', targets: [`127.0.0.1:${fixture.port}`] }], [rules])
+  client = new PrometheusClient(prom.url)
+  await until('the fixture scraped', async () => {
+    const r = await client.query('quantile_fixture_seconds_count')
+    return r.data.type === 'vector' && r.data.series.length === 2
+  })
+})
+
+afterAll(async () => {
+  await prom?.stop()
+  await fixture?.close()
+})
+
+describe('Prometheus 2.42 and Lookout on the same data', () => {
+  it("computes the same p50/p95/p99 as the server's histogram_quantile", async () => {
+    const { page } = await scrapeFixture()
+    const family = page.families.find((f) => f.name === 'quantile_fixture_seconds')!
+    for (const q of [0.5, 0.95, 0.99]) {
+      const ours = familyQuantiles(family, q)
+      const server = await client.query(`histogram_quantile(${q}, quantile_fixture_seconds_bucket)`)
+      if (server.data.type !== 'vector') throw new Error('expected a vector')
+      expect(server.data.series).toHaveLength(2)
+      for (const s of server.data.series) {
+        const mine = ours.get(`quantile_fixture_seconds{route="${s.metric.route}"}`)!
+        expect(Number.isFinite(mine)).toBe(true)
+        expect(Math.abs(mine - s.value)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(s.value)))
+      }
+    }
+  })
+
+  it('turns a counter into rates across a reset, as the server counts the reset', async () => {
+    const deriver = new ScrapeDeriver()
+    const rateOf = (t: number, text: string) => {
+      const page = parseExposition(text, 'text')
+      return deriver.update(page, text, t).find((p) => p.ref.key === 'jobs_done_total')!
+    }
+    jobs.inc(100)
+    const t0 = Date.now()
+    expect(rateOf(t0, (await scrapeFixture()).text).rate).toBeNaN()
+    jobs.inc(50)
+    const p1 = rateOf(t0 + 2000, (await scrapeFixture()).text)
+    expect(p1.rate).toBe(25)
+    expect(p1.reset).toBe(false)
+    // Wait until the server has seen the high value, then reset the counter as a restart would.
+    await until('the server seeing 150', async () => {
+      const r = await client.query('jobs_done_total')
+      return r.data.type === 'vector' && r.data.series[0]?.value === 150
+    })
+    jobs.reset()
+    jobs.inc(7)
+    const p2 = rateOf(t0 + 3000, (await scrapeFixture()).text)
+    expect(p2.reset).toBe(true)
+    expect(p2.rate).toBe(7) // counted from zero, never negative
+    expect(deriver.resets).toBe(1)
+    const serverResets = await until('the server counting the reset', async () => {
+      const r = await client.query('resets(jobs_done_total[5m])')
+      return r.data.type === 'vector' && r.data.series[0]?.value === 1 ? r.data.series[0].value : null
+    })
+    expect(serverResets).toBe(deriver.resets)
+  })
+
+  it('chooses a range step the server accepts, and shows the server refusing a finer one', async () => {
+    const end = Math.floor(Date.now() / 1000)
+    const start = end - 7 * 86400
+    const step = chooseStep(start, end, 50_000)
+    expect((end - start) / step + 1).toBeLessThanOrEqual(MAX_POINTS_PER_SERIES)
+    const ok = await client.queryRange('up', start, end, step)
+    expect(ok.data.type).toBe('matrix')
+    const err = await client.queryRange('up', start, end, 1).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PrometheusApiError)
+    expect((err as PrometheusApiError).status).toBe(400)
+    expect((err as Error).message).toBe(
+      `${prom.url}/api/v1/query_range: the query or its parameters are invalid (HTTP 400, bad_data): exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)`
+    )
+  })
+
+  it('says clearly what a 422 and a 503 from the server mean', async () => {
+    const e422 = (await client.query('label_replace(vector(1), "x", "$1", "y", "(")').catch((e: unknown) => e)) as PrometheusApiError
+    expect(e422.status).toBe(422)
+    expect(e422.message).toBe(
+      `${prom.url}/api/v1/query: the query failed while running (HTTP 422, execution): invalid regular expression in label_replace(): (`
+    )
+    const e503 = (await client
+      .query('sum(rate(prometheus_http_requests_total[5m]))', { timeoutS: 1e-9 })
+      .catch((e: unknown) => e)) as PrometheusApiError
+    expect(e503.status).toBe(503)
+    expect(e503.errorType).toBe('timeout')
+    expect(e503.message).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query: the query timed out on the server \(HTTP 503, timeout\): query timed out in query (queue|execution)$/
+    )
+  })
+
+  it('names an unreachable server and the reason', async () => {
+    const port = await freePort()
+    const dead = new PrometheusClient(`http://127.0.0.1:${port}`)
+    const err = (await dead.query('up').catch((e: unknown) => e)) as Error
+    expect(err.message).toBe(`http://127.0.0.1:${port}/api/v1/query: connection refused (is it running and listening?)`)
+    expect(await client.probe('healthy')).toBe(true)
+    expect(await client.probe('ready')).toBe(true)
+  })
+
+  it('reads targets, rules, build info and the firing alerts', async () => {
+    const targets = await client.targets()
+    expect(targets.data.activeTargets.map((t) => [t.labels.job, t.health])).toEqual([['fixture', 'up']])
+    const rules = await client.rules()
+    expect(rules.data.groups[0]!.rules[0]).toMatchObject({ name: 'AlwaysFiring', type: 'alerting' })
+    expect((await client.buildInfo()).data.version).toMatch(/^2\./)
+    const firing = await until('the alert firing', async () => {
+      const a = await client.alerts()
+      return a.data.alerts.find((x) => x.labels.alertname === 'AlwaysFiring' && x.state === 'firing')
+    })
+    expect(firing.labels.severity).toBe('critical')
+  })
+})
