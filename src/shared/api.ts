@@ -1,5 +1,15 @@
 import { z } from 'zod'
-import { AlertsSummary, MonitorSnapshot, ProfileInput, ProfileName, ProfileSummary, SeriesDelta, TargetState } from './schemas'
+import {
+  AlertsSummary,
+  ExploredSeries,
+  MonitorSnapshot,
+  ProfileInput,
+  ProfileName,
+  ProfileSummary,
+  SeriesDelta,
+  SeriesInfo,
+  TargetState
+} from './schemas'
 
 /**
  * The one declaration of Lookout's API. Every request (name -> params -> result) and every
@@ -40,6 +50,28 @@ export const requests = {
   'monitor.snapshot': {
     params: z.object({ profile: ProfileName }),
     result: MonitorSnapshot
+  },
+  'metrics.series': {
+    params: z.object({
+      profile: ProfileName,
+      targetId: z.string().max(100),
+      search: z.string().max(200).default(''),
+      limit: z.number().int().min(1).max(2000).default(200)
+    }),
+    result: z.object({ series: z.array(ExploredSeries), total: z.number().int() })
+  },
+  'metrics.watch': {
+    params: z.object({
+      profile: ProfileName,
+      targetId: z.string().max(100),
+      key: z.string().min(1).max(4096),
+      quantile: z.number().gt(0).lt(1).nullable().default(null)
+    }),
+    result: SeriesInfo
+  },
+  'metrics.unwatch': {
+    params: z.object({ profile: ProfileName, seriesId: z.string().max(5000) }),
+    result: z.object({ removed: z.boolean() })
   },
   'alerts.summary': {
     params: z.object({}),

@@ -122,8 +122,12 @@ export const Alert = z.object({
   id: z.string(),
   profile: ProfileName,
   targetId: z.string(),
+  /** Lookout's own rules, or a Prometheus server's alerting rules. */
+  source: z.enum(['lookout', 'prometheus']),
+  name: z.string(),
   severity: AlertSeverity,
   summary: z.string(),
+  labels: z.record(z.string(), z.string()).default({}),
   since: z.number()
 })
 export type Alert = z.infer<typeof Alert>
@@ -140,3 +144,16 @@ export const MonitorSnapshot = z.object({
   series: z.array(SeriesInfo.extend({ seq: z.number().int(), t: z.array(z.number()), v: z.array(z.number().nullable()) }))
 })
 export type MonitorSnapshot = z.infer<typeof MonitorSnapshot>
+
+/** One series of a /metrics endpoint's last scrape, as the metrics explorer lists it. */
+export const ExploredSeries = z.object({
+  key: z.string(),
+  family: z.string(),
+  type: z.string(),
+  value: z.number().nullable(),
+  /** Per-second rate since the previous scrape, for counters. */
+  rate: z.number().nullable(),
+  /** For histogram groups: the quantile `value` is. */
+  quantile: z.number().nullable()
+})
+export type ExploredSeries = z.infer<typeof ExploredSeries>

@@ -8,6 +8,9 @@ import { parseExposition, formatFromContentType } from '../../src/main/core/prom
 import { familyQuantiles } from '../../src/main/core/prometheus/histograms'
 import { freePort, startMetricsFixture, startPrometheus, type MetricsFixture, type PrometheusHandle } from '../harness'
 import { tempDir } from '../helpers/temp'
+import { createCore } from '../../src/main/core'
+import { MemorySecretStore } from '../../src/main/core/ports'
+import type { EventPayload } from '../../src/shared/api'
 
 let fixture: MetricsFixture
 let prom: PrometheusHandle
@@ -175,5 +178,67 @@ describe('Prometheus 2.42 and Lookout on the same data', () => {
       return a.data.alerts.find((x) => x.labels.alertname === 'AlwaysFiring' && x.state === 'firing')
     })
     expect(firing.labels.severity).toBe('critical')
+  })
+})
+
+describe('the core with a Prometheus server and a /metrics endpoint', () => {
+  it('shows the server-side firing alert in Lookout and charts explored series', async () => {
+    const notes: string[] = []
+    const core = createCore({
+      dataDir: tempDir(),
+      secrets: new MemorySecretStore(),
+      notifier: { notify: (n) => notes.push(n.title) },
+      transport: 'websocket'
+    })
+    const deltas: EventPayload<'series.delta'>[] = []
+    core.onEvent((name, p) => {
+      if (name === 'series.delta') deltas.push(p as EventPayload<'series.delta'>)
+    })
+    try {
+      const profile = { name: 'prom', environment: 'prod' as const, prometheus: prom.url, metrics: [fixture.url], pollIntervalMs: 500 }
+      expect((await core.dispatch('profiles.save', { profile })).ok).toBe(true)
+      expect((await core.dispatch('monitor.start', { profile: 'prom' })).ok).toBe(true)
+      const summary = await until('the alert in Lookout', async () => {
+        const r = await core.dispatch('alerts.summary', {})
+        return r.ok && (r.result as { firing: { name: string }[] }).firing.some((a) => a.name === 'AlwaysFiring') ? r.result : null
+      })
+      expect(summary).toMatchObject({
+        critical: 1,
+        firing: [
+          { source: 'prometheus', name: 'AlwaysFiring', severity: 'critical', summary: 'fires for the test', targetId: 'prometheus' }
+        ]
+      })
+      expect(notes).toContain('prom: AlwaysFiring firing')
+
+      // The explorer lists the fixture's series after two scrapes, rates included.
+      const listed = await until('two scrapes', async () => {
+        const r = await core.dispatch('metrics.series', { profile: 'prom', targetId: 'metrics-0', search: 'jobs_done' })
+        const s = r.ok ? (r.result as { series: { key: string; rate: number | null }[] }).series : []
+        return s.length && s[0]!.rate !== null ? s : null
+      })
+      expect(listed.map((s) => s.key)).toEqual(['jobs_done_total'])
+      const groups = await core.dispatch('metrics.series', { profile: 'prom', targetId: 'metrics-0', search: 'quantile_fixture' })
+      expect(
+        groups.ok &&
+          (groups.result as { series: { key: string; quantile: number | null }[] }).series
+            .filter((s) => s.quantile !== null)
+            .map((s) => s.key)
+      ).toEqual(['quantile_fixture_seconds{route="a"}', 'quantile_fixture_seconds{route="b"}'])
+      const watched = await core.dispatch('metrics.watch', { profile: 'prom', targetId: 'metrics-0', key: 'jobs_done_total' })
+      if (!watched.ok) throw new Error(watched.error.message)
+      const id = (watched.result as { seriesId: string; label: string }).seriesId
+      expect((watched.result as { label: string }).label).toBe('jobs_done_total (rate/s)')
+      jobs.inc(1000)
+      const point = await until('a charted rate', async () =>
+        deltas.find((d) => d.seriesId === id && typeof d.v[0] === 'number' && d.v[0] > 0)
+      )
+      expect(point.v[0]).toBeGreaterThan(0)
+      const missing = await core.dispatch('metrics.watch', { profile: 'prom', targetId: 'metrics-0', key: 'no_such_series' })
+      expect(missing).toMatchObject({ ok: false, error: { code: 'not_found', message: 'the last scrape has no series no_such_series' } })
+      const wrongKind = await core.dispatch('metrics.series', { profile: 'prom', targetId: 'prometheus' })
+      expect(wrongKind).toMatchObject({ ok: false, error: { code: 'bad_request' } })
+    } finally {
+      await core.close()
+    }
   })
 })

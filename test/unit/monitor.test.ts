@@ -97,3 +97,35 @@ describe('ProfileMonitor', () => {
     expect(notes).toHaveLength(0)
   })
 })
+
+describe('alerts a Prometheus server reports', () => {
+  it('fire once, notify when critical, and resolve when the server stops reporting them', () => {
+    const notes: Notification[] = []
+    const summaries: number[] = []
+    const book = new AlertBook({ notify: (n) => notes.push(n) }, (s) => summaries.push(s.firing.length))
+    const crit = {
+      name: 'HighErrorRate',
+      severity: 'critical' as const,
+      summary: '5xx above 5%',
+      labels: { alertname: 'HighErrorRate', job: 'api' },
+      since: 1000
+    }
+    const warn = {
+      name: 'DiskFilling',
+      severity: 'warning' as const,
+      summary: 'disk 85%',
+      labels: { alertname: 'DiskFilling' },
+      since: null
+    }
+    book.observeExternal('p', 'prometheus', [crit, warn], 5000)
+    book.observeExternal('p', 'prometheus', [crit, warn], 6000)
+    expect(book.summary().firing.map((a) => [a.source, a.name, a.severity, a.since])).toEqual([
+      ['prometheus', 'HighErrorRate', 'critical', 1000],
+      ['prometheus', 'DiskFilling', 'warning', 5000]
+    ])
+    expect(notes.map((n) => n.title)).toEqual(['p: HighErrorRate firing'])
+    book.observeExternal('p', 'prometheus', [warn], 7000)
+    expect(book.summary().firing.map((a) => a.name)).toEqual(['DiskFilling'])
+    expect(summaries).toEqual([2, 1])
+  })
+})

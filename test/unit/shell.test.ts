@@ -170,7 +170,17 @@ describe('IPC binding', () => {
 describe('tray', () => {
   it('says how many alerts fire and how many are critical', () => {
     expect(trayTitle({ firing: [], critical: 0 })).toBe('Lookout: no alerts')
-    const a = { id: 'a', profile: 'p', targetId: 't', severity: 'critical' as const, summary: 's', since: 0 }
+    const a = {
+      id: 'a',
+      profile: 'p',
+      targetId: 't',
+      source: 'lookout' as const,
+      name: 'TargetDown',
+      labels: {},
+      severity: 'critical' as const,
+      summary: 's',
+      since: 0
+    }
     expect(trayTitle({ firing: [a], critical: 1 })).toBe('Lookout: 1 alert firing (1 critical)')
     expect(trayTitle({ firing: [a, { ...a, id: 'b', severity: 'warning' }], critical: 1 })).toBe('Lookout: 2 alerts firing (1 critical)')
   })

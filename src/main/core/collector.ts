@@ -1,4 +1,4 @@
-import type { Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
+import type { ExploredSeries, Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
 
 /** One sample for a chart series, taken at the end of a poll. NaN means "no data this poll". */
 export interface SeriesSample {
@@ -6,9 +6,21 @@ export interface SeriesSample {
   value: number
 }
 
+/** An alert another system reports as firing (a Prometheus server's alerting rules). */
+export interface ExternalAlert {
+  name: string
+  severity: 'info' | 'warning' | 'critical'
+  summary: string
+  labels: Record<string, string>
+  /** Unix milliseconds it became active, when the source says. */
+  since: number | null
+}
+
 export interface CollectResult {
   figures: Figure[]
   samples: SeriesSample[]
+  /** Alerts the target itself reports as firing; replaces what it reported before. */
+  alerts?: ExternalAlert[]
   /** Set when the poll worked but something is off: the target shows as degraded. */
   warning?: string
 }
@@ -22,6 +34,12 @@ export interface TargetCollector {
   readonly series: SeriesInfo[]
   collect(signal: AbortSignal): Promise<CollectResult>
   close(): Promise<void>
+  /** Targets whose series can be browsed and charted on demand (/metrics endpoints). */
+  readonly explorer?: {
+    list(search: string, limit: number): { series: ExploredSeries[]; total: number }
+    watch(key: string, quantile: number | null): SeriesInfo
+    unwatch(seriesId: string): boolean
+  }
 }
 
 /**

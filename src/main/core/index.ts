@@ -53,7 +53,9 @@ export function createCore(opts: CoreOptions): Core {
     for (const m of monitors.values()) {
       if (!m.owns(report.id)) continue
       const state = m.apply(report)
-      if (state) alerts.observe(state, m.profile.environment, clock.now())
+      if (!state) continue
+      alerts.observe(state, m.profile.environment, clock.now())
+      if (report.ok && report.value?.alerts) alerts.observeExternal(m.profile.name, state.targetId, report.value.alerts, clock.now())
     }
   })
 
@@ -96,6 +98,12 @@ export function createCore(opts: CoreOptions): Core {
     return true
   }
 
+  function monitorOf(name: string): ProfileMonitor {
+    const m = monitors.get(name)
+    if (!m) throw new ApiError('not_found', `profile "${name}" is not being monitored; start it first`)
+    return m
+  }
+
   const handlers: ApiHandlers = {
     'app.info': async () => ({ name: 'Lookout' as const, version: LOOKOUT_VERSION, transport: opts.transport, platform: process.platform }),
     'profiles.list': async () => Promise.all((await profiles.list()).map((p) => profiles.summary(p))),
@@ -114,11 +122,10 @@ export function createCore(opts: CoreOptions): Core {
     },
     'monitor.start': async ({ profile }) => (await startMonitor(profile)).snapshot(),
     'monitor.stop': async ({ profile }) => ({ stopped: await stopMonitor(profile) }),
-    'monitor.snapshot': async ({ profile }) => {
-      const m = monitors.get(profile)
-      if (!m) throw new ApiError('not_found', `profile "${profile}" is not being monitored; start it first`)
-      return m.snapshot()
-    },
+    'monitor.snapshot': async ({ profile }) => monitorOf(profile).snapshot(),
+    'metrics.series': async ({ profile, targetId, search, limit }) => monitorOf(profile).listSeries(targetId, search, limit),
+    'metrics.watch': async ({ profile, targetId, key, quantile }) => monitorOf(profile).watch(targetId, key, quantile),
+    'metrics.unwatch': async ({ profile, seriesId }) => ({ removed: monitorOf(profile).unwatch(seriesId) }),
     'alerts.summary': async () => alerts.summary()
   }
 

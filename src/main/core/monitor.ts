@@ -1,4 +1,4 @@
-import type { EventPayload } from '../../shared/api'
+import { ApiError, type EventPayload } from '../../shared/api'
 import { RingSeries, toWire } from '../../shared/ring'
 import type { MonitorSnapshot, Profile, SeriesInfo, TargetState } from '../../shared/schemas'
 import { errorMessage, type CollectResult, type TargetCollector } from './collector'
@@ -108,6 +108,33 @@ export class ProfileMonitor {
     const fromSeq = s.ring.seq
     s.ring.push(t, v)
     this.events.seriesDelta({ profile: this.profile.name, seriesId, fromSeq, seq: s.ring.seq, t: [t], v: toWire([v]) })
+  }
+
+  private explorerOf(targetId: string) {
+    const c = this.collectors.find((x) => x.id === targetId)
+    if (!c) throw new ApiError('not_found', `profile "${this.profile.name}" has no target ${targetId}`)
+    if (!c.explorer) throw new ApiError('bad_request', `${c.kind} target ${targetId} has no series to explore; only /metrics endpoints do`)
+    return c.explorer
+  }
+
+  listSeries(targetId: string, search: string, limit: number) {
+    return this.explorerOf(targetId).list(search, limit)
+  }
+
+  /** Charts a series of a /metrics target from its next scrape on. */
+  watch(targetId: string, key: string, quantile: number | null): SeriesInfo {
+    const info = this.explorerOf(targetId).watch(key, quantile)
+    if (!this.series.has(info.seriesId)) this.series.set(info.seriesId, { info, ring: new RingSeries(SERIES_CAPACITY) })
+    return info
+  }
+
+  unwatch(seriesId: string): boolean {
+    const s = this.series.get(seriesId)
+    if (!s) return false
+    const c = this.collectors.find((x) => x.id === s.info.targetId)
+    if (!c?.explorer?.unwatch(seriesId)) return false
+    this.series.delete(seriesId)
+    return true
   }
 
   snapshot(): MonitorSnapshot {

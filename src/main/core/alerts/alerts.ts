@@ -1,5 +1,7 @@
 import type { Alert, AlertsSummary, Environment, TargetState } from '../../../shared/schemas'
 import type { Notifier } from '../ports'
+import type { ExternalAlert } from '../collector'
+import { seriesKey } from '../prometheus/series'
 import { evaluateTargetDown } from './target-down'
 
 /**
@@ -33,6 +35,42 @@ export class AlertBook {
         })
       this.onChange(this.summary())
     }
+  }
+
+  /**
+   * The alerts a target reports as firing, replacing its previous report: new critical ones
+   * notify once; ones that stopped firing resolve.
+   */
+  observeExternal(profile: string, targetId: string, reported: ExternalAlert[], now: number): void {
+    const prefix = `${profile}/${targetId}/ext/`
+    const seen = new Set<string>()
+    let changed = false
+    for (const a of reported) {
+      const id = prefix + seriesKey(a.name, a.labels)
+      seen.add(id)
+      if (this.firing.has(id)) continue
+      const alert: Alert = {
+        id,
+        profile,
+        targetId,
+        source: 'prometheus',
+        name: a.name,
+        severity: a.severity,
+        summary: a.summary,
+        labels: a.labels,
+        since: a.since ?? now
+      }
+      this.firing.set(id, alert)
+      changed = true
+      if (a.severity === 'critical') this.notifier.notify({ title: `${profile}: ${a.name} firing`, body: a.summary, severity: 'critical' })
+    }
+    for (const id of [...this.firing.keys()]) {
+      if (id.startsWith(prefix) && !seen.has(id)) {
+        this.firing.delete(id)
+        changed = true
+      }
+    }
+    if (changed) this.onChange(this.summary())
   }
 
   clearProfile(profile: string): void {

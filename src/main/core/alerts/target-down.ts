@@ -15,6 +15,9 @@ export function evaluateTargetDown(state: TargetState, env: Environment, firingS
     id: `${state.profile}/${state.targetId}/down`,
     profile: state.profile,
     targetId: state.targetId,
+    source: 'lookout',
+    name: 'TargetDown',
+    labels: { kind: state.kind, endpoint: state.endpoint },
     severity: targetDownSeverity(env),
     summary: `${state.kind} ${state.endpoint} is down: ${state.lastError ?? 'no answer'}`,
     since: firingSince ?? now

@@ -2,6 +2,7 @@ import type { SeriesInfo } from '../../../shared/schemas'
 import type { CollectResult, TargetCollector } from '../collector'
 import { formatFromContentType, parseExposition } from './exposition/parser'
 import { ExpositionError } from './exposition/types'
+import { SeriesExplorer } from './explorer'
 import { authHeaders, describeHttpError, readBodyLimited, redactUrl, SCRAPE_ACCEPT, stripCredentials } from './http'
 
 /** Above this, a scrape counts as slow and the target shows as degraded. */
@@ -16,8 +17,10 @@ export class MetricsEndpointCollector implements TargetCollector {
   readonly kind = 'metrics' as const
   readonly endpoint: string
   readonly series: SeriesInfo[]
+  readonly explorer: SeriesExplorer
 
   constructor(private readonly opts: MetricsCollectorOptions) {
+    this.explorer = new SeriesExplorer(opts.id)
     this.endpoint = redactUrl(opts.url)
     this.series = [{ seriesId: `${opts.id}:scrape`, targetId: opts.id, label: 'Scrape duration', unit: 'ms' }]
   }
@@ -52,6 +55,7 @@ export class MetricsEndpointCollector implements TargetCollector {
       const page = parseExposition(body, format)
       samples = page.sampleCount
       families = page.families.length
+      this.explorer.update(page, body, Date.now())
     } catch (err) {
       // As Prometheus does, an invalid page fails the whole scrape: its data cannot be trusted.
       if (err instanceof ExpositionError)
@@ -73,7 +77,7 @@ export class MetricsEndpointCollector implements TargetCollector {
           detail: `${format === 'openmetrics' ? 'OpenMetrics' : 'text 0.0.4'} (${contentType || 'no Content-Type'})`
         }
       ],
-      samples: [{ seriesId: `${this.opts.id}:scrape`, value: durationMs }]
+      samples: [{ seriesId: `${this.opts.id}:scrape`, value: durationMs }, ...this.explorer.samples()]
     }
     if (samples === 0) result.warning = 'the page has no samples'
     else if (durationMs > SLOW_SCRAPE_MS) result.warning = `scrape took ${Math.round(durationMs)} ms (over ${SLOW_SCRAPE_MS} ms)`

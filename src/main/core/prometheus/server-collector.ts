@@ -1,38 +1,34 @@
-import { z } from 'zod'
 import type { SeriesInfo } from '../../../shared/schemas'
-import type { CollectResult, TargetCollector } from '../collector'
-import { authHeaders, describeHttpError, readBodyLimited, redactUrl, stripCredentials } from './http'
-
-/** The vector-query reply shape of Prometheus's HTTP API, checked before use. */
-const VectorReply = z.object({
-  status: z.enum(['success', 'error']),
-  errorType: z.string().optional(),
-  error: z.string().optional(),
-  warnings: z.array(z.string()).optional(),
-  data: z
-    .object({
-      resultType: z.literal('vector'),
-      result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) }))
-    })
-    .optional()
-})
+import type { CollectResult, ExternalAlert, TargetCollector } from '../collector'
+import { PrometheusClient } from './api-client'
+import { redactUrl } from './http'
 
 export interface PrometheusServerCollectorOptions {
   id: string
   url: string
+  timeoutMs?: number
+}
+
+function severityOf(labels: Record<string, string>): ExternalAlert['severity'] {
+  const s = (labels.severity ?? '').toLowerCase()
+  if (s === 'critical' || s === 'page' || s === 'error') return 'critical'
+  if (s === 'info' || s === 'none') return 'info'
+  return 'warning'
 }
 
 /**
- * Health of a Prometheus server as Lookout's own target: the API answers, and how many of the
- * server's scrape targets are up (`up` == 1) or down.
+ * A Prometheus server as Lookout's own target: its scrape targets (the down ones become
+ * findings, with the server's own error) and its firing alerts (shown in Lookout's alert view).
  */
 export class PrometheusServerCollector implements TargetCollector {
   readonly kind = 'prometheus' as const
   readonly endpoint: string
   readonly series: SeriesInfo[]
+  private readonly client: PrometheusClient
 
   constructor(private readonly opts: PrometheusServerCollectorOptions) {
     this.endpoint = redactUrl(opts.url)
+    this.client = new PrometheusClient(opts.url, { timeoutMs: opts.timeoutMs ?? 5000 })
     this.series = [{ seriesId: `${opts.id}:up`, targetId: opts.id, label: 'Scrape targets up', unit: '' }]
   }
 
@@ -41,43 +37,38 @@ export class PrometheusServerCollector implements TargetCollector {
   }
 
   async collect(signal: AbortSignal): Promise<CollectResult> {
-    const base = stripCredentials(this.opts.url).replace(/\/+$/, '')
-    const url = `${base}/api/v1/query?query=up`
-    let parsed: z.infer<typeof VectorReply>
-    try {
-      const res = await fetch(url, { signal, headers: { accept: 'application/json', ...authHeaders(this.opts.url) }, redirect: 'error' })
-      const text = await readBodyLimited(res, 16 * 1024 * 1024)
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        throw new Error(`HTTP ${res.status}: the reply is not JSON (is this a Prometheus server?)`)
-      }
-      const check = VectorReply.safeParse(json)
-      if (!check.success) throw new Error(`HTTP ${res.status}: the reply is not a Prometheus API vector reply`)
-      parsed = check.data
-      if (parsed.status === 'error') throw new Error(`HTTP ${res.status}: ${parsed.errorType ?? 'error'}: ${parsed.error ?? 'no message'}`)
-    } catch (err) {
-      throw new Error(describeHttpError(signal.aborted ? signal.reason : err, this.opts.url), { cause: err })
-    }
-    const series = parsed.data?.result ?? []
-    const down = series.filter((s) => s.value[1] !== '1')
-    const up = series.length - down.length
+    const [targets, alerts] = await Promise.all([this.client.targets(signal), this.client.alerts(signal)])
+    const active = targets.data.activeTargets
+    const down = active.filter((t) => t.health === 'down')
+    const up = active.filter((t) => t.health === 'up').length
+    const firing = alerts.data.alerts.filter((a) => a.state === 'firing')
     const result: CollectResult = {
       figures: [
-        { label: 'Scrape targets up', value: up, unit: '' },
+        { label: 'Scrape targets up', value: up, unit: '', detail: `${active.length} active` },
         {
           label: 'Scrape targets down',
           value: down.length,
           unit: '',
-          detail: down.length ? down.map((s) => `${s.metric.job ?? '?'}/${s.metric.instance ?? '?'}`).join(', ') : undefined
-        }
+          detail: down.length
+            ? down.map((t) => `${t.labels.job ?? t.scrapePool ?? '?'} ${t.scrapeUrl}: ${t.lastError || 'down'}`).join('\n')
+            : undefined
+        },
+        { label: 'Alerts firing', value: firing.length, unit: '' }
       ],
-      samples: [{ seriesId: `${this.opts.id}:up`, value: up }]
+      samples: [{ seriesId: `${this.opts.id}:up`, value: up }],
+      alerts: firing.map((a) => ({
+        name: a.labels.alertname ?? 'unnamed alert',
+        severity: severityOf(a.labels),
+        summary: a.annotations.summary ?? a.annotations.description ?? a.labels.alertname ?? 'firing',
+        labels: a.labels,
+        since: a.activeAt ? Date.parse(a.activeAt) : null
+      }))
     }
-    if (parsed.warnings?.length) result.warning = parsed.warnings.join('; ')
-    else if (down.length) result.warning = `${down.length} scrape target(s) down`
-    else if (series.length === 0) result.warning = 'the server reports no scrape targets (yet): check its scrape_configs'
+    const warnings = [...targets.warnings, ...alerts.warnings]
+    if (warnings.length) result.warning = warnings.join('; ')
+    else if (down.length)
+      result.warning = `${down.length} scrape target(s) down: ${down.map((t) => `${t.scrapeUrl} (${t.lastError || 'down'})`).join(', ')}`
+    else if (active.length === 0) result.warning = 'the server reports no scrape targets (yet): check its scrape_configs'
     return result
   }
 
