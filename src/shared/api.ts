@@ -2,10 +2,13 @@ import { z } from 'zod'
 import {
   AlertsSummary,
   ExploredSeries,
+  InstantAnswer,
   MonitorSnapshot,
   ProfileInput,
   ProfileName,
   ProfileSummary,
+  RangeAnswer,
+  SavedQuery,
   SeriesDelta,
   SeriesInfo,
   TargetState
@@ -72,6 +75,35 @@ export const requests = {
   'metrics.unwatch': {
     params: z.object({ profile: ProfileName, seriesId: z.string().max(5000) }),
     result: z.object({ removed: z.boolean() })
+  },
+  'prom.query': {
+    params: z.object({ profile: ProfileName, expr: z.string().min(1).max(20_000), timeS: z.number().optional() }),
+    result: InstantAnswer
+  },
+  'prom.queryRange': {
+    params: z
+      .object({
+        profile: ProfileName,
+        expr: z.string().min(1).max(20_000),
+        startS: z.number(),
+        endS: z.number(),
+        /** The chart's width: one point per pixel at most. */
+        widthPx: z.number().int().min(10).max(20_000)
+      })
+      .refine((p) => p.endS > p.startS, { message: 'the range must end after it starts' }),
+    result: RangeAnswer
+  },
+  'prom.savedQueries': {
+    params: z.object({ profile: ProfileName }),
+    result: z.array(SavedQuery)
+  },
+  'prom.saveQuery': {
+    params: z.object({ profile: ProfileName, query: SavedQuery }),
+    result: z.array(SavedQuery)
+  },
+  'prom.deleteQuery': {
+    params: z.object({ profile: ProfileName, name: z.string().min(1).max(100) }),
+    result: z.array(SavedQuery)
   },
   'alerts.summary': {
     params: z.object({}),

@@ -8,6 +8,9 @@ import { ProfileStore } from './profiles/store'
 import { Scheduler } from './scheduler/scheduler'
 import { buildCollectors, pollTimeout } from './targets'
 import { LOOKOUT_VERSION } from './version'
+import { PrometheusClient } from './prometheus/api-client'
+import { instantQuery, rangeQuery } from './prometheus/queries'
+import { SavedQueryStore } from './prometheus/saved-queries'
 
 export interface CoreOptions {
   dataDir: string
@@ -48,6 +51,13 @@ export function createCore(opts: CoreOptions): Core {
   }
   const profiles = new ProfileStore(opts.dataDir, opts.secrets)
   const monitors = new Map<string, ProfileMonitor>()
+  const savedQueries = new SavedQueryStore(opts.dataDir)
+
+  async function promClient(name: string): Promise<PrometheusClient> {
+    const profile = await profiles.get(name)
+    if (!profile.prometheus) throw new ApiError('bad_request', `profile "${name}" names no Prometheus server`)
+    return new PrometheusClient(profile.prometheus, { timeoutMs: 30_000 })
+  }
   const alerts = new AlertBook(opts.notifier, (s) => emit('alerts.changed', s))
   const scheduler = new Scheduler<CollectResult>({ clock, random: opts.random }, (report) => {
     for (const m of monitors.values()) {
@@ -126,6 +136,12 @@ export function createCore(opts: CoreOptions): Core {
     'metrics.series': async ({ profile, targetId, search, limit }) => monitorOf(profile).listSeries(targetId, search, limit),
     'metrics.watch': async ({ profile, targetId, key, quantile }) => monitorOf(profile).watch(targetId, key, quantile),
     'metrics.unwatch': async ({ profile, seriesId }) => ({ removed: monitorOf(profile).unwatch(seriesId) }),
+    'prom.query': async ({ profile, expr, timeS }) => instantQuery(await promClient(profile), expr, timeS),
+    'prom.queryRange': async ({ profile, expr, startS, endS, widthPx }) =>
+      rangeQuery(await promClient(profile), expr, startS, endS, widthPx),
+    'prom.savedQueries': async ({ profile }) => savedQueries.list((await profiles.get(profile)).name),
+    'prom.saveQuery': async ({ profile, query }) => savedQueries.save((await profiles.get(profile)).name, query),
+    'prom.deleteQuery': async ({ profile, name }) => savedQueries.delete((await profiles.get(profile)).name, name),
     'alerts.summary': async () => alerts.summary()
   }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { ProfileInput } from '../../shared/schemas'
 import { startMetricsFixture, type MetricsFixture } from '../harness/metrics-fixture'
 import { startPostgres, type PostgresHandle } from '../harness/postgres'
@@ -6,6 +9,31 @@ import { startRedis, type RedisHandle } from '../harness/redis'
 import { startWorkload, type Workload } from './workload'
 
 export const DEMO_PROFILE = 'demo'
+
+/** The demo Prometheus's alerting rules (JSON is YAML): what a team would page on for this app. */
+export const DEMO_RULES = {
+  groups: [
+    {
+      name: 'demo-app',
+      rules: [
+        {
+          alert: 'HighRequestLatencyP99',
+          expr: 'histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket[1m]))) > 0.05',
+          for: '0s',
+          labels: { severity: 'warning' },
+          annotations: { summary: 'p99 latency of {{ $labels.route }} is above 50 ms' }
+        },
+        {
+          alert: 'HttpErrors',
+          expr: 'sum by (route) (rate(http_requests_total{status="500"}[1m])) > 0',
+          for: '0s',
+          labels: { severity: 'critical' },
+          annotations: { summary: '{{ $labels.route }} answers 500s' }
+        }
+      ]
+    }
+  ]
+}
 
 export interface DemoEnvironment {
   postgres: PostgresHandle
@@ -34,7 +62,11 @@ export async function startDemo(log: (msg: string) => void = () => {}, pollInter
     const metrics = await startMetricsFixture()
     started.push({ stop: () => metrics.close() })
     log('starting Prometheus...')
-    const prometheus = await startPrometheus([{ job: 'demo-app', targets: [`127.0.0.1:${metrics.port}`] }])
+    const rulesDir = mkdtempSync(join(tmpdir(), 'lookout-demo-rules-'))
+    started.push({ stop: async () => rmSync(rulesDir, { recursive: true, force: true }) })
+    const rules = join(rulesDir, 'demo-rules.yml')
+    writeFileSync(rules, JSON.stringify(DEMO_RULES))
+    const prometheus = await startPrometheus([{ job: 'demo-app', targets: [`127.0.0.1:${metrics.port}`] }], [rules])
     started.push(prometheus)
     log('seeding the demo database and starting the workload...')
     const workload = await startWorkload({ postgresDsn: postgres.dsn, redisUrl: redis.url, metrics })

@@ -12,6 +12,9 @@ export function buildMenu(window: () => BrowserWindow | null): Menu {
       label: 'View',
       submenu: [
         { label: 'Health', accelerator: 'CmdOrCtrl+1', click: send('view:health') },
+        { label: 'Metrics', accelerator: 'CmdOrCtrl+2', click: send('view:metrics') },
+        { label: 'PromQL', accelerator: 'CmdOrCtrl+3', click: send('view:promql') },
+        { label: 'Alerts', accelerator: 'CmdOrCtrl+4', click: send('view:alerts') },
         { type: 'separator' },
         { label: 'Toggle Dark Theme', accelerator: 'CmdOrCtrl+Shift+L', click: send('theme:toggle') },
         { role: 'resetZoom' },

@@ -4,23 +4,33 @@ import { ProfileForm } from './components/ProfileForm'
 import { useSession } from './stores/session'
 import { useTheme } from './stores/theme'
 import { HealthView } from './views/HealthView'
+import { MetricsView } from './views/MetricsView'
+import { AlertsView } from './views/AlertsView'
+import { PromqlView } from './views/PromqlView'
 import { desktopBridge } from './api/bridge'
+import { useView, VIEWS, type ViewId } from './stores/view'
 
 function useShortcuts(showForm: (v: boolean) => void) {
   const toggleTheme = useTheme((s) => s.toggle)
+  const show = useView((s) => s.show)
   useEffect(() => {
     const run = (command: string) => {
       if (command === 'theme:toggle') toggleTheme()
-      if (command === 'view:health') showForm(false)
+      const view = VIEWS.find((v) => command === `view:${v.id}`)
+      if (view) {
+        showForm(false)
+        show(view.id)
+      }
     }
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey
+      const view = VIEWS.find((v) => v.key === e.key)
       if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
         e.preventDefault()
         run('theme:toggle')
-      } else if (mod && e.key === '1') {
+      } else if (mod && view) {
         e.preventDefault()
-        run('view:health')
+        run(`view:${view.id}`)
       }
     }
     window.addEventListener('keydown', onKey)
@@ -29,7 +39,7 @@ function useShortcuts(showForm: (v: boolean) => void) {
       window.removeEventListener('keydown', onKey)
       offMenu?.()
     }
-  }, [toggleTheme, showForm])
+  }, [toggleTheme, showForm, show])
 }
 
 export function App() {
@@ -44,6 +54,8 @@ export function App() {
   const setError = useSession((s) => s.setError)
   const alerts = useSession((s) => s.alerts)
   const [showForm, setShowForm] = useState(false)
+  const view = useView((s) => s.view)
+  const showView = useView((s) => s.show)
   useShortcuts(setShowForm)
 
   const activeProfile = profiles.find((p) => p.name === active)
@@ -64,6 +76,23 @@ export function App() {
         </label>
         {activeProfile && <span className={`env env-${activeProfile.environment}`}>{activeProfile.environment}</span>}
         <button onClick={() => setShowForm(true)}>New profile</button>
+        <nav className="tabs" aria-label="Views">
+          {VIEWS.map((v) => (
+            <button
+              key={v.id}
+              className={view === v.id && !showForm ? 'tab active' : 'tab'}
+              aria-current={view === v.id && !showForm ? 'page' : undefined}
+              title={`${v.label} (Ctrl+${v.key})`}
+              onClick={() => {
+                setShowForm(false)
+                showView(v.id as ViewId)
+              }}
+            >
+              {v.label}
+              {v.id === 'alerts' && alerts.firing.length ? <span className="count">{alerts.firing.length}</span> : null}
+            </button>
+          ))}
+        </nav>
         <span className="spacer" />
         <span
           className={`alerts ${alerts.critical ? 'critical' : alerts.firing.length ? 'warning' : ''}`}
@@ -96,7 +125,15 @@ export function App() {
         {showForm ? (
           <ProfileForm onDone={() => setShowForm(false)} />
         ) : active ? (
-          <HealthView />
+          view === 'metrics' ? (
+            <MetricsView />
+          ) : view === 'promql' ? (
+            <PromqlView />
+          ) : view === 'alerts' ? (
+            <AlertsView />
+          ) : (
+            <HealthView />
+          )
         ) : (
           <section className="empty">
             <p>

@@ -2,6 +2,7 @@
 export function formatValue(value: number | null, unit: string): string {
   if (value === null || !Number.isFinite(value)) return '–'
   if (unit === 'B') return formatBytes(value)
+  if (unit === 's') return formatSeconds(value)
   if (unit === 'ms') return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`
   if (unit === '%') return `${value.toFixed(1)}%`
   const abs = Math.abs(value)
@@ -32,4 +33,23 @@ export function formatAgo(t: number | null, now: number): string {
   if (s < 60) return `${s}s ago`
   if (s < 3600) return `${Math.floor(s / 60)}m ago`
   return `${Math.floor(s / 3600)}h ago`
+}
+
+/** Durations given in seconds, scaled to what reads best: 850 µs, 12.5 ms, 1.20 s, 3m 20s. */
+export function formatSeconds(s: number): string {
+  const abs = Math.abs(s)
+  if (abs === 0) return '0 s'
+  if (abs < 1e-3) return `${Math.round(s * 1e6)} µs`
+  if (abs < 1) return `${(s * 1e3).toFixed(abs < 0.01 ? 2 : 1)} ms`
+  if (abs < 60) return `${s.toFixed(2)} s`
+  return `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`
+}
+
+const pad = (n: number) => String(n).padStart(2, '0')
+
+/** An axis label for a time: HH:MM:SS, with the date in front when the chart spans days. */
+export function clockLabel(ms: number, spanMs = 0): string {
+  const d = new Date(ms)
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}${spanMs > 6 * 3600_000 ? '' : `:${pad(d.getSeconds())}`}`
+  return spanMs > 86400_000 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}` : time
 }

@@ -4,7 +4,7 @@ import 'uplot/dist/uPlot.min.css'
 import type { RingSeries } from '../../../shared/ring'
 import { useSeries } from '../stores/series'
 import { useTheme } from '../stores/theme'
-import { formatValue } from '../app/format'
+import { clockLabel, formatValue } from '../app/format'
 
 interface Props {
   seriesId: string
@@ -13,11 +13,6 @@ interface Props {
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
-}
-
-function clockLabel(ms: number): string {
-  const d = new Date(ms)
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`
 }
 
 function chartData(ring: RingSeries, into: (number | null)[]): uPlot.AlignedData {
@@ -56,8 +51,13 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { ...axis, values: (_u, ticks) => ticks.map(clockLabel) },
-          { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => formatValue(t, entry.info.unit === 'ms' ? 'ms' : '')) }
+          { ...axis, values: (_u, ticks) => ticks.map((t) => clockLabel(t)) },
+          {
+            ...axis,
+            size: 56,
+            values: (_u, ticks) =>
+              ticks.map((t) => formatValue(t, entry.info.unit === 'ms' || entry.info.unit === 's' ? entry.info.unit : ''))
+          }
         ],
         series: [{}, { label: entry.info.label, stroke: cssVar('--accent'), width: 1.5, fill: cssVar('--accent-fill'), spanGaps: false }]
       },

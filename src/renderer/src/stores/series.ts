@@ -20,6 +20,9 @@ interface SeriesState {
   gaps: number
   loadSnapshot(s: MonitorSnapshot): void
   applyDelta(d: SeriesDelta): void
+  /** A series charted from now on (a watched /metrics series), empty until its first delta. */
+  addSeries(info: SeriesInfo): void
+  removeSeries(seriesId: string): void
   clear(): void
 }
 
@@ -46,6 +49,17 @@ export const useSeries = create<SeriesState>((set, get) => ({
       gaps: gap ? s.gaps + 1 : s.gaps,
       byId: { ...s.byId, [d.seriesId]: { ...entry, coreSeq: d.seq, version: entry.version + 1 } }
     }))
+  },
+  addSeries(info) {
+    if (get().byId[info.seriesId]) return
+    set((s) => ({ byId: { ...s.byId, [info.seriesId]: { info, ring: new RingSeries(CHART_CAPACITY), coreSeq: 0, version: 1 } } }))
+  },
+  removeSeries(seriesId) {
+    set((s) => {
+      const byId = { ...s.byId }
+      delete byId[seriesId]
+      return { byId }
+    })
   },
   clear: () => set({ byId: {}, gaps: 0 })
 }))

@@ -1,16 +1,7 @@
-import { useEffect, useState } from 'react'
+import { useNow } from '../app/useNow'
 import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
 import { TargetCard } from '../components/TargetCard'
-
-function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), intervalMs)
-    return () => clearInterval(t)
-  }, [intervalMs])
-  return now
-}
 
 export function HealthView() {
   const order = useTargets((s) => s.order)

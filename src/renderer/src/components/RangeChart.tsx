@@ -1,0 +1,55 @@
+import { useEffect, useRef } from 'react'
+import uPlot from 'uplot'
+import type { RangeAnswer } from '../../../shared/schemas'
+import { clockLabel } from '../app/format'
+import { seriesLabel } from '../app/promql'
+import { useTheme } from '../stores/theme'
+
+const PALETTE = ['#5aa9ff', '#3fb96f', '#e0a526', '#f0524f', '#b07cf7', '#34c3c3', '#ff8a5c', '#9aa4b2']
+/** Beyond this many series a chart stops being readable; the rest are counted, not drawn. */
+export const MAX_DRAWN_SERIES = 20
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+}
+
+/** A PromQL range answer as one uPlot chart with a legend. */
+export function RangeChart({ answer }: { answer: RangeAnswer }) {
+  const host = useRef<HTMLDivElement>(null)
+  const theme = useTheme((s) => s.theme)
+  useEffect(() => {
+    const el = host.current
+    if (!el) return
+    const drawn = answer.series.slice(0, MAX_DRAWN_SERIES)
+    const span = (answer.t[answer.t.length - 1] ?? 0) - (answer.t[0] ?? 0)
+    const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid') } }
+    const u = new uPlot(
+      {
+        width: Math.max(300, el.clientWidth),
+        height: 300,
+        ms: 1,
+        scales: { x: { time: true } },
+        axes: [
+          { ...axis, values: (_u, ticks) => ticks.map((t) => clockLabel(t, span)) },
+          { ...axis, size: 60 }
+        ],
+        legend: { live: true },
+        series: [
+          {},
+          ...drawn.map((s, i) => ({ label: seriesLabel(s.metric), stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false }))
+        ]
+      },
+      [answer.t, ...drawn.map((s) => s.v)] as uPlot.AlignedData,
+      el
+    )
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(300, el.clientWidth), height: 300 }))
+    ro.observe(el)
+    return () => {
+      ro.disconnect()
+      u.destroy()
+    }
+  }, [answer, theme])
+  let points = 0
+  for (const s of answer.series) for (const v of s.v) if (v !== null) points++
+  return <div ref={host} className="range-chart" data-series={answer.series.length} data-points={points} />
+}

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
+
+const SHOTS = join(ROOT, 'test-results')
+let demo: CliProcess
+let browser: Browser
+let page: Page
+const errors: string[] = []
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  demo = await runLookout(['demo', '--headless', '--poll', '1000'])
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+  await page.goto(demo.url)
+  await page.waitForSelector('[data-target="metrics-0"][data-health="up"]', { timeout: 30_000 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  expect(await demo?.stop()).toBe(0)
+})
+
+describe('the demo in Chromium: Prometheus views', () => {
+  it('explores the demo app series and charts a latency histogram live', async () => {
+    await page.getByRole('button', { name: /^Metrics/ }).click()
+    await page.waitForSelector('.series-table tbody tr')
+    await page.getByLabel('Filter series').fill('http_request_duration_seconds{')
+    const row = page.locator('.series-table tbody tr', { hasText: 'route="/customers/:id"' }).filter({ hasText: 'histogram p95' }).first()
+    await row.waitFor({ timeout: 15_000 })
+    expect(await page.textContent('[data-testid=series-count]')).toMatch(/^\d+ series/)
+    await row.click()
+    const chart = page.locator('.watched figure.chart').first()
+    await chart.waitFor()
+    expect(await chart.textContent()).toContain('http_request_duration_seconds{method="GET",route="/customers/:id",status="200"} (p95)')
+    // Points arrive scrape by scrape.
+    await page.waitForFunction(
+      () => Number((document.querySelector('.watched figure.chart') as HTMLElement | null)?.dataset.points) >= 4,
+      null,
+      { timeout: 30_000 }
+    )
+    await page.getByLabel('Filter series').fill('')
+    await page.screenshot({ path: join(SHOTS, 'metrics-explorer.png'), fullPage: false })
+  })
+
+  it('checks PromQL syntax as you type and charts a range query', async () => {
+    await page.getByRole('button', { name: /^PromQL/ }).click()
+    const editor = page.getByLabel('PromQL expression')
+    await editor.fill('sum by (route) (rate(http_requests_total[1m])')
+    expect(await page.textContent('[data-testid=promql-syntax]')).toMatch(/^syntax error at column \d+/)
+    expect(await page.getByRole('button', { name: 'Run' }).isDisabled()).toBe(true)
+    await editor.fill('sum by (route) (rate(http_requests_total[1m]))')
+    expect(await page.textContent('[data-testid=promql-syntax]')).toBe('syntax ok')
+    await page.getByRole('button', { name: '5m', exact: true }).click()
+    // The demo's Prometheus needs a few scrapes before rate() has two samples: run until it does.
+    const chart = page.locator('.range-chart')
+    for (let i = 0; i < 30; i++) {
+      await editor.press('Control+Enter')
+      await chart.waitFor({ timeout: 20_000 })
+      if (Number(await chart.getAttribute('data-points')) >= 3 * 5) break
+      await page.waitForTimeout(1000)
+    }
+    expect(Number(await chart.getAttribute('data-series'))).toBeGreaterThanOrEqual(3)
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(15)
+    expect(await page.locator('.range-chart .u-legend').textContent()).toContain('route="/customers/:id"')
+    await page.getByLabel('Query name').fill('requests by route')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.locator('.saved', { hasText: 'requests by route' }).waitFor()
+    await page.screenshot({ path: join(SHOTS, 'promql.png'), fullPage: false })
+  })
+
+  it('shows a server-side error clearly', async () => {
+    await page.getByLabel('PromQL expression').fill('label_replace(vector(1), "x", "$1", "y", "(")')
+    await page.getByRole('button', { name: 'Run' }).click()
+    const err = page.getByRole('alert').filter({ hasText: 'invalid regular expression' })
+    await err.waitFor({ timeout: 10_000 })
+    expect(await err.textContent()).toMatch(
+      /the query failed while running \(HTTP 422, execution\): invalid regular expression in label_replace\(\)/
+    )
+    expect(errors).toEqual([])
+  })
+})
