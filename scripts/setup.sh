@@ -13,12 +13,13 @@ have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
 have_postgres || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v prometheus >/dev/null || missing+=(prometheus)
+command -v openssl >/dev/null || missing+=(openssl)
 if ((want_browser)); then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: PostgreSQL, Redis, Prometheus$( ((want_browser)) && echo ' and Chromium') are installed."
+  echo "setup: PostgreSQL, Redis, Prometheus, OpenSSL$( ((want_browser)) && echo ' and Chromium') are installed."
   exit 0
 fi
 

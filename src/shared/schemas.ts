@@ -27,6 +27,23 @@ export const RedisUrl = urlWithScheme(['redis:', 'rediss:'], 'a Redis URL')
 export const HttpUrl = urlWithScheme(['http:', 'https:'], 'an HTTP endpoint')
 
 /**
+ * A /metrics endpoint to scrape. Given as a plain URL or with auth and TLS settings. A password in
+ * the URL or a bearer token is taken out by the core and kept in the secret store; `auth` then
+ * says which one the endpoint uses.
+ */
+export const MetricsEndpoint = z.object({
+  url: HttpUrl,
+  /** Accepted on input only: moved to the secret store, never stored or sent back. */
+  bearerToken: z.string().min(1).max(8192).optional(),
+  auth: z.enum(['none', 'basic', 'bearer']).default('none'),
+  /** PEM file of the CA that signed the endpoint's certificate, when not a system CA. */
+  caFile: z.string().min(1).max(4096).optional(),
+  /** Skips certificate verification: only for a lab; the UI marks it. */
+  insecureSkipVerify: z.boolean().default(false)
+})
+export type MetricsEndpoint = z.infer<typeof MetricsEndpoint>
+
+/**
  * A connection profile as the renderer sees it and as it is stored on disk: URLs never carry
  * passwords here. Passwords live in the secret store, keyed by profile and target.
  */
@@ -37,7 +54,10 @@ export const Profile = z.object({
   postgres: PostgresUrl.optional(),
   redis: RedisUrl.optional(),
   prometheus: HttpUrl.optional(),
-  metrics: z.array(HttpUrl).max(50).default([]),
+  metrics: z
+    .array(z.union([HttpUrl.transform((url): MetricsEndpoint => ({ url, auth: 'none', insecureSkipVerify: false })), MetricsEndpoint]))
+    .max(50)
+    .default([]),
   pollIntervalMs: z.number().int().min(250).max(3_600_000).default(2000)
 })
 export type Profile = z.infer<typeof Profile>

@@ -85,3 +85,43 @@ describe('splitPassword', () => {
     expect(splitPassword('redis://h:6379')).toEqual({ url: 'redis://h:6379', password: null })
   })
 })
+
+describe('metrics endpoint secrets', () => {
+  it('moves basic-auth passwords and bearer tokens to the secret store and marks the auth kind', async () => {
+    const d = dir()
+    const secrets = new MemorySecretStore()
+    const store = new ProfileStore(d, secrets)
+    await store.save(
+      {
+        name: 'm',
+        environment: 'prod',
+        metrics: [
+          'https://scraper:hunter2@app:8443/metrics',
+          { url: 'https://node:9100/metrics', bearerToken: 'tok-SECRET', caFile: '/etc/ca.pem' },
+          'http://plain:9100/metrics'
+        ]
+      },
+      false
+    )
+    const onDisk = readFileSync(join(d, 'profiles.json'), 'utf8')
+    expect(onDisk).not.toContain('hunter2')
+    expect(onDisk).not.toContain('tok-SECRET')
+    const saved = await store.get('m')
+    expect(saved.metrics).toEqual([
+      { url: 'https://scraper@app:8443/metrics', auth: 'basic', insecureSkipVerify: false },
+      { url: 'https://node:9100/metrics', auth: 'bearer', caFile: '/etc/ca.pem', insecureSkipVerify: false },
+      { url: 'http://plain:9100/metrics', auth: 'none', insecureSkipVerify: false }
+    ])
+    expect(await secrets.get('profile/m/metrics:https://scraper@app:8443/metrics')).toBe('hunter2')
+    expect(await secrets.get('profile/m/metrics:https://node:9100/metrics')).toBe('tok-SECRET')
+    await store.delete('m')
+    expect(await secrets.get('profile/m/metrics:https://node:9100/metrics')).toBeNull()
+  })
+
+  it('refuses a password and a bearer token on the same endpoint', async () => {
+    const store = new ProfileStore(dir(), new MemorySecretStore())
+    await expect(
+      store.save({ name: 'x', environment: 'dev', metrics: [{ url: 'https://u:p@h/metrics', bearerToken: 't' }] }, false)
+    ).rejects.toThrow(/give a password or a bearer token, not both/)
+  })
+})

@@ -5,6 +5,7 @@ import { createDispatcher, type Dispatch } from './api/dispatcher'
 import { ProfileMonitor } from './monitor'
 import { silentLogger, systemClock, type Clock, type FileDialogs, type Logger, type Notifier, type SecretStore } from './ports'
 import { ProfileStore } from './profiles/store'
+import { metricsSlot } from './profiles/secrets'
 import { Scheduler } from './scheduler/scheduler'
 import { buildCollectors, pollTimeout } from './targets'
 import { LOOKOUT_VERSION } from './version'
@@ -73,9 +74,15 @@ export function createCore(opts: CoreOptions): Core {
     const existing = monitors.get(name)
     if (existing) return existing
     const profile = await profiles.get(name)
+    const metricsSecrets = new Map<string, string>()
+    for (const m of profile.metrics) {
+      const secret = await profiles.password(name, metricsSlot(m.url))
+      if (secret !== null) metricsSecrets.set(m.url, secret)
+    }
     const collectors = buildCollectors(profile, {
       postgres: await profiles.password(name, 'postgres'),
-      redis: await profiles.password(name, 'redis')
+      redis: await profiles.password(name, 'redis'),
+      metrics: metricsSecrets
     })
     if (collectors.length === 0)
       throw new ApiError(

@@ -16,6 +16,8 @@ export function pollTimeout(profile: Profile): number {
 export interface Passwords {
   postgres: string | null
   redis: string | null
+  /** By metrics endpoint URL: its basic-auth password or bearer token. */
+  metrics: Map<string, string>
 }
 
 /** The collectors of a profile, one per target it names. */
@@ -26,6 +28,17 @@ export function buildCollectors(profile: Profile, passwords: Passwords): TargetC
     out.push(new PostgresCollector({ id: 'postgres', dsn: profile.postgres, password: passwords.postgres, connectTimeoutMs: timeoutMs }))
   if (profile.redis) out.push(new RedisCollector({ id: 'redis', url: profile.redis, password: passwords.redis, timeoutMs }))
   if (profile.prometheus) out.push(new PrometheusServerCollector({ id: 'prometheus', url: profile.prometheus }))
-  profile.metrics.forEach((url, i) => out.push(new MetricsEndpointCollector({ id: `metrics-${i}`, url })))
+  profile.metrics.forEach((m, i) =>
+    out.push(
+      new MetricsEndpointCollector({
+        id: `metrics-${i}`,
+        url: m.url,
+        auth: m.auth,
+        secret: passwords.metrics.get(m.url) ?? null,
+        caFile: m.caFile ?? null,
+        insecureSkipVerify: m.insecureSkipVerify
+      })
+    )
+  )
   return out
 }

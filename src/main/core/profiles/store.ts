@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { ApiError, describeZodError } from '../../../shared/api'
 import { Profile, ProfileInput, type ProfileSummary } from '../../../shared/schemas'
 import type { SecretStore } from '../ports'
-import { secretKey, separateSecrets } from './secrets'
+import { metricsSlot, secretKey, separateSecrets, type SecretSlot } from './secrets'
 
 const ProfilesFile = z.object({ version: z.literal(1), profiles: z.array(Profile) })
 
@@ -84,13 +84,19 @@ export class ProfileStore {
   async save(input: ProfileInput, replace: boolean): Promise<Profile> {
     const checked = ProfileInput.safeParse(input)
     if (!checked.success) throw new ApiError('bad_request', `profile: ${describeZodError(checked.error)}`)
-    const { profile, secrets } = separateSecrets(checked.data)
+    let separated: ReturnType<typeof separateSecrets>
+    try {
+      separated = separateSecrets(checked.data)
+    } catch (err) {
+      throw new ApiError('bad_request', `profile: ${(err as Error).message}`)
+    }
+    const { profile, secrets } = separated
     const clean = Profile.parse(profile)
     const all = [...(await this.list())]
     const at = all.findIndex((p) => p.name === clean.name)
     if (at >= 0 && !replace) throw new ApiError('conflict', `a profile named "${clean.name}" exists; save with replace to change it`)
     // Secrets first: if the store refuses, nothing is written.
-    for (const [slot, value] of Object.entries(secrets)) await this.secrets.set(secretKey(clean.name, slot as 'postgres' | 'redis'), value)
+    for (const [slot, value] of secrets) await this.secrets.set(secretKey(clean.name, slot), value)
     if (at >= 0) all[at] = clean
     else all.push(clean)
     await this.write(all)
@@ -99,15 +105,15 @@ export class ProfileStore {
 
   async delete(name: string): Promise<boolean> {
     const all = await this.list()
-    const rest = all.filter((p) => p.name !== name)
-    if (rest.length === all.length) return false
-    await this.write(rest)
-    await this.secrets.delete(secretKey(name, 'postgres'))
-    await this.secrets.delete(secretKey(name, 'redis'))
+    const gone = all.find((p) => p.name === name)
+    if (!gone) return false
+    await this.write(all.filter((p) => p.name !== name))
+    for (const slot of ['postgres', 'redis', ...gone.metrics.map((m) => metricsSlot(m.url))] as SecretSlot[])
+      await this.secrets.delete(secretKey(name, slot))
     return true
   }
 
-  async password(name: string, slot: 'postgres' | 'redis'): Promise<string | null> {
+  async password(name: string, slot: SecretSlot): Promise<string | null> {
     return this.secrets.get(secretKey(name, slot))
   }
 

@@ -19,6 +19,14 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** TLS failures that mean "no trusted CA signed this": the fix is the endpoint's CA file. */
+const UNTRUSTED_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+])
+
 export function describeHttpError(err: unknown, url: string): string {
   const e = err as { cause?: { code?: string; message?: string } }
   const code = e?.cause?.code
@@ -26,6 +34,7 @@ export function describeHttpError(err: unknown, url: string): string {
   if (code === 'ECONNREFUSED') msg = 'connection refused (is it running and listening?)'
   else if (code === 'ENOTFOUND') msg = 'host not found'
   else if (e?.cause?.message && msg === 'fetch failed') msg = e.cause.message
+  if (code && UNTRUSTED_CERT.has(code)) msg += ' (the certificate is not signed by a CA Lookout trusts: give the endpoint its CA file)'
   return `${redactUrl(url)}: ${msg}`
 }
 

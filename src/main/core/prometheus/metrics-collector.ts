@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { Agent, fetch } from 'undici'
 import type { SeriesInfo } from '../../../shared/schemas'
 import type { CollectResult, TargetCollector } from '../collector'
 import { formatFromContentType, parseExposition } from './exposition/parser'
@@ -5,12 +7,28 @@ import { ExpositionError } from './exposition/types'
 import { SeriesExplorer } from './explorer'
 import { authHeaders, describeHttpError, readBodyLimited, redactUrl, SCRAPE_ACCEPT, stripCredentials } from './http'
 
+/** The Authorization header a scrape sends: basic with the URL's user and the stored password, or bearer. */
+export function scrapeAuthHeaders(opts: Pick<MetricsCollectorOptions, 'url' | 'auth' | 'secret'>): Record<string, string> {
+  if (opts.auth === 'bearer' && opts.secret) return { authorization: `Bearer ${opts.secret}` }
+  if (opts.auth === 'basic' && opts.secret !== null && opts.secret !== undefined) {
+    const user = decodeURIComponent(new URL(opts.url).username)
+    return { authorization: 'Basic ' + Buffer.from(`${user}:${opts.secret}`).toString('base64') }
+  }
+  // A URL that still carries user:password (never stored that way) authenticates as written.
+  return authHeaders(opts.url)
+}
+
 /** Above this, a scrape counts as slow and the target shows as degraded. */
 export const SLOW_SCRAPE_MS = 1000
 
 export interface MetricsCollectorOptions {
   id: string
+  /** Without a password: the password or token comes as `secret`. */
   url: string
+  auth?: 'none' | 'basic' | 'bearer'
+  secret?: string | null
+  caFile?: string | null
+  insecureSkipVerify?: boolean
 }
 
 export class MetricsEndpointCollector implements TargetCollector {
@@ -19,8 +37,19 @@ export class MetricsEndpointCollector implements TargetCollector {
   readonly series: SeriesInfo[]
   readonly explorer: SeriesExplorer
 
+  private readonly dispatcher: Agent
+  private readonly headers: Record<string, string>
+
   constructor(private readonly opts: MetricsCollectorOptions) {
     this.explorer = new SeriesExplorer(opts.id)
+    // One agent per endpoint: kept-alive connections, and its own TLS trust when the profile says.
+    this.dispatcher = new Agent({
+      connect: {
+        rejectUnauthorized: !opts.insecureSkipVerify,
+        ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {})
+      }
+    })
+    this.headers = { accept: SCRAPE_ACCEPT, 'accept-encoding': 'gzip', ...scrapeAuthHeaders(opts) }
     this.endpoint = redactUrl(opts.url)
     this.series = [{ seriesId: `${opts.id}:scrape`, targetId: opts.id, label: 'Scrape duration', unit: 'ms' }]
   }
@@ -36,8 +65,9 @@ export class MetricsEndpointCollector implements TargetCollector {
     try {
       const res = await fetch(stripCredentials(this.opts.url), {
         signal,
-        headers: { accept: SCRAPE_ACCEPT, 'accept-encoding': 'gzip', ...authHeaders(this.opts.url) },
-        redirect: 'error'
+        headers: this.headers,
+        redirect: 'error',
+        dispatcher: this.dispatcher
       })
       if (!res.ok) {
         await res.body?.cancel()
@@ -84,5 +114,7 @@ export class MetricsEndpointCollector implements TargetCollector {
     return result
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.dispatcher.close().catch(() => {})
+  }
 }
