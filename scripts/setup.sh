@@ -14,12 +14,13 @@ have_postgres || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v openssl >/dev/null || missing+=(openssl)
+[[ -x /usr/bin/prometheus-alertmanager || -x /usr/bin/alertmanager ]] || missing+=(prometheus-alertmanager)
 if ((want_browser)); then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: PostgreSQL, Redis, Prometheus, OpenSSL$( ((want_browser)) && echo ' and Chromium') are installed."
+  echo "setup: PostgreSQL, Redis, Prometheus, Alertmanager, OpenSSL$( ((want_browser)) && echo ' and Chromium') are installed."
   exit 0
 fi
 

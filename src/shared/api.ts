@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import {
   AlertsSummary,
+  AmAlertView,
+  AuditEntryView,
   ExploredSeries,
   InstantAnswer,
   MonitorSnapshot,
@@ -11,6 +13,8 @@ import {
   SavedQuery,
   SeriesDelta,
   SeriesInfo,
+  SilenceMatcher,
+  SilenceView,
   TargetState
 } from './schemas'
 
@@ -104,6 +108,37 @@ export const requests = {
   'prom.deleteQuery': {
     params: z.object({ profile: ProfileName, name: z.string().min(1).max(100) }),
     result: z.array(SavedQuery)
+  },
+  'alertmanager.alerts': {
+    params: z.object({ profile: ProfileName }),
+    result: z.array(AmAlertView)
+  },
+  'alertmanager.silences': {
+    params: z.object({ profile: ProfileName }),
+    result: z.array(SilenceView)
+  },
+  /** Mutating: refused on read-only profiles, needs `confirmation` (the profile's name on prod), audited. */
+  'alertmanager.createSilence': {
+    params: z.object({
+      profile: ProfileName,
+      matchers: z.array(SilenceMatcher).min(1).max(20),
+      durationMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60),
+      comment: z.string().trim().min(3, 'say why you silence it').max(1000),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({ silenceId: z.string() })
+  },
+  'alertmanager.expireSilence': {
+    params: z.object({ profile: ProfileName, silenceId: z.string().min(1).max(100), confirmation: z.string().max(100).optional() }),
+    result: z.object({ expired: z.literal(true) })
+  },
+  'audit.recent': {
+    params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }),
+    result: z.array(AuditEntryView)
   },
   'alerts.summary': {
     params: z.object({}),

@@ -54,6 +54,7 @@ export const Profile = z.object({
   postgres: PostgresUrl.optional(),
   redis: RedisUrl.optional(),
   prometheus: HttpUrl.optional(),
+  alertmanager: HttpUrl.optional(),
   metrics: z
     .array(z.union([HttpUrl.transform((url): MetricsEndpoint => ({ url, auth: 'none', insecureSkipVerify: false })), MetricsEndpoint]))
     .max(50)
@@ -203,3 +204,41 @@ export const InstantAnswer = z.object({
   infos: z.array(z.string())
 })
 export type InstantAnswer = z.infer<typeof InstantAnswer>
+
+export const SilenceMatcher = z.object({
+  name: z.string().min(1).max(200),
+  value: z.string().max(1000),
+  isRegex: z.boolean().default(false),
+  isEqual: z.boolean().default(true)
+})
+
+export const SilenceView = z.object({
+  id: z.string(),
+  state: z.enum(['active', 'pending', 'expired']),
+  matchers: z.array(SilenceMatcher),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  createdBy: z.string(),
+  comment: z.string()
+})
+export type SilenceView = z.infer<typeof SilenceView>
+
+export const AmAlertView = z.object({
+  fingerprint: z.string(),
+  labels: z.record(z.string(), z.string()),
+  summary: z.string(),
+  state: z.string(),
+  silencedBy: z.array(z.string()),
+  startsAt: z.string()
+})
+export type AmAlertView = z.infer<typeof AmAlertView>
+
+export const AuditEntryView = z.object({
+  time: z.string(),
+  profile: z.string(),
+  environment: z.string(),
+  action: z.string(),
+  target: z.string(),
+  outcome: z.enum(['ok', 'refused', 'failed']),
+  error: z.string().optional()
+})

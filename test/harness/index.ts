@@ -3,6 +3,7 @@
 export { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
 export { startRedis, type RedisHandle } from '../../src/main/harness/redis'
 export { startPrometheus, type PrometheusHandle } from '../../src/main/harness/prometheus'
+export { startAlertmanager, type AlertmanagerHandle } from '../../src/main/harness/alertmanager'
 export { startMetricsFixture, type MetricsFixture } from '../../src/main/harness/metrics-fixture'
 export { freePort } from '../../src/main/harness/net'
 

@@ -12,6 +12,10 @@ import { LOOKOUT_VERSION } from './version'
 import { PrometheusClient } from './prometheus/api-client'
 import { instantQuery, rangeQuery } from './prometheus/queries'
 import { SavedQueryStore } from './prometheus/saved-queries'
+import { AlertmanagerClient, AlertmanagerError } from './alertmanager/client'
+import { AuditLog } from './audit/audit-log'
+import { guarded } from './audit/guard'
+import { userInfo } from 'node:os'
 
 export interface CoreOptions {
   dataDir: string
@@ -53,6 +57,25 @@ export function createCore(opts: CoreOptions): Core {
   const profiles = new ProfileStore(opts.dataDir, opts.secrets)
   const monitors = new Map<string, ProfileMonitor>()
   const savedQueries = new SavedQueryStore(opts.dataDir)
+  const audit = new AuditLog(opts.dataDir, () => clock.now())
+
+  async function amClient(name: string): Promise<{ profile: Awaited<ReturnType<typeof profiles.get>>; client: AlertmanagerClient }> {
+    const profile = await profiles.get(name)
+    if (!profile.alertmanager) throw new ApiError('bad_request', `profile "${name}" names no Alertmanager`)
+    return { profile, client: new AlertmanagerClient(profile.alertmanager) }
+  }
+  const amError = (err: unknown): never => {
+    if (err instanceof AlertmanagerError) throw new ApiError(err.status === null ? 'unavailable' : 'bad_request', err.message)
+    throw err
+  }
+  // Who created a silence, as Alertmanager shows it: this tool and the OS user running it.
+  const createdBy = (() => {
+    try {
+      return `lookout (${userInfo().username})`
+    } catch {
+      return 'lookout'
+    }
+  })()
 
   async function promClient(name: string): Promise<PrometheusClient> {
     const profile = await profiles.get(name)
@@ -149,6 +172,51 @@ export function createCore(opts: CoreOptions): Core {
     'prom.savedQueries': async ({ profile }) => savedQueries.list((await profiles.get(profile)).name),
     'prom.saveQuery': async ({ profile, query }) => savedQueries.save((await profiles.get(profile)).name, query),
     'prom.deleteQuery': async ({ profile, name }) => savedQueries.delete((await profiles.get(profile)).name, name),
+    'alertmanager.alerts': async ({ profile }) => {
+      const { client } = await amClient(profile)
+      const list = await client.alerts().catch(amError)
+      return list.map((a) => ({
+        fingerprint: a.fingerprint,
+        labels: a.labels,
+        summary: a.annotations.summary ?? a.annotations.description ?? '',
+        state: a.status.state,
+        silencedBy: a.status.silencedBy,
+        startsAt: a.startsAt
+      }))
+    },
+    'alertmanager.silences': async ({ profile }) => {
+      const { client } = await amClient(profile)
+      const list = await client.silences().catch(amError)
+      return list.map((s) => ({
+        id: s.id,
+        state: s.status.state,
+        matchers: s.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual ?? true })),
+        startsAt: s.startsAt,
+        endsAt: s.endsAt,
+        createdBy: s.createdBy,
+        comment: s.comment
+      }))
+    },
+    'alertmanager.createSilence': async ({ profile, matchers, durationMinutes, comment, confirmation }) => {
+      const { profile: p, client } = await amClient(profile)
+      const startsAt = new Date(clock.now())
+      const endsAt = new Date(clock.now() + durationMinutes * 60_000)
+      const target = matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}"${m.value}"`).join(',')
+      const silenceId = await guarded(
+        audit,
+        { profile: p, action: 'create silence', target: `{${target}}`, details: { durationMinutes, comment }, confirmation },
+        () => client.createSilence({ matchers, startsAt, endsAt, createdBy, comment }).catch(amError)
+      )
+      return { silenceId }
+    },
+    'alertmanager.expireSilence': async ({ profile, silenceId, confirmation }) => {
+      const { profile: p, client } = await amClient(profile)
+      await guarded(audit, { profile: p, action: 'expire silence', target: silenceId, details: {}, confirmation }, () =>
+        client.expireSilence(silenceId).catch(amError)
+      )
+      return { expired: true as const }
+    },
+    'audit.recent': async ({ limit }) => (await audit.recent(limit)).map(({ details: _details, ...rest }) => rest),
     'alerts.summary': async () => alerts.summary()
   }
 

@@ -25,11 +25,12 @@ export interface PrometheusHandle {
  * The Prometheus configuration for the given jobs. JSON is valid YAML, so the file is written
  * with JSON.stringify: no hand-rolled YAML, no dependency.
  */
-export function prometheusConfig(jobs: ScrapeJob[], ruleFiles: string[] = []): string {
+export function prometheusConfig(jobs: ScrapeJob[], ruleFiles: string[] = [], alertmanagers: string[] = []): string {
   return JSON.stringify(
     {
       global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' },
       rule_files: ruleFiles,
+      ...(alertmanagers.length ? { alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagers }] }] } } : {}),
       scrape_configs: jobs.map((j) => ({
         job_name: j.job,
         scrape_interval: `${j.intervalSeconds ?? 1}s`,
@@ -44,11 +45,15 @@ export function prometheusConfig(jobs: ScrapeJob[], ruleFiles: string[] = []): s
 }
 
 /** A throw-away Prometheus server (Debian's 2.42) on a free loopback port. */
-export async function startPrometheus(jobs: ScrapeJob[], ruleFiles: string[] = []): Promise<PrometheusHandle> {
+export async function startPrometheus(
+  jobs: ScrapeJob[],
+  ruleFiles: string[] = [],
+  alertmanagers: string[] = []
+): Promise<PrometheusHandle> {
   const bin = findBinary('prometheus', 'prometheus')
   const dir = mkdtempSync(join(tmpdir(), 'lookout-prom-'))
   const config = join(dir, 'prometheus.yml')
-  writeFileSync(config, prometheusConfig(jobs, ruleFiles))
+  writeFileSync(config, prometheusConfig(jobs, ruleFiles, alertmanagers))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const args = [
@@ -56,6 +61,8 @@ export async function startPrometheus(jobs: ScrapeJob[], ruleFiles: string[] = [
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
+    // Alerts that fire before the Alertmanager is discovered are resent within a second, not a minute.
+    '--rules.alert.resend-delay=1s',
     '--storage.tsdb.retention.time=1d'
   ]
   const proc = new ServerProcess('prometheus', bin, args)
