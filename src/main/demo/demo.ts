@@ -5,6 +5,7 @@ import type { ProfileInput } from '../../shared/schemas'
 import { startMetricsFixture, type MetricsFixture } from '../harness/metrics-fixture'
 import { startPostgres, type PostgresHandle } from '../harness/postgres'
 import { startPrometheus, type PrometheusHandle } from '../harness/prometheus'
+import { startAlertmanager, type AlertmanagerHandle } from '../harness/alertmanager'
 import { startRedis, type RedisHandle } from '../harness/redis'
 import { startWorkload, type Workload } from './workload'
 
@@ -39,6 +40,7 @@ export interface DemoEnvironment {
   postgres: PostgresHandle
   redis: RedisHandle
   prometheus: PrometheusHandle
+  alertmanager: AlertmanagerHandle
   metrics: MetricsFixture
   workload: Workload
   /** The ready-made profile, passwords included (they go to the secret store, never to disk). */
@@ -61,12 +63,19 @@ export async function startDemo(log: (msg: string) => void = () => {}, pollInter
     started.push(redis)
     const metrics = await startMetricsFixture()
     started.push({ stop: () => metrics.close() })
+    log('starting Alertmanager...')
+    const alertmanager = await startAlertmanager()
+    started.push(alertmanager)
     log('starting Prometheus...')
     const rulesDir = mkdtempSync(join(tmpdir(), 'lookout-demo-rules-'))
     started.push({ stop: async () => rmSync(rulesDir, { recursive: true, force: true }) })
     const rules = join(rulesDir, 'demo-rules.yml')
     writeFileSync(rules, JSON.stringify(DEMO_RULES))
-    const prometheus = await startPrometheus([{ job: 'demo-app', targets: [`127.0.0.1:${metrics.port}`] }], [rules])
+    const prometheus = await startPrometheus(
+      [{ job: 'demo-app', targets: [`127.0.0.1:${metrics.port}`] }],
+      [rules],
+      [`127.0.0.1:${alertmanager.port}`]
+    )
     started.push(prometheus)
     log('seeding the demo database and starting the workload...')
     const workload = await startWorkload({ postgresDsn: postgres.dsn, redisUrl: redis.url, metrics })
@@ -75,6 +84,7 @@ export async function startDemo(log: (msg: string) => void = () => {}, pollInter
       postgres,
       redis,
       prometheus,
+      alertmanager,
       metrics,
       workload,
       profile: {
@@ -84,6 +94,7 @@ export async function startDemo(log: (msg: string) => void = () => {}, pollInter
         postgres: postgres.dsn,
         redis: redis.url,
         prometheus: prometheus.url,
+        alertmanager: alertmanager.url,
         metrics: [metrics.url],
         pollIntervalMs
       },
