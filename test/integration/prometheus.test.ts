@@ -242,3 +242,30 @@ describe('the core with a Prometheus server and a /metrics endpoint', () => {
     }
   })
 })
+
+describe('backfill from the server', () => {
+  it("fills the /metrics scrape-duration chart with the server's history before Lookout's first poll", async () => {
+    const core = createCore({ dataDir: tempDir(), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+    try {
+      await core.dispatch('profiles.save', {
+        profile: { name: 'bf', environment: 'dev', prometheus: prom.url, metrics: [fixture.url], pollIntervalMs: 1000 }
+      })
+      const opened = Date.now()
+      const r = await core.dispatch('monitor.start', { profile: 'bf' })
+      if (!r.ok) throw new Error(r.error.message)
+      const snap = r.result as { series: { seriesId: string; t: number[]; v: (number | null)[] }[] }
+      const scrape = snap.series.find((s) => s.seriesId === 'metrics-0:scrape')!
+      const up = snap.series.find((s) => s.seriesId === 'prometheus:up')!
+      // As many points as the server holds samples for that instance (one per second), give or take the edge.
+      const held = await client.query(`count_over_time(scrape_duration_seconds{instance="127.0.0.1:${fixture.port}"}[1h])`)
+      const samples = held.data.type === 'vector' ? held.data.series[0]!.value : NaN
+      expect(samples).toBeGreaterThanOrEqual(2)
+      expect(Math.abs(scrape.t.length - samples)).toBeLessThanOrEqual(1)
+      expect(scrape.t.every((t) => t <= opened)).toBe(true)
+      expect(scrape.v.every((v) => v !== null && v > 0 && v < 1000)).toBe(true)
+      expect(up.v.at(-1)).toBe(1)
+    } finally {
+      await core.close()
+    }
+  })
+})

@@ -12,6 +12,7 @@ import { LOOKOUT_VERSION } from './version'
 import { PrometheusClient } from './prometheus/api-client'
 import { instantQuery, rangeQuery } from './prometheus/queries'
 import { SavedQueryStore } from './prometheus/saved-queries'
+import { fetchBackfill } from './prometheus/backfill'
 import { AlertmanagerClient, AlertmanagerError } from './alertmanager/client'
 import { AuditLog } from './audit/audit-log'
 import { guarded } from './audit/guard'
@@ -124,6 +125,9 @@ export function createCore(opts: CoreOptions): Core {
       pollTimeout(profile)
     )
     monitors.set(name, m)
+    m.backfill(await fetchBackfill(profile, collectors, clock.now()))
+    // Stopped while the history loaded: do not start polling behind the user's back.
+    if (monitors.get(name) !== m) return m
     m.start()
     logger.info('monitoring started', { profile: name, targets: collectors.map((c) => c.endpoint) })
     return m

@@ -53,6 +53,15 @@ export class ProfileMonitor {
     return `${this.profile.name}/${targetId}`
   }
 
+  /** Fills charts with history from before Lookout opened the profile. Call before start(). */
+  backfill(series: { seriesId: string; t: number[]; v: number[] }[]): void {
+    for (const b of series) {
+      const s = this.series.get(b.seriesId)
+      if (!s || s.ring.length > 0) continue
+      for (let i = 0; i < b.t.length; i++) s.ring.push(b.t[i]!, b.v[i]!)
+    }
+  }
+
   start(): void {
     for (const c of this.collectors) {
       const id = this.jobId(c.id)

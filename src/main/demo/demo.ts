@@ -25,6 +25,14 @@ export const DEMO_RULES = {
           annotations: { summary: 'p99 latency of {{ $labels.route }} is above 50 ms' }
         },
         {
+          // The demo's cache is built for about 85% hits: this one fires, as it would on a cold cache.
+          alert: 'CacheHitRateLow',
+          expr: 'sum(rate(cache_requests_total{result="hit"}[1m])) / sum(rate(cache_requests_total[1m])) < 0.9',
+          for: '0s',
+          labels: { severity: 'warning' },
+          annotations: { summary: 'cache hit rate is {{ $value | humanizePercentage }} (below 90%)' }
+        },
+        {
           alert: 'HttpErrors',
           expr: 'sum by (route) (rate(http_requests_total{status="500"}[1m])) > 0',
           for: '0s',

@@ -98,9 +98,11 @@ export async function startWorkload(opts: WorkloadOptions): Promise<Workload> {
       const cached = await redis.get(`customer:${id}`)
       if (cached !== null) {
         counts.hits++
+        opts.metrics.cacheRequests.inc({ result: 'hit' })
         return
       }
       counts.misses++
+      opts.metrics.cacheRequests.inc({ result: 'miss' })
       const row = await pool.query(DEMO_QUERIES.customerById, [id])
       // Short TTL: cold customers fall out again, keeping the hit rate where the demo wants it.
       await redis.set(`customer:${id}`, JSON.stringify(row.rows[0] ?? null), 'EX', 2)

@@ -9,6 +9,7 @@ export interface MetricsFixture {
   requestDuration: Histogram<'method' | 'route' | 'status'>
   requests: Counter<'method' | 'route' | 'status'>
   inFlight: Gauge
+  cacheRequests: Counter<'result'>
   /** Serve this text instead of the registry (for malformed-page tests); null to go back. */
   override(body: string | null, status?: number): void
   close(): Promise<void>
@@ -34,6 +35,12 @@ export async function startMetricsFixture(): Promise<MetricsFixture> {
     registers: [registry]
   })
   const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'Requests being answered now.', registers: [registry] })
+  const cacheRequests = new Counter({
+    name: 'cache_requests_total',
+    help: 'Cache reads, by hit or miss.',
+    labelNames: ['result'] as const,
+    registers: [registry]
+  })
   let overrideBody: { body: string; status: number } | null = null
   const server: Server = createServer((req, res) => {
     if (req.url !== '/metrics') {
@@ -58,6 +65,7 @@ export async function startMetricsFixture(): Promise<MetricsFixture> {
     requestDuration,
     requests,
     inFlight,
+    cacheRequests,
     override(body, status = 200) {
       overrideBody = body === null ? null : { body, status }
     },

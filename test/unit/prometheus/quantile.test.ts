@@ -103,3 +103,38 @@ describe('series identity', () => {
     expect(interner.size).toBe(2)
   })
 })
+
+describe('grouping', () => {
+  it('groups histogram buckets and summary quantiles per label set', async () => {
+    const { histogramGroups, summaryGroups } = await import('../../../src/main/core/prometheus/histograms')
+    const page = parseExposition(
+      '# TYPE h histogram\nh_bucket{r="a",le="1"} 2\nh_bucket{r="a",le="+Inf"} 3\nh_sum{r="a"} 2.5\nh_count{r="a"} 3\nh_bucket{r="b",le="+Inf"} 1\n# TYPE s summary\ns{quantile="0.99",r="x"} 9\ns{quantile="0.5",r="x"} 4\ns_sum{r="x"} 20\ns_count{r="x"} 5\n',
+      'text'
+    )
+    expect(histogramGroups(page.families[0]!)).toEqual([
+      {
+        key: 'h{r="a"}',
+        labels: { r: 'a' },
+        buckets: [
+          { upperBound: 1, count: 2 },
+          { upperBound: Infinity, count: 3 }
+        ],
+        count: 3,
+        sum: 2.5
+      },
+      { key: 'h{r="b"}', labels: { r: 'b' }, buckets: [{ upperBound: Infinity, count: 1 }], count: null, sum: null }
+    ])
+    expect(summaryGroups(page.families[1]!)).toEqual([
+      {
+        key: 's{r="x"}',
+        labels: { r: 'x' },
+        quantiles: [
+          { quantile: 0.5, value: 4 },
+          { quantile: 0.99, value: 9 }
+        ],
+        count: 5,
+        sum: 20
+      }
+    ])
+  })
+})

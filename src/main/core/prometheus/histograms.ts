@@ -54,3 +54,34 @@ export function bucketIncrease(before: Bucket[], after: Bucket[]): Bucket[] {
     return { upperBound: b.upperBound, count: p === undefined ? b.count : b.count >= p ? b.count - p : b.count }
   })
 }
+
+export interface SummaryGroup {
+  key: string
+  labels: Labels
+  /** As exported: Lookout never recomputes a summary's quantiles. */
+  quantiles: { quantile: number; value: number }[]
+  count: number | null
+  sum: number | null
+}
+
+/** A summary family's samples grouped per label set (without `quantile`). */
+export function summaryGroups(family: MetricFamily): SummaryGroup[] {
+  const groups = new Map<string, SummaryGroup>()
+  for (const s of family.samples) {
+    const labels: Labels = {}
+    let q: string | undefined
+    for (const [k, v] of Object.entries(s.labels)) {
+      if (k === 'quantile') q = v
+      else labels[k] = v
+    }
+    const key = seriesKey(family.name, labels)
+    let g = groups.get(key)
+    if (!g) groups.set(key, (g = { key, labels, quantiles: [], count: null, sum: null }))
+    const suffix = s.name.slice(family.name.length)
+    if (suffix === '' && q !== undefined) g.quantiles.push({ quantile: Number(q), value: s.value })
+    else if (suffix === '_count') g.count = s.value
+    else if (suffix === '_sum') g.sum = s.value
+  }
+  for (const g of groups.values()) g.quantiles.sort((a, b) => a.quantile - b.quantile)
+  return [...groups.values()]
+}

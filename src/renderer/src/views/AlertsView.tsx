@@ -1,4 +1,6 @@
-import { Fragment, useState } from 'react'
+import { Fragment, useEffect, useState } from 'react'
+import type { AmAlertView } from '../../../shared/schemas'
+import { api } from '../api'
 import { formatAgo } from '../app/format'
 import { useNow } from '../app/useNow'
 import { useSession } from '../stores/session'
@@ -13,6 +15,21 @@ export function AlertsView() {
   const [silencing, setSilencing] = useState<string | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
   const [refresh, setRefresh] = useState(0)
+  const [amAlerts, setAmAlerts] = useState<AmAlertView[]>([])
+  const amProfile = profile?.alertmanager ? profile.name : null
+  useEffect(() => {
+    if (!amProfile) return
+    const load = () => api.call('alertmanager.alerts', { profile: amProfile }).then(setAmAlerts, () => setAmAlerts([]))
+    load()
+    const t = setInterval(load, 5000)
+    return () => clearInterval(t)
+  }, [amProfile, refresh])
+  /** The silences Alertmanager applies to an alert with exactly these labels. */
+  const silencedBy = (labels: Record<string, string>) => {
+    const keys = Object.keys(labels)
+    const match = amAlerts.find((m) => Object.keys(m.labels).length === keys.length && keys.every((k) => m.labels[k] === labels[k]))
+    return match?.silencedBy ?? []
+  }
   const firing = [...alerts.firing].sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.since - b.since)
   const canSilence = Boolean(profile?.alertmanager)
   return (
@@ -45,6 +62,11 @@ export function AlertsView() {
                   </td>
                   <td>
                     <strong>{a.name}</strong>
+                    {silencedBy(a.labels).length > 0 && (
+                      <span className="badge badge-pending silenced" title={`silenced by ${silencedBy(a.labels).join(', ')}`}>
+                        silenced
+                      </span>
+                    )}
                     <div className="muted">
                       <code>
                         {Object.entries(a.labels)
@@ -61,11 +83,15 @@ export function AlertsView() {
                   <td title={new Date(a.since).toISOString()}>{formatAgo(a.since, now)}</td>
                   {canSilence && (
                     <td>
-                      {a.source === 'prometheus' && profile && a.profile === profile.name && !profile.readOnly && (
-                        <button className="link" onClick={() => setSilencing(a.id)}>
-                          Silence…
-                        </button>
-                      )}
+                      {a.source === 'prometheus' &&
+                        profile &&
+                        a.profile === profile.name &&
+                        !profile.readOnly &&
+                        silencedBy(a.labels).length === 0 && (
+                          <button className="link" onClick={() => setSilencing(a.id)}>
+                            Silence…
+                          </button>
+                        )}
                     </td>
                   )}
                 </tr>

@@ -1,0 +1,57 @@
+import type { Profile } from '../../../shared/schemas'
+import type { TargetCollector } from '../collector'
+import { PrometheusClient } from './api-client'
+
+/** How far back a chart is filled from the server when a profile opens. */
+export const BACKFILL_SECONDS = 3600
+/** Opening a profile never waits longer than this for history. */
+export const BACKFILL_TIMEOUT_MS = 3000
+
+export interface Backfill {
+  seriesId: string
+  t: number[]
+  v: number[]
+}
+
+/** The PromQL that reproduces one of Lookout's own chart series, when the server has it. */
+export function backfillQuery(c: TargetCollector, seriesId: string): string | null {
+  if (c.kind === 'metrics' && seriesId === `${c.id}:scrape`) {
+    const u = new URL(c.endpoint)
+    const instance = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`
+    // The server scrapes the same endpoint: its scrape durations, in ms like Lookout's chart.
+    return `scrape_duration_seconds{instance=${JSON.stringify(instance)}} * 1000`
+  }
+  if (c.kind === 'prometheus' && seriesId === `${c.id}:up`) return 'count(up == 1)'
+  return null
+}
+
+/**
+ * History for the charts of a profile's collectors, read from its Prometheus server over the
+ * last hour at the profile's poll interval. Missing data or an unreachable server just means
+ * no history: this never fails the opening of a profile.
+ */
+export async function fetchBackfill(profile: Profile, collectors: TargetCollector[], nowMs: number): Promise<Backfill[]> {
+  if (!profile.prometheus) return []
+  const client = new PrometheusClient(profile.prometheus, { timeoutMs: BACKFILL_TIMEOUT_MS })
+  const endS = Math.floor(nowMs / 1000)
+  const startS = endS - BACKFILL_SECONDS
+  const stepS = Math.max(1, Math.round(profile.pollIntervalMs / 1000))
+  const jobs: Promise<Backfill | null>[] = []
+  for (const c of collectors) {
+    for (const s of c.series) {
+      const expr = backfillQuery(c, s.seriesId)
+      if (!expr) continue
+      jobs.push(
+        client.queryRange(expr, startS, endS, stepS).then(
+          (r) => {
+            if (r.data.type !== 'matrix' || r.data.series.length !== 1) return null
+            const one = r.data.series[0]!
+            return { seriesId: s.seriesId, t: one.t, v: one.values }
+          },
+          () => null
+        )
+      )
+    }
+  }
+  return (await Promise.all(jobs)).filter((b): b is Backfill => b !== null && b.t.length > 0)
+}
