@@ -17,3 +17,14 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/** Like `eventually`, for checks that are themselves async; a check that throws counts as not yet. */
+export async function eventuallyAsync<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await check().catch(() => null)
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
-import { startAlertmanager, startPrometheus, type AlertmanagerHandle, type PrometheusHandle } from '../harness'
+import { startAlertmanager, startPrometheus, type AlertmanagerHandle, type PrometheusHandle, eventuallyAsync } from '../harness'
 import { tempDir } from '../helpers/temp'
 
 let am: AlertmanagerHandle
@@ -28,15 +28,7 @@ const RULES = {
   ]
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn().catch(() => null)
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 40000) => eventuallyAsync(what, fn, timeoutMs)
 
 async function call(method: string, params: unknown) {
   const r = await core.dispatch(method, params)

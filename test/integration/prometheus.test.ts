@@ -6,7 +6,7 @@ import { chooseStep, MAX_POINTS_PER_SERIES, PrometheusApiError, PrometheusClient
 import { ScrapeDeriver } from '../../src/main/core/prometheus/derive'
 import { parseExposition, formatFromContentType } from '../../src/main/core/prometheus/exposition/parser'
 import { familyQuantiles } from '../../src/main/core/prometheus/histograms'
-import { freePort, startMetricsFixture, startPrometheus, type MetricsFixture, type PrometheusHandle } from '../harness'
+import { freePort, startMetricsFixture, startPrometheus, type MetricsFixture, type PrometheusHandle, eventuallyAsync } from '../harness'
 import { tempDir } from '../helpers/temp'
 import { createCore } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
@@ -35,15 +35,7 @@ const RULES = {
   ]
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn().catch(() => null)
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30000) => eventuallyAsync(what, fn, timeoutMs)
 
 async function scrapeFixture() {
   const res = await fetch(fixture.url)

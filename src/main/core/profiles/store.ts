@@ -1,9 +1,10 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ApiError, describeZodError } from '../../../shared/api'
 import { Profile, ProfileInput, type ProfileSummary } from '../../../shared/schemas'
 import type { SecretStore } from '../ports'
+import { writeFileAtomic } from '../fs'
 import { metricsSlot, secretKey, separateSecrets, type SecretSlot } from './secrets'
 
 const ProfilesFile = z.object({ version: z.literal(1), profiles: z.array(Profile) })
@@ -119,10 +120,7 @@ export class ProfileStore {
 
   /** Atomic: a crash mid-write leaves the old file, never a truncated one. Owner-only permissions. */
   private async write(profiles: Profile[]): Promise<void> {
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 })
-    const tmp = `${this.path}.${process.pid}.tmp`
-    await writeFile(tmp, JSON.stringify({ version: 1, profiles }, null, 2) + '\n', { mode: 0o600 })
-    await rename(tmp, this.path)
+    await writeFileAtomic(this.path, JSON.stringify({ version: 1, profiles }, null, 2) + '\n')
     this.cache = profiles
   }
 }

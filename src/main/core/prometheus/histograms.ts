@@ -2,6 +2,17 @@ import type { Labels, MetricFamily } from './exposition/types'
 import { histogramQuantile, type Bucket } from './quantile'
 import { seriesKey } from './series'
 
+/** A sample's labels without the one that tells group members apart (`le` or `quantile`), and that one's value. */
+function splitLabel(labels: Labels, name: string): { rest: Labels; value: string | undefined } {
+  const rest: Labels = {}
+  let value: string | undefined
+  for (const [k, v] of Object.entries(labels)) {
+    if (k === name) value = v
+    else rest[k] = v
+  }
+  return { rest, value }
+}
+
 export interface HistogramGroup {
   /** The group's identity: the family name and its labels other than `le`. */
   key: string
@@ -16,12 +27,7 @@ export function histogramGroups(family: MetricFamily): HistogramGroup[] {
   const groups = new Map<string, HistogramGroup>()
   const name = family.name
   for (const s of family.samples) {
-    const labels: Labels = {}
-    let le: string | undefined
-    for (const [k, v] of Object.entries(s.labels)) {
-      if (k === 'le') le = v
-      else labels[k] = v
-    }
+    const { rest: labels, value: le } = splitLabel(s.labels, 'le')
     const key = seriesKey(name, labels)
     let g = groups.get(key)
     if (!g) groups.set(key, (g = { key, labels, buckets: [], count: null, sum: null }))
@@ -68,12 +74,7 @@ export interface SummaryGroup {
 export function summaryGroups(family: MetricFamily): SummaryGroup[] {
   const groups = new Map<string, SummaryGroup>()
   for (const s of family.samples) {
-    const labels: Labels = {}
-    let q: string | undefined
-    for (const [k, v] of Object.entries(s.labels)) {
-      if (k === 'quantile') q = v
-      else labels[k] = v
-    }
+    const { rest: labels, value: q } = splitLabel(s.labels, 'quantile')
     const key = seriesKey(family.name, labels)
     let g = groups.get(key)
     if (!g) groups.set(key, (g = { key, labels, quantiles: [], count: null, sum: null }))

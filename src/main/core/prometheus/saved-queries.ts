@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ApiError, describeZodError } from '../../../shared/api'
 import { SavedQuery } from '../../../shared/schemas'
+import { writeFileAtomic } from '../fs'
 
 const QueriesFile = z.object({ version: z.literal(1), byProfile: z.record(z.string(), z.array(SavedQuery)) })
 type QueriesFile = z.infer<typeof QueriesFile>
@@ -12,7 +13,7 @@ export class SavedQueryStore {
   private readonly path: string
   private cache: QueriesFile | null = null
 
-  constructor(private readonly dataDir: string) {
+  constructor(dataDir: string) {
     this.path = join(dataDir, 'queries.json')
   }
 
@@ -57,10 +58,7 @@ export class SavedQueryStore {
   }
 
   private async write(file: QueriesFile): Promise<void> {
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 })
-    const tmp = `${this.path}.${process.pid}.tmp`
-    await writeFile(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
-    await rename(tmp, this.path)
+    await writeFileAtomic(this.path, JSON.stringify(file, null, 2) + '\n')
     this.cache = file
   }
 }
