@@ -218,3 +218,13 @@ describe('fuzz: mutated pages never crash or hang', () => {
     expect(rejected).toBeGreaterThan(0)
   })
 })
+
+describe('many labels', () => {
+  it('finds a repeated label name among more than 32 labels', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `l${i}`)
+    const ok = `m{${names.map((n) => `${n}="v"`).join(',')}} 1\n`
+    expect(Object.keys(JSON.parse(JSON.stringify(text(ok).families[0]!.samples[0])).labels)).toHaveLength(40)
+    const dup = `m{${[...names, 'l37'].map((n) => `${n}="v"`).join(',')}} 1\n`
+    expect(() => text(dup)).toThrow('line 1, column 313: the label "l37" appears twice in m')
+  })
+})

@@ -93,6 +93,12 @@ function labelText(labels: Labels): string {
   return `{${parts.join(',')}}`
 }
 
+function growSpans(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2)
+  b.set(a)
+  return b
+}
+
 /** A pure run of up to 15 digits is an exact integer: read it without a string. */
 function digitsValue(s: string, from: number, to: number): number | undefined {
   const n = to - from
@@ -216,7 +222,7 @@ class Parser {
   private nextBackslash = -2
   /** Strings of the previous sample, reused when the same bytes come again (no slice, no re-hash as a key). */
   private prevName = ''
-  private prevLabelNames: string[] = []
+  private labelSpans: Int32Array = new Int32Array(64)
   private lastFamilyName = ''
   private lastFamily: FamilyState | null = null
 
@@ -511,25 +517,31 @@ class Parser {
     i++
     if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
     if (i < end && s.charCodeAt(i) === RBRACE) return i + 1
-    const names = this.prevLabelNames
+    // Where this sample's label names start and end, to find a repeated name without building strings.
+    let spans = this.labelSpans
     for (let n = 0; ; n++) {
       const nameStart = i
       if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
-      let lname = names[n]
-      if (lname !== undefined && s.startsWith(lname, i) && !isNameChar(s.charCodeAt(i + lname.length))) {
-        i += lname.length
-      } else {
-        i++
-        while (i < end && isNameChar(s.charCodeAt(i))) i++
-        lname = s.slice(nameStart, i)
-        names[n] = lname
+      i++
+      while (i < end && isNameChar(s.charCodeAt(i))) i++
+      const nameLen = i - nameStart
+      for (let k = 0; k < n; k++) {
+        if (spans[2 * k + 1] !== nameLen) continue
+        const other = spans[2 * k]!
+        let same = true
+        for (let c = 0; same && c < nameLen; c++) same = s.charCodeAt(other + c) === s.charCodeAt(nameStart + c)
+        if (same) this.fail(nameStart, `the label "${s.slice(nameStart, i)}" appears twice in ${metric}`)
       }
+      if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans)
+      spans[2 * n] = nameStart
+      spans[2 * n + 1] = nameLen
       if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
-      if (i >= end || s.charCodeAt(i) !== EQ) this.fail(i, `expected "=" after the label name "${lname}", found ${this.found(i)}`)
+      if (i >= end || s.charCodeAt(i) !== EQ)
+        this.fail(i, `expected "=" after the label name "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
       i++
       if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
       if (i >= end || s.charCodeAt(i) !== QUOTE)
-        this.fail(i, `expected a double-quoted value for the label "${lname}", found ${this.found(i)}`)
+        this.fail(i, `expected a double-quoted value for the label "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
       i++
       const vStart = i
       let close = s.indexOf('"', i)
@@ -544,9 +556,9 @@ class Parser {
           close += c === BSL ? 2 : 1
         }
       }
-      if (close === -1 || close >= end) this.fail(vStart - 1, `the value of the label "${lname}" has no closing quote`)
+      if (close === -1 || close >= end)
+        this.fail(vStart - 1, `the value of the label "${s.slice(nameStart, nameStart + nameLen)}" has no closing quote`)
       i = close
-      for (let k = 0; k < n; k++) if (names[k] === lname) this.fail(nameStart, `the label "${lname}" appears twice in ${metric}`)
       i++ // closing quote
       if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
       const c = i < end ? s.charCodeAt(i) : -1
