@@ -1,0 +1,211 @@
+import type { Redis } from 'ioredis'
+import { errorMessage } from '../collector'
+import { globToRegExp } from './glob'
+
+/** SCAN's COUNT hint: large enough to be fast, small enough that one call never blocks the server long. */
+export const INVALIDATE_SCAN_COUNT = 1000
+/** Keys per UNLINK: one command frees a batch without a long single call. */
+export const INVALIDATE_UNLINK_BATCH = 500
+/** When the side connection's PING takes longer than this, the job slows down. */
+export const PING_LATENCY_BOUND_MS = 5
+/** The longest pause the job takes at once while the server is slow. */
+export const MAX_THROTTLE_PAUSE_MS = 200
+/** SCAN calls a dry run makes to sample the keyspace. */
+export const DRY_RUN_SCANS = 20
+
+export interface DryRun {
+  /** Keys looked at, and how many of them matched. */
+  sampled: number
+  matched: number
+  /** Keys in the database (DBSIZE). */
+  dbsize: number
+  /** matched/sampled * dbsize, rounded; exact when the sample covered the whole keyspace. */
+  estimatedTotal: number
+  complete: boolean
+  examples: string[]
+}
+
+/** Samples the keyspace with plain SCAN and matches locally with the server's glob rules: nothing is deleted. */
+export async function dryRun(redis: Redis, pattern: string, scans = DRY_RUN_SCANS): Promise<DryRun> {
+  const re = globToRegExp(pattern)
+  let cursor = '0'
+  let sampled = 0
+  let matched = 0
+  const examples: string[] = []
+  let calls = 0
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', INVALIDATE_SCAN_COUNT)
+    cursor = next
+    calls++
+    for (const k of keys) {
+      sampled++
+      if (re.test(k)) {
+        matched++
+        if (examples.length < 5) examples.push(k)
+      }
+    }
+  } while (cursor !== '0' && calls < scans)
+  const dbsize = await redis.dbsize()
+  const complete = cursor === '0'
+  const estimatedTotal = complete ? matched : sampled === 0 ? 0 : Math.round((matched / sampled) * dbsize)
+  return { sampled, matched, dbsize, estimatedTotal, complete, examples }
+}
+
+export interface InvalidateProgress {
+  scanCalls: number
+  /** Keys SCAN returned for the pattern (a key can come twice; deletions are counted exactly). */
+  matched: number
+  /** Keys UNLINK actually removed: exact. */
+  deleted: number
+  elapsedMs: number
+  ratePerS: number
+  /** From the dry run's estimate; null without one. */
+  etaS: number | null
+  /** Pauses taken because the server answered slowly. */
+  throttled: number
+  /** The worst side-PING latency seen so far. */
+  worstPingMs: number
+}
+
+export interface InvalidateResult extends InvalidateProgress {
+  outcome: 'done' | 'cancelled' | 'failed'
+  error: string | null
+  /**
+   * Keys of an UNLINK whose reply was lost with the connection: the server may or may not have
+   * deleted them. 0 unless the job failed mid-batch.
+   */
+  uncertain: number
+}
+
+export interface InvalidateOptions {
+  pattern: string
+  /** A second connection to the same server, used only to PING. */
+  probe?: Redis
+  estimatedTotal?: number
+  signal?: AbortSignal
+  onProgress?(p: InvalidateProgress): void
+  scanCount?: number
+  batch?: number
+  latencyBoundMs?: number
+  now?: () => number
+}
+
+/**
+ * Keeps a PING going on a side connection, so the job can see what its own load costs other
+ * clients: the worst latency since the last look, and the worst overall.
+ */
+class LatencyProbe {
+  private running = true
+  private recentWorst = 0
+  worst = 0
+  private readonly loop: Promise<void>
+
+  constructor(private readonly redis: Redis) {
+    this.loop = this.run()
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const t = performance.now()
+      try {
+        await this.redis.ping()
+      } catch {
+        return
+      }
+      const ms = performance.now() - t
+      if (ms > this.recentWorst) this.recentWorst = ms
+      if (ms > this.worst) this.worst = ms
+    }
+  }
+
+  /** The worst latency since the last call. */
+  take(): number {
+    const w = this.recentWorst
+    this.recentWorst = 0
+    return w
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    await this.loop
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Deletes every key matching `pattern` on one server: SCAN with MATCH (never KEYS), UNLINK in
+ * batches (never DEL: the memory is freed off the main thread). Cancelling stops after the batch
+ * in flight, so the count of deleted keys is always exact; a lost connection ends the job with
+ * the count so far and the server's error.
+ */
+export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise<InvalidateResult> {
+  const now = opts.now ?? (() => performance.now())
+  const count = Math.min(opts.scanCount ?? INVALIDATE_SCAN_COUNT, INVALIDATE_SCAN_COUNT)
+  const batchSize = opts.batch ?? INVALIDATE_UNLINK_BATCH
+  const bound = opts.latencyBoundMs ?? PING_LATENCY_BOUND_MS
+  const probe = opts.probe ? new LatencyProbe(opts.probe) : null
+  const started = now()
+  const p: InvalidateProgress = {
+    scanCalls: 0,
+    matched: 0,
+    deleted: 0,
+    elapsedMs: 0,
+    ratePerS: 0,
+    etaS: null,
+    throttled: 0,
+    worstPingMs: 0
+  }
+  const report = () => {
+    p.elapsedMs = now() - started
+    p.ratePerS = p.elapsedMs > 0 ? (p.deleted / p.elapsedMs) * 1000 : 0
+    p.etaS = opts.estimatedTotal !== undefined && p.ratePerS > 0 ? Math.max(0, opts.estimatedTotal - p.deleted) / p.ratePerS : null
+    p.worstPingMs = probe?.worst ?? 0
+    opts.onProgress?.({ ...p })
+  }
+  let pending: string[] = []
+  let inFlight = 0
+  let pause = 1
+  const flush = async () => {
+    while (pending.length) {
+      const batch = pending.slice(0, batchSize)
+      pending = pending.slice(batchSize)
+      inFlight = batch.length
+      p.deleted += await redis.unlink(...batch)
+      inFlight = 0
+      // Slow down while other clients feel the job; speed back up when they stop.
+      if (probe && probe.take() > bound) {
+        p.throttled++
+        await sleep(pause)
+        pause = Math.min(MAX_THROTTLE_PAUSE_MS, pause * 2)
+      } else pause = 1
+    }
+  }
+  let outcome: InvalidateResult['outcome'] = 'done'
+  let error: string | null = null
+  try {
+    let cursor = '0'
+    do {
+      if (opts.signal?.aborted) {
+        outcome = 'cancelled'
+        break
+      }
+      const [next, keys] = await redis.scan(cursor, 'MATCH', opts.pattern, 'COUNT', count)
+      cursor = next
+      p.scanCalls++
+      p.matched += keys.length
+      for (const k of keys) pending.push(k)
+      if (pending.length >= batchSize) await flush()
+      report()
+    } while (cursor !== '0')
+    if (outcome === 'done') await flush()
+  } catch (err) {
+    outcome = 'failed'
+    error = errorMessage(err)
+    if (inFlight) error += ` (the reply to an UNLINK of ${inFlight} keys was lost: up to ${inFlight} more keys may have been deleted)`
+  } finally {
+    await probe?.stop()
+  }
+  report()
+  return { ...p, outcome, error, uncertain: outcome === 'failed' ? inFlight : 0 }
+}
