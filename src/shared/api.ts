@@ -3,6 +3,8 @@ import {
   AlertsSummary,
   AmAlertView,
   AuditEntryView,
+  CacheDryRun,
+  JobProgress,
   ExploredSeries,
   InstantAnswer,
   MonitorSnapshot,
@@ -136,6 +138,30 @@ export const requests = {
     params: z.object({ profile: ProfileName, silenceId: z.string().min(1).max(100), confirmation: z.string().max(100).optional() }),
     result: z.object({ expired: z.literal(true) })
   },
+  'cache.dryRun': {
+    params: z.object({ profile: ProfileName, pattern: z.string().min(1).max(1000) }),
+    result: CacheDryRun
+  },
+  /** Mutating: refused on read-only profiles, needs `confirmation`, audited with its counts when it ends. */
+  'cache.invalidate': {
+    params: z.object({
+      profile: ProfileName,
+      pattern: z
+        .string()
+        .min(1)
+        .max(1000)
+        .refine((p) => p.replace(/\\./g, 'x').replace(/[*?]/g, '') !== '' || p.includes('['), {
+          message: 'a pattern of only wildcards would delete every key; flush the database instead'
+        }),
+      estimatedTotal: z.number().int().nonnegative().optional(),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({ jobId: z.string() })
+  },
+  'job.cancel': {
+    params: z.object({ jobId: z.string().max(100) }),
+    result: z.object({ cancelling: z.boolean() })
+  },
   'audit.recent': {
     params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }),
     result: z.array(AuditEntryView)
@@ -147,6 +173,7 @@ export const requests = {
 } as const
 
 export const events = {
+  'job.progress': JobProgress,
   'target.state': TargetState,
   'series.delta': SeriesDelta,
   'alerts.changed': AlertsSummary

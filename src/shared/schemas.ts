@@ -242,3 +242,32 @@ export const AuditEntryView = z.object({
   outcome: z.enum(['ok', 'refused', 'failed']),
   error: z.string().optional()
 })
+
+export const CacheDryRun = z.object({
+  sampled: z.number().int(),
+  matched: z.number().int(),
+  dbsize: z.number().int(),
+  estimatedTotal: z.number().int(),
+  complete: z.boolean(),
+  examples: z.array(z.string())
+})
+export type CacheDryRun = z.infer<typeof CacheDryRun>
+
+export const JobProgress = z.object({
+  jobId: z.string(),
+  profile: ProfileName,
+  kind: z.literal('cache.invalidate'),
+  pattern: z.string(),
+  scanCalls: z.number().int(),
+  matched: z.number().int(),
+  deleted: z.number().int(),
+  elapsedMs: z.number(),
+  ratePerS: z.number(),
+  etaS: z.number().nullable(),
+  throttled: z.number().int(),
+  worstPingMs: z.number(),
+  state: z.enum(['running', 'done', 'cancelled', 'failed']),
+  error: z.string().nullable(),
+  uncertain: z.number().int()
+})
+export type JobProgress = z.infer<typeof JobProgress>

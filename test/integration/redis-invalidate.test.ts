@@ -134,3 +134,68 @@ describe('pattern invalidation on a real Redis', () => {
     c.disconnect()
   })
 })
+
+describe('invalidation through the core', () => {
+  it('is refused on read-only profiles and without confirmation, runs as a job with progress, cancels, and is audited', async () => {
+    const { createCore } = await import('../../src/main/core')
+    const { MemorySecretStore } = await import('../../src/main/core/ports')
+    const { tempDir } = await import('../helpers/temp')
+    const core = createCore({ dataDir: tempDir(), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+    const events: any[] = []
+    core.onEvent((n, p) => n === 'job.progress' && events.push(p))
+    try {
+      await seed('cache:v1:', 4000)
+      await seed('keep:', 1000)
+      for (const [name, readOnly] of [
+        ['cache-dev', false],
+        ['cache-ro', true]
+      ] as const)
+        expect((await core.dispatch('profiles.save', { profile: { name, environment: 'dev', readOnly, redis: server.url } })).ok).toBe(true)
+      expect(
+        await core.dispatch('cache.invalidate', { profile: 'cache-ro', pattern: 'cache:v1:*', confirmation: 'confirm' })
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'refused', message: 'profile "cache-ro" is read-only: invalidate keys refused' }
+      })
+      expect(await core.dispatch('cache.invalidate', { profile: 'cache-dev', pattern: 'cache:v1:*' })).toMatchObject({
+        ok: false,
+        error: { code: 'refused' }
+      })
+      expect(await core.dispatch('cache.invalidate', { profile: 'cache-dev', pattern: '**', confirmation: 'confirm' })).toMatchObject({
+        ok: false,
+        error: { code: 'bad_request', message: /only wildcards/ }
+      })
+      const dry = await core.dispatch('cache.dryRun', { profile: 'cache-dev', pattern: 'cache:v1:*' })
+      expect(dry).toMatchObject({ ok: true, result: { estimatedTotal: 4000, complete: true } })
+      const started = await core.dispatch('cache.invalidate', {
+        profile: 'cache-dev',
+        pattern: 'cache:v1:*',
+        estimatedTotal: 4000,
+        confirmation: 'confirm'
+      })
+      if (!started.ok) throw new Error(started.error.message)
+      const jobId = (started.result as { jobId: string }).jobId
+      const { eventually } = await import('../harness')
+      const last = await eventually('the job to end', () => events.find((e) => e.jobId === jobId && e.state !== 'running'))
+      expect(last).toMatchObject({ state: 'done', deleted: 4000, uncertain: 0, error: null })
+      expect(await countKeys('keep:*')).toBe(1000)
+      const audit = await core.dispatch('audit.recent', { limit: 5 })
+      expect(audit.ok && (audit.result as any[]).map((e) => [e.profile, e.outcome])).toEqual([
+        ['cache-dev', 'ok'],
+        ['cache-dev', 'refused'],
+        ['cache-ro', 'refused']
+      ])
+      // A second job, cancelled through the API: the count it reports is what is gone.
+      await seed('cache:v2:', 100_000)
+      const second = await core.dispatch('cache.invalidate', { profile: 'cache-dev', pattern: 'cache:v2:*', confirmation: 'confirm' })
+      const id2 = (second as any).result.jobId
+      await eventually('progress of the second job', () => events.find((e) => e.jobId === id2 && e.deleted > 0))
+      expect(await core.dispatch('job.cancel', { jobId: id2 })).toEqual({ ok: true, result: { cancelling: true } })
+      const end2 = await eventually('the second job to end', () => events.find((e) => e.jobId === id2 && e.state !== 'running'))
+      expect(end2.state).toBe('cancelled')
+      expect(100_000 - (await countKeys('cache:v2:*'))).toBe(end2.deleted)
+    } finally {
+      await core.close()
+    }
+  })
+})

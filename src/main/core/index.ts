@@ -15,7 +15,10 @@ import { SavedQueryStore } from './prometheus/saved-queries'
 import { fetchBackfill } from './prometheus/backfill'
 import { AlertmanagerClient, AlertmanagerError } from './alertmanager/client'
 import { AuditLog } from './audit/audit-log'
-import { guarded } from './audit/guard'
+import { checkGuard, guarded } from './audit/guard'
+import { dryRun, invalidate } from './redis/invalidate'
+import { createMonitorRedis } from './redis/connection'
+import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
 
 export interface CoreOptions {
@@ -69,6 +72,25 @@ export function createCore(opts: CoreOptions): Core {
     if (err instanceof AlertmanagerError) throw new ApiError(err.status === null ? 'unavailable' : 'bad_request', err.message)
     throw err
   }
+  const jobs = new Map<string, AbortController>()
+
+  async function redisFor(name: string) {
+    const profile = await profiles.get(name)
+    if (!profile.redis) throw new ApiError('bad_request', `profile "${name}" names no Redis`)
+    const password = await profiles.password(name, 'redis')
+    const open = async () => {
+      const c = createMonitorRedis(profile.redis!, password, 10_000)
+      try {
+        await c.connect()
+      } catch (err) {
+        c.disconnect()
+        throw new ApiError('unavailable', `Redis ${profile.redis}: ${err instanceof Error ? err.message : String(err)}`)
+      }
+      return c
+    }
+    return { profile, open }
+  }
+
   // Who created a silence, as Alertmanager shows it: this tool and the OS user running it.
   const createdBy = (() => {
     try {
@@ -220,6 +242,68 @@ export function createCore(opts: CoreOptions): Core {
       )
       return { expired: true as const }
     },
+    'cache.dryRun': async ({ profile, pattern }) => {
+      const { open } = await redisFor(profile)
+      const c = await open()
+      try {
+        return await dryRun(c, pattern)
+      } finally {
+        c.disconnect()
+      }
+    },
+    'cache.invalidate': async ({ profile, pattern, estimatedTotal, confirmation }) => {
+      const { profile: p, open } = await redisFor(profile)
+      const req = {
+        profile: p,
+        action: 'invalidate keys',
+        target: pattern,
+        details: { estimatedTotal: estimatedTotal ?? null },
+        confirmation
+      }
+      await checkGuard(audit, req)
+      const [conn, probe] = [await open(), await open()]
+      const jobId = randomUUID()
+      const abort = new AbortController()
+      jobs.set(jobId, abort)
+      const base = { jobId, profile, kind: 'cache.invalidate' as const, pattern }
+      void invalidate(conn, {
+        pattern,
+        probe,
+        estimatedTotal,
+        signal: abort.signal,
+        onProgress: (pr) => emit('job.progress', { ...base, ...pr, state: 'running', error: null, uncertain: 0 })
+      })
+        .then(async (r) => {
+          const { outcome, ...counts } = r
+          emit('job.progress', { ...base, ...counts, state: outcome })
+          await audit.record({
+            profile: p.name,
+            environment: p.environment,
+            action: 'invalidate keys',
+            target: pattern,
+            details: {
+              deleted: r.deleted,
+              matched: r.matched,
+              uncertain: r.uncertain,
+              scanCalls: r.scanCalls,
+              elapsedMs: Math.round(r.elapsedMs)
+            },
+            outcome: outcome === 'failed' ? 'failed' : 'ok',
+            ...(r.error ? { error: r.error } : outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
+          })
+        })
+        .finally(() => {
+          jobs.delete(jobId)
+          conn.disconnect()
+          probe.disconnect()
+        })
+      return { jobId }
+    },
+    'job.cancel': async ({ jobId }) => {
+      const j = jobs.get(jobId)
+      j?.abort()
+      return { cancelling: Boolean(j) }
+    },
     'audit.recent': async ({ limit }) => (await audit.recent(limit)).map(({ details: _details, ...rest }) => rest),
     'alerts.summary': async () => alerts.summary()
   }
@@ -232,6 +316,7 @@ export function createCore(opts: CoreOptions): Core {
       return () => listeners.delete(listener)
     },
     async close() {
+      for (const j of jobs.values()) j.abort()
       scheduler.stop()
       await Promise.allSettled([...monitors.keys()].map(stopMonitor))
       listeners.clear()
