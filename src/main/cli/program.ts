@@ -8,6 +8,7 @@ import { defaultDataDir } from './paths'
 import { startHeadless, untilSignal } from './serve-command'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
+import { cacheInvalidate } from './cache-invalidate'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -101,6 +102,33 @@ export function buildProgram(): Command {
         }
       )
     })
+
+  const cache = program.command('cache').description('guarded cache commands on Redis')
+  cache
+    .command('invalidate')
+    .description(
+      'delete the keys matching a pattern: dry run first, SCAN + UNLINK in batches, progress on stderr, exact counts on stdout; Ctrl-C cancels'
+    )
+    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
+    .option('--profile <name>', 'a saved profile')
+    .requiredOption('--pattern <glob>', 'Redis glob pattern, e.g. "cache:v1:*"')
+    .option('--dry-run', 'only estimate how many keys match')
+    .option('--yes', 'really delete (the confirmation; a prod profile also needs --confirm NAME)')
+    .option('--confirm <name>', "the prod profile's name, typed")
+    .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
+    .action(
+      async (o: {
+        redis?: string
+        profile?: string
+        pattern: string
+        dryRun?: boolean
+        yes?: boolean
+        confirm?: string
+        dataDir: string
+      }) => {
+        process.exitCode = await cacheInvalidate({ ...o, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes) })
+      }
+    )
 
   return program
 }

@@ -77,7 +77,8 @@ export function createCore(opts: CoreOptions): Core {
   async function redisFor(name: string) {
     const profile = await profiles.get(name)
     if (!profile.redis) throw new ApiError('bad_request', `profile "${name}" names no Redis`)
-    const password = await profiles.password(name, 'redis')
+    // A password the desktop app stored, else redis-cli's own variable (headless and CLI use).
+    const password = (await profiles.password(name, 'redis')) ?? process.env.REDISCLI_AUTH ?? null
     const open = async () => {
       const c = createMonitorRedis(profile.redis!, password, 10_000)
       try {

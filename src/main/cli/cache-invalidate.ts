@@ -1,0 +1,184 @@
+import { createMonitorRedis, describeRedisUrl, redisEndpoint } from '../core/redis/connection'
+import { dryRun, invalidate, type InvalidateProgress, type InvalidateResult } from '../core/redis/invalidate'
+import { AuditLog } from '../core/audit/audit-log'
+import { createCore } from '../core'
+import { MemorySecretStore, silentLogger } from '../core/ports'
+import type { JobProgress } from '../../shared/schemas'
+
+export interface CacheInvalidateOptions {
+  redis?: string
+  profile?: string
+  pattern: string
+  dryRun: boolean
+  yes: boolean
+  confirm?: string
+  dataDir: string
+}
+
+/** Exit codes: 0 done, 1 failed, 2 refused, 130 cancelled by Ctrl-C (as a shell reports SIGINT). */
+export const EXIT = { done: 0, failed: 1, refused: 2, cancelled: 130 } as const
+
+function progressLine(p: Pick<InvalidateProgress, 'deleted' | 'matched' | 'ratePerS' | 'etaS' | 'throttled'>): string {
+  const eta = p.etaS === null ? '' : `, ETA ${Math.ceil(p.etaS)}s`
+  return `deleted ${p.deleted} of ${p.matched} matched, ${Math.round(p.ratePerS)}/s${eta}${p.throttled ? `, slowed ${p.throttled}x for latency` : ''}`
+}
+
+/** `lookout cache invalidate`: dry run first, then the guarded job; counts on stdout, progress on stderr. */
+export async function cacheInvalidate(
+  o: CacheInvalidateOptions,
+  io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }
+): Promise<number> {
+  if (Boolean(o.redis) === Boolean(o.profile)) {
+    io.err('lookout cache invalidate: give exactly one of --redis URL or --profile NAME\n')
+    return EXIT.refused
+  }
+  const abort = new AbortController()
+  const onSigint = () => {
+    io.err('\ncancelling after the batch in flight...\n')
+    abort.abort()
+  }
+  process.once('SIGINT', onSigint)
+  const tty = Boolean(process.stderr.isTTY)
+  let lastLine = 0
+  const showProgress = (p: Parameters<typeof progressLine>[0]) => {
+    const now = Date.now()
+    if (tty) io.err(`\r${progressLine(p)}   `)
+    else if (now - lastLine >= 1000) {
+      io.err(progressLine(p) + '\n')
+      lastLine = now
+    }
+  }
+  try {
+    return o.redis ? await byUrl(o, io, abort.signal, showProgress) : await byProfile(o, io, abort.signal, showProgress)
+  } finally {
+    process.removeListener('SIGINT', onSigint)
+  }
+}
+
+async function byUrl(
+  o: CacheInvalidateOptions,
+  io: { out(s: string): void; err(s: string): void },
+  signal: AbortSignal,
+  show: (p: InvalidateProgress) => void
+): Promise<number> {
+  const url = o.redis!
+  const target = describeRedisUrl(url)
+  const password = new URL(url).password ? decodeURIComponent(new URL(url).password) : (process.env.REDISCLI_AUTH ?? null)
+  const open = async () => {
+    const c = createMonitorRedis(url, password, 10_000)
+    await c.connect()
+    return c
+  }
+  const conn = await open()
+  try {
+    const d = await dryRun(conn, o.pattern)
+    io.err(
+      `dry run on ${redisEndpoint(target)}: about ${d.estimatedTotal} keys match ${JSON.stringify(o.pattern)} (${d.matched} of ${d.sampled} sampled; ${d.dbsize} keys in the database)${d.examples.length ? `, e.g. ${d.examples.slice(0, 3).join(', ')}` : ''}\n`
+    )
+    if (o.dryRun) {
+      io.out(JSON.stringify({ pattern: o.pattern, dryRun: d }) + '\n')
+      return EXIT.done
+    }
+    const audit = new AuditLog(o.dataDir)
+    const base = { profile: `url:${redisEndpoint(target)}`, environment: 'unknown', action: 'invalidate keys', target: o.pattern }
+    if (!o.yes) {
+      await audit.record({ ...base, details: { estimatedTotal: d.estimatedTotal }, outcome: 'refused', error: 'no --yes' })
+      io.err('refusing to delete without --yes\n')
+      return EXIT.refused
+    }
+    const probe = await open()
+    let r: InvalidateResult
+    try {
+      r = await invalidate(conn, { pattern: o.pattern, probe, estimatedTotal: d.estimatedTotal, signal, onProgress: show })
+    } finally {
+      probe.disconnect()
+    }
+    await audit.record({
+      ...base,
+      details: { deleted: r.deleted, matched: r.matched, uncertain: r.uncertain },
+      outcome: r.outcome === 'failed' ? 'failed' : 'ok',
+      ...(r.error ? { error: r.error } : {})
+    })
+    return finish(r.outcome, r, io)
+  } finally {
+    conn.disconnect()
+  }
+}
+
+async function byProfile(
+  o: CacheInvalidateOptions,
+  io: { out(s: string): void; err(s: string): void },
+  signal: AbortSignal,
+  show: (p: JobProgress) => void
+): Promise<number> {
+  const core = createCore({
+    dataDir: o.dataDir,
+    secrets: new MemorySecretStore(),
+    notifier: { notify() {} },
+    logger: silentLogger,
+    transport: 'websocket'
+  })
+  try {
+    const d = await core.dispatch('cache.dryRun', { profile: o.profile, pattern: o.pattern })
+    if (!d.ok) {
+      io.err(`lookout cache invalidate: ${d.error.message}\n`)
+      return d.error.code === 'refused' ? EXIT.refused : EXIT.failed
+    }
+    const dry = d.result as { estimatedTotal: number; matched: number; sampled: number; dbsize: number }
+    io.err(
+      `dry run on profile ${o.profile}: about ${dry.estimatedTotal} keys match ${JSON.stringify(o.pattern)} (${dry.matched} of ${dry.sampled} sampled; ${dry.dbsize} keys)\n`
+    )
+    if (o.dryRun) {
+      io.out(JSON.stringify({ pattern: o.pattern, dryRun: dry }) + '\n')
+      return EXIT.done
+    }
+    // --yes stands for the word "confirm"; a prod profile wants its name with --confirm.
+    const confirmation = o.confirm ?? (o.yes ? 'confirm' : undefined)
+    let resolveEnd: (p: JobProgress) => void = () => {}
+    const ended = new Promise<JobProgress>((r) => (resolveEnd = r))
+    let jobId = ''
+    core.onEvent((name, payload) => {
+      if (name !== 'job.progress') return
+      const p = payload as JobProgress
+      if (p.jobId !== jobId) return
+      if (p.state === 'running') show(p)
+      else resolveEnd(p)
+    })
+    const started = await core.dispatch('cache.invalidate', {
+      profile: o.profile,
+      pattern: o.pattern,
+      estimatedTotal: dry.estimatedTotal,
+      confirmation
+    })
+    if (!started.ok) {
+      io.err(`lookout cache invalidate: ${started.error.message}\n`)
+      return started.error.code === 'refused' ? EXIT.refused : EXIT.failed
+    }
+    jobId = (started.result as { jobId: string }).jobId
+    signal.addEventListener('abort', () => void core.dispatch('job.cancel', { jobId }), { once: true })
+    const end = await ended
+    return finish(end.state === 'running' ? 'failed' : end.state, end, io)
+  } finally {
+    await core.close()
+  }
+}
+
+function finish(
+  outcome: 'done' | 'cancelled' | 'failed',
+  r: { deleted: number; matched: number; uncertain: number; elapsedMs: number; error: string | null },
+  io: { out(s: string): void; err(s: string): void }
+): number {
+  io.err('\n')
+  io.out(
+    JSON.stringify({
+      outcome,
+      deleted: r.deleted,
+      matched: r.matched,
+      uncertain: r.uncertain,
+      elapsedMs: Math.round(r.elapsedMs),
+      error: r.error
+    }) + '\n'
+  )
+  if (r.error) io.err(`error: ${r.error}\n`)
+  return EXIT[outcome]
+}

@@ -1,0 +1,77 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedis, type RedisHandle } from '../../src/main/harness/redis'
+import { tempDir } from '../helpers/temp'
+import { ROOT } from './browser'
+
+let server: RedisHandle
+let admin: Redis
+const dataDir = tempDir()
+const BIN = join(ROOT, 'bin/lookout.js')
+
+function lookout(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', dataDir], { encoding: 'utf8', cwd: ROOT })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+async function seed(prefix: string, n: number) {
+  for (let i = 0; i < n; i += 5000) {
+    const p = admin.pipeline()
+    for (let k = i; k < Math.min(n, i + 5000); k++) p.set(`${prefix}${k}`, 'v')
+    await p.exec()
+  }
+}
+
+beforeAll(async () => {
+  server = await startRedis()
+  admin = new Redis(server.url)
+})
+
+afterAll(async () => {
+  admin?.disconnect()
+  await server?.stop()
+})
+
+describe('lookout cache invalidate', () => {
+  it('dry-runs, refuses without --yes, then deletes exactly the matching keys', async () => {
+    await seed('cache:v1:', 3000)
+    await seed('keep:', 500)
+    const dry = lookout(['cache', 'invalidate', '--redis', server.url, '--pattern', 'cache:v1:*', '--dry-run'])
+    expect(dry.code).toBe(0)
+    expect(JSON.parse(dry.stdout).dryRun).toMatchObject({ estimatedTotal: 3000, complete: true })
+    const refused = lookout(['cache', 'invalidate', '--redis', server.url, '--pattern', 'cache:v1:*'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('refusing to delete without --yes')
+    expect(await admin.dbsize()).toBe(3500)
+    const done = lookout(['cache', 'invalidate', '--redis', server.url, '--pattern', 'cache:v1:*', '--yes'])
+    expect(done.code).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ outcome: 'done', deleted: 3000, uncertain: 0, error: null })
+    expect(await admin.dbsize()).toBe(500)
+  })
+
+  it('cancels on Ctrl-C with the exact count on stdout', async () => {
+    await seed('big:', 300_000)
+    const child = spawn(
+      process.execPath,
+      [BIN, 'cache', 'invalidate', '--redis', server.url, '--pattern', 'big:*', '--yes', '--data-dir', dataDir],
+      { cwd: ROOT }
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => {
+      stderr += d
+      // Interrupt once deletion is under way, as a person at the terminal would.
+      if (/deleted [1-9]/.test(stderr) && !child.killed) child.kill('SIGINT')
+    })
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+    expect(code).toBe(130)
+    const result = JSON.parse(stdout)
+    expect(result.outcome).toBe('cancelled')
+    expect(300_000 + 500 - (await admin.dbsize())).toBe(result.deleted) // the 500 keep: keys stay
+    expect(result.deleted).toBeGreaterThan(0)
+    expect(result.deleted).toBeLessThan(300_000)
+  })
+})
