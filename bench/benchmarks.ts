@@ -1,5 +1,6 @@
 import { eventLoopLag } from './event-loop-lag'
 import { prometheusParse } from './prometheus-parse'
+import { redisInvalidate } from './redis-invalidate'
 
 export interface BenchResult {
   ours_ms: number
@@ -13,5 +14,6 @@ export interface BenchResult {
 /** Each benchmark returns one result per reference it is compared with. */
 export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
   'event-loop-lag': eventLoopLag,
-  'prometheus-parse': prometheusParse
+  'prometheus-parse': prometheusParse,
+  'redis-invalidate': redisInvalidate
 }

@@ -164,15 +164,32 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
     opts.onProgress?.({ ...p })
   }
   let pending: string[] = []
+  // One UNLINK may be in flight while the next SCAN runs: the two pipeline on the connection.
+  let unlinking: Promise<void> | null = null
   let inFlight = 0
+  let unlinkError: unknown = null
   let pause = 1
-  const flush = async () => {
-    while (pending.length) {
-      const batch = pending.slice(0, batchSize)
-      pending = pending.slice(batchSize)
-      inFlight = batch.length
-      p.deleted += await redis.unlink(...batch)
-      inFlight = 0
+  const send = (batch: string[]) => {
+    inFlight = batch.length
+    unlinking = redis.unlink(...batch).then(
+      (n) => {
+        p.deleted += n
+        inFlight = 0
+      },
+      (err: unknown) => {
+        unlinkError = err
+      }
+    )
+  }
+  const settle = async () => {
+    if (unlinking) await unlinking
+    unlinking = null
+    if (unlinkError) throw unlinkError
+  }
+  const drain = async (all: boolean) => {
+    while (pending.length >= batchSize || (all && pending.length)) {
+      await settle()
+      send(pending.splice(0, batchSize))
       // Slow down while other clients feel the job; speed back up when they stop.
       if (probe && probe.take() > bound) {
         p.throttled++
@@ -195,15 +212,18 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
       p.scanCalls++
       p.matched += keys.length
       for (const k of keys) pending.push(k)
-      if (pending.length >= batchSize) await flush()
+      await drain(false)
       report()
     } while (cursor !== '0')
-    if (outcome === 'done') await flush()
+    if (outcome === 'done') await drain(true)
+    await settle()
   } catch (err) {
     outcome = 'failed'
     error = errorMessage(err)
     if (inFlight) error += ` (the reply to an UNLINK of ${inFlight} keys was lost: up to ${inFlight} more keys may have been deleted)`
   } finally {
+    // Never leave an UNLINK unaccounted for: wait for it whatever happened (it never rejects).
+    if (unlinking) await (unlinking as Promise<void>)
     await probe?.stop()
   }
   report()

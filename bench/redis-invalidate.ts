@@ -1,0 +1,104 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
+import { createMonitorRedis } from '../src/main/core/redis/connection'
+import { invalidate } from '../src/main/core/redis/invalidate'
+import { findBinary } from '../src/main/harness/binaries'
+import { startRedis } from '../src/main/harness/redis'
+import type { BenchResult } from './benchmarks'
+
+const MATCHING = Number(process.env.BENCH_KEYS ?? 1_000_000)
+const OTHERS = Math.round(MATCHING / 5)
+
+/** The side client, in its own process (bench/pinger.mjs), so the job's own work cannot inflate it. */
+class Pinger {
+  private readonly child: ChildProcess
+  constructor(port: number) {
+    this.child = fork(join(dirname(fileURLToPath(import.meta.url)), 'pinger.mjs'), [String(port)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc']
+    })
+  }
+  /** The worst PING since the last call. */
+  worst(): Promise<number> {
+    return new Promise((resolve) => {
+      this.child.once('message', (m) => resolve((m as { worst: number }).worst))
+      this.child.send('report')
+    })
+  }
+  stop(): void {
+    this.child.send('stop')
+  }
+}
+
+async function populate(admin: Redis): Promise<void> {
+  await admin.flushall()
+  await admin.call('DEBUG', 'POPULATE', String(MATCHING), 'match')
+  await admin.call('DEBUG', 'POPULATE', String(OTHERS), 'other')
+  const size = await admin.dbsize()
+  if (size !== MATCHING + OTHERS) throw new Error(`expected ${MATCHING + OTHERS} keys, found ${size}`)
+}
+
+/** `redis-cli --scan --pattern P | xargs -n 1000 redis-cli unlink`, the usual shell way. */
+function redisCliPipeline(port: number): Promise<void> {
+  const cli = findBinary('redis-cli', 'redis-tools')
+  return new Promise((resolve, reject) => {
+    const sh = spawn(
+      'bash',
+      ['-c', `set -o pipefail; ${cli} -p ${port} --scan --pattern 'match:*' | xargs -n 1000 ${cli} -p ${port} unlink > /dev/null`],
+      { stdio: ['ignore', 'ignore', 'pipe'] }
+    )
+    let err = ''
+    sh.stderr.on('data', (d) => (err += d))
+    sh.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli pipeline failed (${code}): ${err}`))))
+  })
+}
+
+/** Lookout's invalidation against the redis-cli pipeline on the same keyspace, with PING latency watched. */
+export async function redisInvalidate(): Promise<BenchResult> {
+  const server = await startRedis(['--enable-debug-command', 'yes'])
+  const admin = new Redis(server.url)
+  const pinger = new Pinger(server.port)
+  try {
+    await populate(admin)
+    const conn = createMonitorRedis(server.url, null, 60_000)
+    const probe = createMonitorRedis(server.url, null, 60_000)
+    await Promise.all([conn.connect(), probe.connect()])
+    await pinger.worst()
+    let t = performance.now()
+    const r = await invalidate(conn, { pattern: 'match:*', probe })
+    const oursMs = performance.now() - t
+    const oursWorst = await pinger.worst()
+    conn.disconnect()
+    probe.disconnect()
+    if (r.outcome !== 'done' || r.deleted !== MATCHING)
+      throw new Error(`Lookout deleted ${r.deleted} of ${MATCHING} (${r.outcome}: ${r.error})`)
+    if ((await admin.dbsize()) !== OTHERS) throw new Error('Lookout touched keys outside the pattern')
+
+    await populate(admin)
+    await pinger.worst()
+    t = performance.now()
+    await redisCliPipeline(server.port)
+    const refMs = performance.now() - t
+    const refWorst = await pinger.worst()
+    if ((await admin.dbsize()) !== OTHERS) throw new Error('the redis-cli pipeline left matching keys')
+
+    const round = (x: number) => Math.round(x * 1000) / 1000
+    return {
+      ours_ms: round(oursMs),
+      ref: 'redis-cli --scan | xargs -n 1000 redis-cli unlink',
+      ref_ms: round(refMs),
+      ratio: round(oursMs / refMs),
+      speedup: round(refMs / oursMs),
+      keys_deleted: MATCHING,
+      keys_total: MATCHING + OTHERS,
+      ours_worst_ping_ms: round(oursWorst),
+      ref_worst_ping_ms: round(refWorst),
+      ours_throttled: r.throttled
+    }
+  } finally {
+    admin.disconnect()
+    pinger.stop()
+    await server.stop()
+  }
+}
