@@ -163,7 +163,7 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
     p.worstPingMs = probe?.worst ?? 0
     opts.onProgress?.({ ...p })
   }
-  let pending: string[] = []
+  const pending: string[] = []
   // One UNLINK may be in flight while the next SCAN runs: the two pipeline on the connection.
   let unlinking: Promise<void> | null = null
   let inFlight = 0
