@@ -15,6 +15,7 @@ export function buildMenu(window: () => BrowserWindow | null): Menu {
         { label: 'Metrics', accelerator: 'CmdOrCtrl+2', click: send('view:metrics') },
         { label: 'PromQL', accelerator: 'CmdOrCtrl+3', click: send('view:promql') },
         { label: 'Alerts', accelerator: 'CmdOrCtrl+4', click: send('view:alerts') },
+        { label: 'Cache', accelerator: 'CmdOrCtrl+5', click: send('view:cache') },
         { type: 'separator' },
         { label: 'Toggle Dark Theme', accelerator: 'CmdOrCtrl+Shift+L', click: send('theme:toggle') },
         { role: 'resetZoom' },

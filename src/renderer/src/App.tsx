@@ -7,6 +7,7 @@ import { HealthView } from './views/HealthView'
 import { MetricsView } from './views/MetricsView'
 import { AlertsView } from './views/AlertsView'
 import { PromqlView } from './views/PromqlView'
+import { CacheView } from './views/CacheView'
 import { desktopBridge } from './api/bridge'
 import { useView, VIEWS, type ViewId } from './stores/view'
 
@@ -131,6 +132,8 @@ export function App() {
             <PromqlView />
           ) : view === 'alerts' ? (
             <AlertsView />
+          ) : view === 'cache' ? (
+            <CacheView />
           ) : (
             <HealthView />
           )

@@ -32,7 +32,10 @@ export class RedisCollector implements TargetCollector {
     this.target = describeRedisUrl(opts.url)
     this.endpoint = redisEndpoint(this.target)
     this.now = opts.now ?? Date.now
-    this.series = [{ seriesId: `${opts.id}:ops`, targetId: opts.id, label: 'Commands/s', unit: 'ops/s' }]
+    this.series = [
+      { seriesId: `${opts.id}:ops`, targetId: opts.id, label: 'Commands/s', unit: 'ops/s' },
+      { seriesId: `${opts.id}:hitrate`, targetId: opts.id, label: 'Hit rate (per poll)', unit: '%' }
+    ]
   }
 
   get id(): string {
@@ -76,7 +79,10 @@ export class RedisCollector implements TargetCollector {
             detail: max > 0 ? `of maxmemory ${max} B (${infoString(info, 'maxmemory_policy') ?? '?'})` : 'no maxmemory set'
           }
         ],
-        samples: [{ seriesId: `${this.opts.id}:ops`, value: opsPerSec }]
+        samples: [
+          { seriesId: `${this.opts.id}:ops`, value: opsPerSec },
+          { seriesId: `${this.opts.id}:hitrate`, value: hitRate * 100 }
+        ]
       }
       if (info.problems.length) result.warning = info.problems.slice(0, 3).join('; ')
       return result

@@ -3,6 +3,7 @@ import { api } from '../api'
 import { useSeries } from '../stores/series'
 import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
+import { useJobs } from '../stores/jobs'
 
 const LAST_PROFILE_KEY = 'lookout.lastProfile'
 
@@ -80,6 +81,7 @@ export async function boot(): Promise<void> {
     useSeries.getState().applyDelta(d)
   })
   api.on('alerts.changed', (a) => useSession.getState().setAlerts(a))
+  api.on('job.progress', (p) => useJobs.getState().update(p))
   useSeries.subscribe((s, prev) => {
     if (s.gaps > prev.gaps) void resync()
   })

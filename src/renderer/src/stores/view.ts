@@ -4,7 +4,8 @@ export const VIEWS = [
   { id: 'health', label: 'Health', key: '1' },
   { id: 'metrics', label: 'Metrics', key: '2' },
   { id: 'promql', label: 'PromQL', key: '3' },
-  { id: 'alerts', label: 'Alerts', key: '4' }
+  { id: 'alerts', label: 'Alerts', key: '4' },
+  { id: 'cache', label: 'Cache', key: '5' }
 ] as const
 
 export type ViewId = (typeof VIEWS)[number]['id']

@@ -1,0 +1,142 @@
+import { useState } from 'react'
+import type { CacheDryRun } from '../../../shared/schemas'
+import { api } from '../api'
+import { formatValue } from '../app/format'
+import { ConfirmField } from '../components/ConfirmField'
+import { SeriesChart } from '../components/SeriesChart'
+import { useJobs } from '../stores/jobs'
+import { useSession } from '../stores/session'
+import { useTargets } from '../stores/targets'
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** Pattern invalidation: dry run, typed confirmation, then a job with progress and cancel. */
+function InvalidatePanel() {
+  const profile = useSession((s) => s.profiles.find((p) => p.name === s.active))
+  const [pattern, setPattern] = useState('')
+  const [dry, setDry] = useState<{ pattern: string; result: CacheDryRun } | null>(null)
+  const [jobId, setJobId] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const job = useJobs((s) => (jobId ? s.byId[jobId] : undefined))
+  if (!profile) return null
+
+  async function runDry() {
+    if (!profile) return
+    setBusy(true)
+    setError(null)
+    setJobId(null)
+    try {
+      setDry({ pattern, result: await api.call('cache.dryRun', { profile: profile.name, pattern }) })
+    } catch (err) {
+      setError(message(err))
+      setDry(null)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  async function start(confirmation: string) {
+    if (!profile || !dry) return
+    setBusy(true)
+    setError(null)
+    try {
+      const r = await api.call('cache.invalidate', {
+        profile: profile.name,
+        pattern: dry.pattern,
+        estimatedTotal: dry.result.estimatedTotal,
+        confirmation
+      })
+      setJobId(r.jobId)
+      setDry(null)
+    } catch (err) {
+      setError(message(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const total = job ? Math.max(job.deleted, dry?.result.estimatedTotal ?? job.deleted, 1) : 1
+  return (
+    <section className="panel invalidate" aria-label="Invalidate by pattern">
+      <h3>Invalidate keys by pattern</h3>
+      <div className="toolbar">
+        <input
+          aria-label="Key pattern"
+          placeholder='e.g. customer:* or "cache:v1:user:*"'
+          value={pattern}
+          onChange={(e) => (setPattern(e.target.value), setDry(null))}
+        />
+        <button disabled={!pattern.trim() || busy} onClick={() => void runDry()}>
+          Dry run
+        </button>
+      </div>
+      {dry && (
+        <div className="dry" data-testid="dry-run">
+          <p>
+            About <strong>{dry.result.estimatedTotal}</strong> keys match <code>{dry.pattern}</code> ({dry.result.matched} of{' '}
+            {dry.result.sampled} sampled
+            {dry.result.complete ? ', the whole keyspace' : ''}; {dry.result.dbsize} keys in the database).
+          </p>
+          {dry.result.examples.length > 0 && (
+            <p className="muted">
+              e.g. <code>{dry.result.examples.join(', ')}</code>
+            </p>
+          )}
+          {dry.result.estimatedTotal > 0 && (
+            <ConfirmField profile={profile} action="Invalidate" busy={busy} onConfirm={(c) => void start(c)} />
+          )}
+        </div>
+      )}
+      {job && (
+        <div className="job" data-testid="job" data-state={job.state}>
+          <progress max={total} value={job.deleted} />
+          <p>
+            {job.state === 'running' ? 'Deleting' : job.state === 'done' ? 'Done' : job.state === 'cancelled' ? 'Cancelled' : 'Failed'}:{' '}
+            <strong data-testid="deleted">{job.deleted}</strong> keys deleted of {job.matched} matched, {formatValue(job.ratePerS, '/s')}
+            {job.state === 'running' && job.etaS !== null ? `, about ${Math.ceil(job.etaS)} s left` : ''}
+            {job.throttled ? `, slowed ${job.throttled}x to keep the server responsive` : ''}
+            {job.uncertain ? `; up to ${job.uncertain} more may have been deleted` : ''}
+          </p>
+          {job.state === 'running' && <button onClick={() => void api.call('job.cancel', { jobId: job.jobId })}>Cancel</button>}
+          {job.error && <p className="error">{job.error}</p>}
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  )
+}
+
+export function CacheView() {
+  const redis = useTargets((s) => s.byId['redis'])
+  if (!redis) return <section className="empty">This profile names no Redis. Add its URL to the profile to see the cache.</section>
+  return (
+    <section className="cache" aria-label="Cache">
+      <div className="toolbar">
+        <span className={`badge badge-${redis.health}`}>{redis.health}</span>
+        <code>{redis.endpoint}</code>
+        {redis.figures.map((f) => (
+          <span key={f.label} className="muted">
+            {f.label} <strong>{f.text ?? formatValue(f.value, f.unit)}</strong>
+          </span>
+        ))}
+      </div>
+      {redis.lastError && <p className={redis.health === 'down' ? 'error' : 'warning'}>{redis.lastError}</p>}
+      <div className="watched">
+        <div className="watched-chart">
+          <SeriesChart seriesId="redis:hitrate" />
+        </div>
+        <div className="watched-chart">
+          <SeriesChart seriesId="redis:ops" />
+        </div>
+      </div>
+      <InvalidatePanel />
+    </section>
+  )
+}

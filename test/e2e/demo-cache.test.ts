@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
+
+const SHOTS = join(ROOT, 'test-results')
+let demo: CliProcess
+let browser: Browser
+let page: Page
+
+/** The hit rate the Cache view shows now, in percent (NaN while there is no data). */
+async function hitRate(): Promise<number> {
+  const text = await page.locator('figure.chart[data-series="redis:hitrate"] figcaption strong').textContent()
+  return Number.parseFloat(text ?? '')
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  demo = await runLookout(['demo', '--headless', '--poll', '1000'])
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  await page.goto(demo.url)
+  await page.waitForSelector('[data-target="redis"][data-health="up"]', { timeout: 30_000 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  expect(await demo?.stop()).toBe(0)
+})
+
+describe('the demo in Chromium: cache invalidation', () => {
+  it('dry-runs, invalidates with confirmation, shows progress and the exact count, and the hit rate dips', async () => {
+    await page.getByRole('button', { name: /^Cache/ }).click()
+    // The workload's steady state: about 85% hits.
+    await page.waitForFunction(
+      () => {
+        const t = document.querySelector('figure.chart[data-series="redis:hitrate"] figcaption strong')?.textContent ?? ''
+        return Number.parseFloat(t) > 60
+      },
+      null,
+      { timeout: 30_000 }
+    )
+    const before = await hitRate()
+    await page.getByLabel('Key pattern').fill('customer:*')
+    await page.getByRole('button', { name: 'Dry run' }).click()
+    const dry = page.getByTestId('dry-run')
+    await dry.waitFor()
+    expect(await dry.textContent()).toMatch(/About \d+ keys match customer:\*/)
+    const invalidate = page.getByRole('button', { name: 'Invalidate', exact: true })
+    expect(await invalidate.isDisabled()).toBe(true)
+    await page.getByLabel('Type confirm to Invalidate').fill('confirm')
+    await invalidate.click()
+    const job = page.locator('[data-testid="job"][data-state="done"]')
+    await job.waitFor({ timeout: 30_000 })
+    expect(Number(await page.getByTestId('deleted').textContent())).toBeGreaterThan(500)
+    // The hot keys are gone: the next reads miss, and the chart shows it.
+    await page.waitForFunction(
+      (b) => {
+        const t = document.querySelector('figure.chart[data-series="redis:hitrate"] figcaption strong')?.textContent ?? ''
+        return Number.parseFloat(t) < b - 20
+      },
+      before,
+      { timeout: 20_000 }
+    )
+    expect(await hitRate()).toBeLessThan(before - 20)
+    await page.screenshot({ path: join(SHOTS, 'cache-invalidation.png'), fullPage: false })
+  })
+})
