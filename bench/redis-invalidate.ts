@@ -2,7 +2,8 @@ import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
-import { createMonitorRedis } from '../src/main/core/redis/connection'
+import { createMonitorRedis, describeRedisUrl } from '../src/main/core/redis/connection'
+import { ThreadLatencyProbe } from '../src/main/core/redis/latency-probe'
 import { invalidate } from '../src/main/core/redis/invalidate'
 import { findBinary } from '../src/main/harness/binaries'
 import { startRedis } from '../src/main/harness/redis'
@@ -62,15 +63,14 @@ export async function redisInvalidate(): Promise<BenchResult> {
   try {
     await populate(admin)
     const conn = createMonitorRedis(server.url, null, 60_000)
-    const probe = createMonitorRedis(server.url, null, 60_000)
-    await Promise.all([conn.connect(), probe.connect()])
+    await conn.connect()
+    const probe = new ThreadLatencyProbe(describeRedisUrl(server.url), null)
     await pinger.worst()
     let t = performance.now()
     const r = await invalidate(conn, { pattern: 'match:*', probe })
     const oursMs = performance.now() - t
     const oursWorst = await pinger.worst()
     conn.disconnect()
-    probe.disconnect()
     if (r.outcome !== 'done' || r.deleted !== MATCHING)
       throw new Error(`Lookout deleted ${r.deleted} of ${MATCHING} (${r.outcome}: ${r.error})`)
     if ((await admin.dbsize()) !== OTHERS) throw new Error('Lookout touched keys outside the pattern')

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { dryRun, invalidate, INVALIDATE_UNLINK_BATCH, type InvalidateProgress } from '../../src/main/core/redis/invalidate'
-import { createMonitorRedis } from '../../src/main/core/redis/connection'
+import { createMonitorRedis, describeRedisUrl } from '../../src/main/core/redis/connection'
+import { ThreadLatencyProbe } from '../../src/main/core/redis/latency-probe'
 import { startRedis, type RedisHandle } from '../harness'
 
 let server: RedisHandle
@@ -63,7 +64,7 @@ describe('pattern invalidation on a real Redis', () => {
     await seed('cache:user:', 5000)
     await seed('session:', 3000)
     const c = await connect()
-    const probe = await connect()
+    const probe = new ThreadLatencyProbe(describeRedisUrl(server.url), null)
     let writing = true
     let written = 0
     const writer = (async () => {
@@ -84,9 +85,7 @@ describe('pattern invalidation on a real Redis', () => {
     expect(written).toBeGreaterThan(0)
     expect(progress.length).toBeGreaterThan(1)
     expect(progress.at(-1)!.etaS).toBe(0)
-    expect(r.worstPingMs).toBeGreaterThan(0)
     c.disconnect()
-    probe.disconnect()
   })
 
   it('cancels within one batch and reports the exact count', async () => {
@@ -132,6 +131,30 @@ describe('pattern invalidation on a real Redis', () => {
     expect(actuallyDeleted).toBeGreaterThanOrEqual(r.deleted)
     expect(actuallyDeleted).toBeLessThanOrEqual(r.deleted + r.uncertain)
     c.disconnect()
+  })
+})
+
+describe('the latency probe', () => {
+  it('measures PING round trips from its own thread, and says when it cannot authenticate', async () => {
+    const probe = new ThreadLatencyProbe(describeRedisUrl(server.url), null)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(probe.failed).toBe(false)
+    expect(probe.worstMs).toBeGreaterThan(0)
+    expect(probe.worstMs).toBeLessThan(1000)
+    expect(probe.take()).toBeGreaterThan(0)
+    await probe.stop()
+    const locked = await startRedis(['--requirepass', 'sekret'])
+    try {
+      const wrong = new ThreadLatencyProbe(describeRedisUrl(locked.url), 'nope')
+      const right = new ThreadLatencyProbe(describeRedisUrl(locked.url), 'sekret')
+      await new Promise((r) => setTimeout(r, 300))
+      expect(wrong.failed).toBe(true)
+      expect(right.failed).toBe(false)
+      expect(right.worstMs).toBeGreaterThan(0)
+      await Promise.all([wrong.stop(), right.stop()])
+    } finally {
+      await locked.stop()
+    }
   })
 })
 

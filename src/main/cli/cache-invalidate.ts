@@ -1,6 +1,7 @@
 import { createMonitorRedis, describeRedisUrl, redisEndpoint } from '../core/redis/connection'
 import { dryRun, invalidate, type InvalidateProgress, type InvalidateResult } from '../core/redis/invalidate'
 import { AuditLog } from '../core/audit/audit-log'
+import { ThreadLatencyProbe } from '../core/redis/latency-probe'
 import { createCore } from '../core'
 import { MemorySecretStore, silentLogger } from '../core/ports'
 import type { JobProgress } from '../../shared/schemas'
@@ -86,13 +87,14 @@ async function byUrl(
       io.err('refusing to delete without --yes\n')
       return EXIT.refused
     }
-    const probe = await open()
-    let r: InvalidateResult
-    try {
-      r = await invalidate(conn, { pattern: o.pattern, probe, estimatedTotal: d.estimatedTotal, signal, onProgress: show })
-    } finally {
-      probe.disconnect()
-    }
+    const probe = new ThreadLatencyProbe(target, password)
+    const r: InvalidateResult = await invalidate(conn, {
+      pattern: o.pattern,
+      probe,
+      estimatedTotal: d.estimatedTotal,
+      signal,
+      onProgress: show
+    })
     await audit.record({
       ...base,
       details: { deleted: r.deleted, matched: r.matched, uncertain: r.uncertain },

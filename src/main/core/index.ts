@@ -17,7 +17,8 @@ import { AlertmanagerClient, AlertmanagerError } from './alertmanager/client'
 import { AuditLog } from './audit/audit-log'
 import { checkGuard, guarded } from './audit/guard'
 import { dryRun, invalidate } from './redis/invalidate'
-import { createMonitorRedis } from './redis/connection'
+import { createMonitorRedis, describeRedisUrl } from './redis/connection'
+import { ThreadLatencyProbe } from './redis/latency-probe'
 import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
 
@@ -89,7 +90,7 @@ export function createCore(opts: CoreOptions): Core {
       }
       return c
     }
-    return { profile, open }
+    return { profile, open, probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password) }
   }
 
   // Who created a silence, as Alertmanager shows it: this tool and the OS user running it.
@@ -253,7 +254,7 @@ export function createCore(opts: CoreOptions): Core {
       }
     },
     'cache.invalidate': async ({ profile, pattern, estimatedTotal, confirmation }) => {
-      const { profile: p, open } = await redisFor(profile)
+      const { profile: p, open, probe: newProbe } = await redisFor(profile)
       const req = {
         profile: p,
         action: 'invalidate keys',
@@ -262,7 +263,9 @@ export function createCore(opts: CoreOptions): Core {
         confirmation
       }
       await checkGuard(audit, req)
-      const [conn, probe] = [await open(), await open()]
+      const conn = await open()
+      // The job stops the probe when it ends.
+      const probe = newProbe()
       const jobId = randomUUID()
       const abort = new AbortController()
       jobs.set(jobId, abort)
@@ -296,7 +299,6 @@ export function createCore(opts: CoreOptions): Core {
         .finally(() => {
           jobs.delete(jobId)
           conn.disconnect()
-          probe.disconnect()
         })
       return { jobId }
     },

@@ -25,7 +25,8 @@ export function redisPing(port: number, timeoutMs = 500): Promise<boolean> {
     }
     s.setTimeout(timeoutMs, () => done(false))
     s.once('connect', () => s.write('PING\r\n'))
-    s.once('data', (d) => done(d.toString().startsWith('+PONG')))
+    // A server that wants a password answers -NOAUTH: it is up all the same.
+    s.once('data', (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())))
     s.once('error', () => done(false))
   })
 }

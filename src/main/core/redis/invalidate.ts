@@ -77,10 +77,17 @@ export interface InvalidateResult extends InvalidateProgress {
   uncertain: number
 }
 
+/** What the job asks of a latency probe: the worst PING since it last asked, and overall. */
+export interface LatencyProbe {
+  take(): number
+  readonly worstMs: number
+  stop(): Promise<void>
+}
+
 export interface InvalidateOptions {
   pattern: string
-  /** A second connection to the same server, used only to PING. */
-  probe?: Redis
+  /** Watches the server's latency from outside the job (see ThreadLatencyProbe). */
+  probe?: LatencyProbe
   estimatedTotal?: number
   signal?: AbortSignal
   onProgress?(p: InvalidateProgress): void
@@ -88,47 +95,6 @@ export interface InvalidateOptions {
   batch?: number
   latencyBoundMs?: number
   now?: () => number
-}
-
-/**
- * Keeps a PING going on a side connection, so the job can see what its own load costs other
- * clients: the worst latency since the last look, and the worst overall.
- */
-class LatencyProbe {
-  private running = true
-  private recentWorst = 0
-  worst = 0
-  private readonly loop: Promise<void>
-
-  constructor(private readonly redis: Redis) {
-    this.loop = this.run()
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      const t = performance.now()
-      try {
-        await this.redis.ping()
-      } catch {
-        return
-      }
-      const ms = performance.now() - t
-      if (ms > this.recentWorst) this.recentWorst = ms
-      if (ms > this.worst) this.worst = ms
-    }
-  }
-
-  /** The worst latency since the last call. */
-  take(): number {
-    const w = this.recentWorst
-    this.recentWorst = 0
-    return w
-  }
-
-  async stop(): Promise<void> {
-    this.running = false
-    await this.loop
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -144,7 +110,7 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
   const count = Math.min(opts.scanCount ?? INVALIDATE_SCAN_COUNT, INVALIDATE_SCAN_COUNT)
   const batchSize = opts.batch ?? INVALIDATE_UNLINK_BATCH
   const bound = opts.latencyBoundMs ?? PING_LATENCY_BOUND_MS
-  const probe = opts.probe ? new LatencyProbe(opts.probe) : null
+  const probe = opts.probe ?? null
   const started = now()
   const p: InvalidateProgress = {
     scanCalls: 0,
@@ -160,7 +126,7 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
     p.elapsedMs = now() - started
     p.ratePerS = p.elapsedMs > 0 ? (p.deleted / p.elapsedMs) * 1000 : 0
     p.etaS = opts.estimatedTotal !== undefined && p.ratePerS > 0 ? Math.max(0, opts.estimatedTotal - p.deleted) / p.ratePerS : null
-    p.worstPingMs = probe?.worst ?? 0
+    p.worstPingMs = probe?.worstMs ?? 0
     opts.onProgress?.({ ...p })
   }
   const pending: string[] = []
