@@ -53,6 +53,8 @@ export const Profile = z.object({
   readOnly: z.boolean().default(false),
   postgres: PostgresUrl.optional(),
   redis: RedisUrl.optional(),
+  /** PEM file of the CA that signed a rediss:// server's certificate, when not a system CA. */
+  redisCaFile: z.string().min(1).max(4096).optional(),
   prometheus: HttpUrl.optional(),
   alertmanager: HttpUrl.optional(),
   metrics: z

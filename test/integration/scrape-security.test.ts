@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -11,6 +10,7 @@ import { MemorySecretStore } from '../../src/main/core/ports'
 import type { TargetState } from '../../src/shared/schemas'
 import { eventually } from '../harness'
 import { tempDir } from '../helpers/temp'
+import { makePki } from '../helpers/pki'
 
 const PAGE =
   '# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total{code="200"} 42\napp_requests_total{code="500"} 1\n'
@@ -18,36 +18,6 @@ let dir: string
 let caFile: string
 let good: Server
 let wrongName: Server
-
-/** A throw-away CA and two server certificates: one for 127.0.0.1, one for another name. */
-function makePki(d: string): void {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe' })
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Lookout Test CA')
-  for (const [name, san] of [
-    ['good', 'IP:127.0.0.1,DNS:localhost'],
-    ['wrong', 'DNS:wrong.example']
-  ]) {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`)
-    writeFileSync(join(d, `${name}.ext`), `subjectAltName=${san}\n`)
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`
-    )
-  }
-}
 
 /** An exporter that wants either basic auth scraper:s3cret or bearer tok-123, and gzips its page. */
 function exporter(certName: string): Promise<Server> {
@@ -70,8 +40,7 @@ const collect = (c: MetricsEndpointCollector) => c.collect(AbortSignal.timeout(5
 
 beforeAll(async () => {
   dir = tempDir()
-  makePki(dir)
-  caFile = join(dir, 'ca.pem')
+  caFile = makePki(dir).ca
   good = await exporter('good')
   wrongName = await exporter('wrong')
 })

@@ -17,7 +17,7 @@ import { AlertmanagerClient, AlertmanagerError } from './alertmanager/client'
 import { AuditLog } from './audit/audit-log'
 import { checkGuard, guarded } from './audit/guard'
 import { dryRun, invalidate } from './redis/invalidate'
-import { createMonitorRedis, describeRedisUrl } from './redis/connection'
+import { createMonitorRedis, describeRedisError, describeRedisUrl, redisFailure } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
 import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
@@ -81,16 +81,16 @@ export function createCore(opts: CoreOptions): Core {
     // A password the desktop app stored, else redis-cli's own variable (headless and CLI use).
     const password = (await profiles.password(name, 'redis')) ?? process.env.REDISCLI_AUTH ?? null
     const open = async () => {
-      const c = createMonitorRedis(profile.redis!, password, 10_000)
+      const c = createMonitorRedis(profile.redis!, password, 10_000, profile.redisCaFile)
       try {
         await c.connect()
       } catch (err) {
         c.disconnect()
-        throw new ApiError('unavailable', `Redis ${profile.redis}: ${err instanceof Error ? err.message : String(err)}`)
+        throw new ApiError('unavailable', describeRedisError(redisFailure(c, err), describeRedisUrl(profile.redis!), password))
       }
       return c
     }
-    return { profile, open, probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password) }
+    return { profile, open, probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password, profile.redisCaFile) }
   }
 
   // Who created a silence, as Alertmanager shows it: this tool and the OS user running it.

@@ -26,7 +26,10 @@ export function buildCollectors(profile: Profile, passwords: Passwords): TargetC
   const out: TargetCollector[] = []
   if (profile.postgres)
     out.push(new PostgresCollector({ id: 'postgres', dsn: profile.postgres, password: passwords.postgres, connectTimeoutMs: timeoutMs }))
-  if (profile.redis) out.push(new RedisCollector({ id: 'redis', url: profile.redis, password: passwords.redis, timeoutMs }))
+  if (profile.redis)
+    out.push(
+      new RedisCollector({ id: 'redis', url: profile.redis, password: passwords.redis, timeoutMs, caFile: profile.redisCaFile ?? null })
+    )
   if (profile.prometheus) out.push(new PrometheusServerCollector({ id: 'prometheus', url: profile.prometheus }))
   profile.metrics.forEach((m, i) =>
     out.push(

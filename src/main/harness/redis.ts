@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findBinary } from './binaries'
@@ -15,7 +16,16 @@ export interface RedisHandle {
   stop(): Promise<void>
 }
 
-/** Sends one inline command and resolves with the first reply line. */
+export interface RedisTls {
+  certFile: string
+  keyFile: string
+  caFile: string
+}
+
+/** A server that wants a password answers -NOAUTH: it is up all the same. */
+const UP = /^(\+PONG|-NOAUTH)/
+
+/** Sends one inline PING and resolves whether the server answered. */
 export function redisPing(port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ port, host: '127.0.0.1' })
@@ -25,39 +35,55 @@ export function redisPing(port: number, timeoutMs = 500): Promise<boolean> {
     }
     s.setTimeout(timeoutMs, () => done(false))
     s.once('connect', () => s.write('PING\r\n'))
-    // A server that wants a password answers -NOAUTH: it is up all the same.
-    s.once('data', (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())))
+    s.once('data', (d) => done(UP.test(d.toString())))
     s.once('error', () => done(false))
   })
 }
 
-/** A throw-away redis-server on a free loopback port, no persistence. */
-export async function startRedis(extraArgs: string[] = []): Promise<RedisHandle> {
+/** The same over TLS; the handshake is not verified here, the tests do that. */
+function redisTlsPing(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+    const done = (ok: boolean) => {
+      s.destroy()
+      resolve(ok)
+    }
+    s.setTimeout(timeoutMs, () => done(false))
+    s.once('secureConnect', () => s.write('PING\r\n'))
+    s.once('data', (d) => done(UP.test(d.toString())))
+    s.once('error', () => done(false))
+  })
+}
+
+/** A throw-away redis-server on a free loopback port, no persistence; TLS only when `tls` is given. */
+export async function startRedis(extraArgs: string[] = [], tls?: RedisTls): Promise<RedisHandle> {
   const bin = findBinary('redis-server', 'redis-server')
   const dir = mkdtempSync(join(tmpdir(), 'lookout-redis-'))
   const port = await freePort()
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--loglevel',
-    'warning',
-    ...extraArgs
-  ]
+  const listen = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.certFile,
+        '--tls-key-file',
+        tls.keyFile,
+        '--tls-ca-cert-file',
+        tls.caFile,
+        '--tls-auth-clients',
+        'no'
+      ]
+    : ['--port', String(port)]
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...extraArgs]
   const proc = new ServerProcess('redis', bin, args)
   const waitReady = () =>
     waitFor(
       'Redis',
       async () => {
         if (!proc.running) throw new Error(`redis-server exited:\n${proc.tail()}`)
-        return redisPing(port)
+        return tls ? redisTlsPing(port) : redisPing(port)
       },
       15_000,
       () => proc.tail()
@@ -66,7 +92,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisHandle>
   await waitReady()
   return {
     port,
-    url: `redis://127.0.0.1:${port}/0`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}/0`,
     dir,
     kill: () => proc.kill('SIGKILL'),
     async restart() {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { SeriesInfo } from '../../../shared/schemas'
 import { abortable, CounterRate, type CollectResult, type TargetCollector } from '../collector'
-import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, type RedisTarget } from './connection'
+import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure, type RedisTarget } from './connection'
 import { infoNumber, infoString, parseInfo } from './info'
 
 export interface RedisCollectorOptions {
@@ -9,6 +9,7 @@ export interface RedisCollectorOptions {
   url: string
   password: string | null
   timeoutMs: number
+  caFile?: string | null
   now?: () => number
 }
 
@@ -24,6 +25,8 @@ export class RedisCollector implements TargetCollector {
   readonly series: SeriesInfo[]
   private readonly target: RedisTarget
   private client: Redis | null = null
+  /** The client of the last attempt, kept for its error after a failed connect dropped it. */
+  private lastClient: Redis | null = null
   private readonly ops = new CounterRate()
   private prevHits: { hits: number; misses: number } | null = null
   private readonly now: () => number
@@ -87,16 +90,18 @@ export class RedisCollector implements TargetCollector {
       if (info.problems.length) result.warning = info.problems.slice(0, 3).join('; ')
       return result
     } catch (err) {
+      const reason = signal.aborted ? signal.reason : redisFailure(this.client ?? this.lastClient, err)
       if (!signal.aborted) this.drop()
-      throw new Error(describeRedisError(signal.aborted ? signal.reason : err, this.target, this.opts.password), { cause: err })
+      throw new Error(describeRedisError(reason, this.target, this.opts.password), { cause: err })
     }
   }
 
   private async connected(signal: AbortSignal): Promise<Redis> {
     if (this.client && this.client.status === 'ready') return this.client
     if (this.client) this.drop()
-    const client = createMonitorRedis(this.opts.url, this.opts.password, this.opts.timeoutMs)
+    const client = createMonitorRedis(this.opts.url, this.opts.password, this.opts.timeoutMs, this.opts.caFile)
     this.client = client
+    this.lastClient = client
     await abortable(signal, client.connect(), () => this.drop())
     return client
   }

@@ -1,4 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import type { ConnectionOptions } from 'node:tls'
 import { errorMessage } from '../collector'
 
 export const LOOKOUT_CLIENT_NAME = 'lookout'
@@ -27,11 +30,29 @@ export function redisEndpoint(t: RedisTarget): string {
   return `${t.tls ? 'rediss' : 'redis'}://${t.host}:${t.port}/${t.db}`
 }
 
+/**
+ * TLS for rediss://: certificates always verified, host name included; the profile's CA when it
+ * has one. SNI carries a name only, never an IP address (RFC 6066).
+ */
+export function tlsOptions(t: RedisTarget, caFile?: string | null): ConnectionOptions {
+  return { rejectUnauthorized: true, ...(isIP(t.host) ? {} : { servername: t.host }), ...(caFile ? { ca: readFileSync(caFile) } : {}) }
+}
+
 export function describeRedisError(err: unknown, t: RedisTarget, password?: string | null): string {
   const e = err as { code?: string }
   let msg = errorMessage(err)
   if (e?.code === 'ECONNREFUSED') msg = `connection refused (is Redis running and listening on ${t.host}:${t.port}?)`
   else if (e?.code === 'ENOTFOUND') msg = `host ${t.host} not found`
+  else if (
+    e?.code &&
+    [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+    ].includes(e.code)
+  )
+    msg += ' (the certificate is not signed by a CA Lookout trusts: give the profile its Redis CA file)'
   let out = `Redis ${t.host}:${t.port}${t.user ? ` as user "${t.user}"` : ''}: ${msg}`
   if (password) out = out.split(password).join('***')
   return out
@@ -41,7 +62,7 @@ export function describeRedisError(err: unknown, t: RedisTarget, password?: stri
  * A monitoring connection: named, no offline queue and no automatic retries, so a dead server
  * fails the poll at once instead of queueing commands; the scheduler owns retry and backoff.
  */
-export function createMonitorRedis(url: string, password: string | null, timeoutMs: number): Redis {
+export function createMonitorRedis(url: string, password: string | null, timeoutMs: number, caFile?: string | null): Redis {
   const t = describeRedisUrl(url)
   const opts: RedisOptions = {
     host: t.host,
@@ -57,9 +78,22 @@ export function createMonitorRedis(url: string, password: string | null, timeout
   }
   if (t.user) opts.username = t.user
   if (password) opts.password = password
-  if (t.tls) opts.tls = { servername: t.host, rejectUnauthorized: true }
+  if (t.tls) opts.tls = tlsOptions(t, caFile)
   const client = new Redis(opts)
-  // ioredis emits 'error' on connection loss; without a listener Node would crash the process.
-  client.on('error', () => {})
+  // ioredis emits 'error' on connection loss (without a listener Node would crash the process),
+  // and the real cause (a TLS or auth failure) only there: keep it for the message.
+  client.on('error', (err: Error) => lastErrors.set(client, err))
   return client
+}
+
+const lastErrors = new WeakMap<Redis, Error>()
+
+/**
+ * The error to show for a failed command or connect: ioredis rejects with a generic
+ * "Connection is closed." when the real cause was emitted as an 'error' event.
+ */
+export function redisFailure(client: Redis | null, err: unknown): unknown {
+  const generic = err instanceof Error && /Connection is closed|Stream isn't writeable/.test(err.message)
+  const cause = client ? lastErrors.get(client) : undefined
+  return generic && cause ? cause : err
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { RedisTarget } from './connection'
 
@@ -11,11 +12,11 @@ const PROBE_SOURCE = `
 const { workerData } = require('node:worker_threads')
 const net = require('node:net')
 const tls = require('node:tls')
-const { host, port, useTls, user, password, shared } = workerData
+const { host, port, useTls, user, password, shared, ca } = workerData
 const worst = new Int32Array(shared)
 const bulk = (s) => '$' + Buffer.byteLength(s) + '\\r\\n' + s + '\\r\\n'
 const cmd = (...args) => '*' + args.length + '\\r\\n' + args.map(bulk).join('')
-const sock = useTls ? tls.connect({ host, port, servername: host }) : net.connect({ host, port })
+const sock = useTls ? tls.connect({ host, port, rejectUnauthorized: true, ...(net.isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}) }) : net.connect({ host, port })
 sock.setNoDelay(true)
 let sentAt = 0
 let buf = ''
@@ -46,12 +47,20 @@ export class ThreadLatencyProbe {
   private readonly worker: Worker
   private readonly worst: Int32Array
 
-  constructor(target: RedisTarget, password: string | null) {
+  constructor(target: RedisTarget, password: string | null, caFile?: string | null) {
     const shared = new SharedArrayBuffer(3 * 4)
     this.worst = new Int32Array(shared)
     this.worker = new Worker(PROBE_SOURCE, {
       eval: true,
-      workerData: { host: target.host, port: target.port, useTls: target.tls, user: target.user, password, shared }
+      workerData: {
+        host: target.host,
+        port: target.port,
+        useTls: target.tls,
+        user: target.user,
+        password,
+        shared,
+        ca: caFile ? readFileSync(caFile, 'utf8') : null
+      }
     })
     this.worker.unref()
   }
