@@ -5,6 +5,7 @@ import {
   AuditEntryView,
   CacheDryRun,
   JobProgress,
+  RedisDetails,
   ExploredSeries,
   InstantAnswer,
   MonitorSnapshot,
@@ -137,6 +138,10 @@ export const requests = {
   'alertmanager.expireSilence': {
     params: z.object({ profile: ProfileName, silenceId: z.string().min(1).max(100), confirmation: z.string().max(100).optional() }),
     result: z.object({ expired: z.literal(true) })
+  },
+  'redis.details': {
+    params: z.object({ profile: ProfileName }),
+    result: RedisDetails
   },
   'cache.dryRun': {
     params: z.object({ profile: ProfileName, pattern: z.string().min(1).max(1000) }),

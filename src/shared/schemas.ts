@@ -273,3 +273,23 @@ export const JobProgress = z.object({
   uncertain: z.number().int()
 })
 export type JobProgress = z.infer<typeof JobProgress>
+
+export const RedisDetails = z.object({
+  findings: z.array(
+    z.object({
+      check: z.string(),
+      severity: AlertSeverity,
+      value: z.union([z.number(), z.string()]),
+      threshold: z.union([z.number(), z.string()]),
+      message: z.string()
+    })
+  ),
+  slowlog: z.array(z.object({ id: z.number(), at: z.number(), durationUs: z.number(), command: z.string(), client: z.string() })),
+  commands: z.array(z.object({ command: z.string(), calls: z.number(), usec: z.number(), usecPerCall: z.number() })),
+  percentiles: z.array(
+    z.object({ command: z.string(), p50: z.number().nullable(), p99: z.number().nullable(), p999: z.number().nullable() })
+  ),
+  /** LATENCY LATEST: event, when, latest and worst spike in ms. */
+  spikes: z.array(z.object({ event: z.string(), at: z.number(), latestMs: z.number(), maxMs: z.number() }))
+})
+export type RedisDetails = z.infer<typeof RedisDetails>

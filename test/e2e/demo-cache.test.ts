@@ -65,5 +65,9 @@ describe('the demo in Chromium: cache invalidation', () => {
     )
     expect(await hitRate()).toBeLessThan(before - 20)
     await page.screenshot({ path: join(SHOTS, 'cache-invalidation.png'), fullPage: false })
+    // Below: latency by command and the top commands, from this Redis 7.
+    await page.locator('section[aria-label="Latency"] tbody tr').first().waitFor()
+    expect(await page.locator('section[aria-label="Top commands"] tbody tr').count()).toBeGreaterThan(0)
+    await page.screenshot({ path: join(SHOTS, 'cache-details.png'), fullPage: true })
   })
 })

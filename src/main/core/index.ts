@@ -19,6 +19,7 @@ import { checkGuard, guarded } from './audit/guard'
 import { dryRun, invalidate } from './redis/invalidate'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisFailure } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
+import { RedisCollector } from './redis/collector'
 import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
 
@@ -243,6 +244,11 @@ export function createCore(opts: CoreOptions): Core {
         client.expireSilence(silenceId).catch(amError)
       )
       return { expired: true as const }
+    },
+    'redis.details': async ({ profile }) => {
+      const c = monitorOf(profile).collector('redis')
+      if (!(c instanceof RedisCollector)) throw new ApiError('bad_request', `profile "${profile}" names no Redis`)
+      return c.getDetails()
     },
     'cache.dryRun': async ({ profile, pattern }) => {
       const { open } = await redisFor(profile)

@@ -119,6 +119,10 @@ export class ProfileMonitor {
     this.events.seriesDelta({ profile: this.profile.name, seriesId, fromSeq, seq: s.ring.seq, t: [t], v: toWire([v]) })
   }
 
+  collector(targetId: string): TargetCollector | undefined {
+    return this.collectors.find((x) => x.id === targetId)
+  }
+
   private explorerOf(targetId: string) {
     const c = this.collectors.find((x) => x.id === targetId)
     if (!c) throw new ApiError('not_found', `profile "${this.profile.name}" has no target ${targetId}`)

@@ -1,8 +1,32 @@
 import type { Redis } from 'ioredis'
-import type { SeriesInfo } from '../../../shared/schemas'
+import type { RedisDetails, SeriesInfo } from '../../../shared/schemas'
 import { abortable, CounterRate, type CollectResult, type TargetCollector } from '../collector'
-import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure, type RedisTarget } from './connection'
-import { infoNumber, infoString, parseInfo } from './info'
+import {
+  createMonitorRedis,
+  LOOKOUT_CLIENT_NAME,
+  describeRedisError,
+  describeRedisUrl,
+  redisEndpoint,
+  redisFailure,
+  type RedisTarget
+} from './connection'
+import { infoNumber, infoString, parseInfo, type RedisInfo } from './info'
+import {
+  checkEvictions,
+  checkFragmentation,
+  checkMemory,
+  checkPersistence,
+  checkRejectedConnections,
+  checkReplicationLink,
+  checkTtlShare,
+  commandStats,
+  latencyPercentiles,
+  type RedisFinding
+} from './checks'
+import { SlowlogReader, type SlowlogEntry } from './slowlog'
+
+/** Slowlog entries the Cache view keeps, newest first. */
+export const SLOWLOG_KEPT = 100
 
 export interface RedisCollectorOptions {
   id: string
@@ -28,6 +52,11 @@ export class RedisCollector implements TargetCollector {
   /** The client of the last attempt, kept for its error after a failed connect dropped it. */
   private lastClient: Redis | null = null
   private readonly ops = new CounterRate()
+  private readonly evictions = new CounterRate()
+  private readonly rejected = new CounterRate()
+  private readonly slowlogReader = new SlowlogReader()
+  private slowlog: SlowlogEntry[] = []
+  private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [] }
   private prevHits: { hits: number; misses: number } | null = null
   private readonly now: () => number
 
@@ -48,7 +77,7 @@ export class RedisCollector implements TargetCollector {
   async collect(signal: AbortSignal): Promise<CollectResult> {
     try {
       const client = await this.connected(signal)
-      const reply = await abortable(signal, client.info(), () => this.drop())
+      const reply = (await abortable(signal, client.call('INFO', 'all'), () => this.drop())) as string
       const info = parseInfo(reply)
       const total = infoNumber(info, 'total_commands_processed')
       if (!Number.isFinite(total)) throw new Error('INFO reply has no total_commands_processed field')
@@ -59,6 +88,7 @@ export class RedisCollector implements TargetCollector {
       if (this.prevHits && hits >= this.prevHits.hits && misses >= this.prevHits.misses)
         hitRate = windowHitRate(hits - this.prevHits.hits, misses - this.prevHits.misses)
       this.prevHits = { hits, misses }
+      await this.readDetails(client, info, signal)
       const used = infoNumber(info, 'used_memory')
       const max = infoNumber(info, 'maxmemory')
       const result: CollectResult = {
@@ -87,13 +117,51 @@ export class RedisCollector implements TargetCollector {
           { seriesId: `${this.opts.id}:hitrate`, value: hitRate * 100 }
         ]
       }
-      if (info.problems.length) result.warning = info.problems.slice(0, 3).join('; ')
+      const serious = this.details.findings.filter((f) => f.severity !== 'info')
+      if (serious.length) result.warning = serious.map((f) => f.message).join('; ')
+      else if (info.problems.length) result.warning = info.problems.slice(0, 3).join('; ')
       return result
     } catch (err) {
       const reason = signal.aborted ? signal.reason : redisFailure(this.client ?? this.lastClient, err)
       if (!signal.aborted) this.drop()
       throw new Error(describeRedisError(reason, this.target, this.opts.password), { cause: err })
     }
+  }
+
+  /** Findings, slowlog and latency from this poll's INFO, kept for the Cache view. */
+  private async readDetails(client: Redis, info: RedisInfo, signal: AbortSignal): Promise<void> {
+    const t = this.now()
+    const evictions = this.evictions.next(t, infoNumber(info, 'evicted_keys'))
+    const rejected = this.rejected.next(t, infoNumber(info, 'rejected_connections'))
+    const findings = [
+      checkMemory(info),
+      checkEvictions(evictions),
+      checkRejectedConnections(rejected),
+      checkPersistence(info),
+      checkReplicationLink(info),
+      checkFragmentation(info),
+      checkTtlShare(info)
+    ].filter((f): f is RedisFinding => f !== null)
+    // Lookout's own commands are not the user's problem: leave them out, as for Postgres.
+    const fresh = (await abortable(signal, this.slowlogReader.read(client), () => this.drop())).filter(
+      (e) => !e.client.startsWith(`${LOOKOUT_CLIENT_NAME} `)
+    )
+    this.slowlog = [...fresh.reverse(), ...this.slowlog].slice(0, SLOWLOG_KEPT)
+    const latest = (await abortable(signal, client.call('LATENCY', 'LATEST'), () => this.drop())) as unknown[]
+    const spikes = (Array.isArray(latest) ? latest : [])
+      .filter((e): e is [string, number, number, number] => Array.isArray(e) && e.length >= 4)
+      .map(([event, at, latestMs, maxMs]) => ({
+        event: String(event),
+        at: Number(at) * 1000,
+        latestMs: Number(latestMs),
+        maxMs: Number(maxMs)
+      }))
+    this.details = { findings, slowlog: this.slowlog, commands: commandStats(info), percentiles: latencyPercentiles(info), spikes }
+  }
+
+  /** The last poll's findings, slowlog, latency and top commands. */
+  getDetails(): RedisDetails {
+    return this.details
   }
 
   private async connected(signal: AbortSignal): Promise<Redis> {

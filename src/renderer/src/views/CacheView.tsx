@@ -7,6 +7,7 @@ import { SeriesChart } from '../components/SeriesChart'
 import { useJobs } from '../stores/jobs'
 import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
+import { RedisDetailsPanel } from './RedisDetailsPanel'
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -115,6 +116,7 @@ function InvalidatePanel() {
 
 export function CacheView() {
   const redis = useTargets((s) => s.byId['redis'])
+  const profile = useSession((s) => s.active)
   if (!redis) return <section className="empty">This profile names no Redis. Add its URL to the profile to see the cache.</section>
   return (
     <section className="cache" aria-label="Cache">
@@ -137,6 +139,7 @@ export function CacheView() {
         </div>
       </div>
       <InvalidatePanel />
+      {profile && <RedisDetailsPanel profile={profile} />}
     </section>
   )
 }

@@ -1,0 +1,131 @@
+import { useEffect, useState } from 'react'
+import type { RedisDetails } from '../../../shared/schemas'
+import { api } from '../api'
+import { formatValue } from '../app/format'
+
+/** Findings, latency and the slowlog of the profile's Redis, refreshed with the polls. */
+export function RedisDetailsPanel({ profile }: { profile: string }) {
+  const [d, setD] = useState<RedisDetails | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    let live = true
+    const load = () =>
+      api.call('redis.details', { profile }).then(
+        (r) => live && (setD(r), setError(null)),
+        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e))
+      )
+    void load()
+    const t = setInterval(load, 2000)
+    return () => {
+      live = false
+      clearInterval(t)
+    }
+  }, [profile])
+  if (error) return <p className="error">{error}</p>
+  if (!d) return null
+  return (
+    <div className="redis-details">
+      <section className="panel" aria-label="Findings">
+        <h3>Findings</h3>
+        {d.findings.length === 0 ? (
+          <p className="muted">Nothing to report: memory, evictions, persistence, replication and TTLs look fine.</p>
+        ) : (
+          <ul className="findings">
+            {d.findings.map((f) => (
+              <li key={f.check} data-check={f.check}>
+                <span className={`badge badge-${f.severity === 'critical' ? 'down' : f.severity === 'warning' ? 'degraded' : 'pending'}`}>
+                  {f.severity}
+                </span>{' '}
+                {f.message}{' '}
+                <span className="muted">
+                  ({f.check}: {String(f.value)}, threshold {String(f.threshold)})
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <div className="two-cols">
+        <section className="panel" aria-label="Latency">
+          <h3>Latency by command (µs)</h3>
+          <table className="series-table">
+            <thead>
+              <tr>
+                <th>Command</th>
+                <th className="num">p50</th>
+                <th className="num">p99</th>
+                <th className="num">p99.9</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.percentiles.slice(0, 10).map((p) => (
+                <tr key={p.command}>
+                  <td>{p.command}</td>
+                  <td className="num">{formatValue(p.p50, '')}</td>
+                  <td className="num">{formatValue(p.p99, '')}</td>
+                  <td className="num">{formatValue(p.p999, '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {d.percentiles.length === 0 && <p className="muted">This server has no latency percentiles (Redis 7 reports them).</p>}
+          {d.spikes.length > 0 && (
+            <p className="warning">Latency spikes: {d.spikes.map((s) => `${s.event} ${s.latestMs} ms (worst ${s.maxMs} ms)`).join(', ')}</p>
+          )}
+        </section>
+        <section className="panel" aria-label="Top commands">
+          <h3>Top commands by time</h3>
+          <table className="series-table">
+            <thead>
+              <tr>
+                <th>Command</th>
+                <th className="num">Calls</th>
+                <th className="num">Total</th>
+                <th className="num">Per call</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.commands.map((c) => (
+                <tr key={c.command}>
+                  <td>{c.command}</td>
+                  <td className="num">{formatValue(c.calls, '')}</td>
+                  <td className="num">{formatValue(c.usec / 1e6, 's')}</td>
+                  <td className="num">{formatValue(c.usecPerCall / 1e6, 's')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+      <section className="panel" aria-label="Slowlog">
+        <h3>Slowlog (newest first)</h3>
+        {d.slowlog.length === 0 ? (
+          <p className="muted">No slow command since Lookout started watching.</p>
+        ) : (
+          <table className="series-table">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th className="num">Took</th>
+                <th>Command</th>
+                <th>Client</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.slowlog.slice(0, 50).map((e) => (
+                <tr key={e.id}>
+                  <td>{new Date(e.at).toLocaleTimeString()}</td>
+                  <td className="num">{formatValue(e.durationUs / 1e6, 's')}</td>
+                  <td>
+                    <code>{e.command}</code>
+                  </td>
+                  <td className="muted">{e.client}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  )
+}
