@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 
 export const ROOT = join(__dirname, '../..')
 export const CHROMIUM = process.env.LOOKOUT_CHROMIUM ?? '/usr/bin/chromium'
@@ -60,5 +60,36 @@ export async function runLookout(args: string[], timeoutMs = 120_000): Promise<C
         child.once('exit', (code) => resolve(code))
         child.kill('SIGINT')
       })
+  }
+}
+
+export interface OpenDemo {
+  demo: CliProcess
+  browser: Browser
+  page: Page
+  /** Errors the page logged or threw. */
+  errors: string[]
+  close(): Promise<number | null>
+}
+
+/** `lookout demo --headless`, Chromium on its URL, waiting until `readySelector` shows. */
+export async function openDemo(readySelector: string): Promise<OpenDemo> {
+  const demo = await runLookout(['demo', '--headless', '--poll', '1000'])
+  const browser = await launchChromium()
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+  await page.goto(demo.url)
+  await page.waitForSelector(readySelector, { timeout: 30_000 })
+  return {
+    demo,
+    browser,
+    page,
+    errors,
+    async close() {
+      await browser.close()
+      return demo.stop()
+    }
   }
 }

@@ -1,33 +1,29 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
+import { openDemo, ROOT, type OpenDemo } from './browser'
 
 const SHOTS = join(ROOT, 'test-results')
-let demo: CliProcess
-let browser: Browser
+let app: OpenDemo
 let page: Page
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  app = await openDemo('[data-target="redis"][data-health="up"]')
+  page = app.page
+})
+
+afterAll(async () => {
+  // The demo stops its servers on Ctrl-C and exits cleanly.
+  expect(await app?.close()).toBe(0)
+})
 
 /** The hit rate the Cache view shows now, in percent (NaN while there is no data). */
 async function hitRate(): Promise<number> {
   const text = await page.locator('figure.chart[data-series="redis:hitrate"] figcaption strong').textContent()
   return Number.parseFloat(text ?? '')
 }
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true })
-  demo = await runLookout(['demo', '--headless', '--poll', '1000'])
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-  await page.goto(demo.url)
-  await page.waitForSelector('[data-target="redis"][data-health="up"]', { timeout: 30_000 })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  expect(await demo?.stop()).toBe(0)
-})
 
 describe('the demo in Chromium: cache invalidation', () => {
   it('dry-runs, invalidates with confirmation, shows progress and the exact count, and the hit rate dips', async () => {

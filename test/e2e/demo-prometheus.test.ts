@@ -1,29 +1,24 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
+import { openDemo, ROOT, type OpenDemo } from './browser'
 
 const SHOTS = join(ROOT, 'test-results')
-let demo: CliProcess
-let browser: Browser
+let app: OpenDemo
 let page: Page
-const errors: string[] = []
+let errors: string[] = []
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true })
-  demo = await runLookout(['demo', '--headless', '--poll', '1000'])
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-  await page.goto(demo.url)
-  await page.waitForSelector('[data-target="metrics-0"][data-health="up"]', { timeout: 30_000 })
+  app = await openDemo('[data-target="metrics-0"][data-health="up"]')
+  page = app.page
+  errors = app.errors
 })
 
 afterAll(async () => {
-  await browser?.close()
-  expect(await demo?.stop()).toBe(0)
+  // The demo stops its servers on Ctrl-C and exits cleanly.
+  expect(await app?.close()).toBe(0)
 })
 
 describe('the demo in Chromium: Prometheus views', () => {

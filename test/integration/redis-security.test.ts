@@ -50,6 +50,17 @@ describe('Redis over TLS with ACL users', () => {
     const s = await watch('tls-acl', good.url.replace('rediss://', 'rediss://monitor:m0nitor-pw@'), pki.ca)
     expect(s.health).toBe('up')
     expect(s.endpoint).toBe(`rediss://127.0.0.1:${good.port}/0`)
+    // This monitoring role has no admin commands: the rest works, and Lookout says what to grant.
+    const d = await core.dispatch('redis.details', { profile: 'tls-acl' })
+    expect(
+      d.ok &&
+        (d.result as { findings: { check: string; message: string }[] }).findings
+          .filter((f) => f.check === 'permissions')
+          .map((f) => f.message)
+    ).toEqual([
+      'the ACL user "monitor" may not run SLOWLOG GET: ACL SETUSER monitor +slowlog to see it',
+      'the ACL user "monitor" may not run LATENCY LATEST: ACL SETUSER monitor +latency to see it'
+    ])
   })
 
   it('refuses a server whose certificate no trusted CA signed', async () => {

@@ -25,31 +25,17 @@ export interface RedisTls {
 /** A server that wants a password answers -NOAUTH: it is up all the same. */
 const UP = /^(\+PONG|-NOAUTH)/
 
-/** Sends one inline PING and resolves whether the server answered. */
-export function redisPing(port: number, timeoutMs = 500): Promise<boolean> {
+/** Sends one inline PING and resolves whether the server answered, over TCP or TLS. */
+export function redisPing(port: number, timeoutMs = 500, tls = false): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ port, host: '127.0.0.1' })
+    // The handshake is not verified here: readiness only; the tests check certificates.
+    const s = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect({ port, host: '127.0.0.1' })
     const done = (ok: boolean) => {
       s.destroy()
       resolve(ok)
     }
     s.setTimeout(timeoutMs, () => done(false))
-    s.once('connect', () => s.write('PING\r\n'))
-    s.once('data', (d) => done(UP.test(d.toString())))
-    s.once('error', () => done(false))
-  })
-}
-
-/** The same over TLS; the handshake is not verified here, the tests do that. */
-function redisTlsPing(port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
-    const done = (ok: boolean) => {
-      s.destroy()
-      resolve(ok)
-    }
-    s.setTimeout(timeoutMs, () => done(false))
-    s.once('secureConnect', () => s.write('PING\r\n'))
+    s.once(tls ? 'secureConnect' : 'connect', () => s.write('PING\r\n'))
     s.once('data', (d) => done(UP.test(d.toString())))
     s.once('error', () => done(false))
   })
@@ -83,7 +69,7 @@ export async function startRedis(extraArgs: string[] = [], tls?: RedisTls): Prom
       'Redis',
       async () => {
         if (!proc.running) throw new Error(`redis-server exited:\n${proc.tail()}`)
-        return tls ? redisTlsPing(port) : redisPing(port)
+        return redisPing(port, 500, Boolean(tls))
       },
       15_000,
       () => proc.tail()

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { RedisDetails, SeriesInfo } from '../../../shared/schemas'
-import { abortable, CounterRate, type CollectResult, type TargetCollector } from '../collector'
+import { abortable, CounterRate, errorMessage, type CollectResult, type TargetCollector } from '../collector'
 import {
   createMonitorRedis,
   LOOKOUT_CLIENT_NAME,
@@ -142,12 +142,32 @@ export class RedisCollector implements TargetCollector {
       checkFragmentation(info),
       checkTtlShare(info)
     ].filter((f): f is RedisFinding => f !== null)
+    // A monitoring user without admin commands still gets everything else; the finding says
+    // which grant would enable the rest.
+    const optional = async <T>(what: string, grant: string, run: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await abortable(signal, run(), () => this.drop())
+      } catch (err) {
+        if (signal.aborted || !/NOPERM/.test(errorMessage(err))) throw err
+        const user = this.target.user ?? 'default'
+        findings.push({
+          check: 'permissions',
+          severity: 'info',
+          value: what,
+          threshold: grant,
+          message: `the ACL user "${user}" may not run ${what}: ACL SETUSER ${user} ${grant} to see it`
+        })
+        return null
+      }
+    }
     // Lookout's own commands are not the user's problem: leave them out, as for Postgres.
-    const fresh = (await abortable(signal, this.slowlogReader.read(client), () => this.drop())).filter(
-      (e) => !e.client.startsWith(`${LOOKOUT_CLIENT_NAME} `)
-    )
-    this.slowlog = [...fresh.reverse(), ...this.slowlog].slice(0, SLOWLOG_KEPT)
-    const latest = (await abortable(signal, client.call('LATENCY', 'LATEST'), () => this.drop())) as unknown[]
+    const fresh = await optional('SLOWLOG GET', '+slowlog', () => this.slowlogReader.read(client))
+    if (fresh)
+      this.slowlog = [...fresh.filter((e) => !e.client.startsWith(`${LOOKOUT_CLIENT_NAME} `)).reverse(), ...this.slowlog].slice(
+        0,
+        SLOWLOG_KEPT
+      )
+    const latest = ((await optional('LATENCY LATEST', '+latency', () => client.call('LATENCY', 'LATEST'))) ?? []) as unknown[]
     const spikes = (Array.isArray(latest) ? latest : [])
       .filter((e): e is [string, number, number, number] => Array.isArray(e) && e.length >= 4)
       .map(([event, at, latestMs, maxMs]) => ({
