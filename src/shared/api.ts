@@ -5,6 +5,7 @@ import {
   AuditEntryView,
   CacheDryRun,
   JobProgress,
+  KeyInspection,
   RedisDetails,
   ExploredSeries,
   InstantAnswer,
@@ -142,6 +143,35 @@ export const requests = {
   'redis.details': {
     params: z.object({ profile: ProfileName }),
     result: RedisDetails
+  },
+  'cache.inspect': {
+    params: z.object({ profile: ProfileName, key: z.string().min(1).max(4096) }),
+    result: KeyInspection
+  },
+  /** Mutating (guarded, audited): UNLINK one key. */
+  'cache.deleteKey': {
+    params: z.object({ profile: ProfileName, key: z.string().min(1).max(4096), confirmation: z.string().max(100).optional() }),
+    result: z.object({ deleted: z.number().int() })
+  },
+  /** Mutating (guarded, audited): a TTL in seconds, or null to make the key persistent. */
+  'cache.setTtl': {
+    params: z.object({
+      profile: ProfileName,
+      key: z.string().min(1).max(4096),
+      ttlSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(10 * 365 * 86400)
+        .nullable(),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({ applied: z.boolean() })
+  },
+  /** Mutating (guarded, audited): FLUSHDB ASYNC on the profile's database, only with allowFlush. */
+  'cache.flush': {
+    params: z.object({ profile: ProfileName, confirmation: z.string().max(100).optional() }),
+    result: z.object({ flushed: z.literal(true), keysBefore: z.number().int() })
   },
   'cache.dryRun': {
     params: z.object({ profile: ProfileName, pattern: z.string().min(1).max(1000) }),

@@ -55,6 +55,8 @@ export const Profile = z.object({
   redis: RedisUrl.optional(),
   /** PEM file of the CA that signed a rediss:// server's certificate, when not a system CA. */
   redisCaFile: z.string().min(1).max(4096).optional(),
+  /** FLUSHDB ASYNC is refused unless the profile says it may be done at all. */
+  allowFlush: z.boolean().default(false),
   prometheus: HttpUrl.optional(),
   alertmanager: HttpUrl.optional(),
   metrics: z
@@ -293,3 +295,15 @@ export const RedisDetails = z.object({
   spikes: z.array(z.object({ event: z.string(), at: z.number(), latestMs: z.number(), maxMs: z.number() }))
 })
 export type RedisDetails = z.infer<typeof RedisDetails>
+
+export const KeyInspection = z.object({
+  key: z.string(),
+  exists: z.boolean(),
+  type: z.string(),
+  ttlMs: z.number().nullable(),
+  encoding: z.string().nullable(),
+  memoryBytes: z.number().nullable(),
+  length: z.number().nullable(),
+  preview: z.array(z.string()),
+  truncated: z.boolean()
+})

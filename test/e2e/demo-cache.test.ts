@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDemo, ROOT, type OpenDemo } from './browser'
@@ -61,6 +62,25 @@ describe('the demo in Chromium: cache invalidation', () => {
     )
     expect(await hitRate()).toBeLessThan(before - 20)
     await page.screenshot({ path: join(SHOTS, 'cache-invalidation.png'), fullPage: false })
+    // A key of our own on the demo's Redis (its address is on the page): inspect it, give it a TTL.
+    const endpoint = (await page.locator('section.cache .toolbar code').first().textContent())!
+    const redis = new Redis(endpoint)
+    try {
+      await redis.hset('e2e:profile:1', { name: 'Ada', plan: 'pro' })
+      await page.getByLabel('Key', { exact: true }).fill('e2e:profile:1')
+      await page.getByRole('button', { name: 'Inspect' }).click()
+      const info = page.getByTestId('key-info')
+      await info.waitFor()
+      expect(await info.textContent()).toMatch(/hash \(listpack\), 2 items/)
+      await page.getByLabel('TTL seconds').fill('600')
+      await page.getByRole('button', { name: 'Set TTL…' }).click()
+      await page.getByLabel('Type confirm to Apply').fill('confirm')
+      await page.getByRole('button', { name: 'Apply', exact: true }).click()
+      await page.locator('.notice', { hasText: 'TTL of e2e:profile:1 set to 600 s.' }).waitFor()
+      expect(await redis.ttl('e2e:profile:1')).toBeGreaterThan(590)
+    } finally {
+      redis.disconnect()
+    }
     // Below: latency by command and the top commands, from this Redis 7.
     await page.locator('section[aria-label="Latency"] tbody tr').first().waitFor()
     expect(await page.locator('section[aria-label="Top commands"] tbody tr').count()).toBeGreaterThan(0)

@@ -10,6 +10,7 @@ const profile = (over: Partial<Profile>): Profile => ({
   name: 'p',
   environment: 'dev',
   readOnly: false,
+  allowFlush: false,
   metrics: [],
   pollIntervalMs: 1000,
   ...over

@@ -5,6 +5,7 @@ import { ThreadLatencyProbe } from '../core/redis/latency-probe'
 import { createCore } from '../core'
 import { MemorySecretStore, silentLogger } from '../core/ports'
 import type { JobProgress } from '../../shared/schemas'
+import { inspectKey, type KeyInspection } from '../core/redis/keys'
 
 export interface CacheInvalidateOptions {
   redis?: string
@@ -183,4 +184,59 @@ function finish(
   )
   if (r.error) io.err(`error: ${r.error}\n`)
   return EXIT[outcome]
+}
+
+/** `lookout cache inspect KEY`: type, TTL, encoding, memory, length and a bounded preview; reads only. */
+export async function cacheInspect(
+  o: { redis?: string; profile?: string; key: string; json: boolean; dataDir: string },
+  io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }
+): Promise<number> {
+  if (Boolean(o.redis) === Boolean(o.profile)) {
+    io.err('lookout cache inspect: give exactly one of --redis URL or --profile NAME\n')
+    return EXIT.refused
+  }
+  let r: KeyInspection
+  if (o.redis) {
+    const password = new URL(o.redis).password ? decodeURIComponent(new URL(o.redis).password) : (process.env.REDISCLI_AUTH ?? null)
+    const c = createMonitorRedis(o.redis, password, 10_000)
+    try {
+      await c.connect()
+      r = await inspectKey(c, o.key)
+    } finally {
+      c.disconnect()
+    }
+  } else {
+    const core = createCore({
+      dataDir: o.dataDir,
+      secrets: new MemorySecretStore(),
+      notifier: { notify() {} },
+      logger: silentLogger,
+      transport: 'websocket'
+    })
+    try {
+      const res = await core.dispatch('cache.inspect', { profile: o.profile, key: o.key })
+      if (!res.ok) {
+        io.err(`lookout cache inspect: ${res.error.message}\n`)
+        return EXIT.failed
+      }
+      r = res.result as KeyInspection
+    } finally {
+      await core.close()
+    }
+  }
+  if (o.json) io.out(JSON.stringify(r) + '\n')
+  else if (!r.exists) io.out(`${r.key}: no such key\n`)
+  else
+    io.out(
+      [
+        `key:      ${r.key}`,
+        `type:     ${r.type} (${r.encoding ?? '?'})`,
+        `ttl:      ${r.ttlMs === null ? 'none' : `${(r.ttlMs / 1000).toFixed(1)} s`}`,
+        `memory:   ${r.memoryBytes ?? '?'} bytes`,
+        `length:   ${r.length ?? '?'}`,
+        `preview${r.truncated ? ' (first items)' : ''}:`,
+        ...r.preview.map((p) => `  ${p}`)
+      ].join('\n') + '\n'
+    )
+  return r.exists ? EXIT.done : EXIT.failed
 }

@@ -8,7 +8,7 @@ import { defaultDataDir } from './paths'
 import { startHeadless, untilSignal } from './serve-command'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
-import { cacheInvalidate } from './cache-invalidate'
+import { cacheInspect, cacheInvalidate } from './cache-invalidate'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -129,6 +129,18 @@ export function buildProgram(): Command {
         process.exitCode = await cacheInvalidate({ ...o, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes) })
       }
     )
+
+  cache
+    .command('inspect')
+    .description("show a key's type, TTL, encoding, memory, length and a bounded preview (reads only)")
+    .argument('<key>', 'the key')
+    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
+    .option('--profile <name>', 'a saved profile')
+    .option('--json', 'print JSON')
+    .option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
+    .action(async (key: string, o: { redis?: string; profile?: string; json?: boolean; dataDir: string }) => {
+      process.exitCode = await cacheInspect({ ...o, key, json: Boolean(o.json) })
+    })
 
   return program
 }

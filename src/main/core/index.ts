@@ -17,6 +17,7 @@ import { AlertmanagerClient, AlertmanagerError } from './alertmanager/client'
 import { AuditLog } from './audit/audit-log'
 import { checkGuard, guarded } from './audit/guard'
 import { dryRun, invalidate } from './redis/invalidate'
+import { inspectKey } from './redis/keys'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisFailure } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
 import { RedisCollector } from './redis/collector'
@@ -249,6 +250,67 @@ export function createCore(opts: CoreOptions): Core {
       const c = monitorOf(profile).collector('redis')
       if (!(c instanceof RedisCollector)) throw new ApiError('bad_request', `profile "${profile}" names no Redis`)
       return c.getDetails()
+    },
+    'cache.inspect': async ({ profile, key }) => {
+      const { open } = await redisFor(profile)
+      const c = await open()
+      try {
+        return await inspectKey(c, key)
+      } finally {
+        c.disconnect()
+      }
+    },
+    'cache.deleteKey': async ({ profile, key, confirmation }) => {
+      const { profile: p, open } = await redisFor(profile)
+      return guarded(audit, { profile: p, action: 'delete key', target: key, details: {}, confirmation }, async () => {
+        const c = await open()
+        try {
+          return { deleted: await c.unlink(key) }
+        } finally {
+          c.disconnect()
+        }
+      })
+    },
+    'cache.setTtl': async ({ profile, key, ttlSeconds, confirmation }) => {
+      const { profile: p, open } = await redisFor(profile)
+      const action = ttlSeconds === null ? 'clear TTL' : 'set TTL'
+      return guarded(audit, { profile: p, action, target: key, details: { ttlSeconds }, confirmation }, async () => {
+        const c = await open()
+        try {
+          const applied = ttlSeconds === null ? await c.persist(key) : await c.expire(key, ttlSeconds)
+          return { applied: applied === 1 }
+        } finally {
+          c.disconnect()
+        }
+      })
+    },
+    'cache.flush': async ({ profile, confirmation }) => {
+      const { profile: p, open } = await redisFor(profile)
+      const db = describeRedisUrl(p.redis!).db
+      if (!p.allowFlush) {
+        const refusal = `profile "${p.name}" does not allow flushing (set allowFlush on the profile first)`
+        await audit.record({
+          profile: p.name,
+          environment: p.environment,
+          action: 'flush database',
+          target: `db${db}`,
+          details: {},
+          outcome: 'refused',
+          error: refusal
+        })
+        throw new ApiError('refused', refusal)
+      }
+      return guarded(audit, { profile: p, action: 'flush database', target: `db${db}`, details: {}, confirmation }, async () => {
+        const c = await open()
+        try {
+          const keysBefore = await c.dbsize()
+          // ASYNC only: the server frees memory in the background instead of blocking every client.
+          await c.call('FLUSHDB', 'ASYNC')
+          return { flushed: true as const, keysBefore }
+        } finally {
+          c.disconnect()
+        }
+      })
     },
     'cache.dryRun': async ({ profile, pattern }) => {
       const { open } = await redisFor(profile)

@@ -8,6 +8,7 @@ import { useJobs } from '../stores/jobs'
 import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
 import { RedisDetailsPanel } from './RedisDetailsPanel'
+import { KeyPanel } from './KeyPanel'
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -117,6 +118,7 @@ function InvalidatePanel() {
 export function CacheView() {
   const redis = useTargets((s) => s.byId['redis'])
   const profile = useSession((s) => s.active)
+  const summary = useSession((s) => s.profiles.find((p) => p.name === s.active))
   if (!redis) return <section className="empty">This profile names no Redis. Add its URL to the profile to see the cache.</section>
   return (
     <section className="cache" aria-label="Cache">
@@ -139,6 +141,7 @@ export function CacheView() {
         </div>
       </div>
       <InvalidatePanel />
+      {summary && <KeyPanel profile={summary} />}
       {profile && <RedisDetailsPanel profile={profile} />}
     </section>
   )
