@@ -6,6 +6,7 @@ import {
   CacheDryRun,
   JobProgress,
   KeyInspection,
+  KeyspaceAnalysis,
   RedisDetails,
   ExploredSeries,
   InstantAnswer,
@@ -172,6 +173,15 @@ export const requests = {
   'cache.flush': {
     params: z.object({ profile: ProfileName, confirmation: z.string().max(100).optional() }),
     result: z.object({ flushed: z.literal(true), keysBefore: z.number().int() })
+  },
+  /** Reads only: a sample of at most `sampleKeys` keys (SCAN, never KEYS). */
+  'cache.analyse': {
+    params: z.object({
+      profile: ProfileName,
+      delimiter: z.string().min(1).max(4).default(':'),
+      sampleKeys: z.number().int().min(100).max(200_000).default(20_000)
+    }),
+    result: KeyspaceAnalysis
   },
   'cache.dryRun': {
     params: z.object({ profile: ProfileName, pattern: z.string().min(1).max(1000) }),

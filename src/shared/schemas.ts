@@ -307,3 +307,16 @@ export const KeyInspection = z.object({
   preview: z.array(z.string()),
   truncated: z.boolean()
 })
+
+const BigKeySchema = z.object({ key: z.string(), type: z.string(), bytes: z.number(), length: z.number() })
+export const KeyspaceAnalysis = z.object({
+  sampled: z.number().int(),
+  dbsize: z.number().int(),
+  complete: z.boolean(),
+  prefixes: z.array(z.object({ prefix: z.string(), keys: z.number().int(), bytes: z.number(), withoutTtl: z.number().int() })),
+  ttl: z.record(z.string(), z.number().int()),
+  biggestByMemory: z.array(BigKeySchema),
+  biggestByLength: z.array(BigKeySchema),
+  recommendations: z.array(z.string())
+})
+export type KeyspaceAnalysis = z.infer<typeof KeyspaceAnalysis>

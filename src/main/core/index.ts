@@ -18,6 +18,8 @@ import { AuditLog } from './audit/audit-log'
 import { checkGuard, guarded } from './audit/guard'
 import { dryRun, invalidate } from './redis/invalidate'
 import { inspectKey } from './redis/keys'
+import { analyseKeyspace } from './redis/keyspace'
+import { parseInfo } from './redis/info'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisFailure } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
 import { RedisCollector } from './redis/collector'
@@ -311,6 +313,18 @@ export function createCore(opts: CoreOptions): Core {
           c.disconnect()
         }
       })
+    },
+    'cache.analyse': async ({ profile, delimiter, sampleKeys }) => {
+      const { open } = await redisFor(profile)
+      const c = await open()
+      try {
+        const databasesInUse = Object.keys(parseInfo(await c.info('keyspace')).sections['keyspace'] ?? {}).filter((k) =>
+          /^db\d+$/.test(k)
+        ).length
+        return await analyseKeyspace(c, { delimiter, sampleKeys, databasesInUse })
+      } finally {
+        c.disconnect()
+      }
     },
     'cache.dryRun': async ({ profile, pattern }) => {
       const { open } = await redisFor(profile)

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import type { RangeAnswer } from '../../../shared/schemas'
-import { clockLabel } from '../app/format'
+import { clockLabel } from '../../../shared/format'
 import { seriesLabel } from '../app/promql'
 import { useTheme } from '../stores/theme'
 

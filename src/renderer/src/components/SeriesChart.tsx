@@ -4,7 +4,7 @@ import 'uplot/dist/uPlot.min.css'
 import type { RingSeries } from '../../../shared/ring'
 import { useSeries } from '../stores/series'
 import { useTheme } from '../stores/theme'
-import { clockLabel, formatValue } from '../app/format'
+import { clockLabel, formatValue } from '../../../shared/format'
 
 interface Props {
   seriesId: string

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { CacheDryRun } from '../../../shared/schemas'
 import { api } from '../api'
-import { formatValue } from '../app/format'
+import { formatValue } from '../../../shared/format'
 import { ConfirmField } from '../components/ConfirmField'
 import { SeriesChart } from '../components/SeriesChart'
 import { useJobs } from '../stores/jobs'
@@ -9,6 +9,7 @@ import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
 import { RedisDetailsPanel } from './RedisDetailsPanel'
 import { KeyPanel } from './KeyPanel'
+import { KeyspacePanel } from './KeyspacePanel'
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -142,6 +143,7 @@ export function CacheView() {
       </div>
       <InvalidatePanel />
       {summary && <KeyPanel profile={summary} />}
+      {profile && <KeyspacePanel profile={profile} />}
       {profile && <RedisDetailsPanel profile={profile} />}
     </section>
   )

@@ -42,7 +42,10 @@ export function formatSeconds(s: number): string {
   if (abs < 1e-3) return `${Math.round(s * 1e6)} µs`
   if (abs < 1) return `${(s * 1e3).toFixed(abs < 0.01 ? 2 : 1)} ms`
   if (abs < 60) return `${s.toFixed(2)} s`
-  return `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`
+  // Round once, then split: 599.9 s is 10m 0s, not 9m 60s.
+  const whole = Math.round(s)
+  if (whole < 3600) return `${Math.floor(whole / 60)}m ${whole % 60}s`
+  return `${Math.floor(whole / 3600)}h ${Math.floor((whole % 3600) / 60)}m`
 }
 
 const pad = (n: number) => String(n).padStart(2, '0')
