@@ -8,7 +8,7 @@ import { defaultDataDir } from './paths'
 import { startHeadless, untilSignal } from './serve-command'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
-import { cacheInspect, cacheInvalidate } from './cache-invalidate'
+import { cacheInspect, cacheInvalidate } from './cache-commands'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 

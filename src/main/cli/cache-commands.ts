@@ -17,6 +17,17 @@ export interface CacheInvalidateOptions {
   dataDir: string
 }
 
+/** The core as the CLI runs it: headless, quiet, secrets in memory only. */
+function cliCore(dataDir: string) {
+  return createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, logger: silentLogger, transport: 'websocket' })
+}
+
+/** The password of a --redis URL, else redis-cli's own REDISCLI_AUTH. */
+function urlPassword(url: string): string | null {
+  const p = new URL(url).password
+  return p ? decodeURIComponent(p) : (process.env.REDISCLI_AUTH ?? null)
+}
+
 /** Exit codes: 0 done, 1 failed, 2 refused, 130 cancelled by Ctrl-C (as a shell reports SIGINT). */
 export const EXIT = { done: 0, failed: 1, refused: 2, cancelled: 130 } as const
 
@@ -65,7 +76,7 @@ async function byUrl(
 ): Promise<number> {
   const url = o.redis!
   const target = describeRedisUrl(url)
-  const password = new URL(url).password ? decodeURIComponent(new URL(url).password) : (process.env.REDISCLI_AUTH ?? null)
+  const password = urlPassword(url)
   const open = async () => {
     const c = createMonitorRedis(url, password, 10_000)
     await c.connect()
@@ -114,13 +125,7 @@ async function byProfile(
   signal: AbortSignal,
   show: (p: JobProgress) => void
 ): Promise<number> {
-  const core = createCore({
-    dataDir: o.dataDir,
-    secrets: new MemorySecretStore(),
-    notifier: { notify() {} },
-    logger: silentLogger,
-    transport: 'websocket'
-  })
+  const core = cliCore(o.dataDir)
   try {
     const d = await core.dispatch('cache.dryRun', { profile: o.profile, pattern: o.pattern })
     if (!d.ok) {
@@ -197,7 +202,7 @@ export async function cacheInspect(
   }
   let r: KeyInspection
   if (o.redis) {
-    const password = new URL(o.redis).password ? decodeURIComponent(new URL(o.redis).password) : (process.env.REDISCLI_AUTH ?? null)
+    const password = urlPassword(o.redis)
     const c = createMonitorRedis(o.redis, password, 10_000)
     try {
       await c.connect()
@@ -206,13 +211,7 @@ export async function cacheInspect(
       c.disconnect()
     }
   } else {
-    const core = createCore({
-      dataDir: o.dataDir,
-      secrets: new MemorySecretStore(),
-      notifier: { notify() {} },
-      logger: silentLogger,
-      transport: 'websocket'
-    })
+    const core = cliCore(o.dataDir)
     try {
       const res = await core.dispatch('cache.inspect', { profile: o.profile, key: o.key })
       if (!res.ok) {
