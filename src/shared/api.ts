@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ActivityAnswer, PostgresDetails, RelationCache, StatementSort, StatementsAnswer, StatementWindow } from './postgres'
 import {
   AlertsSummary,
   AmAlertView,
@@ -140,6 +141,42 @@ export const requests = {
   'alertmanager.expireSilence': {
     params: z.object({ profile: ProfileName, silenceId: z.string().min(1).max(100), confirmation: z.string().max(100).optional() }),
     result: z.object({ expired: z.literal(true) })
+  },
+  'postgres.details': {
+    params: z.object({ profile: ProfileName }),
+    result: PostgresDetails
+  },
+  /** pg_stat_statements deltas over a window, filtered and sorted in the core. */
+  'postgres.statements': {
+    params: z.object({
+      profile: ProfileName,
+      window: StatementWindow.default('5m'),
+      sort: StatementSort.default('total'),
+      search: z.string().max(500).default(''),
+      user: z.string().max(200).nullable().default(null),
+      database: z.string().max(200).nullable().default(null),
+      limit: z.number().int().min(1).max(1000).default(100)
+    }),
+    result: StatementsAnswer
+  },
+  'postgres.activity': {
+    params: z.object({ profile: ProfileName }),
+    result: ActivityAnswer
+  },
+  /** Cache hit per table and index since the statistics were reset: on demand, not polled. */
+  'postgres.relationCache': {
+    params: z.object({ profile: ProfileName, limit: z.number().int().min(1).max(500).default(30) }),
+    result: z.array(RelationCache)
+  },
+  /** Mutating (guarded, audited): pg_cancel_backend or pg_terminate_backend on one session. */
+  'postgres.signalBackend': {
+    params: z.object({
+      profile: ProfileName,
+      pid: z.number().int().positive(),
+      action: z.enum(['cancel', 'terminate']),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({ signalled: z.boolean() })
   },
   'redis.details': {
     params: z.object({ profile: ProfileName }),

@@ -63,7 +63,9 @@ export const Profile = z.object({
     .array(z.union([HttpUrl.transform((url): MetricsEndpoint => ({ url, auth: 'none', insecureSkipVerify: false })), MetricsEndpoint]))
     .max(50)
     .default([]),
-  pollIntervalMs: z.number().int().min(250).max(3_600_000).default(2000)
+  pollIntervalMs: z.number().int().min(250).max(3_600_000).default(2000),
+  /** Overrides of the checks' named thresholds, e.g. { "long_running_query_s": 30 }. */
+  thresholds: z.record(z.string().regex(/^[a-z0-9_]+$/, 'threshold names are lower_snake_case'), z.number().finite()).default({})
 })
 export type Profile = z.infer<typeof Profile>
 

@@ -13,6 +13,7 @@ const profile = (over: Partial<Profile>): Profile => ({
   allowFlush: false,
   metrics: [],
   pollIntervalMs: 1000,
+  thresholds: {},
   ...over
 })
 

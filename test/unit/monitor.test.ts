@@ -30,7 +30,7 @@ function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
     if (s) book.observe(s, env, clock.now())
   })
   const monitor = (holder.monitor = new ProfileMonitor(
-    { name: 'p', environment: env, readOnly: false, allowFlush: false, metrics: [], pollIntervalMs: 1000 },
+    { name: 'p', environment: env, readOnly: false, allowFlush: false, metrics: [], pollIntervalMs: 1000, thresholds: {} },
     [collector('r', behave)],
     scheduler,
     clock,

@@ -14,6 +14,8 @@ export interface ExternalAlert {
   labels: Record<string, string>
   /** Unix milliseconds it became active, when the source says. */
   since: number | null
+  /** Who raised it: a Prometheus server's rules (the default) or Lookout's own checks. */
+  source?: 'lookout' | 'prometheus'
 }
 
 export interface CollectResult {

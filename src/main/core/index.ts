@@ -23,6 +23,10 @@ import { parseInfo } from './redis/info'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisFailure } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
 import { RedisCollector } from './redis/collector'
+import { PostgresCollector } from './postgres/collector'
+import { createMonitorClient, describeDsn, describePgError, destroyClient, pgEndpoint } from './postgres/connection'
+import { readRelationCache } from './postgres/checks/settings'
+import { signalBackend } from './postgres/actions'
 import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
 
@@ -78,6 +82,32 @@ export function createCore(opts: CoreOptions): Core {
     throw err
   }
   const jobs = new Map<string, AbortController>()
+
+  function postgresOf(name: string): PostgresCollector {
+    const c = monitorOf(name).collector('postgres')
+    if (!(c instanceof PostgresCollector)) throw new ApiError('bad_request', `profile "${name}" names no Postgres`)
+    return c
+  }
+
+  /** A short-lived session for on-demand reads and actions, apart from the monitoring sessions. */
+  async function postgresFor(name: string) {
+    const profile = await profiles.get(name)
+    if (!profile.postgres) throw new ApiError('bad_request', `profile "${name}" names no Postgres`)
+    // A password the desktop app stored, else libpq's own variable (headless and CLI use).
+    const password = (await profiles.password(name, 'postgres')) ?? process.env.PGPASSWORD ?? null
+    const target = describeDsn(profile.postgres)
+    const open = async () => {
+      const c = createMonitorClient({ dsn: profile.postgres!, password, connectTimeoutMs: 10_000 })
+      try {
+        await c.connect()
+      } catch (err) {
+        destroyClient(c)
+        throw new ApiError('unavailable', describePgError(err, target, password))
+      }
+      return c
+    }
+    return { profile, open, endpoint: pgEndpoint(target) }
+  }
 
   async function redisFor(name: string) {
     const profile = await profiles.get(name)
@@ -247,6 +277,22 @@ export function createCore(opts: CoreOptions): Core {
         client.expireSilence(silenceId).catch(amError)
       )
       return { expired: true as const }
+    },
+    'postgres.details': async ({ profile }) => postgresOf(profile).watch.details(),
+    'postgres.statements': async ({ profile, ...q }) => postgresOf(profile).watch.statements(q),
+    'postgres.activity': async ({ profile }) => postgresOf(profile).watch.activity(),
+    'postgres.relationCache': async ({ profile, limit }) => {
+      const { open } = await postgresFor(profile)
+      const c = await open()
+      try {
+        return await readRelationCache(c, limit)
+      } finally {
+        await c.end().catch(() => {})
+      }
+    },
+    'postgres.signalBackend': async ({ profile, pid, action, confirmation }) => {
+      const { profile: p, open, endpoint } = await postgresFor(profile)
+      return signalBackend(audit, open, { profile: p, endpoint, pid, action, confirmation })
     },
     'redis.details': async ({ profile }) => {
       const c = monitorOf(profile).collector('redis')

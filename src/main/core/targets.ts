@@ -25,7 +25,15 @@ export function buildCollectors(profile: Profile, passwords: Passwords): TargetC
   const timeoutMs = pollTimeout(profile)
   const out: TargetCollector[] = []
   if (profile.postgres)
-    out.push(new PostgresCollector({ id: 'postgres', dsn: profile.postgres, password: passwords.postgres, connectTimeoutMs: timeoutMs }))
+    out.push(
+      new PostgresCollector({
+        id: 'postgres',
+        dsn: profile.postgres,
+        password: passwords.postgres,
+        connectTimeoutMs: timeoutMs,
+        thresholds: profile.thresholds
+      })
+    )
   if (profile.redis)
     out.push(
       new RedisCollector({ id: 'redis', url: profile.redis, password: passwords.redis, timeoutMs, caFile: profile.redisCaFile ?? null })

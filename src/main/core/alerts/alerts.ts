@@ -53,7 +53,7 @@ export class AlertBook {
         id,
         profile,
         targetId,
-        source: 'prometheus',
+        source: a.source ?? 'prometheus',
         name: a.name,
         severity: a.severity,
         summary: a.summary,

@@ -1,31 +1,55 @@
 import type pg from 'pg'
 import type { SeriesInfo } from '../../../shared/schemas'
-import { abortable, CounterRate, type CollectResult, type TargetCollector } from '../collector'
-import { createMonitorClient, describeDsn, describePgError, destroyClient, pgEndpoint, type PgTarget } from './connection'
-import { CONNECTIONS_WARNING_RATIO, readThroughput } from './throughput'
+import { abortable, type CollectResult, type ExternalAlert, type TargetCollector } from '../collector'
+import {
+  BACKGROUND_STATEMENT_TIMEOUT_MS,
+  createMonitorClient,
+  describeDsn,
+  describePgError,
+  destroyClient,
+  pgEndpoint,
+  type PgTarget
+} from './connection'
+import { pgThresholds } from './thresholds'
+import { PostgresWatch } from './watch'
 
 export interface PostgresCollectorOptions {
   id: string
   dsn: string
   password: string | null
   connectTimeoutMs: number
+  thresholds?: Record<string, number>
   now?: () => number
 }
 
+const pct = (r: number | null) => (r === null ? null : Math.round(r * 1000) / 10)
+
+/**
+ * A Postgres target: the fast tier on the poll's session, the medium and slow tiers in the
+ * background on a second session, so a slow catalog or a lock never delays the live figures.
+ */
 export class PostgresCollector implements TargetCollector {
   readonly kind = 'postgres' as const
   readonly endpoint: string
   readonly series: SeriesInfo[]
+  readonly watch: PostgresWatch
   private readonly target: PgTarget
   private client: pg.Client | null = null
-  private readonly tps = new CounterRate()
-  private readonly now: () => number
+  private bgClient: pg.Client | null = null
+  private background: Promise<void> | null = null
+  private closed = false
 
   constructor(private readonly opts: PostgresCollectorOptions) {
     this.target = describeDsn(opts.dsn)
     this.endpoint = pgEndpoint(this.target)
-    this.now = opts.now ?? Date.now
-    this.series = [{ seriesId: `${opts.id}:tps`, targetId: opts.id, label: 'Transactions/s', unit: 'tx/s' }]
+    this.watch = new PostgresWatch(pgThresholds(opts.thresholds), this.target.user, opts.now ?? Date.now)
+    const s = (key: string, label: string, unit: string): SeriesInfo => ({ seriesId: `${opts.id}:${key}`, targetId: opts.id, label, unit })
+    this.series = [
+      s('tps', 'Transactions/s', 'tx/s'),
+      s('connections', 'Connections used', '%'),
+      s('cache_hit', 'Buffer cache hit', '%'),
+      s('replication_lag', 'Replication lag', 's')
+    ]
   }
 
   get id(): string {
@@ -35,29 +59,99 @@ export class PostgresCollector implements TargetCollector {
   async collect(signal: AbortSignal): Promise<CollectResult> {
     try {
       const client = await this.connected(signal)
-      const row = await abortable(signal, readThroughput(client), () => this.drop())
-      const tps = this.tps.next(this.now(), row.xacts)
-      const ratio = row.connections / row.maxConnections
+      const r = await abortable(signal, this.watch.fast(client), () => this.drop())
+      this.startBackground()
+      const c = r.counters
+      const connRatio = c.connections / c.maxConnections
+      const w = this.watch.details().window
+      const findings = this.watch.findings()
+      const id = this.opts.id
       const result: CollectResult = {
         figures: [
-          { label: 'Transactions/s', value: Number.isFinite(tps) ? tps : null, unit: 'tx/s' },
+          { label: 'Transactions/s', value: r.tps, unit: 'tx/s' },
           {
             label: 'Connections',
-            value: row.connections,
+            value: c.connections,
             unit: '',
-            detail: `${row.connections} of max_connections ${row.maxConnections} (${Math.round(ratio * 100)}%)`
+            detail: `${c.connections} of max_connections ${c.maxConnections} (${Math.round(connRatio * 100)}%)`
           },
-          { label: 'Version', value: null, unit: '', text: row.serverVersion.split(' ')[0] }
+          { label: 'Cache hit (5 min)', value: pct(w.cacheHitRatio), unit: '%', detail: `over ${Math.round(w.seconds)} s` },
+          { label: 'Replication lag', value: r.replicationLagS, unit: 's', ...(r.replicationLagS === null ? { text: 'no standby' } : {}) },
+          { label: 'Findings', value: findings.length, unit: '' },
+          { label: 'Version', value: null, unit: '', text: c.serverVersion.split(' ')[0] }
         ],
-        samples: [{ seriesId: `${this.opts.id}:tps`, value: tps }]
+        samples: [
+          { seriesId: `${id}:tps`, value: r.tps ?? NaN },
+          { seriesId: `${id}:connections`, value: connRatio * 100 },
+          { seriesId: `${id}:cache_hit`, value: r.cacheHitRatio === null ? NaN : r.cacheHitRatio * 100 },
+          { seriesId: `${id}:replication_lag`, value: r.replicationLagS ?? NaN }
+        ],
+        alerts: findings.filter(raisesAlert).map((f): ExternalAlert => ({
+          name: `Postgres ${f.check.replace(/_/g, ' ')}`,
+          severity: f.severity,
+          summary: f.message,
+          labels: { check: f.check, object: f.object },
+          since: null,
+          source: 'lookout'
+        }))
       }
-      if (ratio >= CONNECTIONS_WARNING_RATIO)
-        result.warning = `connections at ${Math.round(ratio * 100)}% of max_connections (${row.connections}/${row.maxConnections})`
+      const worst = findings.find((f) => f.severity === 'critical' && (f.category === 'health' || f.category === 'activity'))
+      if (worst) result.warning = worst.message
       return result
     } catch (err) {
       if (!signal.aborted) this.drop()
       throw new Error(describePgError(signal.aborted ? signal.reason : err, this.target, this.opts.password), { cause: err })
     }
+  }
+
+  /** Runs the medium and slow tiers when due, one run at a time, outside the poll's deadline. */
+  private startBackground(): void {
+    if (this.background || this.closed) return
+    const medium = this.watch.mediumDue()
+    const slow = this.watch.slowDue()
+    if (!medium && !slow) return
+    this.background = (async () => {
+      let client: pg.Client
+      try {
+        client = await this.backgroundClient()
+      } catch (err) {
+        const msg = describePgError(err, this.target, this.opts.password)
+        if (medium) this.watch.tierFailed('medium', new Error(msg))
+        if (slow) this.watch.tierFailed('slow', new Error(msg))
+        return
+      }
+      if (medium) await this.watch.medium(client)
+      if (slow) await this.watch.slow(client)
+    })().finally(() => {
+      this.background = null
+    })
+  }
+
+  /** Resolves when the background tiers in flight (if any) are done: for tests and one-shot use. */
+  async settled(): Promise<void> {
+    await this.background
+  }
+
+  private async backgroundClient(): Promise<pg.Client> {
+    if (this.bgClient) return this.bgClient
+    const client = createMonitorClient({
+      dsn: this.opts.dsn,
+      password: this.opts.password,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      statementTimeoutMs: BACKGROUND_STATEMENT_TIMEOUT_MS
+    })
+    this.bgClient = client
+    client.on('end', () => {
+      if (this.bgClient === client) this.bgClient = null
+    })
+    try {
+      await client.connect()
+    } catch (err) {
+      if (this.bgClient === client) this.bgClient = null
+      destroyClient(client)
+      throw err
+    }
+    return client
   }
 
   private async connected(signal: AbortSignal): Promise<pg.Client> {
@@ -69,17 +163,28 @@ export class PostgresCollector implements TargetCollector {
       if (this.client === client) this.client = null
     })
     await abortable(signal, client.connect(), () => this.drop())
+    this.watch.resetCounters()
     return client
   }
 
   private drop(): void {
     const c = this.client
     this.client = null
-    this.tps.reset()
     if (c) destroyClient(c)
+    const b = this.bgClient
+    this.bgClient = null
+    if (b) destroyClient(b)
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.drop()
+    await this.background?.catch(() => {})
   }
+}
+
+/** What reaches the alert view and, when critical, a notification: problems of the moment, not advice. */
+function raisesAlert(f: { severity: string; category: string }): boolean {
+  if (f.severity === 'critical') return true
+  return f.severity === 'warning' && (f.category === 'health' || f.category === 'activity' || f.category === 'replication')
 }

@@ -7,6 +7,8 @@ export const LOOKOUT_APPLICATION_NAME = 'lookout'
 /** Monitoring sessions never wait long: a lock or a slow catalog must not hang a poll. */
 export const MONITOR_STATEMENT_TIMEOUT_MS = 5000
 export const MONITOR_LOCK_TIMEOUT_MS = 1000
+/** The medium and slow tiers run on their own session with more time per statement. */
+export const BACKGROUND_STATEMENT_TIMEOUT_MS = 15_000
 
 export interface PgTarget {
   host: string
@@ -68,6 +70,8 @@ export interface MonitorClientOptions {
   dsn: string
   password: string | null
   connectTimeoutMs: number
+  /** Defaults to MONITOR_STATEMENT_TIMEOUT_MS; the background tiers allow catalog checks longer. */
+  statementTimeoutMs?: number
 }
 
 /** A pg client configured as a monitoring session. */
@@ -75,7 +79,7 @@ export function createMonitorClient(opts: MonitorClientOptions): pg.Client {
   const client = new pg.Client({
     connectionString: withPassword(opts.dsn, opts.password),
     application_name: LOOKOUT_APPLICATION_NAME,
-    statement_timeout: MONITOR_STATEMENT_TIMEOUT_MS,
+    statement_timeout: opts.statementTimeoutMs ?? MONITOR_STATEMENT_TIMEOUT_MS,
     lock_timeout: MONITOR_LOCK_TIMEOUT_MS,
     connectionTimeoutMillis: opts.connectTimeoutMs,
     keepAlive: true

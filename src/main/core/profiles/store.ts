@@ -1,3 +1,4 @@
+import { pgThresholds } from '../postgres/thresholds'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
@@ -93,6 +94,11 @@ export class ProfileStore {
     }
     const { profile, secrets } = separated
     const clean = Profile.parse(profile)
+    try {
+      pgThresholds(clean.thresholds)
+    } catch (err) {
+      throw new ApiError('bad_request', `profile: ${(err as Error).message}`)
+    }
     const all = [...(await this.list())]
     const at = all.findIndex((p) => p.name === clean.name)
     if (at >= 0 && !replace) throw new ApiError('conflict', `a profile named "${clean.name}" exists; save with replace to change it`)

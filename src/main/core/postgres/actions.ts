@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto'
+import type pg from 'pg'
+import { ApiError } from '../../../shared/api'
+import type { Profile } from '../../../shared/schemas'
+import type { AuditLog } from '../audit/audit-log'
+import { checkGuard } from '../audit/guard'
+import { errorMessage } from '../collector'
+import { LOOKOUT_APPLICATION_NAME } from './connection'
+import { queryRows, str, strOrNull } from './sql'
+
+export type BackendSignal = 'cancel' | 'terminate'
+
+/** The session as it is right now, read fresh: the pid may have been reused since the view was drawn. */
+export const SESSION_SQL = `/* lookout */ SELECT pid, usename, datname, application_name, backend_type, state, query
+FROM pg_stat_activity WHERE pid = $1`
+
+export const SIGNAL_SQL: Record<BackendSignal, string> = {
+  cancel: '/* lookout */ SELECT pg_cancel_backend($1) AS ok',
+  terminate: '/* lookout */ SELECT pg_terminate_backend($1) AS ok'
+}
+
+/** What the audit log keeps of a query: a digest that identifies it, never its text (it may hold data). */
+export function queryDigest(query: string): string {
+  return createHash('sha256').update(query).digest('hex').slice(0, 16)
+}
+
+export interface SignalRequest {
+  profile: Profile
+  endpoint: string
+  pid: number
+  action: BackendSignal
+  confirmation: string | undefined
+}
+
+/**
+ * Cancels the statement of a backend or terminates it, under the profile's guardrails (enforced
+ * here, whatever the UI shows) and audited with the profile, target, pid, query digest and outcome.
+ */
+export async function signalBackend(audit: AuditLog, open: () => Promise<pg.Client>, req: SignalRequest): Promise<{ signalled: boolean }> {
+  const action = `${req.action} backend`
+  const target = `${req.endpoint} pid ${req.pid}`
+  await checkGuard(audit, { profile: req.profile, action, target, details: { pid: req.pid }, confirmation: req.confirmation })
+  const base = { profile: req.profile.name, environment: req.profile.environment, action, target }
+  let details: Record<string, unknown> = { pid: req.pid }
+  let client: pg.Client | null = null
+  try {
+    client = await open()
+    const [s] = await queryRows(client, SESSION_SQL, [req.pid])
+    if (!s) throw new ApiError('not_found', `no session with pid ${req.pid} on ${req.endpoint}: it has ended`)
+    details = {
+      pid: req.pid,
+      user: strOrNull(s.usename),
+      database: strOrNull(s.datname),
+      application: str(s.application_name),
+      state: strOrNull(s.state),
+      queryDigest: queryDigest(str(s.query))
+    }
+    if (s.backend_type !== 'client backend')
+      throw new ApiError(
+        'refused',
+        `pid ${req.pid} is a ${str(s.backend_type)}, not a client session: Lookout only signals client sessions`
+      )
+    if (s.application_name === LOOKOUT_APPLICATION_NAME)
+      throw new ApiError('refused', `pid ${req.pid} is one of Lookout's own monitoring sessions`)
+    const [r] = await queryRows(client, SIGNAL_SQL[req.action], [req.pid])
+    if (r?.ok !== true)
+      throw new ApiError(
+        'refused',
+        `the server did not ${req.action} pid ${req.pid}: it ended meanwhile, or the connecting user is neither a member of its role nor of pg_signal_backend`
+      )
+    await audit.record({ ...base, details, outcome: 'ok' })
+    return { signalled: true }
+  } catch (err) {
+    const refused = err instanceof ApiError && err.code === 'refused'
+    await audit.record({ ...base, details, outcome: refused ? 'refused' : 'failed', error: errorMessage(err) })
+    if (err instanceof ApiError) throw err
+    throw new ApiError('unavailable', errorMessage(err))
+  } finally {
+    client?.end().catch(() => {})
+  }
+}

@@ -1,0 +1,472 @@
+import type pg from 'pg'
+import type {
+  ActivityAnswer,
+  PgCheckStatus,
+  PgFinding,
+  PgSession,
+  PgSetting,
+  PostgresDetails,
+  StatementsAnswer,
+  StatementSort
+} from '../../../shared/postgres'
+import { errorMessage } from '../collector'
+import {
+  blockingTree,
+  checkBlockedSessions,
+  checkIdleInTransaction,
+  checkLongRunningQueries,
+  readActivity,
+  sessionsByState
+} from './checks/activity'
+import {
+  checkCacheHitRate,
+  checkCheckpoints,
+  checkConnections,
+  checkDeadlocks,
+  checkTempFiles,
+  counterWindow,
+  hitRatio,
+  readCheckpoints,
+  readDatabaseCounters,
+  readDatabaseSize,
+  type CounterWindow,
+  type DatabaseCounters
+} from './checks/health'
+import { checkDuplicateIndexes, checkInvalidIndexes, checkSeqScanTables, checkUnusedIndexes } from './checks/indexes'
+import { checkBloat, checkDeadRows, checkInvalidConstraints, checkSequences, checkWraparound } from './checks/maintenance'
+import { checkInactiveSlots, checkReplicationLag, readReplication, type ReplicationState } from './checks/replication'
+import { readSettings } from './checks/settings'
+import {
+  checkChattyQueries,
+  checkSlowQueries,
+  readStatements,
+  readStatementsReset,
+  readStatementTexts,
+  statementsUnavailable,
+  StatementHistory,
+  windowStatements,
+  type StatementSample
+} from './checks/statements'
+import { checkFailure, quoteIdent } from './sql'
+import type { PgThresholds } from './thresholds'
+
+/** Medium tier (pg_stat_statements, database size) and slow tier (catalog checks) cadences. */
+export const MEDIUM_TIER_MS = 15_000
+export const SLOW_TIER_MS = 5 * 60_000
+/** The window of the headline figures and of the windowed checks. */
+export const HEADLINE_WINDOW_MS = 5 * 60_000
+/** Sparkline points per statement: one per medium-tier sample. */
+export const SPARKLINE_POINTS = 40
+/** Statements checked for slow and chatty per medium run. */
+const STATEMENT_CHECK_LIMIT = 500
+
+type Tier = PgCheckStatus['tier']
+
+export interface FastResult {
+  counters: DatabaseCounters
+  /** Over the last poll interval, for the charts. */
+  tps: number | null
+  cacheHitRatio: number | null
+  replicationLagS: number | null
+}
+
+/**
+ * Everything Lookout knows about one Postgres target, refreshed in tiers: fast (every poll),
+ * medium and slow (on their own cadence, on a second session so a slow catalog never delays the
+ * live charts). Each check runs on its own: one failing (a lock, a missing privilege) says why
+ * and leaves the others working.
+ */
+export class PostgresWatch {
+  private readonly counters: { t: number; c: DatabaseCounters }[] = []
+  private sessions: PgSession[] = []
+  private activityAt: number | null = null
+  private replication: ReplicationState | null = null
+  private readonly history = new StatementHistory()
+  private statementsUnavailable: string | null = null
+  private readonly findingsByCheck = new Map<string, PgFinding[]>()
+  private readonly statuses = new Map<string, PgCheckStatus>()
+  private settings: PgSetting[] = []
+  private readonly sizes: { t: number; bytes: number }[] = []
+  private mediumAt: number | null = null
+  private slowAt: number | null = null
+
+  constructor(
+    private readonly th: PgThresholds,
+    private readonly user: string,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  get latest(): DatabaseCounters | null {
+    return this.counters.length ? this.counters[this.counters.length - 1]!.c : null
+  }
+
+  mediumDue(now = this.now()): boolean {
+    return this.mediumAt === null || now - this.mediumAt >= MEDIUM_TIER_MS
+  }
+  slowDue(now = this.now()): boolean {
+    return this.slowAt === null || now - this.slowAt >= SLOW_TIER_MS
+  }
+
+  private async check<T>(name: string, tier: Tier, run: () => Promise<T>, findings: (r: T) => PgFinding[]): Promise<T | null> {
+    try {
+      const r = await run()
+      this.findingsByCheck.set(name, findings(r))
+      this.statuses.set(name, { check: name, tier, ranAt: this.now(), error: null, enable: null })
+      return r
+    } catch (err) {
+      const f = checkFailure(err, this.user)
+      this.statuses.set(name, { check: name, tier, ranAt: this.now(), ...f })
+      return null
+    }
+  }
+
+  private note(name: string, tier: Tier, error: string | null, enable: string | null): void {
+    const s = this.statuses.get(name)
+    if (s) this.statuses.set(name, { ...s, tier, error, enable })
+  }
+
+  /** Every poll: counters, sessions, replication lag, checkpoints. Throws when the counters cannot be read. */
+  async fast(client: pg.Client): Promise<FastResult> {
+    const t = this.now()
+    const c = await readDatabaseCounters(client)
+    const prev = this.latest
+    const prevT = this.counters.length ? this.counters[this.counters.length - 1]!.t : null
+    this.counters.push({ t, c })
+    while (this.counters.length > 2 && this.counters[1]!.t <= t - HEADLINE_WINDOW_MS) this.counters.shift()
+    this.statuses.set('counters', { check: 'counters', tier: 'fast', ranAt: t, error: null, enable: null })
+    this.findingsByCheck.set(
+      'connections',
+      [checkConnections(c, this.th)].filter((f): f is PgFinding => f !== null)
+    )
+    const w = this.window()
+    this.findingsByCheck.set(
+      'window',
+      w ? [checkCacheHitRate(w, this.th), checkDeadlocks(w), checkTempFiles(w, this.th)].filter((f): f is PgFinding => f !== null) : []
+    )
+    await this.check(
+      'activity',
+      'fast',
+      () => readActivity(client),
+      (s) => {
+        this.sessions = s
+        this.activityAt = t
+        return [...checkIdleInTransaction(s, this.th), ...checkLongRunningQueries(s, this.th), ...checkBlockedSessions(s, this.th)]
+      }
+    )
+    await this.check(
+      'replication_lag',
+      'fast',
+      () => readReplication(client, c.inRecovery),
+      (r) => {
+        this.replication = r
+        return checkReplicationLag(r, this.th)
+      }
+    )
+    await this.check(
+      'checkpoints',
+      'fast',
+      () => readCheckpoints(client, c.serverVersionNum),
+      (r) => [checkCheckpoints(r, this.th)].filter((f): f is PgFinding => f !== null)
+    )
+    let tps: number | null = null
+    let cacheHitRatio: number | null = null
+    if (prev && prevT !== null && t > prevT) {
+      const d = counterWindow({ t: prevT, c: prev }, { t, c })
+      tps = (d.commits + d.rollbacks) / d.seconds
+      cacheHitRatio = hitRatio(d.blksHit, d.blksRead)
+    }
+    return { counters: c, tps, cacheHitRatio, replicationLagS: this.replication?.lagS ?? null }
+  }
+
+  /** Counter deltas over the headline window (what has been watched of it). */
+  window(): CounterWindow | null {
+    if (this.counters.length < 2) return null
+    return counterWindow(this.counters[0]!, this.counters[this.counters.length - 1]!)
+  }
+
+  /** Medium tier: pg_stat_statements deltas and the database size. */
+  async medium(client: pg.Client): Promise<void> {
+    const versionNum = this.latest?.serverVersionNum ?? 0
+    this.mediumAt = this.now()
+    const samples = await this.check(
+      'statements',
+      'medium',
+      async () => {
+        const unavailable = await statementsUnavailable(client)
+        this.statementsUnavailable = unavailable
+        if (unavailable) throw Object.assign(new Error(unavailable), { lookoutUnavailable: true })
+        const rows = await readStatements(client, versionNum)
+        const missing = this.history.missingTexts(rows)
+        if (missing.length) this.history.addTexts(await readStatementTexts(client, missing))
+        this.history.add(this.now(), rows)
+        return rows
+      },
+      () => this.statementFindings(HEADLINE_WINDOW_MS)
+    )
+    if (this.statementsUnavailable) this.note('statements', 'medium', 'pg_stat_statements is not available', this.statementsUnavailable)
+    else if (samples) this.noteHiddenTexts(samples)
+    await this.check(
+      'database_size',
+      'medium',
+      () => readDatabaseSize(client),
+      (bytes) => {
+        this.sizes.push({ t: this.now(), bytes })
+        while (this.sizes.length > 2 && this.sizes[1]!.t <= this.now() - 24 * 3_600_000) this.sizes.shift()
+        return []
+      }
+    )
+  }
+
+  private noteHiddenTexts(samples: StatementSample[]): void {
+    const hidden = samples.filter((s) => this.history.text(s.queryid) === '<insufficient privilege>').length
+    if (hidden > 0)
+      this.note(
+        'statements',
+        'medium',
+        `the text of ${hidden} statement(s) of other users is hidden from ${this.user}`,
+        `GRANT pg_read_all_stats TO ${quoteIdent(this.user)};`
+      )
+  }
+
+  /** Slow and chatty statements over a window (null: since the history began). */
+  private statementFindings(windowMs: number | null, over = 'over the last 5 min'): PgFinding[] {
+    const { statements } = windowStatements(this.history, {
+      windowMs,
+      sort: 'total',
+      search: '',
+      user: null,
+      database: null,
+      limit: STATEMENT_CHECK_LIMIT,
+      sparklinePoints: 0
+    })
+    return [...checkSlowQueries(statements, this.th, over), ...checkChattyQueries(statements, this.th, over)]
+  }
+
+  /** Slow tier: indexes, maintenance, slots, settings. Each check on its own. */
+  async slow(client: pg.Client): Promise<void> {
+    const now = this.now()
+    this.slowAt = now
+    const inRecovery = this.latest?.inRecovery ?? false
+    await this.check(
+      'unused_indexes',
+      'slow',
+      () => checkUnusedIndexes(client, this.th),
+      (f) => f
+    )
+    await this.check(
+      'duplicate_indexes',
+      'slow',
+      () => checkDuplicateIndexes(client),
+      (f) => f
+    )
+    await this.check(
+      'invalid_indexes',
+      'slow',
+      () => checkInvalidIndexes(client),
+      (f) => f
+    )
+    await this.check(
+      'seq_scan_tables',
+      'slow',
+      () => checkSeqScanTables(client, this.th),
+      (f) => f
+    )
+    await this.check(
+      'dead_rows',
+      'slow',
+      () => checkDeadRows(client, this.th, now),
+      (f) => f
+    )
+    await this.check(
+      'wraparound',
+      'slow',
+      () => checkWraparound(client, this.th),
+      (f) => f
+    )
+    const seq = await this.check(
+      'sequences',
+      'slow',
+      () => checkSequences(client, this.th),
+      (r) => r.findings
+    )
+    if (seq?.unreadable.length)
+      this.note(
+        'sequences',
+        'slow',
+        `${seq.unreadable.length} sequence(s) cannot be read by ${this.user} (${seq.unreadable.slice(0, 3).join(', ')}${seq.unreadable.length > 3 ? ', ...' : ''})`,
+        `GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${quoteIdent(this.user)};`
+      )
+    await this.check(
+      'invalid_constraints',
+      'slow',
+      () => checkInvalidConstraints(client),
+      (f) => f
+    )
+    const bloat = await this.check(
+      'bloat',
+      'slow',
+      () => checkBloat(client, this.th),
+      (r) => r.findings
+    )
+    if (bloat?.withoutStats.length)
+      this.note(
+        'bloat',
+        'slow',
+        `bloat not estimated for ${bloat.withoutStats.length} relation(s) without visible column statistics (${bloat.withoutStats.slice(0, 3).join(', ')})`,
+        `ANALYZE them; pg_stats shows only columns ${quoteIdent(this.user)} may read`
+      )
+    await this.check(
+      'inactive_slots',
+      'slow',
+      () => checkInactiveSlots(client, inRecovery),
+      (f) => f
+    )
+    await this.check(
+      'settings',
+      'slow',
+      () => readSettings(client),
+      (s) => {
+        this.settings = s
+        return []
+      }
+    )
+  }
+
+  /** Marks every check of a tier as failed: its session could not connect. */
+  tierFailed(tier: Tier, err: unknown): void {
+    const names = tier === 'medium' ? ['statements', 'database_size'] : [...SLOW_CHECKS]
+    for (const n of names) {
+      const s = this.statuses.get(n)
+      this.statuses.set(n, { check: n, tier, ranAt: s?.ranAt ?? null, error: errorMessage(err), enable: null })
+    }
+  }
+
+  /**
+   * One-shot mode for `lookout check`: no window to wait for, so counters and statements are
+   * taken since their last reset.
+   */
+  async once(client: pg.Client): Promise<void> {
+    await this.fast(client)
+    const c = this.latest!
+    if (c.statsReset !== null)
+      this.counters.unshift({
+        t: c.statsReset,
+        c: { ...c, commits: 0, rollbacks: 0, blksHit: 0, blksRead: 0, deadlocks: 0, tempFiles: 0, tempBytes: 0 }
+      })
+    const w = this.window()
+    this.findingsByCheck.set(
+      'window',
+      w ? [checkCacheHitRate(w, this.th), checkDeadlocks(w), checkTempFiles(w, this.th)].filter((f): f is PgFinding => f !== null) : []
+    )
+    // Before 14 the reset time is unknown: counting from the epoch keeps slow queries right and
+    // makes calls per second too low to call anything chatty.
+    const reset = await readStatementsReset(client, c.serverVersionNum).catch(() => null)
+    this.history.add(reset ?? 0, [])
+    await this.medium(client)
+    if (!this.statementsUnavailable) this.findingsByCheck.set('statements', this.statementFindings(null, 'since the statistics were reset'))
+    await this.slow(client)
+  }
+
+  findings(): PgFinding[] {
+    const order = { critical: 0, warning: 1, info: 2 }
+    return [...this.findingsByCheck.values()]
+      .flat()
+      .sort((a, b) => order[a.severity] - order[b.severity] || (b.sizeBytes ?? 0) - (a.sizeBytes ?? 0))
+  }
+
+  checkStatuses(): PgCheckStatus[] {
+    return [...this.statuses.values()]
+  }
+
+  details(): PostgresDetails {
+    const c = this.latest
+    const w = this.window()
+    const first = this.sizes[0]
+    const last = this.sizes[this.sizes.length - 1]
+    const growth = first && last && last.t - first.t >= 60_000 ? ((last.bytes - first.bytes) / (last.t - first.t)) * 3_600_000 : null
+    const rate = (n: number | undefined) => (w && w.seconds > 0 && n !== undefined ? n / w.seconds : null)
+    return {
+      serverVersion: c?.serverVersion ?? '',
+      serverVersionNum: c?.serverVersionNum ?? 0,
+      inRecovery: c?.inRecovery ?? false,
+      findings: this.findings(),
+      checks: this.checkStatuses(),
+      settings: this.settings,
+      window: {
+        seconds: w?.seconds ?? 0,
+        commitsPerSec: rate(w?.commits),
+        rollbacksPerSec: rate(w?.rollbacks),
+        cacheHitRatio: w ? hitRatio(w.blksHit, w.blksRead) : null,
+        deadlocks: w?.deadlocks ?? null,
+        tempFiles: w?.tempFiles ?? null,
+        tempBytes: w?.tempBytes ?? null
+      },
+      sinceReset: { cacheHitRatio: c ? hitRatio(c.blksHit, c.blksRead) : null, statsReset: c?.statsReset ?? null },
+      databaseSizeBytes: last?.bytes ?? null,
+      databaseGrowthBytesPerHour: growth
+    }
+  }
+
+  statements(q: {
+    window: '5m' | '1h' | 'connect'
+    sort: StatementSort
+    search: string
+    user: string | null
+    database: string | null
+    limit: number
+  }): StatementsAnswer {
+    const windowMs = q.window === '5m' ? 5 * 60_000 : q.window === '1h' ? 3_600_000 : null
+    const r = windowStatements(this.history, { ...q, windowMs, sparklinePoints: SPARKLINE_POINTS })
+    const users = new Set<string>()
+    const databases = new Set<string>()
+    for (const k of this.history.keys()) {
+      const s = this.history.sample(k)!
+      users.add(s.user)
+      databases.add(s.database)
+    }
+    return {
+      available: this.statementsUnavailable === null && this.history.lastSampleAt !== null,
+      unavailable: this.statementsUnavailable ?? this.statuses.get('statements')?.error ?? null,
+      windowSeconds: r.windowSeconds,
+      sampledAt: this.history.lastSampleAt,
+      sampleIntervalMs: MEDIUM_TIER_MS,
+      total: r.total,
+      statements: r.statements,
+      users: [...users].sort(),
+      databases: [...databases].sort()
+    }
+  }
+
+  activity(): ActivityAnswer {
+    return {
+      sampledAt: this.activityAt,
+      maxConnections: this.latest?.maxConnections ?? 0,
+      sessions: this.sessions,
+      blockingTree: blockingTree(this.sessions),
+      byState: sessionsByState(this.sessions)
+    }
+  }
+
+  session(pid: number): PgSession | undefined {
+    return this.sessions.find((s) => s.pid === pid)
+  }
+
+  /** A new connection may reach a restarted or different server: counters start over. */
+  resetCounters(): void {
+    this.counters.length = 0
+  }
+}
+
+export const SLOW_CHECKS = [
+  'unused_indexes',
+  'duplicate_indexes',
+  'invalid_indexes',
+  'seq_scan_tables',
+  'dead_rows',
+  'wraparound',
+  'sequences',
+  'invalid_constraints',
+  'bloat',
+  'inactive_slots',
+  'settings'
+] as const
