@@ -103,8 +103,8 @@ async function currentDatabase(client: pg.Client): Promise<string> {
   return str(r?.db)
 }
 
-/** Largest value of the integer types a sequence can feed. */
-export const TYPE_MAX: Record<string, number> = { smallint: 32767, integer: 2147483647, bigint: 9223372036854775807 }
+/** Largest value of the integer types a sequence can feed (bigint's as the nearest double: ratios only). */
+export const TYPE_MAX: Record<string, number> = { smallint: 32767, integer: 2147483647, bigint: 2 ** 63 - 1 }
 
 /**
  * Sequences and how close they are to their own maximum or to the maximum of the column they feed
