@@ -9,6 +9,7 @@ import { startHeadless, untilSignal } from './serve-command'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
 import { cacheInspect, cacheInvalidate } from './cache-commands'
+import { runCheck, type CheckOptions } from './check-command'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -102,6 +103,35 @@ export function buildProgram(): Command {
         }
       )
     })
+
+  program
+    .command('check')
+    .description('run every check once against Postgres and/or Redis and print the findings; exit 1 when one reaches --fail-on')
+    .option('--profile <name>', 'a saved profile (its Postgres and Redis, with its thresholds)')
+    .option('--postgres <url>', 'postgres:// DSN (password in the URL, PGPASSWORD or ~/.pgpass)')
+    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
+    .option('--json', 'print JSON: each finding with its check, object, figure, threshold and severity')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe')
+        .choices(['info', 'warning', 'critical', 'never'])
+        .default('critical')
+    )
+    .option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
+    .action(
+      async (o: {
+        profile?: string
+        postgres?: string
+        redis?: string
+        json?: boolean
+        failOn: CheckOptions['failOn']
+        dataDir: string
+      }) => {
+        process.exitCode = await runCheck(
+          { ...o, json: Boolean(o.json) },
+          { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
+        )
+      }
+    )
 
   const cache = program.command('cache').description('guarded cache commands on Redis')
   cache
