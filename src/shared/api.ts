@@ -163,6 +163,11 @@ export const requests = {
     params: z.object({ profile: ProfileName }),
     result: ActivityAnswer
   },
+  /** Re-runs the medium and slow tiers now; resolves when they are done. */
+  'postgres.runChecks': {
+    params: z.object({ profile: ProfileName }),
+    result: z.object({ ranAt: z.number() })
+  },
   /** Cache hit per table and index since the statistics were reset: on demand, not polled. */
   'postgres.relationCache': {
     params: z.object({ profile: ProfileName, limit: z.number().int().min(1).max(500).default(30) }),

@@ -281,6 +281,10 @@ export function createCore(opts: CoreOptions): Core {
     'postgres.details': async ({ profile }) => postgresOf(profile).watch.details(),
     'postgres.statements': async ({ profile, ...q }) => postgresOf(profile).watch.statements(q),
     'postgres.activity': async ({ profile }) => postgresOf(profile).watch.activity(),
+    'postgres.runChecks': async ({ profile }) => {
+      await postgresOf(profile).runChecksNow()
+      return { ranAt: clock.now() }
+    },
     'postgres.relationCache': async ({ profile, limit }) => {
       const { open } = await postgresFor(profile)
       const c = await open()

@@ -104,7 +104,9 @@ export async function startDemo(log: (msg: string) => void = () => {}, pollInter
         prometheus: prometheus.url,
         alertmanager: alertmanager.url,
         metrics: [metrics.url],
-        pollIntervalMs
+        pollIntervalMs,
+        // Short enough that the demo's stuck session shows as a finding within seconds.
+        thresholds: { idle_in_transaction_s: 5, long_running_query_s: 10 }
       },
       stop: stopAll
     }

@@ -11,8 +11,9 @@ export const DEMO_HIT_SHARE = 0.85
 const HOT_CUSTOMERS = 1000
 
 /**
- * The demo schema. `orders.customer_id` deliberately has no index: the "orders of a customer"
- * query scans the table, the missing-index problem Lookout should point at.
+ * The demo schema, with the problems Lookout should point at: `orders.customer_id` has no index
+ * (the "orders of a customer" query scans the table), `orders_status_idx` is never used, and
+ * `customers_email_idx` is covered by `customers_email_name_idx`.
  */
 export const DEMO_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS customers (id int PRIMARY KEY, name text NOT NULL, email text NOT NULL);
@@ -26,6 +27,9 @@ INSERT INTO orders (customer_id, status, total, created_at)
          now() - (g % 30) * interval '1 day'
   FROM generate_series(1, ${DEMO_ORDERS}) g
   WHERE NOT EXISTS (SELECT 1 FROM orders LIMIT 1);
+CREATE INDEX IF NOT EXISTS orders_status_idx ON orders (status);
+CREATE INDEX IF NOT EXISTS customers_email_idx ON customers (email);
+CREATE INDEX IF NOT EXISTS customers_email_name_idx ON customers (email, name);
 ANALYZE customers; ANALYZE orders;`
 
 /** The demo's queries, from cheap to costly. */
@@ -116,6 +120,7 @@ export async function startWorkload(opts: WorkloadOptions): Promise<Workload> {
     })
   const dailyReport = () => timed('/reports/daily', () => pool.query(DEMO_QUERIES.dailyReport))
 
+  const lockScene = startLockScene(opts.postgresDsn)
   const readsPerSecond = opts.readsPerSecond ?? 40
   const timers = [
     setInterval(() => void readCustomer(), Math.max(5, Math.round(1000 / readsPerSecond))),
@@ -127,8 +132,60 @@ export async function startWorkload(opts: WorkloadOptions): Promise<Workload> {
     stats: () => ({ ...counts }),
     async stop() {
       for (const t of timers) clearInterval(t)
+      await lockScene.stop()
       redis.disconnect()
       await pool.end().catch(() => {})
+    }
+  }
+}
+
+/** After its blocker is cancelled or terminated, the lock scene plays again this much later. */
+export const LOCK_SCENE_REPLAY_MS = 15_000
+
+/**
+ * The incident the Activity view is for: a "report job" that opened a transaction, locked a
+ * customer row and went idle, and a "checkout" session blocked behind it. When someone ends the
+ * blocker from Lookout, the checkout goes through and the scene plays again later.
+ */
+function startLockScene(dsn: string): { stop(): Promise<void> } {
+  let stopped = false
+  let clients: pg.Client[] = []
+  let timer: NodeJS.Timeout | null = null
+  const open = async (name: string) => {
+    const c = new pg.Client({ connectionString: dsn, application_name: name })
+    c.on('error', () => {})
+    await c.connect()
+    return c
+  }
+  const play = async () => {
+    if (stopped) return
+    try {
+      const blocker = await open('demo-report-job')
+      const blocked = await open('demo-checkout')
+      clients = [blocker, blocked]
+      await blocker.query('BEGIN')
+      await blocker.query('SELECT * FROM customers WHERE id = 1 FOR UPDATE')
+      blocker.once('end', replay)
+      void blocked.query("UPDATE customers SET name = 'customer 1' WHERE id = 1").then(replay, replay)
+    } catch {
+      replay()
+    }
+  }
+  const replay = () => {
+    if (stopped || timer) return
+    for (const c of clients) c.end().catch(() => {})
+    clients = []
+    timer = setTimeout(() => {
+      timer = null
+      void play()
+    }, LOCK_SCENE_REPLAY_MS)
+  }
+  void play()
+  return {
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      await Promise.allSettled(clients.map((c) => c.end()))
     }
   }
 }

@@ -8,6 +8,9 @@ import { MetricsView } from './views/MetricsView'
 import { AlertsView } from './views/AlertsView'
 import { PromqlView } from './views/PromqlView'
 import { CacheView } from './views/CacheView'
+import { SlowQueriesView } from './views/SlowQueriesView'
+import { ActivityView } from './views/ActivityView'
+import { IndexesView } from './views/IndexesView'
 import { desktopBridge } from './api/bridge'
 import { useView, VIEWS, type ViewId } from './stores/view'
 
@@ -134,6 +137,12 @@ export function App() {
             <AlertsView />
           ) : view === 'cache' ? (
             <CacheView />
+          ) : view === 'queries' ? (
+            <SlowQueriesView />
+          ) : view === 'activity' ? (
+            <ActivityView />
+          ) : view === 'indexes' ? (
+            <IndexesView />
           ) : (
             <HealthView />
           )

@@ -127,6 +127,17 @@ export class PostgresCollector implements TargetCollector {
     })
   }
 
+  /**
+   * Runs the medium and slow tiers now (after the run in flight, if any) and resolves when they
+   * are done: the user re-checks after fixing something.
+   */
+  async runChecksNow(): Promise<void> {
+    await this.background
+    this.watch.forceDue()
+    this.startBackground()
+    await this.background
+  }
+
   /** Resolves when the background tiers in flight (if any) are done: for tests and one-shot use. */
   async settled(): Promise<void> {
     await this.background

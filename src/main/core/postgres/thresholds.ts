@@ -26,10 +26,13 @@ export const PG_THRESHOLDS = {
   chatty_mean_ms: 1,
   /** Indexes smaller than this are not worth reporting as unused. */
   unused_index_min_bytes: 1024 * 1024,
-  /** Tables with this many rows read mostly by sequential scans. */
+  /**
+   * Tables with this many rows where at least this share of scans is sequential (pgHero's "index
+   * usage under 95%"): on a big table even a few full scans next to many index scans cost most.
+   */
   seq_scan_min_rows: 10_000,
   seq_scan_min_scans: 10,
-  seq_scan_ratio: 0.5,
+  seq_scan_ratio: 0.05,
   /** Dead rows worth reporting when over the autovacuum threshold. */
   dead_rows_min: 1000,
   /** Transaction ID and multixact age as a share of the 2^31 hard limit. */

@@ -107,6 +107,12 @@ export class PostgresWatch {
     return this.slowAt === null || now - this.slowAt >= SLOW_TIER_MS
   }
 
+  /** Makes the medium and slow tiers due now: the user asked to re-run the checks. */
+  forceDue(): void {
+    this.mediumAt = null
+    this.slowAt = null
+  }
+
   private async check<T>(name: string, tier: Tier, run: () => Promise<T>, findings: (r: T) => PgFinding[]): Promise<T | null> {
     try {
       const r = await run()

@@ -5,7 +5,10 @@ export const VIEWS = [
   { id: 'metrics', label: 'Metrics', key: '2' },
   { id: 'promql', label: 'PromQL', key: '3' },
   { id: 'alerts', label: 'Alerts', key: '4' },
-  { id: 'cache', label: 'Cache', key: '5' }
+  { id: 'cache', label: 'Cache', key: '5' },
+  { id: 'queries', label: 'Slow queries', key: '6' },
+  { id: 'activity', label: 'Activity', key: '7' },
+  { id: 'indexes', label: 'Indexes', key: '8' }
 ] as const
 
 export type ViewId = (typeof VIEWS)[number]['id']

@@ -117,7 +117,7 @@ export async function checkInvalidIndexes(client: pg.Client): Promise<PgFinding[
 }
 
 /**
- * Tables of some size read mostly by sequential scans: the missing-index signal. Figures are since
+ * Tables of some size where a share of the scans is sequential: the missing-index signal. Figures are since
  * the statistics were reset; the Slow queries view (sorted by I/O) names the statements.
  */
 export const SEQ_SCAN_TABLES_SQL = `/* lookout */ SELECT schemaname, relname, seq_scan::float8 AS seq_scan, seq_tup_read::float8 AS seq_tup_read,
@@ -141,7 +141,7 @@ export async function checkSeqScanTables(client: pg.Client, th: PgThresholds): P
       value: Math.round(ratio * 1000) / 10,
       threshold: th.seq_scan_ratio * 100,
       unit: '%',
-      message: `${name} (${Math.round(num(r.live))} rows, ${mib(num(r.bytes))}) is read by sequential scans ${Math.round(ratio * 100)}% of the time: ${seq} scans reading ${Math.round(num(r.seq_tup_read) / Math.max(1, seq))} rows each. An index on the filtered columns would fix it; EXPLAIN the statements reading it`,
+      message: `${name} (${Math.round(num(r.live))} rows, ${mib(num(r.bytes))}) is scanned sequentially in ${(ratio * 100).toFixed(1)}% of its scans: ${seq} full scans reading ${Math.round(num(r.seq_tup_read) / Math.max(1, seq))} rows each. An index on the filtered columns would fix it; EXPLAIN the statements reading it`,
       fixSql: null,
       sizeBytes: num(r.bytes)
     }

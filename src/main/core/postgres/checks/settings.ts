@@ -20,7 +20,8 @@ export const PERFORMANCE_SETTINGS = [
   'autovacuum_max_workers',
   'default_statistics_target',
   'jit',
-  'statement_timeout',
+  // statement_timeout and lock_timeout are left out: Lookout's own session sets its own, so the
+  // value read here would be Lookout's, not the server's.
   'idle_in_transaction_session_timeout',
   'track_io_timing',
   'shared_preload_libraries'

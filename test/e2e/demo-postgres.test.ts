@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
+
+const SHOTS = join(ROOT, 'test-results')
+let demo: CliProcess
+let browser: Browser
+let page: Page
+const errors: string[] = []
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  demo = await runLookout(['demo', '--headless', '--poll', '1000'])
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } })
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+  await page.goto(demo.url)
+  await page.waitForSelector('[data-target="postgres"][data-health="up"]', { timeout: 30_000 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  expect(await demo?.stop()).toBe(0)
+})
+
+describe("the demo's Postgres problems in Chromium", () => {
+  it('Slow queries: the report and the unindexed order lookup over the window, sortable and filterable, with sparklines', async () => {
+    await page.keyboard.press('Control+6')
+    // Two pg_stat_statements samples (15 s apart) make the first window.
+    const table = page.locator('[data-testid=statements]')
+    await table.waitFor({ timeout: 60_000 })
+    await page.selectOption('select[aria-label="Sort by"]', 'mean')
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=statements] tbody tr td.query')?.textContent?.includes('date_trunc'),
+      null,
+      {
+        timeout: 30_000
+      }
+    )
+    await page.selectOption('select[aria-label="Sort by"]', 'total')
+    await page.fill('input[aria-label="Filter by text"]', 'customer_id = $1')
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=statements] tbody tr')]
+      return rows.length === 1 && rows[0]!.textContent!.includes('FROM orders WHERE customer_id')
+    })
+    await page.locator('[data-testid=statements] tbody tr').first().click()
+    await page.getByRole('region', { name: 'Query detail' }).waitFor()
+    expect(await page.locator('svg.sparkline').count()).toBeGreaterThanOrEqual(2)
+    await page.fill('input[aria-label="Filter by text"]', '')
+    await page.screenshot({ path: join(SHOTS, 'postgres-slow-queries.png'), fullPage: true })
+  })
+
+  it('Indexes: the missing index, the unused and the duplicate index, each with the SQL that would fix it', async () => {
+    await page.keyboard.press('Control+8')
+    await page.getByRole('button', { name: 'Run checks now' }).click()
+    const findings = page.locator('[data-testid=pg-findings]')
+    await page.waitForFunction(
+      () => {
+        const text = document.querySelector('[data-testid=pg-findings]')?.textContent ?? ''
+        return text.includes('orders') && document.querySelector('[data-check=seq_scan_table]') !== null
+      },
+      null,
+      { timeout: 30_000 }
+    )
+    const unused = findings.locator('[data-check=unused_index]', { hasText: 'orders_status_idx' })
+    expect(await unused.locator('pre.sql').textContent()).toBe('DROP INDEX CONCURRENTLY orders_status_idx;')
+    expect(await findings.locator('[data-check=duplicate_index]').textContent()).toContain('customers_email_idx')
+    expect(await findings.locator('[data-check=seq_scan_table]').textContent()).toMatch(/orders \(\d+ rows/)
+    await page.screenshot({ path: join(SHOTS, 'postgres-indexes.png'), fullPage: true })
+  })
+
+  it('Activity: the stuck report job blocks the checkout; terminating it (typed confirmation) frees the checkout', async () => {
+    await page.keyboard.press('Control+7')
+    await page.waitForFunction(() => document.querySelectorAll('.blocking-tree li').length >= 2, null, { timeout: 30_000 })
+    const root = page.locator('.blocking-tree li[data-depth="0"]')
+    const pid = Number(/pid (\d+)/.exec((await root.textContent())!)![1])
+    const row = page.locator(`[data-testid=sessions] tr[data-pid="${pid}"]`)
+    expect(await row.textContent()).toContain('demo-report-job')
+    expect(await row.textContent()).toContain('idle in transaction')
+    expect(await page.locator('[data-testid=sessions] tr.blocked').textContent()).toContain('demo-checkout')
+    await page.screenshot({ path: join(SHOTS, 'postgres-activity.png'), fullPage: true })
+    await row.getByRole('button', { name: 'Terminate' }).click()
+    const confirmBtn = page.locator('.pending').getByRole('button', { name: 'Terminate' })
+    expect(await confirmBtn.isDisabled()).toBe(true)
+    await page.fill('input[aria-label="Type confirm to Terminate"]', 'confirm')
+    await confirmBtn.click()
+    await page.locator('.notice', { hasText: `Terminated pid ${pid}` }).waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('.blocking-tree li').length === 0, null, { timeout: 15_000 })
+    expect(await page.locator(`[data-testid=sessions] tr[data-pid="${pid}"]`).count()).toBe(0)
+    expect(errors).toEqual([])
+  })
+})
