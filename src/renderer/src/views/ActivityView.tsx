@@ -17,7 +17,7 @@ function age(s: PgSession): number | null {
 /** Live sessions, the blocking tree, and cancel/terminate under the profile's guardrails. */
 export function ActivityView() {
   const profile = useSession((s) => s.profiles.find((p) => p.name === s.active))!
-  const { data, error, refresh } = usePoll(() => api.call('postgres.activity', { profile: profile.name }), 2000, [profile.name])
+  const { data, error, refresh } = usePoll(() => api.call('postgres.activity', { profile: profile.name }), 2000, profile.name)
   const [pending, setPending] = useState<Pending>(null)
   const [busy, setBusy] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)

@@ -31,7 +31,7 @@ function FixSql({ sql }: { sql: string }) {
 /** Index, maintenance and replication findings, ranked by size or risk, each with the SQL that would fix it. */
 export function IndexesView() {
   const profile = useSession((s) => s.active)!
-  const { data, error, refresh } = usePoll(() => api.call('postgres.details', { profile }), 5000, [profile])
+  const { data, error, refresh } = usePoll(() => api.call('postgres.details', { profile }), 5000, profile)
   const [running, setRunning] = useState(false)
   const runChecks = () => {
     setRunning(true)

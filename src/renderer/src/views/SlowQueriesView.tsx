@@ -33,7 +33,7 @@ export function SlowQueriesView() {
     () =>
       api.call('postgres.statements', { profile, window: win, sort, search, user: user || null, database: database || null, limit: 100 }),
     5000,
-    [profile, win, sort, search, user, database]
+    JSON.stringify([profile, win, sort, search, user, database])
   )
   const selected = data?.statements.find((s) => s.key === open) ?? null
   return (
