@@ -1,6 +1,7 @@
 import { eventLoopLag } from './event-loop-lag'
 import { prometheusParse } from './prometheus-parse'
 import { redisInvalidate } from './redis-invalidate'
+import { postgresPoll } from './postgres-poll'
 
 export interface BenchResult {
   ours_ms: number
@@ -15,5 +16,6 @@ export interface BenchResult {
 export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
   'event-loop-lag': eventLoopLag,
   'prometheus-parse': prometheusParse,
-  'redis-invalidate': redisInvalidate
+  'redis-invalidate': redisInvalidate,
+  'postgres-poll': postgresPoll
 }

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs the servers Lookout's demo and tests run for real: PostgreSQL (with pg_stat_statements),
-# Redis and Prometheus, plus Debian's Chromium for the browser tests (--browser).
+# Redis and Prometheus, plus Debian's Chromium for the browser tests (--browser) and Debian's
+# postgres exporter, the peer of the postgres-poll benchmark (--bench).
 # On Debian as root it installs what is missing (one apt-get update); elsewhere it prints
 # exactly what to install and fails.
 set -euo pipefail
 
 want_browser=0
-[[ "${1:-}" == "--browser" ]] && want_browser=1
+want_bench=0
+for arg in "$@"; do
+  [[ "$arg" == "--browser" ]] && want_browser=1
+  # The postgres-poll benchmark compares Lookout with Debian's postgres exporter.
+  [[ "$arg" == "--bench" ]] && want_bench=1
+done
 
 missing=()
 have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
@@ -17,6 +23,9 @@ command -v openssl >/dev/null || missing+=(openssl)
 [[ -x /usr/bin/prometheus-alertmanager || -x /usr/bin/alertmanager ]] || missing+=(prometheus-alertmanager)
 if ((want_browser)); then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+fi
+if ((want_bench)); then
+  [[ -x /usr/bin/prometheus-postgres-exporter ]] || missing+=(prometheus-postgres-exporter)
 fi
 
 if ((${#missing[@]} == 0)); then

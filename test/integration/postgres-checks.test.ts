@@ -200,7 +200,9 @@ describe('graceful degradation', () => {
         available: false,
         unavailable: expect.stringContaining('CREATE EXTENSION')
       })
+      await w.slow(c)
       expect(w.checkStatuses().find((x) => x.check === 'database_size')!.error).toBeNull()
+      expect(w.details().databaseSizeBytes).toBeGreaterThan(0)
     } finally {
       await c.end()
     }

@@ -50,7 +50,7 @@ import {
 import { checkFailure, quoteIdent } from './sql'
 import type { PgThresholds } from './thresholds'
 
-/** Medium tier (pg_stat_statements, database size) and slow tier (catalog checks) cadences. */
+/** Medium tier (pg_stat_statements) and slow tier (catalog checks, database size) cadences. */
 export const MEDIUM_TIER_MS = 15_000
 export const SLOW_TIER_MS = 5 * 60_000
 /** The window of the headline figures and of the windowed checks. */
@@ -190,7 +190,7 @@ export class PostgresWatch {
     return counterWindow(this.counters[0]!, this.counters[this.counters.length - 1]!)
   }
 
-  /** Medium tier: pg_stat_statements deltas and the database size. */
+  /** Medium tier: pg_stat_statements deltas. */
   async medium(client: pg.Client): Promise<void> {
     const versionNum = this.latest?.serverVersionNum ?? 0
     this.mediumAt = this.now()
@@ -211,16 +211,6 @@ export class PostgresWatch {
     )
     if (this.statementsUnavailable) this.note('statements', 'medium', 'pg_stat_statements is not available', this.statementsUnavailable)
     else if (samples) this.noteHiddenTexts(samples)
-    await this.check(
-      'database_size',
-      'medium',
-      () => readDatabaseSize(client),
-      (bytes) => {
-        this.sizes.push({ t: this.now(), bytes })
-        while (this.sizes.length > 2 && this.sizes[1]!.t <= this.now() - 24 * 3_600_000) this.sizes.shift()
-        return []
-      }
-    )
   }
 
   private noteHiddenTexts(samples: StatementSample[]): void {
@@ -248,7 +238,10 @@ export class PostgresWatch {
     return [...checkSlowQueries(statements, this.th, over), ...checkChattyQueries(statements, this.th, over)]
   }
 
-  /** Slow tier: indexes, maintenance, slots, settings. Each check on its own. */
+  /**
+   * Slow tier: indexes, maintenance, slots, settings, and the database size (pg_database_size
+   * stats every file of the database). Each check on its own.
+   */
   async slow(client: pg.Client): Promise<void> {
     const now = this.now()
     this.slowAt = now
@@ -322,6 +315,16 @@ export class PostgresWatch {
         `ANALYZE them; pg_stats shows only columns ${quoteIdent(this.user)} may read`
       )
     await this.check(
+      'database_size',
+      'slow',
+      () => readDatabaseSize(client),
+      (bytes) => {
+        this.sizes.push({ t: this.now(), bytes })
+        while (this.sizes.length > 2 && this.sizes[1]!.t <= this.now() - 24 * 3_600_000) this.sizes.shift()
+        return []
+      }
+    )
+    await this.check(
       'inactive_slots',
       'slow',
       () => checkInactiveSlots(client, inRecovery),
@@ -340,7 +343,7 @@ export class PostgresWatch {
 
   /** Marks every check of a tier as failed: its session could not connect. */
   tierFailed(tier: Tier, err: unknown): void {
-    const names = tier === 'medium' ? ['statements', 'database_size'] : [...SLOW_CHECKS]
+    const names = tier === 'medium' ? ['statements'] : [...SLOW_CHECKS]
     for (const n of names) {
       const s = this.statuses.get(n)
       this.statuses.set(n, { check: n, tier, ranAt: s?.ranAt ?? null, error: errorMessage(err), enable: null })
@@ -453,6 +456,11 @@ export class PostgresWatch {
     }
   }
 
+  /** Statements whose deltas are being kept. */
+  trackedStatements(): number {
+    return this.history.size
+  }
+
   session(pid: number): PgSession | undefined {
     return this.sessions.find((s) => s.pid === pid)
   }
@@ -473,6 +481,7 @@ export const SLOW_CHECKS = [
   'sequences',
   'invalid_constraints',
   'bloat',
+  'database_size',
   'inactive_slots',
   'settings'
 ] as const
