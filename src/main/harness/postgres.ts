@@ -151,3 +151,85 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     }
   }
 }
+
+export interface StandbyHandle {
+  port: number
+  dir: string
+  /** DSN of the standby, with the primary's password (pg_basebackup copied the roles). */
+  dsn: string
+  admin(database?: string): Promise<pg.Client>
+  stop(): Promise<void>
+}
+
+/**
+ * A streaming-replication standby of a harness primary: pg_basebackup with -R (standby.signal
+ * and primary_conninfo written for us) into a temp dir, then a postgres on a free port.
+ */
+export async function startStandby(primary: PostgresHandle): Promise<StandbyHandle> {
+  const bin = postgresBinDir()
+  const runAs = isRoot() ? serviceIds() : null
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-pg-standby-'))
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid)
+  const dataDir = join(dir, 'data')
+  try {
+    execFileSync(
+      join(bin, 'pg_basebackup'),
+      [
+        '-D',
+        dataDir,
+        '-R',
+        '-X',
+        'stream',
+        '-h',
+        primary.host,
+        '-p',
+        String(primary.port),
+        '-U',
+        primary.user,
+        '--no-sync',
+        '--checkpoint=fast'
+      ],
+      { stdio: 'pipe', cwd: dir, env: { ...process.env, PGPASSWORD: primary.password }, ...(runAs ?? {}) }
+    )
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    const e = err as { stderr?: Buffer }
+    throw new Error(`pg_basebackup failed: ${e.stderr?.toString() ?? String(err)}`, { cause: err })
+  }
+  const port = await freePort()
+  const args = ['-D', dataDir, '-c', `port=${port}`, '-c', `unix_socket_directories=${dir}`, '-c', 'hot_standby=on']
+  const proc = new ServerProcess('postgres standby', join(bin, 'postgres'), args, runAs, dir)
+  const admin = async (db = 'postgres') => {
+    const c = new pg.Client({ host: dir, port, user: 'postgres', database: db })
+    c.on('error', () => {})
+    await c.connect()
+    return c
+  }
+  proc.start()
+  await waitFor(
+    'PostgreSQL standby',
+    async () => {
+      if (!proc.running) throw new Error(`the standby exited:\n${proc.tail()}`)
+      try {
+        const c = await admin()
+        const r = await c.query('SELECT pg_is_in_recovery() AS r')
+        await c.end()
+        return r.rows[0].r === true
+      } catch {
+        return false
+      }
+    },
+    30_000,
+    () => proc.tail()
+  )
+  return {
+    port,
+    dir,
+    dsn: `postgresql://${primary.user}:${primary.password}@127.0.0.1:${port}/${primary.database}`,
+    admin,
+    async stop() {
+      await proc.kill('SIGINT')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
