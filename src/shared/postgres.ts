@@ -56,6 +56,15 @@ export const PostgresDetails = z.object({
     tempBytes: z.number().nullable()
   }),
   sinceReset: z.object({ cacheHitRatio: z.number().nullable(), statsReset: z.number().nullable() }),
+  /** Heap and index cache hit from pg_statio_user_tables: over the last 5 minutes and since reset. */
+  cacheByKind: z.object({
+    heapWindow: z.number().nullable(),
+    indexWindow: z.number().nullable(),
+    heapSinceReset: z.number().nullable(),
+    indexSinceReset: z.number().nullable()
+  }),
+  checkpoints: z.object({ timed: z.number(), requested: z.number() }).nullable(),
+  connections: z.object({ used: z.number(), max: z.number() }).nullable(),
   databaseSizeBytes: z.number().nullable(),
   /** Growth of the database over the window it has been watched, in bytes per hour. */
   databaseGrowthBytesPerHour: z.number().nullable()

@@ -27,6 +27,23 @@ afterAll(async () => {
 })
 
 describe("the demo's Postgres problems in Chromium", () => {
+  it('Health: the headline figures over the window and the stuck transaction as a finding', async () => {
+    const panel = page.locator('[data-testid=postgres-health]')
+    await panel.waitFor({ timeout: 30_000 })
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=postgres-health] [data-check=idle_in_transaction]') !== null,
+      null,
+      {
+        timeout: 30_000
+      }
+    )
+    const text = (await panel.textContent())!
+    expect(text).toMatch(/Commits\/s\s*\d+\.\d/)
+    expect(text).toMatch(/Connections\s*\d+ of 100/)
+    expect(await panel.locator('[data-check=idle_in_transaction]').textContent()).toContain('demo-report-job')
+    await page.screenshot({ path: join(SHOTS, 'postgres-health.png'), fullPage: true })
+  })
+
   it('Slow queries: the report and the unindexed order lookup over the window, sortable and filterable, with sparklines', async () => {
     await page.keyboard.press('Control+6')
     // Two pg_stat_statements samples (15 s apart) make the first window.

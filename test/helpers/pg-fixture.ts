@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { PostgresHandle } from '../harness'
+import type { PostgresHandle } from '../../src/main/harness/postgres'
 
 /**
  * The problems the Postgres checks must find, each made for real on a throw-away server:

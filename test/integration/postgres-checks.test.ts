@@ -92,6 +92,10 @@ describe('Postgres checks on the fixture', () => {
     expect(top.history.at(-1)).toBeCloseTo(top.totalMs, 6)
     // Lookout's own statements never show.
     expect(answer.statements.some((s) => s.query.startsWith('/* lookout */'))).toBe(false)
+    // Heap and index cache hit from two pg_statio samples.
+    const kinds = watch.details().cacheByKind
+    expect(kinds.heapSinceReset).not.toBeNull()
+    expect(kinds.heapSinceReset!).toBeLessThanOrEqual(1)
     const filtered = watch.statements({ window: 'connect', sort: 'mean', search: 'PG_SLEEP', user: null, database: null, limit: 10 })
     expect(filtered.statements.map((s) => s.calls)).toEqual([2])
     expect(filtered.statements[0]!.meanMs).toBeGreaterThanOrEqual(150)
@@ -222,5 +226,82 @@ describe('graceful degradation', () => {
       await c.end()
       await bare.stop()
     }
+  })
+})
+
+describe('the windowed and server-wide checks, each made to fire for real', () => {
+  /** Runs statements in a session of its own and flushes its statistics when it goes idle. */
+  const inSession = async (work: (c: pg.Client) => Promise<void>) => {
+    const c = await server.admin(server.database)
+    try {
+      await work(c)
+      await c.query('SELECT pg_stat_force_next_flush()')
+      await c.query('SELECT 1')
+    } finally {
+      await c.end()
+    }
+  }
+
+  it('a real deadlock, a sort spilling to temp files and forced checkpoints are found over the window', async () => {
+    const w = new PostgresWatch(pgThresholds({ temp_bytes_per_min: 1, checkpoints_min: 5, checkpoints_requested_ratio: 0.5 }), 'postgres')
+    await w.fast(monitor)
+    // Two sessions lock two rows in opposite orders: the server kills one of them.
+    const a = await server.admin(server.database)
+    const b = await server.admin(server.database)
+    try {
+      await a.query('BEGIN')
+      await b.query('BEGIN')
+      await a.query('UPDATE lookup_t SET name = name WHERE id = 1')
+      await b.query('UPDATE lookup_t SET name = name WHERE id = 2')
+      const results = await Promise.allSettled([
+        a.query('UPDATE lookup_t SET name = name WHERE id = 2'),
+        b.query('UPDATE lookup_t SET name = name WHERE id = 1')
+      ])
+      expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok')).sort()).toEqual(['40P01', 'ok'])
+    } finally {
+      await a.query('ROLLBACK').catch(() => {})
+      await b.query('ROLLBACK').catch(() => {})
+      for (const c of [a, b]) {
+        await c.query('SELECT pg_stat_force_next_flush()').catch(() => {})
+        await c.query('SELECT 1').catch(() => {})
+        await c.end()
+      }
+    }
+    await inSession(async (c) => {
+      await c.query("SET work_mem = '64kB'")
+      await c.query('SELECT * FROM seqy ORDER BY payload DESC OFFSET 49000')
+    })
+    await inSession(async (c) => {
+      for (let i = 0; i < 6; i++) await c.query('CHECKPOINT')
+    })
+    await eventuallyAsync('deadlocks and temp files in the window', async () => {
+      await w.fast(monitor)
+      const checks = new Set(w.findings().map((f) => f.check))
+      return checks.has('deadlocks') && checks.has('temp_files') ? true : null
+    })
+    const f = w.findings()
+    expect(f.find((x) => x.check === 'deadlocks')).toMatchObject({ value: 1, severity: 'warning' })
+    expect(w.details().window.tempFiles).toBeGreaterThanOrEqual(1)
+    expect(f.find((x) => x.check === 'checkpoints_requested')!.message).toMatch(/forced by WAL volume/)
+  })
+
+  it('cache hit and wraparound checks compute their figures from the real server (thresholds set to fire)', async () => {
+    const w = new PostgresWatch(
+      pgThresholds({ cache_hit_ratio: 1.01, cache_hit_min_blocks: 1, wraparound_warning_ratio: 1e-9 }),
+      'postgres'
+    )
+    await w.fast(monitor)
+    await inSession(async (c) => void (await c.query('SELECT count(*) FROM seqy')))
+    const hit = await eventuallyAsync('a cache hit finding', async () => {
+      await w.fast(monitor)
+      return w.findings().find((f) => f.check === 'cache_hit_rate')
+    })
+    expect(hit.value).toBeGreaterThan(0)
+    expect(hit.value).toBeLessThanOrEqual(100)
+    await w.slow(monitor)
+    const wrap = w.findings().filter((f) => f.check === 'xid_wraparound')
+    expect(wrap.map((f) => f.object)).toContain(server.database)
+    // The fix names the tables holding the freeze horizon back, in the current database.
+    expect(wrap.find((f) => f.object === server.database)!.fixSql).toMatch(/^VACUUM \(FREEZE, VERBOSE\) /)
   })
 })

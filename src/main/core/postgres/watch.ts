@@ -29,6 +29,10 @@ import {
   readCheckpoints,
   readDatabaseCounters,
   readDatabaseSize,
+  readStatioTotals,
+  statioRatios,
+  type Checkpoints,
+  type StatioTotals,
   type CounterWindow,
   type DatabaseCounters
 } from './checks/health'
@@ -87,6 +91,8 @@ export class PostgresWatch {
   private readonly statuses = new Map<string, PgCheckStatus>()
   private settings: PgSetting[] = []
   private readonly sizes: { t: number; bytes: number }[] = []
+  private readonly statio: { t: number; v: StatioTotals }[] = []
+  private checkpoints: Checkpoints | null = null
   private mediumAt: number | null = null
   private slowAt: number | null = null
 
@@ -172,7 +178,10 @@ export class PostgresWatch {
       'checkpoints',
       'fast',
       () => readCheckpoints(client, c.serverVersionNum),
-      (r) => [checkCheckpoints(r, this.th)].filter((f): f is PgFinding => f !== null)
+      (r) => {
+        this.checkpoints = r
+        return [checkCheckpoints(r, this.th)].filter((f): f is PgFinding => f !== null)
+      }
     )
     let tps: number | null = null
     let cacheHitRatio: number | null = null
@@ -211,6 +220,17 @@ export class PostgresWatch {
     )
     if (this.statementsUnavailable) this.note('statements', 'medium', 'pg_stat_statements is not available', this.statementsUnavailable)
     else if (samples) this.noteHiddenTexts(samples)
+    await this.check(
+      'table_io',
+      'medium',
+      () => readStatioTotals(client),
+      (v) => {
+        const t = this.now()
+        this.statio.push({ t, v })
+        while (this.statio.length > 2 && this.statio[1]!.t <= t - HEADLINE_WINDOW_MS) this.statio.shift()
+        return []
+      }
+    )
   }
 
   private noteHiddenTexts(samples: StatementSample[]): void {
@@ -343,7 +363,7 @@ export class PostgresWatch {
 
   /** Marks every check of a tier as failed: its session could not connect. */
   tierFailed(tier: Tier, err: unknown): void {
-    const names = tier === 'medium' ? ['statements'] : [...SLOW_CHECKS]
+    const names = tier === 'medium' ? ['statements', 'table_io'] : [...SLOW_CHECKS]
     for (const n of names) {
       const s = this.statuses.get(n)
       this.statuses.set(n, { check: n, tier, ranAt: s?.ranAt ?? null, error: errorMessage(err), enable: null })
@@ -411,9 +431,20 @@ export class PostgresWatch {
         tempBytes: w?.tempBytes ?? null
       },
       sinceReset: { cacheHitRatio: c ? hitRatio(c.blksHit, c.blksRead) : null, statsReset: c?.statsReset ?? null },
+      cacheByKind: this.cacheByKind(),
+      checkpoints: this.checkpoints ? { timed: this.checkpoints.timed, requested: this.checkpoints.requested } : null,
+      connections: c ? { used: c.connections, max: c.maxConnections } : null,
       databaseSizeBytes: last?.bytes ?? null,
       databaseGrowthBytesPerHour: growth
     }
+  }
+
+  private cacheByKind(): PostgresDetails['cacheByKind'] {
+    const last = this.statio[this.statio.length - 1]
+    if (!last) return { heapWindow: null, indexWindow: null, heapSinceReset: null, indexSinceReset: null }
+    const since = statioRatios(null, last.v)
+    const w = this.statio.length >= 2 ? statioRatios(this.statio[0]!.v, last.v) : { heap: null, index: null }
+    return { heapWindow: w.heap, indexWindow: w.index, heapSinceReset: since.heap, indexSinceReset: since.index }
   }
 
   statements(q: {

@@ -2,6 +2,7 @@ import { useNow } from '../app/useNow'
 import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
 import { TargetCard } from '../components/TargetCard'
+import { PostgresHealthPanel } from './PostgresHealthPanel'
 
 export function HealthView() {
   const order = useTargets((s) => s.order)
@@ -11,6 +12,7 @@ export function HealthView() {
     return `${c.up}|${c.degraded}|${c.down}|${c.pending}`
   })
   const active = useSession((s) => s.active)
+  const hasPostgres = useSession((s) => Boolean(s.profiles.find((p) => p.name === s.active)?.postgres))
   const now = useNow()
   const [up, degraded, down, pending] = counts.split('|').map(Number)
   if (!active) return null
@@ -27,6 +29,7 @@ export function HealthView() {
           <TargetCard key={id} targetId={id} now={now} />
         ))}
       </div>
+      {hasPostgres && <PostgresHealthPanel profile={active} />}
     </section>
   )
 }

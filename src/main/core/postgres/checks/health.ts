@@ -191,3 +191,33 @@ export async function readDatabaseSize(client: pg.Client): Promise<number> {
   const [r] = await queryRows(client, DATABASE_SIZE_SQL)
   return num(r?.bytes)
 }
+
+/**
+ * Heap and index block reads across the database's tables, for the cache hit of each kind: one
+ * pass over pg_statio_user_tables (its index columns sum each table's indexes), in the medium tier.
+ */
+export const STATIO_TOTALS_SQL = `/* lookout */ SELECT coalesce(sum(heap_blks_hit), 0)::float8 AS heap_hit,
+  coalesce(sum(heap_blks_read), 0)::float8 AS heap_read, coalesce(sum(idx_blks_hit), 0)::float8 AS idx_hit,
+  coalesce(sum(idx_blks_read), 0)::float8 AS idx_read
+FROM pg_statio_user_tables`
+
+export interface StatioTotals {
+  heapHit: number
+  heapRead: number
+  idxHit: number
+  idxRead: number
+}
+
+export async function readStatioTotals(client: pg.Client): Promise<StatioTotals> {
+  const [r] = await queryRows(client, STATIO_TOTALS_SQL)
+  return { heapHit: num(r?.heap_hit), heapRead: num(r?.heap_read), idxHit: num(r?.idx_hit), idxRead: num(r?.idx_read) }
+}
+
+/** Heap and index hit ratios between two reads (a counter that went down counts from zero). */
+export function statioRatios(from: StatioTotals | null, to: StatioTotals): { heap: number | null; index: number | null } {
+  const d = (a: number | undefined, b: number) => (a === undefined || b < a ? b : b - a)
+  return {
+    heap: hitRatio(d(from?.heapHit, to.heapHit), d(from?.heapRead, to.heapRead)),
+    index: hitRatio(d(from?.idxHit, to.idxHit), d(from?.idxRead, to.idxRead))
+  }
+}
