@@ -1,0 +1,143 @@
+import { z } from 'zod'
+
+const num = z.number().nullable()
+
+export const PlanBuffers = z.object({
+  sharedHit: z.number(),
+  sharedRead: z.number(),
+  sharedDirtied: z.number(),
+  sharedWritten: z.number(),
+  localHit: z.number(),
+  localRead: z.number(),
+  tempRead: z.number(),
+  tempWritten: z.number()
+})
+export type PlanBuffers = z.infer<typeof PlanBuffers>
+
+/**
+ * One plan node, the same whether it came from JSON or text. Figures PostgreSQL reports per loop
+ * are kept as reported (`actualTotalMs`, `actualRows`); the analysis adds the totals.
+ */
+export const PlanNode = z.object({
+  id: z.number().int(),
+  parent: z.number().int(),
+  depth: z.number().int(),
+  children: z.array(z.number().int()),
+  nodeType: z.string(),
+  /** Join type, aggregate strategy, modify operation, scan direction, partial mode: as JSON names them. */
+  joinType: z.string().nullable(),
+  strategy: z.string().nullable(),
+  operation: z.string().nullable(),
+  partialMode: z.string().nullable(),
+  parallelAware: z.boolean(),
+  parentRelationship: z.string().nullable(),
+  subplanName: z.string().nullable(),
+  relation: z.string().nullable(),
+  schema: z.string().nullable(),
+  alias: z.string().nullable(),
+  indexName: z.string().nullable(),
+  cteName: z.string().nullable(),
+  functionName: z.string().nullable(),
+  startupCost: num,
+  totalCost: num,
+  planRows: num,
+  planWidth: num,
+  actualStartupMs: num,
+  actualTotalMs: num,
+  actualRows: num,
+  actualLoops: num,
+  neverExecuted: z.boolean(),
+  workersPlanned: num,
+  workersLaunched: num,
+  filter: z.string().nullable(),
+  indexCond: z.string().nullable(),
+  recheckCond: z.string().nullable(),
+  joinFilter: z.string().nullable(),
+  hashCond: z.string().nullable(),
+  mergeCond: z.string().nullable(),
+  sortKey: z.array(z.string()),
+  groupKey: z.array(z.string()),
+  rowsRemovedByFilter: num,
+  rowsRemovedByJoinFilter: num,
+  rowsRemovedByIndexRecheck: num,
+  heapFetches: num,
+  exactHeapBlocks: num,
+  lossyHeapBlocks: num,
+  sortMethod: z.string().nullable(),
+  sortSpaceType: z.string().nullable(),
+  sortSpaceKb: num,
+  hashBuckets: num,
+  hashBatches: num,
+  originalHashBatches: num,
+  peakMemoryKb: num,
+  diskUsageKb: num,
+  buffers: PlanBuffers.nullable(),
+  ioReadMs: num,
+  ioWriteMs: num,
+  /** Derived by the analysis: wall-clock time of the node with its children, and without. */
+  inclusiveMs: num,
+  exclusiveMs: num,
+  /** Rows over all loops, and actual/estimated (>1: more rows than estimated). */
+  totalRows: num,
+  estimateFactor: num,
+  exclusiveBuffers: PlanBuffers.nullable()
+})
+export type PlanNode = z.infer<typeof PlanNode>
+
+export const PlanTrigger = z.object({ name: z.string(), relation: z.string().nullable(), timeMs: z.number(), calls: z.number() })
+export type PlanTrigger = z.infer<typeof PlanTrigger>
+
+export const PlanModel = z.object({
+  nodes: z.array(PlanNode),
+  analyzed: z.boolean(),
+  planningMs: num,
+  executionMs: num,
+  serializationMs: num,
+  triggers: z.array(PlanTrigger),
+  jit: z
+    .object({
+      functions: z.number(),
+      generationMs: num,
+      inliningMs: num,
+      optimizationMs: num,
+      emissionMs: num,
+      totalMs: num
+    })
+    .nullable(),
+  settings: z.record(z.string(), z.string()),
+  queryText: z.string().nullable(),
+  planningBuffers: PlanBuffers.nullable()
+})
+export type PlanModel = z.infer<typeof PlanModel>
+
+export const Advice = z.object({
+  rule: z.string(),
+  nodeId: z.number().int().nullable(),
+  severity: z.enum(['info', 'warning', 'critical']),
+  title: z.string(),
+  message: z.string(),
+  /** What it could save, in ms of execution time; the list is sorted by it. */
+  savingsMs: z.number(),
+  /** A statement to copy (an index to create, a setting to try); Lookout never runs it. */
+  sql: z.string().nullable()
+})
+export type Advice = z.infer<typeof Advice>
+
+export const ExplainResult = z.object({
+  plan: PlanModel,
+  advice: z.array(Advice),
+  /** The plan as the server (or the user) gave it. */
+  raw: z.string(),
+  format: z.enum(['json', 'text']),
+  /** Set when the plan was run against a target. */
+  run: z
+    .object({
+      profile: z.string(),
+      analyzed: z.boolean(),
+      readOnly: z.boolean(),
+      rolledBack: z.literal(true),
+      at: z.number()
+    })
+    .nullable()
+})
+export type ExplainResult = z.infer<typeof ExplainResult>

@@ -1,0 +1,72 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { analysePlan } from '../../src/main/core/explain/analyse'
+import { parseJsonPlan } from '../../src/main/core/explain/json-plan'
+import { parseTextPlan } from '../../src/main/core/explain/text-plan'
+import { startPostgres, type PostgresHandle } from '../harness'
+import { EXPLAIN_QUERIES, EXPLAIN_SCHEMA_SQL, EXPLAIN_SESSION_SQL } from '../helpers/explain-fixture'
+
+let server: PostgresHandle
+let c: pg.Client
+
+beforeAll(async () => {
+  server = await startPostgres()
+  c = await server.admin(server.database)
+  await c.query(EXPLAIN_SCHEMA_SQL)
+  await c.query(EXPLAIN_SESSION_SQL)
+  // Stable visibility maps, so index-only scans fetch the same heap pages each run.
+  await c.query('VACUUM ANALYZE ex_a, ex_b')
+})
+
+afterAll(async () => {
+  await c?.end()
+  await server?.stop()
+})
+
+async function explain(options: string, sql: string): Promise<string> {
+  await c.query('BEGIN')
+  try {
+    const r = await c.query(`EXPLAIN (${options}) ${sql}`)
+    return r.rows
+      .map((row) => Object.values(row)[0])
+      .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+      .join('\n')
+  } finally {
+    await c.query('ROLLBACK')
+  }
+}
+
+describe('the same plan in JSON and text from PostgreSQL 15 yields the same model', () => {
+  for (const [name, sql] of Object.entries(EXPLAIN_QUERIES)) {
+    it(name, async () => {
+      // Parallel workers share rows differently on each run; compared with structure below.
+      await c.query(`SET max_parallel_workers_per_gather = ${name === 'parallel' ? 2 : 0}`)
+      // Timing off: every other figure of two runs of the same statement is the same.
+      const opts = 'ANALYZE, TIMING OFF, SUMMARY OFF, BUFFERS OFF, VERBOSE, SETTINGS'
+      const json = parseJsonPlan(await explain(`${opts}, FORMAT JSON`, sql))
+      const text = parseTextPlan(await explain(`${opts}, FORMAT TEXT`, sql))
+      expect(text.nodes.length).toBeGreaterThan(0)
+      if (name === 'parallel')
+        expect(text.nodes.map((n) => [n.nodeType, n.parallelAware, n.workersPlanned, n.depth])).toEqual(
+          json.nodes.map((n) => [n.nodeType, n.parallelAware, n.workersPlanned, n.depth])
+        )
+      else expect(text).toEqual(json)
+      // And without ANALYZE (costs only), with buffers-free summaries.
+      const planOnly = 'COSTS, VERBOSE'
+      expect(parseTextPlan(await explain(planOnly, sql))).toEqual(parseJsonPlan(await explain(`${planOnly}, FORMAT JSON`, sql)))
+    })
+  }
+
+  it('with timing and buffers the structure and every count match, times within the two runs', async () => {
+    const sql = EXPLAIN_QUERIES.hashJoin!
+    const json = analysePlan(parseJsonPlan(await explain('ANALYZE, BUFFERS, FORMAT JSON', sql)))
+    const text = analysePlan(parseTextPlan(await explain('ANALYZE, BUFFERS', sql)))
+    expect(text.nodes.map((n) => [n.nodeType, n.relation, n.actualRows, n.actualLoops])).toEqual(
+      json.nodes.map((n) => [n.nodeType, n.relation, n.actualRows, n.actualLoops])
+    )
+    expect(text.executionMs).toBeGreaterThan(0)
+    expect(text.planningMs).toBeGreaterThan(0)
+    expect(text.nodes[0]!.inclusiveMs).toBeGreaterThan(0)
+    expect(text.nodes[0]!.buffers).not.toBeNull()
+  })
+})
