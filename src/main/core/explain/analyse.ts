@@ -1,4 +1,4 @@
-import type { PlanBuffers, PlanModel, PlanNode } from '../../../shared/explain'
+import type { PlanBuffers, PlanModel } from '../../../shared/explain'
 
 const BUFFER_KEYS: (keyof PlanBuffers)[] = [
   'sharedHit',
