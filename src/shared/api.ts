@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ExplainResult } from './explain'
 import { ActivityAnswer, PostgresDetails, RelationCache, StatementSort, StatementsAnswer, StatementWindow } from './postgres'
 import {
   AlertsSummary,
@@ -182,6 +183,26 @@ export const requests = {
       confirmation: z.string().max(100).optional()
     }),
     result: z.object({ signalled: z.boolean() })
+  },
+  /**
+   * EXPLAIN a statement on the profile's Postgres, in a transaction that is always rolled back.
+   * With `analyze`, a statement the server finds writing needs `confirmation` and is refused on
+   * read-only and prod profiles. Audited.
+   */
+  'explain.run': {
+    params: z.object({
+      profile: ProfileName,
+      sql: z.string().trim().min(1, 'give a statement to explain').max(1_000_000),
+      analyze: z.boolean().default(false),
+      params: z.array(z.string().max(100_000)).max(100).nullable().default(null),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: ExplainResult
+  },
+  /** A plan pasted or loaded from a file (JSON or text), analysed without connecting. */
+  'explain.paste': {
+    params: z.object({ plan: z.string().min(1).max(50_000_000) }),
+    result: ExplainResult
   },
   'redis.details': {
     params: z.object({ profile: ProfileName }),

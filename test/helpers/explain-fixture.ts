@@ -33,3 +33,20 @@ export const EXPLAIN_QUERIES: Record<string, string> = {
 /** Settings that make the planner pick a parallel plan and spill a sort, for the session. */
 export const EXPLAIN_SESSION_SQL = `SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0; SET work_mem = '256kB'`
+
+/** Tables that provoke the advice rules: correlated columns, an FK without index, a never-vacuumed table. */
+export const ADVICE_SCHEMA_SQL = `
+CREATE TABLE mis_t (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL);
+INSERT INTO mis_t SELECT g, g % 100, g % 100 FROM generate_series(1, 100000) g;
+ANALYZE mis_t;
+CREATE TABLE ios_t (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false);
+INSERT INTO ios_t SELECT g, g FROM generate_series(1, 20000) g;
+CREATE TABLE fk_parent (id int PRIMARY KEY);
+INSERT INTO fk_parent SELECT g FROM generate_series(1, 2000) g;
+CREATE TABLE fk_child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES fk_parent (id) ON DELETE CASCADE);
+INSERT INTO fk_child SELECT g, 1 + g % 2000 FROM generate_series(1, 200000) g;
+ANALYZE fk_parent; ANALYZE fk_child;
+CREATE TABLE lossy_t (id int, k int);
+INSERT INTO lossy_t SELECT g, g % 100 FROM generate_series(1, 600000) g;
+CREATE INDEX lossy_t_k_idx ON lossy_t (k);
+ANALYZE lossy_t;`

@@ -27,6 +27,10 @@ import { PostgresCollector } from './postgres/collector'
 import { createMonitorClient, describeDsn, describePgError, destroyClient, pgEndpoint } from './postgres/connection'
 import { readRelationCache } from './postgres/checks/settings'
 import { signalBackend } from './postgres/actions'
+import { pgThresholds } from './postgres/thresholds'
+import { runExplain } from './explain/run'
+import { explainPasted } from './explain'
+import { PlanParseError } from './explain/model'
 import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
 
@@ -297,6 +301,26 @@ export function createCore(opts: CoreOptions): Core {
     'postgres.signalBackend': async ({ profile, pid, action, confirmation }) => {
       const { profile: p, open, endpoint } = await postgresFor(profile)
       return signalBackend(audit, open, { profile: p, endpoint, pid, action, confirmation })
+    },
+    'explain.run': async ({ profile, sql, analyze, params, confirmation }) => {
+      const { profile: p, open } = await postgresFor(profile)
+      return runExplain(audit, open, {
+        profile: p,
+        sql,
+        analyze,
+        params,
+        confirmation,
+        thresholds: pgThresholds(p.thresholds),
+        now: clock.now()
+      })
+    },
+    'explain.paste': async ({ plan }) => {
+      try {
+        return explainPasted(plan)
+      } catch (err) {
+        if (err instanceof PlanParseError) throw new ApiError('bad_request', err.message)
+        throw err
+      }
     },
     'redis.details': async ({ profile }) => {
       const c = monitorOf(profile).collector('redis')

@@ -46,6 +46,9 @@ export const PG_THRESHOLDS = {
   bloat_min_bytes: 100 * 1024 * 1024,
   /** Replication lag of a standby, or replay delay on one. */
   replication_lag_s: 30,
+  /** EXPLAIN runs inside a transaction with these limits (SET LOCAL), so it can never hang. */
+  explain_statement_timeout_s: 30,
+  explain_lock_timeout_s: 2,
   /** Temp files written over the window: sorts and hashes spilling past work_mem. */
   temp_bytes_per_min: 100 * 1024 * 1024
 } as const

@@ -1,0 +1,388 @@
+import type { Advice, PlanModel, PlanNode } from '../../../shared/explain'
+
+/** Thresholds of the advice rules, by name. */
+export const EXPLAIN_THRESHOLDS = {
+  /** Actual rows against estimated, either way: warning, then critical. */
+  misestimate_factor: 10,
+  misestimate_critical_factor: 1000,
+  /** Only nodes taking at least this share of the execution time are worth advice. */
+  min_time_share: 0.05,
+  /** A sequential scan that reads this many rows and discards this share of them. */
+  seq_scan_min_rows: 10_000,
+  seq_scan_discard_ratio: 0.9,
+  /** An index scan discarding this many rows per row it returns, and at least this many in total. */
+  index_filter_ratio: 10,
+  index_filter_min_rows: 1000,
+  /** Heap fetches on an index-only scan, as a share of its rows. */
+  heap_fetch_ratio: 0.1,
+  /** A nested loop whose inner side runs this many times. */
+  nested_loop_min_loops: 1000,
+  /** JIT, planning or triggers taking this share of the execution time. */
+  overhead_share: 0.2,
+  /** A Limit reading this many rows per row it returns (a large OFFSET), at least this many. */
+  offset_ratio: 10,
+  offset_min_rows: 1000,
+  /** Blocks read per row returned, once a node reads this many blocks. */
+  blocks_per_row: 100,
+  blocks_min: 10_000
+} as const
+
+/** What Lookout knows about the live database when the plan was run against it. */
+export interface LiveFacts {
+  /** Indexes per table: name, key columns in order, definition. */
+  indexes: Map<string, { name: string; columns: string[]; def: string }[]>
+  /** Last (auto)analyze per table, Unix ms or null for never. */
+  lastAnalyze: Map<string, number | null>
+  workMemKb: number | null
+  now: number
+}
+
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`)
+const label = (n: PlanNode) => `#${n.id} ${n.nodeType}${n.relation ? ` on ${n.relation}` : n.indexName ? ` using ${n.indexName}` : ''}`
+
+/**
+ * The columns a filter compares, equality first: "((status = 'new'::text) AND (customer_id = 42))"
+ * gives customer_id and status for an index proposal. Casts, qualifiers and parentheses are skipped.
+ */
+export function filterColumns(filter: string): { equality: string[]; range: string[] } {
+  const equality: string[] = []
+  const range: string[] = []
+  const re = /\(*(?:"?[A-Za-z_][\w$]*"?\.)?"?([A-Za-z_][\w$]*)"?(?:::[\w\s]+)?\)?\s*(=|<>|!=|<=|>=|<|>|~~\*?|IS NOT NULL|IS NULL|= ANY)/g
+  for (const m of filter.matchAll(re)) {
+    const col = m[1]!
+    if (/^(AND|OR|NOT|true|false|NULL)$/i.test(col)) continue
+    const list = m[2]!.startsWith('=') ? equality : range
+    if (!equality.includes(col) && !range.includes(col)) list.push(col)
+  }
+  return { equality, range }
+}
+
+function qualifiedTable(n: PlanNode): string {
+  return n.schema && n.schema !== 'public' ? `${n.schema}.${n.relation}` : n.relation!
+}
+
+type Rule = (plan: PlanModel, ctx: Context) => Advice[]
+
+interface Context {
+  totalMs: number
+  facts: LiveFacts | null
+  th: typeof EXPLAIN_THRESHOLDS
+}
+
+const matters = (n: PlanNode, ctx: Context) => ctx.totalMs > 0 && (n.inclusiveMs ?? 0) >= ctx.totalMs * ctx.th.min_time_share
+
+const misestimate: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  for (const n of plan.nodes) {
+    if (n.estimateFactor === null || !matters(n, ctx)) continue
+    const f = n.estimateFactor >= 1 ? n.estimateFactor : 1 / n.estimateFactor
+    if (f < ctx.th.misestimate_factor) continue
+    const parent = n.parent >= 0 ? plan.nodes[n.parent]! : null
+    const table = n.relation ?? null
+    const cols = n.filter ? filterColumns(n.filter) : n.indexCond ? filterColumns(n.indexCond) : { equality: [], range: [] }
+    const col = cols.equality[0] ?? cols.range[0]
+    const analyzed = table && ctx.facts?.lastAnalyze.has(table) ? ctx.facts.lastAnalyze.get(table)! : undefined
+    const when =
+      analyzed === undefined
+        ? ''
+        : analyzed === null
+          ? ` ${table} has never been analyzed.`
+          : ` ${table} was last analyzed ${Math.round((ctx.facts!.now - analyzed) / 60_000)} min ago.`
+    const magnitude = f >= 1000 ? '1000x' : f >= 100 ? '100x' : '10x'
+    out.push({
+      rule: 'row_misestimate',
+      nodeId: n.id,
+      severity: f >= ctx.th.misestimate_critical_factor ? 'critical' : 'warning',
+      title: `Row estimate off by ${magnitude} at ${label(n)}`,
+      message: `The planner expected ${n.planRows} rows per loop and got ${n.actualRows} (${n.estimateFactor >= 1 ? 'under' : 'over'}-estimated ${Math.round(f)}x): the plan above it was chosen for the wrong size.${when} Run ANALYZE${table ? ` ${table}` : ''}; if it persists, raise the column's statistics target${col ? ` (${col})` : ''} or create extended statistics for correlated columns.`,
+      // The work planned on the wrong estimate: the parent's own time.
+      savingsMs: parent?.exclusiveMs ?? n.exclusiveMs ?? 0,
+      sql: table
+        ? col
+          ? `ALTER TABLE ${qualifiedTable(n)} ALTER COLUMN ${col} SET STATISTICS 1000;\nANALYZE ${qualifiedTable(n)};`
+          : `ANALYZE ${qualifiedTable(n)};`
+        : null
+    })
+  }
+  return out
+}
+
+function existingIndex(ctx: Context, table: string, cols: string[]) {
+  return ctx.facts?.indexes.get(table)?.find((i) => cols.length > 0 && i.columns[0] === cols[0])
+}
+
+const seqScanFilter: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  for (const n of plan.nodes) {
+    if (n.nodeType !== 'Seq Scan' || !n.relation || !n.filter || n.rowsRemovedByFilter === null || n.actualRows === null) continue
+    const loops = Math.max(1, n.actualLoops ?? 1)
+    const removed = n.rowsRemovedByFilter * loops
+    const kept = n.actualRows * loops
+    const read = removed + kept
+    if (read < ctx.th.seq_scan_min_rows || removed / read < ctx.th.seq_scan_discard_ratio || !matters(n, ctx)) continue
+    const cols = filterColumns(n.filter)
+    const keys = [...cols.equality, ...cols.range].slice(0, 3)
+    const table = qualifiedTable(n)
+    const have = existingIndex(ctx, n.relation, keys)
+    const proposal = keys.length ? `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')});` : null
+    out.push({
+      rule: 'seq_scan_filter',
+      nodeId: n.id,
+      severity: 'warning',
+      title: `Sequential scan on ${n.relation} discards ${((removed / read) * 100).toFixed(1)}% of the rows it reads`,
+      message: `${label(n)} reads ${read} rows to keep ${kept} (Filter: ${n.filter}).${
+        have
+          ? ` An index with ${keys[0]} first exists (${have.name}) but the planner did not use it: check the filter's types and casts, and the table's statistics.`
+          : proposal
+            ? ` An index on (${keys.join(', ')}) would read only the matching rows.`
+            : ''
+      }`,
+      savingsMs: (n.exclusiveMs ?? 0) * (removed / read),
+      sql: have ? null : proposal
+    })
+  }
+  return out
+}
+
+const indexFilter: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  for (const n of plan.nodes) {
+    if (
+      !/^(Index Scan|Index Only Scan|Bitmap Heap Scan)$/.test(n.nodeType) ||
+      !n.filter ||
+      n.rowsRemovedByFilter === null ||
+      n.actualRows === null
+    )
+      continue
+    const loops = Math.max(1, n.actualLoops ?? 1)
+    const removed = n.rowsRemovedByFilter * loops
+    const kept = n.actualRows * loops
+    if (removed < ctx.th.index_filter_min_rows || removed < kept * ctx.th.index_filter_ratio || !matters(n, ctx)) continue
+    const cond = n.indexCond ?? n.recheckCond ?? ''
+    const f = filterColumns(n.filter)
+    const c = filterColumns(cond)
+    // Equality columns lead a btree best; the range column goes last.
+    const keys = [...new Set([...f.equality, ...c.equality, ...c.range, ...f.range])].slice(0, 3)
+    out.push({
+      rule: 'index_filter',
+      nodeId: n.id,
+      severity: 'warning',
+      title: `${label(n)} throws away ${removed} rows after the index`,
+      message: `The index finds ${removed + kept} rows and the filter (${n.filter}) keeps ${kept}. A composite index with the filter's columns, or a partial index WHERE the constant condition holds, would find only the rows kept.`,
+      savingsMs: (n.exclusiveMs ?? 0) * (removed / (removed + kept)),
+      sql: n.relation && keys.length ? `CREATE INDEX CONCURRENTLY ON ${qualifiedTable(n)} (${keys.join(', ')});` : null
+    })
+  }
+  return out
+}
+
+const workMemFor = (kb: number) => `${Math.max(1, Math.ceil((kb * 2) / 1024))}MB`
+
+const spills: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  const current = ctx.facts?.workMemKb ?? null
+  for (const n of plan.nodes) {
+    let need: number | null = null
+    let what = ''
+    if (n.sortSpaceType === 'Disk' && n.sortSpaceKb !== null) {
+      need = n.sortSpaceKb
+      what = `sorts ${n.sortSpaceKb} kB on disk (${n.sortMethod})`
+    } else if (n.nodeType === 'Hash' && (n.hashBatches ?? 1) > 1) {
+      need = (n.peakMemoryKb ?? 0) * (n.hashBatches ?? 1)
+      what = `builds its hash table in ${n.hashBatches} batches`
+    } else if (n.nodeType === 'Aggregate' && (n.diskUsageKb ?? 0) > 0) {
+      need = (n.peakMemoryKb ?? 0) + n.diskUsageKb!
+      what = `spills ${n.diskUsageKb} kB of its hash table to disk`
+    }
+    if (need === null || !matters(n, ctx)) continue
+    out.push({
+      rule: n.nodeType === 'Sort' || n.nodeType === 'Incremental Sort' ? 'sort_spill' : 'hash_spill',
+      nodeId: n.id,
+      severity: 'warning',
+      title: `${label(n)} spills to disk`,
+      message: `${label(n)} ${what}${current !== null ? ` with work_mem at ${current} kB` : ''}. About ${workMemFor(need)} of work_mem would keep it in memory; set it for this query or role rather than server-wide (every sort and hash of every session may use that much).`,
+      savingsMs: (n.exclusiveMs ?? 0) * 0.5,
+      sql: `SET work_mem = '${workMemFor(need)}';`
+    })
+  }
+  return out
+}
+
+const lossyBitmap: Rule = (plan, ctx) =>
+  plan.nodes
+    .filter((n) => n.nodeType === 'Bitmap Heap Scan' && (n.lossyHeapBlocks ?? 0) > 0 && matters(n, ctx))
+    .map((n) => ({
+      rule: 'lossy_bitmap',
+      nodeId: n.id,
+      severity: 'info' as const,
+      title: `${label(n)} went lossy`,
+      message: `The bitmap did not fit in work_mem: ${n.lossyHeapBlocks} heap blocks were kept as whole pages and every row on them rechecked (${n.rowsRemovedByIndexRecheck ?? 0} removed by the recheck). Raise work_mem for this query.`,
+      savingsMs: (n.exclusiveMs ?? 0) * ((n.lossyHeapBlocks ?? 0) / Math.max(1, (n.lossyHeapBlocks ?? 0) + (n.exactHeapBlocks ?? 0))) * 0.5,
+      sql: null
+    }))
+
+const heapFetches: Rule = (plan, ctx) =>
+  plan.nodes
+    .filter(
+      (n) =>
+        n.nodeType === 'Index Only Scan' &&
+        (n.heapFetches ?? 0) > 0 &&
+        (n.heapFetches ?? 0) >= (n.totalRows ?? 0) * ctx.th.heap_fetch_ratio &&
+        matters(n, ctx)
+    )
+    .map((n) => ({
+      rule: 'heap_fetches',
+      nodeId: n.id,
+      severity: 'info' as const,
+      title: `${label(n)} still visits the table`,
+      message: `${n.heapFetches} of its ${n.totalRows} rows needed a heap fetch: the visibility map is out of date, so the index-only scan is not index-only. VACUUM the table (and check autovacuum keeps up).`,
+      savingsMs: (n.exclusiveMs ?? 0) * Math.min(1, (n.heapFetches ?? 0) / Math.max(1, n.totalRows ?? 1)) * 0.5,
+      sql: n.relation ? `VACUUM (ANALYZE) ${qualifiedTable(n)};` : null
+    }))
+
+const nestedLoop: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  for (const n of plan.nodes) {
+    if (n.nodeType !== 'Nested Loop' || n.children.length < 2) continue
+    const inner = plan.nodes[n.children[1]!]!
+    if ((inner.actualLoops ?? 0) < ctx.th.nested_loop_min_loops || !matters(inner, ctx)) continue
+    out.push({
+      rule: 'nested_loop_inner',
+      nodeId: n.id,
+      severity: 'warning',
+      title: `${label(n)} runs its inner side ${inner.actualLoops} times`,
+      message: `${label(inner)} ran ${inner.actualLoops} times for ${fmtMs(inner.inclusiveMs ?? 0)} in all. An index on the inner side's join column makes each loop cheap; if the outer side was underestimated, fixing the estimate lets the planner pick a hash join.`,
+      savingsMs: (inner.inclusiveMs ?? 0) * 0.5,
+      sql: null
+    })
+  }
+  return out
+}
+
+const workersNotLaunched: Rule = (plan) =>
+  plan.nodes
+    .filter(
+      (n) =>
+        (n.nodeType === 'Gather' || n.nodeType === 'Gather Merge') &&
+        n.workersLaunched !== null &&
+        n.workersPlanned !== null &&
+        n.workersLaunched < n.workersPlanned
+    )
+    .map((n) => ({
+      rule: 'workers_not_launched',
+      nodeId: n.id,
+      severity: 'warning' as const,
+      title: `${n.workersLaunched} of ${n.workersPlanned} parallel workers launched`,
+      message: `${label(n)} planned ${n.workersPlanned} workers and got ${n.workersLaunched}: the server ran out of background workers (max_worker_processes, max_parallel_workers). The plan ran slower than the planner assumed.`,
+      savingsMs: (n.inclusiveMs ?? 0) * (1 - ((n.workersLaunched ?? 0) + 1) / ((n.workersPlanned ?? 0) + 1)),
+      sql: null
+    }))
+
+const overheads: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  const exec = plan.executionMs ?? ctx.totalMs
+  if (!(exec > 0)) return out
+  const jit = plan.jit?.totalMs ?? 0
+  if (jit >= exec * ctx.th.overhead_share)
+    out.push({
+      rule: 'jit_overhead',
+      nodeId: null,
+      severity: 'warning',
+      title: `JIT compilation took ${fmtMs(jit)} of ${fmtMs(exec)}`,
+      message: `Compiling ${plan.jit!.functions} functions cost more than it saved for a query this short. Turn JIT off for it, or raise jit_above_cost so only long queries compile.`,
+      savingsMs: jit,
+      sql: 'SET jit = off;'
+    })
+  const planning = plan.planningMs ?? 0
+  if (planning >= exec * ctx.th.overhead_share && planning >= 1)
+    out.push({
+      rule: 'planning_overhead',
+      nodeId: null,
+      severity: 'info',
+      title: `Planning took ${fmtMs(planning)}, execution ${fmtMs(exec)}`,
+      message:
+        'Most of the time goes to planning: prepared statements (or fewer partitions, joins or statistics to consider) would save it on every call.',
+      savingsMs: planning * 0.8,
+      sql: null
+    })
+  for (const t of plan.triggers) {
+    if (t.timeMs < exec * ctx.th.overhead_share) continue
+    const fk = /^RI_ConstraintTrigger/.test(t.name) || !/^[a-z_]+trg|^trg/i.test(t.name)
+    out.push({
+      rule: 'trigger_time',
+      nodeId: null,
+      severity: 'warning',
+      title: `Trigger ${t.name} took ${fmtMs(t.timeMs)} over ${t.calls} calls`,
+      message: fk
+        ? `If ${t.name} is a foreign key's check, a slow one means the referencing column has no index: every change to the referenced table scans the referencing one.`
+        : `The trigger's own work takes a large share of the statement.`,
+      savingsMs: t.timeMs * 0.9,
+      sql: null
+    })
+  }
+  return out
+}
+
+const largeOffset: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  for (const n of plan.nodes) {
+    if (n.nodeType !== 'Limit' || n.children.length === 0 || n.totalRows === null) continue
+    const child = plan.nodes[n.children[0]!]!
+    const read = child.totalRows ?? 0
+    if (read < ctx.th.offset_min_rows || read < Math.max(1, n.totalRows) * ctx.th.offset_ratio || !matters(n, ctx)) continue
+    out.push({
+      rule: 'large_offset',
+      nodeId: n.id,
+      severity: 'info',
+      title: `${label(n)} reads ${read} rows to return ${n.totalRows}`,
+      message:
+        'A large OFFSET makes the server produce and throw away every skipped row. Paginate by key instead (WHERE sort_key > last seen value ORDER BY sort_key LIMIT n).',
+      savingsMs: (child.inclusiveMs ?? 0) * (1 - n.totalRows / read),
+      sql: null
+    })
+  }
+  return out
+}
+
+const readInefficiency: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  for (const n of plan.nodes) {
+    const b = n.exclusiveBuffers
+    if (!b || n.totalRows === null || !n.relation) continue
+    const blocks = b.sharedHit + b.sharedRead
+    if (blocks < ctx.th.blocks_min || blocks < Math.max(1, n.totalRows) * ctx.th.blocks_per_row || !matters(n, ctx)) continue
+    out.push({
+      rule: 'read_inefficiency',
+      nodeId: n.id,
+      severity: 'info',
+      title: `${label(n)} reads ${blocks} blocks for ${n.totalRows} rows`,
+      message: `${Math.round(blocks / Math.max(1, n.totalRows))} blocks (${Math.round((blocks * 8) / 1024)} MiB) per row returned: the rows it needs are spread thin or the table is bloated. A better index, or VACUUM FULL / pg_repack for bloat, reads fewer pages.`,
+      savingsMs: (n.exclusiveMs ?? 0) * 0.5,
+      sql: null
+    })
+  }
+  return out
+}
+
+export const ADVICE_RULES: Record<string, Rule> = {
+  row_misestimate: misestimate,
+  seq_scan_filter: seqScanFilter,
+  index_filter: indexFilter,
+  spills,
+  lossy_bitmap: lossyBitmap,
+  heap_fetches: heapFetches,
+  nested_loop_inner: nestedLoop,
+  workers_not_launched: workersNotLaunched,
+  overheads,
+  large_offset: largeOffset,
+  read_inefficiency: readInefficiency
+}
+
+/** Every rule on an analysed plan; the list sorted by the time each item could save. */
+export function advise(plan: PlanModel, facts: LiveFacts | null = null, th = EXPLAIN_THRESHOLDS): Advice[] {
+  const root = plan.nodes[0]
+  const ctx: Context = { totalMs: plan.executionMs ?? root?.inclusiveMs ?? 0, facts, th }
+  if (!plan.analyzed) return []
+  const out = Object.values(ADVICE_RULES).flatMap((r) => r(plan, ctx))
+  return out.sort((a, b) => b.savingsMs - a.savingsMs)
+}

@@ -1,0 +1,191 @@
+import type pg from 'pg'
+import { ApiError } from '../../../shared/api'
+import type { ExplainResult, PlanModel } from '../../../shared/explain'
+import type { Profile } from '../../../shared/schemas'
+import type { AuditLog } from '../audit/audit-log'
+import { checkGuard } from '../audit/guard'
+import { errorMessage } from '../collector'
+import { queryDigest } from '../postgres/actions'
+import { num, queryRows, str, timeOrNull } from '../postgres/sql'
+import type { PgThresholds } from '../postgres/thresholds'
+import { advise, type LiveFacts } from './advice'
+import { analysePlan } from './analyse'
+import { parseJsonPlan } from './json-plan'
+
+export interface ExplainRequest {
+  profile: Profile
+  sql: string
+  analyze: boolean
+  /** Values for $1, $2...: bound as parameters, never spliced into the text. */
+  params: string[] | null
+  /** Needed, as for any mutating action, when the statement writes and ANALYZE would run it. */
+  confirmation: string | undefined
+  thresholds: PgThresholds
+  now: number
+}
+
+/** A server error as an SRE needs it: message, SQLSTATE, where in their statement, the hint. */
+export function describeExplainError(err: unknown, prefixLength: number, th: PgThresholds): string {
+  const e = err as { message?: string; code?: string; position?: string; hint?: string; detail?: string }
+  if (e?.code === '42601' && /multiple commands/.test(e.message ?? ''))
+    return 'Lookout explains one statement at a time: the text holds several, and the server refused to prepare them together (SQLSTATE 42601)'
+  if (e?.code === '55P03')
+    return `the statement waited longer than lock_timeout (${th.explain_lock_timeout_s} s) for a lock another session holds (see the Activity view) (SQLSTATE 55P03)`
+  if (e?.code === '57014')
+    return `the statement ran longer than statement_timeout (${th.explain_statement_timeout_s} s) and was cancelled; EXPLAIN without ANALYZE shows the plan without running it (SQLSTATE 57014)`
+  let msg = errorMessage(err)
+  if (e?.code) msg += ` (SQLSTATE ${e.code})`
+  if (e?.position) {
+    const at = Number(e.position) - prefixLength
+    if (at > 0) msg += ` at character ${at} of the statement`
+  }
+  if (e?.detail) msg += `. ${e.detail}`
+  if (e?.hint) msg += `. Hint: ${e.hint}`
+  return msg
+}
+
+/** Server version, for GENERIC_PLAN (16+). */
+async function versionNum(client: pg.Client): Promise<number> {
+  const [r] = await queryRows(client, "/* lookout */ SELECT current_setting('server_version_num')::int AS v")
+  return num(r?.v)
+}
+
+/** Indexes, last analyze and work_mem for the tables of a plan: what the advice joins with. */
+export async function liveFacts(client: pg.Client, plan: PlanModel, now: number): Promise<LiveFacts> {
+  const tables = [...new Set(plan.nodes.map((n) => n.relation).filter((r): r is string => Boolean(r)))]
+  const facts: LiveFacts = { indexes: new Map(), lastAnalyze: new Map(), workMemKb: null, now }
+  if (tables.length) {
+    const idx = await queryRows(
+      client,
+      `/* lookout */ SELECT c.relname AS tbl, i.relname AS idx, pg_get_indexdef(x.indexrelid) AS def,
+        array(SELECT a.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+              JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.ord) AS cols
+       FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
+       WHERE c.relname = ANY ($1) AND x.indisvalid`,
+      [tables]
+    )
+    for (const r of idx) {
+      const t = str(r.tbl)
+      facts.indexes.set(t, [...(facts.indexes.get(t) ?? []), { name: str(r.idx), columns: (r.cols as string[]) ?? [], def: str(r.def) }])
+    }
+    const an = await queryRows(
+      client,
+      '/* lookout */ SELECT relname, greatest(last_analyze, last_autoanalyze) AS at FROM pg_stat_all_tables WHERE relname = ANY ($1)',
+      [tables]
+    )
+    for (const r of an) facts.lastAnalyze.set(str(r.relname), timeOrNull(r.at))
+  }
+  const [wm] = await queryRows(
+    client,
+    "/* lookout */ SELECT setting::float8 * CASE unit WHEN '8kB' THEN 8 WHEN 'MB' THEN 1024 ELSE 1 END AS kb FROM pg_settings WHERE name = 'work_mem'"
+  )
+  facts.workMemKb = wm ? num(wm.kb) : null
+  return facts
+}
+
+/**
+ * EXPLAIN on a live target under Lookout's rules: one statement (the extended protocol refuses
+ * several), inside a transaction that is always rolled back, with SET LOCAL statement and lock
+ * timeouts. ANALYZE first runs in a READ ONLY transaction: if the server says the statement
+ * writes, running it for real needs the profile's confirmation and is refused on read-only and
+ * prod profiles. Every run is audited.
+ */
+export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>, req: ExplainRequest): Promise<ExplainResult> {
+  const digest = queryDigest(req.sql)
+  const base = {
+    profile: req.profile.name,
+    environment: req.profile.environment,
+    action: req.analyze ? 'explain analyze' : 'explain',
+    target: `query ${digest}`
+  }
+  const client = await open()
+  let writes = false
+  // Positions in server errors count from the start of "EXPLAIN (...) ".
+  let prefix = ''
+  try {
+    const version = await versionNum(client)
+    const hasParams = /\$\d+/.test(req.sql)
+    const generic = hasParams && !req.params && !req.analyze && version >= 160000
+    if (hasParams && !req.params && !generic)
+      throw new ApiError(
+        'bad_request',
+        req.analyze
+          ? 'the statement has $n parameters: give a value for each to run it with ANALYZE (they are bound as parameters, never spliced in)'
+          : `the statement has $n parameters and PostgreSQL ${Math.floor(version / 10000)} has no GENERIC_PLAN (16+): give a value for each`
+      )
+    const options = [
+      'FORMAT JSON',
+      'COSTS',
+      'VERBOSE',
+      'BUFFERS',
+      'SETTINGS',
+      ...(req.analyze ? ['ANALYZE'] : []),
+      ...(generic ? ['GENERIC_PLAN'] : [])
+    ]
+    prefix = `EXPLAIN (${options.join(', ')}) `
+    const attempt = async (readOnly: boolean): Promise<string> => {
+      await client.query('BEGIN')
+      try {
+        if (readOnly) await client.query('SET TRANSACTION READ ONLY')
+        await client.query(`SET LOCAL statement_timeout = ${Math.round(req.thresholds.explain_statement_timeout_s * 1000)}`)
+        await client.query(`SET LOCAL lock_timeout = ${Math.round(req.thresholds.explain_lock_timeout_s * 1000)}`)
+        // The extended protocol: the server prepares exactly one statement or refuses.
+        const res = await client.query({ text: prefix + req.sql, values: req.params ?? [], queryMode: 'extended' } as pg.QueryConfig)
+        const cell = Object.values(res.rows[0] ?? {})[0]
+        return typeof cell === 'string' ? cell : JSON.stringify(cell)
+      } finally {
+        await client.query('ROLLBACK')
+      }
+    }
+    let raw: string
+    try {
+      raw = await attempt(true)
+    } catch (err) {
+      if ((err as { code?: string }).code !== '25006' || !req.analyze) throw err
+      // The server says it writes: ANALYZE would execute it for real (then roll back).
+      writes = true
+      if (req.profile.readOnly || req.profile.environment === 'prod')
+        throw new ApiError(
+          'refused',
+          `this statement writes (${errorMessage(err)}); EXPLAIN ANALYZE would execute it, and profile "${req.profile.name}" is ${req.profile.readOnly ? 'read-only' : 'prod'}: run EXPLAIN without ANALYZE`
+        )
+      await checkGuard(audit, {
+        profile: req.profile,
+        action: 'explain analyze (writes, rolled back)',
+        target: base.target,
+        details: { queryDigest: digest },
+        confirmation: req.confirmation
+      }).catch((e: unknown) => {
+        throw new ApiError(
+          'refused',
+          `this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back. Confirm to run it (${(e as Error).message})`
+        )
+      })
+      raw = await attempt(false)
+    }
+    const plan = analysePlan(parseJsonPlan(raw))
+    const facts = await liveFacts(client, plan, req.now).catch(() => null)
+    const advice = advise(plan, facts)
+    await audit.record({ ...base, details: { queryDigest: digest, analyzed: req.analyze, writes, rolledBack: true }, outcome: 'ok' })
+    return {
+      plan,
+      advice,
+      raw,
+      format: 'json',
+      run: { profile: req.profile.name, analyzed: req.analyze, readOnly: !writes, rolledBack: true, at: req.now }
+    }
+  } catch (err) {
+    const refused = err instanceof ApiError && err.code === 'refused'
+    const message = err instanceof ApiError ? err.message : describeExplainError(err, prefix.length, req.thresholds)
+    await audit.record({
+      ...base,
+      details: { queryDigest: digest, analyzed: req.analyze, writes },
+      outcome: refused ? 'refused' : 'failed',
+      error: message
+    })
+    if (err instanceof ApiError) throw err
+    throw new ApiError('bad_request', describeExplainError(err, prefix.length, req.thresholds))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
