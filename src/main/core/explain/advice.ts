@@ -107,8 +107,9 @@ const misestimate: Rule = (plan, ctx) => {
   return out
 }
 
+/** A full (not partial) index of the table leading with the first proposed column. */
 function existingIndex(ctx: Context, table: string, cols: string[]) {
-  return ctx.facts?.indexes.get(table)?.find((i) => cols.length > 0 && i.columns[0] === cols[0])
+  return ctx.facts?.indexes.get(table)?.find((i) => cols.length > 0 && i.columns[0] === cols[0] && !/\sWHERE\s/.test(i.def))
 }
 
 const seqScanFilter: Rule = (plan, ctx) => {

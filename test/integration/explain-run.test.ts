@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCore, type Core } from '../../src/main/core'
+import { MemorySecretStore } from '../../src/main/core/ports'
+import { startPostgres, type PostgresHandle } from '../harness'
+import { EXPLAIN_SCHEMA_SQL } from '../helpers/explain-fixture'
+import { tempDir } from '../helpers/temp'
+
+let server: PostgresHandle
+let admin: pg.Client
+let core: Core
+const dataDir = tempDir()
+
+async function call(method: string, params: unknown) {
+  const r = await core.dispatch(method, params)
+  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
+  return r.result as any
+}
+const count = async (table: string) => Number((await admin.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
+
+beforeAll(async () => {
+  server = await startPostgres()
+  admin = await server.admin(server.database)
+  await admin.query(EXPLAIN_SCHEMA_SQL)
+  core = createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+  for (const [name, environment, readOnly] of [
+    ['x-dev', 'dev', false],
+    ['x-prod', 'prod', false],
+    ['x-ro', 'dev', true]
+  ] as const)
+    await call('profiles.save', {
+      profile: { name, environment, readOnly, postgres: server.dsn, thresholds: { explain_lock_timeout_s: 1 } }
+    })
+})
+
+afterAll(async () => {
+  await core?.close()
+  await admin?.end()
+  await server?.stop()
+})
+
+describe('EXPLAIN on a live target', () => {
+  it('a plain SELECT with ANALYZE runs read-only and comes back analysed and advised, with live facts', async () => {
+    const r = await call('explain.run', { profile: 'x-prod', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+    expect(r.run).toMatchObject({ analyzed: true, readOnly: true, rolledBack: true })
+    expect(r.plan.analyzed).toBe(true)
+    expect(r.plan.nodes[0].inclusiveMs).toBeGreaterThan(0)
+    expect(r.advice.find((a: { rule: string }) => a.rule === 'seq_scan_filter').sql).toBe('CREATE INDEX CONCURRENTLY ON ex_a (val);')
+    // A partial index that cannot serve the filter does not count as the proposal being in place.
+    await admin.query('CREATE INDEX ex_a_val_partial_idx ON ex_a (val) WHERE val > 999')
+    const partial = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+    expect(partial.advice.find((a: { rule: string }) => a.rule === 'seq_scan_filter').sql).toBe('CREATE INDEX CONCURRENTLY ON ex_a (val);')
+    // With the proposed index created, the plan changes and the advice is gone.
+    await admin.query('CREATE INDEX ex_a_val_idx ON ex_a (val)')
+    const after = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+    expect(after.advice.map((a: { rule: string }) => a.rule)).not.toContain('seq_scan_filter')
+    await admin.query('DROP INDEX ex_a_val_partial_idx, ex_a_val_idx')
+  })
+
+  it('EXPLAIN ANALYZE DELETE needs the confirmation, then really runs and is rolled back: every row stays', async () => {
+    const before = await count('ex_b')
+    await expect(call('explain.run', { profile: 'x-dev', sql: 'DELETE FROM ex_b', analyze: true })).rejects.toMatchObject({
+      code: 'refused',
+      message: expect.stringContaining('this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back')
+    })
+    const r = await call('explain.run', { profile: 'x-dev', sql: 'DELETE FROM ex_b', analyze: true, confirmation: 'confirm' })
+    expect(r.run).toMatchObject({ readOnly: false, rolledBack: true })
+    expect(r.plan.nodes[0]).toMatchObject({ nodeType: 'ModifyTable', operation: 'Delete' })
+    expect(r.plan.nodes[1].totalRows).toBe(before)
+    expect(await count('ex_b')).toBe(before)
+  })
+
+  it('writes under ANALYZE are refused outright on prod and read-only profiles; plain EXPLAIN is fine', async () => {
+    for (const profile of ['x-prod', 'x-ro'])
+      await expect(
+        call('explain.run', {
+          profile,
+          sql: 'UPDATE ex_a SET val = 0',
+          analyze: true,
+          confirmation: profile === 'x-prod' ? 'x-prod' : 'confirm'
+        })
+      ).rejects.toMatchObject({ code: 'refused', message: expect.stringContaining('run EXPLAIN without ANALYZE') })
+    const plain = await call('explain.run', { profile: 'x-ro', sql: 'UPDATE ex_a SET val = 0', analyze: false })
+    expect(plain.plan.analyzed).toBe(false)
+    expect(Number((await admin.query('SELECT count(*) AS n FROM ex_a WHERE val = 0')).rows[0].n)).toBeLessThan(100)
+  })
+
+  it('"SELECT 1; DROP TABLE ex_a" is refused by the server’s protocol and the table survives', async () => {
+    await expect(
+      call('explain.run', { profile: 'x-dev', sql: 'SELECT 1; DROP TABLE ex_a', analyze: true, confirmation: 'confirm' })
+    ).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining('one statement at a time')
+    })
+    expect(await count('ex_a')).toBe(50000)
+  })
+
+  it('a statement blocked by a lock times out with a clear message', async () => {
+    const locker = await server.admin(server.database)
+    try {
+      await locker.query('BEGIN')
+      await locker.query('LOCK TABLE ex_a IN ACCESS EXCLUSIVE MODE')
+      await expect(call('explain.run', { profile: 'x-dev', sql: 'SELECT count(*) FROM ex_a', analyze: true })).rejects.toMatchObject({
+        message: expect.stringContaining('waited longer than lock_timeout (1 s)')
+      })
+    } finally {
+      await locker.query('ROLLBACK')
+      await locker.end()
+    }
+  })
+
+  it('server errors come with SQLSTATE, position in the statement and hint; $n parameters are bound, never spliced', async () => {
+    await expect(call('explain.run', { profile: 'x-dev', sql: 'SELECT nosuchcolumn FROM ex_a', analyze: false })).rejects.toMatchObject({
+      message: expect.stringMatching(/column "nosuchcolumn" does not exist \(SQLSTATE 42703\) at character 8 of the statement/)
+    })
+    await expect(call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true })).rejects.toMatchObject({
+      message: expect.stringContaining('give a value for each')
+    })
+    // A value is a value: bound, it is not valid as an integer, and nothing else runs.
+    await expect(
+      call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ["1'; DROP TABLE ex_a; --"] })
+    ).rejects.toMatchObject({ message: expect.stringContaining('SQLSTATE 22P02') })
+    expect(await count('ex_a')).toBe(50000)
+    const ok = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ['42'] })
+    expect(ok.plan.nodes[0].totalRows).toBe(1)
+  }, 60_000)
+
+  it('every run is audited with a digest of the statement, never its text', async () => {
+    const lines = readFileSync(join(dataDir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    const explains = lines.filter((e: { action: string }) => e.action.startsWith('explain'))
+    expect(explains.length).toBeGreaterThanOrEqual(8)
+    expect(new Set(explains.map((e: { outcome: string }) => e.outcome))).toEqual(new Set(['ok', 'refused', 'failed']))
+    expect(JSON.stringify(explains)).not.toContain('DELETE FROM ex_b')
+  })
+})
