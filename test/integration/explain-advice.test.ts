@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXPLAIN_THRESHOLDS, advise } from '../../src/main/core/explain/advice'
+import { EXPLAIN_THRESHOLDS, advise, type ExplainThresholds } from '../../src/main/core/explain/advice'
 import { parsePlan } from '../../src/main/core/explain'
 import { startPostgres, type PostgresHandle } from '../harness'
 import { ADVICE_SCHEMA_SQL, EXPLAIN_SCHEMA_SQL } from '../helpers/explain-fixture'
@@ -33,7 +33,7 @@ async function plan(sql: string, settings: Record<string, string> = {}) {
   }
 }
 
-const rules = (p: Awaited<ReturnType<typeof plan>>, th = EXPLAIN_THRESHOLDS) => advise(p, null, th).map((a) => a.rule)
+const rules = (p: Awaited<ReturnType<typeof plan>>, th: ExplainThresholds = EXPLAIN_THRESHOLDS) => advise(p, null, th).map((a) => a.rule)
 const noParallel = { max_parallel_workers_per_gather: '0' }
 
 describe('each advice rule fires on its fixture', () => {

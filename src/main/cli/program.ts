@@ -10,6 +10,7 @@ import { canOpenWindow, electronBinary, launchElectron } from './electron-launch
 import { lintPage } from './metrics-lint'
 import { cacheInspect, cacheInvalidate } from './cache-commands'
 import { runCheck, type CheckOptions } from './check-command'
+import { runExplainCommand, type ExplainOptions } from './explain-command'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -132,6 +133,35 @@ export function buildProgram(): Command {
         )
       }
     )
+
+  program
+    .command('explain')
+    .description('analyse a saved plan (--plan-file), or EXPLAIN a statement on a target in a transaction that is always rolled back')
+    .option('--plan-file <file>', 'a plan saved as JSON or text (psql, pgAdmin, auto_explain), analysed without connecting')
+    .option('--profile <name>', 'a saved profile')
+    .option('--postgres <url>', 'postgres:// DSN (password in the URL, PGPASSWORD or ~/.pgpass)')
+    .option('--query <sql>', 'the statement')
+    .option('--query-file <file>', 'a file holding the statement')
+    .option(
+      '--analyze',
+      'run it (EXPLAIN ANALYZE); a statement that writes also needs --yes, and is refused on prod and read-only profiles'
+    )
+    .option(
+      '--param <value>',
+      'a value for $1, $2, ... in order (repeatable); bound, never spliced',
+      (v: string, all: string[]) => [...all, v],
+      []
+    )
+    .option('--yes', 'confirm running a statement that writes (it is rolled back)')
+    .option('--confirm <name>', "the prod profile's name, typed")
+    .option('--json', 'print the analysed model and the advice as JSON')
+    .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
+    .action(async (o: Omit<ExplainOptions, 'analyze' | 'yes' | 'json'> & { analyze?: boolean; yes?: boolean; json?: boolean }) => {
+      process.exitCode = await runExplainCommand(
+        { ...o, analyze: Boolean(o.analyze), yes: Boolean(o.yes), json: Boolean(o.json) },
+        { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
+      )
+    })
 
   const cache = program.command('cache').description('guarded cache commands on Redis')
   cache

@@ -19,6 +19,7 @@ export function buildMenu(window: () => BrowserWindow | null): Menu {
         { label: 'Slow queries', accelerator: 'CmdOrCtrl+6', click: send('view:queries') },
         { label: 'Activity', accelerator: 'CmdOrCtrl+7', click: send('view:activity') },
         { label: 'Indexes', accelerator: 'CmdOrCtrl+8', click: send('view:indexes') },
+        { label: 'Explain', accelerator: 'CmdOrCtrl+9', click: send('view:explain') },
         { type: 'separator' },
         { label: 'Toggle Dark Theme', accelerator: 'CmdOrCtrl+Shift+L', click: send('theme:toggle') },
         { role: 'resetZoom' },

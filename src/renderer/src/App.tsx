@@ -11,6 +11,7 @@ import { CacheView } from './views/CacheView'
 import { SlowQueriesView } from './views/SlowQueriesView'
 import { ActivityView } from './views/ActivityView'
 import { IndexesView } from './views/IndexesView'
+import { ExplainView } from './views/ExplainView'
 import { desktopBridge } from './api/bridge'
 import { useView, VIEWS, type ViewId } from './stores/view'
 
@@ -143,6 +144,8 @@ export function App() {
             <ActivityView />
           ) : view === 'indexes' ? (
             <IndexesView />
+          ) : view === 'explain' ? (
+            <ExplainView />
           ) : (
             <HealthView />
           )

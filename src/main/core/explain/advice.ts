@@ -25,7 +25,9 @@ export const EXPLAIN_THRESHOLDS = {
   /** Blocks read per row returned, once a node reads this many blocks. */
   blocks_per_row: 100,
   blocks_min: 10_000
-} as const
+}
+
+export type ExplainThresholds = { readonly [K in keyof typeof EXPLAIN_THRESHOLDS]: number }
 
 /** What Lookout knows about the live database when the plan was run against it. */
 export interface LiveFacts {
@@ -66,7 +68,7 @@ type Rule = (plan: PlanModel, ctx: Context) => Advice[]
 interface Context {
   totalMs: number
   facts: LiveFacts | null
-  th: typeof EXPLAIN_THRESHOLDS
+  th: ExplainThresholds
 }
 
 const matters = (n: PlanNode, ctx: Context) => ctx.totalMs > 0 && (n.inclusiveMs ?? 0) >= ctx.totalMs * ctx.th.min_time_share
@@ -380,7 +382,7 @@ export const ADVICE_RULES: Record<string, Rule> = {
 }
 
 /** Every rule on an analysed plan; the list sorted by the time each item could save. */
-export function advise(plan: PlanModel, facts: LiveFacts | null = null, th = EXPLAIN_THRESHOLDS): Advice[] {
+export function advise(plan: PlanModel, facts: LiveFacts | null = null, th: ExplainThresholds = EXPLAIN_THRESHOLDS): Advice[] {
   const root = plan.nodes[0]
   const ctx: Context = { totalMs: plan.executionMs ?? root?.inclusiveMs ?? 0, facts, th }
   if (!plan.analyzed) return []

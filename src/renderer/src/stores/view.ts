@@ -8,7 +8,8 @@ export const VIEWS = [
   { id: 'cache', label: 'Cache', key: '5' },
   { id: 'queries', label: 'Slow queries', key: '6' },
   { id: 'activity', label: 'Activity', key: '7' },
-  { id: 'indexes', label: 'Indexes', key: '8' }
+  { id: 'indexes', label: 'Indexes', key: '8' },
+  { id: 'explain', label: 'Explain', key: '9' }
 ] as const
 
 export type ViewId = (typeof VIEWS)[number]['id']

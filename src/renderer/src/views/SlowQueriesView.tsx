@@ -5,6 +5,8 @@ import { api } from '../api'
 import { usePoll } from '../app/usePoll'
 import { Sparkline } from '../components/Sparkline'
 import { useSession } from '../stores/session'
+import { useExplain } from '../stores/explain'
+import { useView } from '../stores/view'
 
 const WINDOWS: { id: StatementWindow; label: string }[] = [
   { id: '5m', label: 'last 5 min' },
@@ -165,6 +167,15 @@ function StatementDetail({ s, intervalS }: { s: PgStatement; intervalS: number }
           }
         >
           Copy query
+        </button>{' '}
+        <button
+          onClick={() => {
+            useExplain.getState().setSql(s.query)
+            useExplain.getState().setResult(null)
+            useView.getState().show('explain')
+          }}
+        >
+          Explain
         </button>{' '}
         {copied && <span className="muted">copied</span>}
       </p>

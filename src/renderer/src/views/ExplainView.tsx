@@ -1,0 +1,273 @@
+import { useRef, useState } from 'react'
+import type { PlanModel, PlanNode } from '../../../shared/explain'
+import { metricMax, metricValue, nodeBadges, visibleNodes, windowSlice, type PlanMetric } from '../../../shared/plan-view'
+import { api } from '../api'
+import { ConfirmField } from '../components/ConfirmField'
+import { useExplain } from '../stores/explain'
+import { useSession } from '../stores/session'
+
+const ROW = 26
+const VIEWPORT = 560
+const ms = (v: number | null) => (v === null ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 2 : 0)} ms`)
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+function nodeTitle(n: PlanNode): string {
+  const join = n.joinType && n.joinType !== 'Inner' ? ` ${n.joinType}` : ''
+  const strategy = n.nodeType === 'Aggregate' && n.strategy ? ` (${n.strategy})` : ''
+  const on = n.relation ? ` on ${n.relation}${n.alias && n.alias !== n.relation ? ` ${n.alias}` : ''}` : n.cteName ? ` on ${n.cteName}` : ''
+  const using = n.indexName ? ` using ${n.indexName}` : ''
+  return `${n.parallelAware ? 'Parallel ' : ''}${n.nodeType}${join}${strategy}${using}${on}`
+}
+
+/** The plan as rows, virtualised: only the rows in view are in the DOM, so 10,000 nodes scroll. */
+function PlanTree({ plan }: { plan: PlanModel }) {
+  const metric = useExplain((s) => s.metric)
+  const collapsed = useExplain((s) => s.collapsed)
+  const selected = useExplain((s) => s.selected)
+  const select = useExplain((s) => s.select)
+  const toggle = useExplain((s) => s.toggle)
+  const [scrollTop, setScrollTop] = useState(0)
+  const rows = visibleNodes(plan, collapsed)
+  const max = metricMax(plan, metric) || 1
+  const { from, to } = windowSlice(rows.length, scrollTop, VIEWPORT, ROW)
+  return (
+    <div
+      className="plan-tree"
+      style={{ height: Math.min(VIEWPORT, rows.length * ROW + 2) }}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      data-testid="plan-tree"
+    >
+      <div style={{ height: rows.length * ROW, position: 'relative' }}>
+        {rows.slice(from, to).map((id, i) => {
+          const n = plan.nodes[id]!
+          const v = metricValue(n, metric, plan)
+          return (
+            <div
+              key={id}
+              className={`plan-row${selected === id ? ' selected' : ''}`}
+              style={{ top: (from + i) * ROW, height: ROW }}
+              data-node={id}
+              onClick={() => select(id)}
+            >
+              <span className="plan-indent" style={{ width: `${n.depth * 14}px` }} />
+              {n.children.length > 0 ? (
+                <button
+                  className="link plan-toggle"
+                  aria-label={collapsed.has(id) ? `expand node ${id}` : `collapse node ${id}`}
+                  onClick={(e) => {
+                    e.stopPropagation()
+                    toggle(id)
+                  }}
+                >
+                  {collapsed.has(id) ? '▸' : '▾'}
+                </button>
+              ) : (
+                <span className="plan-toggle" />
+              )}
+              <span className="plan-name">
+                {n.subplanName ? <span className="muted">{n.subplanName}: </span> : null}#{id} {nodeTitle(n)}
+              </span>
+              {nodeBadges(n).map((b) => (
+                <span key={b} className="badge badge-degraded plan-badge">
+                  {b}
+                </span>
+              ))}
+              <span className="plan-bar" title={`${metric}: ${v}`}>
+                <span style={{ width: `${(v / max) * 100}%` }} />
+              </span>
+              <span className="plan-figure num">{metric === 'time' ? ms(n.exclusiveMs) : Math.round(v)}</span>
+            </div>
+          )
+        })}
+      </div>
+    </div>
+  )
+}
+
+function NodeDetail({ n }: { n: PlanNode }) {
+  const facts: [string, string | number | null][] = [
+    ['Rows (actual, all loops)', n.totalRows],
+    ['Rows estimated per loop', n.planRows],
+    ['Loops', n.actualLoops],
+    ['Estimate factor', n.estimateFactor === null ? null : n.estimateFactor.toFixed(2)],
+    ['Time (self / with children)', `${ms(n.exclusiveMs)} / ${ms(n.inclusiveMs)}`],
+    ['Cost', n.totalCost],
+    ['Filter', n.filter],
+    ['Index condition', n.indexCond],
+    ['Recheck condition', n.recheckCond],
+    ['Join filter', n.joinFilter],
+    ['Hash condition', n.hashCond],
+    ['Rows removed by filter (per loop)', n.rowsRemovedByFilter],
+    ['Heap fetches', n.heapFetches],
+    ['Sort', n.sortMethod ? `${n.sortMethod}, ${n.sortSpaceKb} kB ${n.sortSpaceType}` : null],
+    ['Hash batches', n.hashBatches],
+    ['Workers planned / launched', n.workersPlanned === null ? null : `${n.workersPlanned} / ${n.workersLaunched}`],
+    [
+      'Buffers (self)',
+      n.exclusiveBuffers
+        ? `shared hit ${n.exclusiveBuffers.sharedHit}, read ${n.exclusiveBuffers.sharedRead}, temp ${n.exclusiveBuffers.tempRead + n.exclusiveBuffers.tempWritten}`
+        : null
+    ]
+  ]
+  return (
+    <section className="panel" aria-label="Node detail" data-testid="node-detail">
+      <h3>
+        #{n.id} {nodeTitle(n)}
+      </h3>
+      <dl className="node-facts">
+        {facts
+          .filter(([, v]) => v !== null && v !== '')
+          .map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{String(v)}</dd>
+            </div>
+          ))}
+      </dl>
+    </section>
+  )
+}
+
+/** EXPLAIN a statement on the profile's Postgres (rolled back), or analyse a pasted plan. */
+export function ExplainView() {
+  const profile = useSession((s) => s.profiles.find((p) => p.name === s.active))
+  const { sql, pasted, result, error, needsWriteConfirmation, selected, metric } = useExplain()
+  const { setSql, setPasted, setResult, setNeedsWriteConfirmation, select, setMetric } = useExplain.getState()
+  const [analyze, setAnalyze] = useState(false)
+  const [paramText, setParamText] = useState('')
+  const hasParams = /\$\d+/.test(sql)
+  const [busy, setBusy] = useState(false)
+  const raw = useRef<HTMLDetailsElement>(null)
+
+  const run = async (confirmation?: string) => {
+    if (!profile) return
+    setBusy(true)
+    try {
+      const params = hasParams && paramText.trim() ? paramText.split('\n').map((l) => l.trim()) : null
+      setResult(await api.call('explain.run', { profile: profile.name, sql, analyze, confirmation, params }))
+      setNeedsWriteConfirmation(false)
+    } catch (e) {
+      const m = message(e)
+      setNeedsWriteConfirmation(/this statement writes: EXPLAIN ANALYZE really executes it/.test(m))
+      setResult(null, m)
+    } finally {
+      setBusy(false)
+    }
+  }
+  const analysePasted = async () => {
+    setBusy(true)
+    try {
+      setResult(await api.call('explain.paste', { plan: pasted }))
+    } catch (e) {
+      setResult(null, message(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const plan = result?.plan
+  return (
+    <section className="explain" aria-label="Explain">
+      <div className="two-cols">
+        <section className="panel">
+          <h3>Statement {profile?.postgres ? <span className="muted">on {profile.name}</span> : null}</h3>
+          <textarea aria-label="Statement to explain" rows={5} value={sql} onChange={(e) => setSql(e.target.value)} spellCheck={false} />
+          {hasParams && (
+            <label className="params">
+              Values for $1, $2, … one per line (bound as parameters, never spliced into the text)
+              <textarea
+                aria-label="Parameter values"
+                rows={3}
+                value={paramText}
+                onChange={(e) => setParamText(e.target.value)}
+                spellCheck={false}
+              />
+            </label>
+          )}
+          <p>
+            <label>
+              <input type="checkbox" checked={analyze} onChange={(e) => setAnalyze(e.target.checked)} /> ANALYZE (runs it, in a transaction
+              that is rolled back)
+            </label>{' '}
+            <button disabled={busy || !sql.trim() || !profile?.postgres} onClick={() => void run()}>
+              {busy ? 'Explaining…' : 'Run EXPLAIN'}
+            </button>
+          </p>
+          {needsWriteConfirmation && profile && (
+            <p className="pending">
+              This statement writes. EXPLAIN ANALYZE will really execute it, then roll it back.{' '}
+              <ConfirmField profile={profile} action="Run and roll back" busy={busy} onConfirm={(c) => void run(c)} />
+            </p>
+          )}
+        </section>
+        <section className="panel">
+          <h3>Or paste a plan</h3>
+          <textarea
+            aria-label="Plan to analyse"
+            rows={5}
+            value={pasted}
+            onChange={(e) => setPasted(e.target.value)}
+            spellCheck={false}
+            placeholder="EXPLAIN output: JSON or text, from psql, pgAdmin or auto_explain"
+          />
+          <p>
+            <button disabled={busy || !pasted.trim()} onClick={() => void analysePasted()}>
+              Analyse
+            </button>
+          </p>
+        </section>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {result && plan && (
+        <>
+          <p className="summary">
+            {plan.nodes.length} nodes; planning {ms(plan.planningMs)}, execution {ms(plan.executionMs)}
+            {plan.jit ? `, JIT ${ms(plan.jit.totalMs)}` : ''}
+            {result.run ? ` · ran on ${result.run.profile}${result.run.analyzed ? ', rolled back' : ' (not executed)'}` : ' · pasted plan'}
+          </p>
+          <section className="panel" aria-label="Advice" data-testid="advice">
+            <h3>Advice, by time it could save</h3>
+            {result.advice.length === 0 ? (
+              <p className="muted">{plan.analyzed ? 'Nothing to advise.' : 'Advice needs a plan with ANALYZE figures.'}</p>
+            ) : (
+              <ol className="advice">
+                {result.advice.map((a, i) => (
+                  <li key={i} data-rule={a.rule} onClick={() => a.nodeId !== null && select(a.nodeId)}>
+                    <span
+                      className={`badge badge-${a.severity === 'critical' ? 'down' : a.severity === 'warning' ? 'degraded' : 'pending'}`}
+                    >
+                      {a.severity}
+                    </span>{' '}
+                    <strong>{a.title}</strong> <span className="muted">(~{ms(a.savingsMs)})</span>
+                    <div>{a.message}</div>
+                    {a.sql && <pre className="sql">{a.sql}</pre>}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+          <div className="toolbar">
+            <label>
+              Bars show{' '}
+              <select aria-label="Bars show" value={metric} onChange={(e) => setMetric(e.target.value as PlanMetric)}>
+                <option value="time">own time</option>
+                <option value="cost">own cost</option>
+                <option value="rows">rows</option>
+                <option value="buffers">own buffers</option>
+              </select>
+            </label>
+          </div>
+          <PlanTree plan={plan} />
+          {selected !== null && plan.nodes[selected] && <NodeDetail n={plan.nodes[selected]} />}
+          <details ref={raw}>
+            <summary>Raw plan</summary>
+            <pre className="sql">{result.raw}</pre>
+          </details>
+        </>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,65 @@
+import type { PlanModel, PlanNode } from './explain'
+
+export type PlanMetric = 'time' | 'cost' | 'rows' | 'buffers'
+
+/** The figure a plan row's bar shows, per metric: the node's own share, not its subtree's. */
+export function metricValue(n: PlanNode, metric: PlanMetric, plan: PlanModel): number {
+  if (metric === 'time') return n.exclusiveMs ?? 0
+  if (metric === 'rows') return n.totalRows ?? n.planRows ?? 0
+  if (metric === 'buffers') {
+    const b = n.exclusiveBuffers
+    return b ? b.sharedHit + b.sharedRead + b.localHit + b.localRead + b.tempRead + b.tempWritten : 0
+  }
+  // Exclusive cost: the node's total cost minus its children's (costs are cumulative).
+  let children = 0
+  for (const c of n.children) children += plan.nodes[c]!.totalCost ?? 0
+  return Math.max(0, (n.totalCost ?? 0) - children)
+}
+
+/** The largest value of a metric, for scaling the bars. */
+export function metricMax(plan: PlanModel, metric: PlanMetric): number {
+  let max = 0
+  for (const n of plan.nodes) max = Math.max(max, metricValue(n, metric, plan))
+  return max
+}
+
+/** Ids of the rows shown, in order, skipping the subtrees of collapsed nodes. Iterative. */
+export function visibleNodes(plan: PlanModel, collapsed: ReadonlySet<number>): number[] {
+  const out: number[] = []
+  if (plan.nodes.length === 0) return out
+  const stack = [0]
+  while (stack.length) {
+    const id = stack.pop()!
+    out.push(id)
+    if (collapsed.has(id)) continue
+    const kids = plan.nodes[id]!.children
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!)
+  }
+  return out
+}
+
+/** Badges of a row: a misestimate of 10x or more, a spill to disk, never executed. */
+export function nodeBadges(n: PlanNode): string[] {
+  const out: string[] = []
+  if (n.estimateFactor !== null) {
+    const f = n.estimateFactor >= 1 ? n.estimateFactor : 1 / n.estimateFactor
+    if (f >= 10) out.push(`${n.estimateFactor >= 1 ? '↑' : '↓'}${f >= 1000 ? '1000x' : f >= 100 ? '100x' : '10x'} rows`)
+  }
+  if (n.sortSpaceType === 'Disk' || (n.hashBatches ?? 1) > 1 || (n.diskUsageKb ?? 0) > 0) out.push('spill')
+  if ((n.lossyHeapBlocks ?? 0) > 0) out.push('lossy')
+  if (n.neverExecuted) out.push('never executed')
+  return out
+}
+
+/** Rows of a virtualised list: which slice to render for a scroll position. */
+export function windowSlice(
+  count: number,
+  scrollTop: number,
+  viewport: number,
+  rowHeight: number,
+  overscan = 10
+): { from: number; to: number } {
+  const from = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan)
+  const to = Math.min(count, Math.ceil((scrollTop + viewport) / rowHeight) + overscan)
+  return { from, to }
+}
