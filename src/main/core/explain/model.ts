@@ -107,8 +107,10 @@ export function stripPsql(input: string): string[] {
     // psql's expanded or bordered output: "| Seq Scan ... |"
     const bordered = /^\s*\|(.*)\|\s*$/.exec(raw)
     if (bordered) raw = bordered[1]!
-    // A cell that continues on the next line ends in "+" after padding.
-    raw = raw.replace(/\s+\+$/, '')
+    // A cell that continues on the next line ends in "+" after padding. (No /\s+\+$/: a regex
+    // anchored at the end backtracks over every run of spaces, quadratic on deep plans' indents.)
+    const end = raw.trimEnd()
+    if (end.endsWith('+') && /\s/.test(end[end.length - 2] ?? '')) raw = end.slice(0, -1).trimEnd()
     out.push(raw)
   }
   return out

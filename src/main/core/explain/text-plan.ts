@@ -74,8 +74,35 @@ export function identifiers(s: string): string[][] {
   return out
 }
 
-/** "Seq Scan on public.orders o" and friends: the node type and what it names, as JSON names them. */
-function readHead(node: PlanNode, head: string): void {
+/** Node types whose text name is the JSON name. */
+const PLAIN_NODE_TYPES = new Set([
+  'Result',
+  'ProjectSet',
+  'Append',
+  'Merge Append',
+  'Recursive Union',
+  'BitmapAnd',
+  'BitmapOr',
+  'Gather',
+  'Gather Merge',
+  'Materialize',
+  'Memoize',
+  'Sort',
+  'Incremental Sort',
+  'Group',
+  'Unique',
+  'Hash',
+  'Limit',
+  'LockRows',
+  'WindowAgg',
+  'Window Aggregate'
+])
+
+/**
+ * "Seq Scan on public.orders o" and friends: the node type and what it names, as JSON names them.
+ * Says whether the head is a node type Lookout knows (an unknown one is accepted only with costs).
+ */
+function readHead(node: PlanNode, head: string): boolean {
   let h = head.trim()
   if (h.startsWith('Async ')) h = h.slice(6)
   if (h.startsWith('Parallel ')) {
@@ -140,7 +167,11 @@ function readHead(node: PlanNode, head: string): void {
   } else if ((m = /^Custom Scan \((.+)\)(?: on (.+))?$/.exec(h))) {
     node.nodeType = 'Custom Scan'
     if (m[2]) relation(m[2], 'relation')
-  } else node.nodeType = h
+  } else {
+    node.nodeType = h
+    return PLAIN_NODE_TYPES.has(h)
+  }
+  return true
 }
 
 function readBuffers(b: PlanBuffers, text: string): void {
@@ -309,7 +340,7 @@ function planLines(input: string): string[] {
   const nonEmpty = lines.filter((l) => l.trim())
   if (nonEmpty.length && nonEmpty.every((l) => /^\s*".*"\s*$/.test(l)))
     lines = lines.map((l) => l.replace(/^\s*"(.*)"\s*$/, '$1').replace(/""/g, '"'))
-  return lines.map((l) => l.replace(/\t/g, '        ').replace(/\s+$/, ''))
+  return lines.map((l) => (l.includes('\t') ? l.replace(/\t/g, '        ') : l).trimEnd())
 }
 
 const indentOf = (l: string) => l.length - l.trimStart().length
@@ -353,8 +384,11 @@ export function parseTextPlan(input: string): PlanModel {
       if (plan.nodes.length > 0 && parent < 0) throw new PlanParseError(`"${body.slice(0, 40)}" is not inside any node`, lineNo)
       const headEnd = body.search(/\s\s\((?:cost=|actual |never executed)/)
       const node = emptyNode(plan.nodes.length, parent, parent < 0 ? 0 : plan.nodes[parent]!.depth + 1, '')
-      readHead(node, headEnd >= 0 ? body.slice(0, headEnd) : body)
+      const known = readHead(node, headEnd >= 0 ? body.slice(0, headEnd) : body)
       if (!node.nodeType) throw new PlanParseError('a plan node without a name', lineNo)
+      // A node type Lookout does not know is taken on trust only when its costs say it is a node.
+      if (!known && headEnd < 0)
+        throw new PlanParseError(`expected a plan node such as "Seq Scan on t  (cost=...)", found "${body.slice(0, 60)}"`, lineNo)
       const cost = COST.exec(body)
       if (cost) {
         node.startupCost = Number(cost[1])

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { parsePlan } from '../../../src/main/core/explain'
+import { metricMax, metricValue, nodeBadges, visibleNodes, windowSlice } from '../../../src/shared/plan-view'
+
+const plan = parsePlan(`Sort  (cost=10.00..12.00 rows=100 width=4) (actual time=5.0..6.0 rows=1000 loops=1)
+  Sort Method: external merge  Disk: 900kB
+  ->  Hash Join  (cost=2.00..8.00 rows=100 width=4) (actual time=1.0..4.0 rows=1000 loops=1)
+        ->  Seq Scan on a  (cost=0.00..3.00 rows=100 width=4) (actual time=0.1..1.0 rows=1000 loops=1)
+        ->  Hash  (cost=1.00..1.00 rows=10 width=4) (actual time=0.5..0.5 rows=10 loops=1)
+              ->  Seq Scan on b  (cost=0.00..1.00 rows=10 width=4) (actual time=0.1..0.4 rows=10 loops=1)`).plan
+
+describe('plan view helpers', () => {
+  it('rows skip collapsed subtrees, in preorder', () => {
+    expect(visibleNodes(plan, new Set())).toEqual([0, 1, 2, 3, 4])
+    expect(visibleNodes(plan, new Set([3]))).toEqual([0, 1, 2, 3])
+    expect(visibleNodes(plan, new Set([1]))).toEqual([0, 1])
+  })
+  it('bars: own time, own cost (costs are cumulative), rows', () => {
+    expect(metricValue(plan.nodes[0]!, 'time', plan)).toBeCloseTo(2, 9)
+    expect(metricValue(plan.nodes[1]!, 'cost', plan)).toBe(8 - 3 - 1)
+    expect(metricValue(plan.nodes[2]!, 'rows', plan)).toBe(1000)
+    expect(metricMax(plan, 'time')).toBeCloseTo(2.5, 9)
+  })
+  it('badges: a 10x misestimate, a spill', () => {
+    expect(nodeBadges(plan.nodes[0]!)).toEqual(['↑10x rows', 'spill'])
+    expect(nodeBadges(plan.nodes[4]!)).toEqual([])
+  })
+  it('a virtualised window renders only what is in view, plus overscan', () => {
+    expect(windowSlice(10_000, 0, 560, 26)).toEqual({ from: 0, to: 32 })
+    expect(windowSlice(10_000, 26_000, 560, 26)).toEqual({ from: 990, to: 1032 })
+    expect(windowSlice(5, 0, 560, 26)).toEqual({ from: 0, to: 5 })
+  })
+})
