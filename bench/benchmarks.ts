@@ -2,6 +2,7 @@ import { eventLoopLag } from './event-loop-lag'
 import { prometheusParse } from './prometheus-parse'
 import { redisInvalidate } from './redis-invalidate'
 import { postgresPoll } from './postgres-poll'
+import { explainBench } from './explain'
 
 export interface BenchResult {
   ours_ms: number
@@ -17,5 +18,6 @@ export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[
   'event-loop-lag': eventLoopLag,
   'prometheus-parse': prometheusParse,
   'redis-invalidate': redisInvalidate,
-  'postgres-poll': postgresPoll
+  'postgres-poll': postgresPoll,
+  explain: explainBench
 }

@@ -7,10 +7,9 @@ import { parseTextPlan } from './text-plan'
 
 /** JSON when the plan (psql's decorations aside) starts with [ or {, else the text format. */
 export function planFormat(input: string): 'json' | 'text' {
-  const first =
-    stripPsql(input)
-      .find((l) => l.trim())
-      ?.trim() ?? ''
+  // Only the head matters: never split a plan of many megabytes to look at its first line.
+  const head = stripPsql(input.slice(0, 4096))
+  const first = head.find((l) => l.trim())?.trim() ?? ''
   return first.startsWith('[') || first.startsWith('{') ? 'json' : 'text'
 }
 

@@ -86,8 +86,9 @@ function fill(node: PlanNode, o: Json): void {
 
 /** The plan object of EXPLAIN (FORMAT JSON) output, psql's decorations allowed around it. */
 function topLevel(input: string): Json {
-  const trimmed = input.trim()
-  const text = trimmed.startsWith('[') || trimmed.startsWith('{') ? trimmed : stripPsql(input).join('\n').trim()
+  // JSON.parse skips surrounding whitespace itself; psql's decorations need stripping first.
+  const start = /\S/.exec(input.slice(0, 4096))?.[0]
+  const text = start === '[' || start === '{' ? input : stripPsql(input).join('\n')
   let doc: unknown
   try {
     doc = JSON.parse(text)
