@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parsePlan } from '../src/main/core/explain'
