@@ -17,6 +17,9 @@ done
 missing=()
 have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
 have_postgres || missing+=(postgresql)
+# hypopg lets the EXPLAIN advice re-plan with a proposed index as hypothetical (its tests use it).
+pg_major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+compgen -G '/usr/share/postgresql/*/extension/hypopg.control' >/dev/null || missing+=("postgresql-${pg_major:-15}-hypopg")
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v openssl >/dev/null || missing+=(openssl)
@@ -29,7 +32,7 @@ if ((want_bench)); then
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: PostgreSQL, Redis, Prometheus, Alertmanager, OpenSSL$( ((want_browser)) && echo ' and Chromium') are installed."
+  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL$( ((want_browser)) && echo ' and Chromium') are installed."
   exit 0
 fi
 

@@ -119,7 +119,9 @@ export const Advice = z.object({
   /** What it could save, in ms of execution time; the list is sorted by it. */
   savingsMs: z.number(),
   /** A statement to copy (an index to create, a setting to try); Lookout never runs it. */
-  sql: z.string().nullable()
+  sql: z.string().nullable(),
+  /** With hypopg on the target: the planner's estimated cost without and with the proposed index. */
+  hypothetical: z.object({ costBefore: z.number(), costAfter: z.number(), used: z.boolean() }).optional()
 })
 export type Advice = z.infer<typeof Advice>
 

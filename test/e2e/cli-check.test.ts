@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -89,5 +90,55 @@ describe('lookout check', () => {
     expect(r.stderr).toContain(`connection refused (is PostgreSQL running and listening on 127.0.0.1:${port}?)`)
     expect(r.stderr).not.toContain('secret')
     expect(lookout(['check']).code).toBe(2)
+  })
+})
+
+describe('lookout explain', () => {
+  it('EXPLAIN ANALYZE on a target: the advice with its index proposal; --json gives the analysed model', () => {
+    const r = lookout(['explain', '--postgres', pgServer.dsn, '--query', 'SELECT * FROM seqy WHERE code = 7', '--analyze'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^1\. \[warning\] Sequential scan on seqy discards/)
+    expect(r.stdout).toContain('CREATE INDEX CONCURRENTLY ON seqy (code);')
+    expect(r.stdout).toMatch(/rolled back/)
+    const j = lookout(['explain', '--postgres', pgServer.dsn, '--query', 'SELECT * FROM seqy WHERE code = 7', '--analyze', '--json'])
+    const out = JSON.parse(j.stdout)
+    expect(out.plan.nodes[0]).toMatchObject({ type: expect.any(String), rowsActual: expect.any(Number), loops: expect.any(Number) })
+    expect(out.advice[0].rule).toBe('seq_scan_filter')
+  })
+
+  it('a statement that writes needs --yes, and is rolled back', async () => {
+    const refused = lookout(['explain', '--postgres', pgServer.dsn, '--query', 'DELETE FROM seqy', '--analyze'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('this statement writes')
+    const done = lookout(['explain', '--postgres', pgServer.dsn, '--query', 'DELETE FROM seqy', '--analyze', '--yes'])
+    expect(done.code).toBe(0)
+    const a = await pgServer.admin(pgServer.database)
+    try {
+      expect(Number((await a.query('SELECT count(*) AS n FROM seqy')).rows[0].n)).toBe(50000)
+    } finally {
+      await a.end()
+    }
+  })
+
+  it('--plan-file analyses a saved text plan offline; a broken one names the line', () => {
+    const dir = tempDir()
+    const good = join(dir, 'plan.txt')
+    writeFileSync(
+      good,
+      ` Seq Scan on orders  (cost=0.00..3583.00 rows=10 width=20) (actual time=0.010..41.900 rows=9 loops=1)
+   Filter: (customer_id = 42)
+   Rows Removed by Filter: 199991
+ Planning Time: 0.100 ms
+ Execution Time: 42.000 ms
+`
+    )
+    const r = lookout(['explain', '--plan-file', good])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('CREATE INDEX CONCURRENTLY ON orders (customer_id);')
+    const bad = join(dir, 'bad.txt')
+    writeFileSync(bad, 'Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  @@@ nonsense\n')
+    const b = lookout(['explain', '--plan-file', bad])
+    expect(b.code).toBe(1)
+    expect(b.stderr).toContain('line 2: expected "Key: value" or a plan node')
   })
 })

@@ -37,7 +37,7 @@ SET min_parallel_table_scan_size = 0; SET work_mem = '256kB'`
 /** Tables that provoke the advice rules: correlated columns, an FK without index, a never-vacuumed table. */
 export const ADVICE_SCHEMA_SQL = `
 CREATE TABLE mis_t (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL);
-INSERT INTO mis_t SELECT g, g % 100, g % 100 FROM generate_series(1, 100000) g;
+INSERT INTO mis_t SELECT g, g % 500, g % 500 FROM generate_series(1, 100000) g;
 ANALYZE mis_t;
 CREATE TABLE ios_t (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false);
 INSERT INTO ios_t SELECT g, g FROM generate_series(1, 20000) g;

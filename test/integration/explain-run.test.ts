@@ -59,6 +59,21 @@ describe('EXPLAIN on a live target', () => {
     await admin.query('DROP INDEX ex_a_val_partial_idx, ex_a_val_idx')
   })
 
+  it('with hypopg installed, the proposed index is tried as hypothetical: estimated cost before and after, nothing created', async () => {
+    await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg')
+    try {
+      const r = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+      const seq = r.advice.find((a: { rule: string }) => a.rule === 'seq_scan_filter')
+      expect(seq.hypothetical.used).toBe(true)
+      expect(seq.hypothetical.costAfter).toBeLessThan(seq.hypothetical.costBefore / 2)
+      expect(seq.message).toMatch(/hypothetical index \(hypopg\), the planner's estimated cost goes from \d+ to \d+/)
+      const real = await admin.query("SELECT indexname FROM pg_indexes WHERE tablename = 'ex_a' AND indexdef LIKE '%(val)%'")
+      expect(real.rowCount).toBe(0)
+    } finally {
+      await admin.query('DROP EXTENSION hypopg')
+    }
+  })
+
   it('EXPLAIN ANALYZE DELETE needs the confirmation, then really runs and is rolled back: every row stays', async () => {
     const before = await count('ex_b')
     await expect(call('explain.run', { profile: 'x-dev', sql: 'DELETE FROM ex_b', analyze: true })).rejects.toMatchObject({

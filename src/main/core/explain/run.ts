@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { ApiError } from '../../../shared/api'
-import type { ExplainResult, PlanModel } from '../../../shared/explain'
+import type { Advice, ExplainResult, PlanModel } from '../../../shared/explain'
 import type { Profile } from '../../../shared/schemas'
 import type { AuditLog } from '../audit/audit-log'
 import { checkGuard } from '../audit/guard'
@@ -42,6 +42,49 @@ export function describeExplainError(err: unknown, prefixLength: number, th: PgT
   if (e?.detail) msg += `. ${e.detail}`
   if (e?.hint) msg += `. Hint: ${e.hint}`
   return msg
+}
+
+const prefixWithout = (options: string[]) =>
+  `EXPLAIN (${options.filter((o) => o !== 'ANALYZE' && o !== 'BUFFERS' && o !== 'SETTINGS').join(', ')}) `
+
+/**
+ * With the hypopg extension installed on the target (Lookout never installs it), each proposed
+ * index is created as hypothetical in this session only and the statement re-planned (never run):
+ * the advice then shows the planner's estimated cost before and after, and whether it used it.
+ */
+export async function tryHypothetical(
+  client: pg.Client,
+  prefix: string,
+  req: ExplainRequest,
+  plan: PlanModel,
+  advice: Advice[]
+): Promise<void> {
+  const proposals = advice.filter((a) => a.sql && /^CREATE INDEX CONCURRENTLY ON /.test(a.sql))
+  if (proposals.length === 0) return
+  const [ext] = await queryRows(client, "/* lookout */ SELECT 1 AS ok FROM pg_extension WHERE extname = 'hypopg'")
+  if (!ext) return
+  const before = plan.nodes[0]?.totalCost ?? null
+  if (before === null) return
+  for (const a of proposals) {
+    await client.query('BEGIN READ ONLY')
+    try {
+      const [hyp] = await queryRows(client, '/* lookout */ SELECT indexname FROM hypopg_create_index($1)', [
+        a.sql!.replace('CREATE INDEX CONCURRENTLY ON', 'CREATE INDEX ON').replace(/;$/, '')
+      ])
+      const res = await client.query({ text: prefix + req.sql, values: req.params ?? [], queryMode: 'extended' } as pg.QueryConfig)
+      const cell = Object.values(res.rows[0] ?? {})[0]
+      const after = parseJsonPlan(typeof cell === 'string' ? cell : JSON.stringify(cell))
+      const name = str(hyp?.indexname)
+      const used = after.nodes.some((n) => n.indexName === name)
+      a.hypothetical = { costBefore: before, costAfter: after.nodes[0]?.totalCost ?? before, used }
+      a.message += used
+        ? ` With it as a hypothetical index (hypopg), the planner's estimated cost goes from ${before.toFixed(0)} to ${a.hypothetical.costAfter.toFixed(0)}.`
+        : ' With it as a hypothetical index (hypopg), the planner would still not use it: check the proposal against the query.'
+    } finally {
+      await client.query('SELECT hypopg_reset()').catch(() => {})
+      await client.query('ROLLBACK')
+    }
+  }
 }
 
 /** Server version, for GENERIC_PLAN (16+). */
@@ -166,6 +209,7 @@ export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>
     const plan = analysePlan(parseJsonPlan(raw))
     const facts = await liveFacts(client, plan, req.now).catch(() => null)
     const advice = advise(plan, facts)
+    await tryHypothetical(client, prefixWithout(options), req, plan, advice).catch(() => {})
     await audit.record({ ...base, details: { queryDigest: digest, analyzed: req.analyze, writes, rolledBack: true }, outcome: 'ok' })
     return {
       plan,
