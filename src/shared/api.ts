@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ExplainResult } from './explain'
+import { ExplainResult, PlanComparison, PlanHistoryEntry } from './explain'
 import { ActivityAnswer, PostgresDetails, RelationCache, StatementSort, StatementsAnswer, StatementWindow } from './postgres'
 import {
   AlertsSummary,
@@ -198,6 +198,20 @@ export const requests = {
       confirmation: z.string().max(100).optional()
     }),
     result: ExplainResult
+  },
+  /** Plans run on a profile while Lookout runs, newest first; of one query when `historyId` names one of its plans. */
+  'explain.history': {
+    params: z.object({ profile: ProfileName, historyId: z.string().max(100).nullable().default(null) }),
+    result: z.array(PlanHistoryEntry)
+  },
+  'explain.get': {
+    params: z.object({ historyId: z.string().max(100) }),
+    result: ExplainResult
+  },
+  /** Two plans of one query, node by node. */
+  'explain.compare': {
+    params: z.object({ before: z.string().max(100), after: z.string().max(100) }),
+    result: PlanComparison
   },
   /** A plan pasted or loaded from a file (JSON or text), analysed without connecting. */
   'explain.paste': {

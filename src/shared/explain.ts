@@ -106,6 +106,8 @@ export const PlanModel = z.object({
     .nullable(),
   settings: z.record(z.string(), z.string()),
   queryText: z.string().nullable(),
+  /** pg_stat_statements' queryid, from EXPLAIN VERBOSE when compute_query_id is on (14+). */
+  queryId: z.string().nullable(),
   planningBuffers: PlanBuffers.nullable()
 })
 export type PlanModel = z.infer<typeof PlanModel>
@@ -126,6 +128,8 @@ export const Advice = z.object({
 export type Advice = z.infer<typeof Advice>
 
 export const ExplainResult = z.object({
+  /** Its place in the history of plans Lookout keeps while it runs (null for a pasted plan). */
+  historyId: z.string().nullable(),
   plan: PlanModel,
   advice: z.array(Advice),
   /** The plan as the server (or the user) gave it. */
@@ -143,3 +147,39 @@ export const ExplainResult = z.object({
     .nullable()
 })
 export type ExplainResult = z.infer<typeof ExplainResult>
+
+/** One plan Lookout ran, in the per-query history it keeps while it runs. */
+export const PlanHistoryEntry = z.object({
+  id: z.string(),
+  profile: z.string(),
+  /** The queryid when the server gave one, else a digest of the statement. */
+  key: z.string(),
+  query: z.string(),
+  at: z.number(),
+  analyzed: z.boolean(),
+  executionMs: z.number().nullable(),
+  totalCost: z.number().nullable(),
+  nodes: z.number().int()
+})
+export type PlanHistoryEntry = z.infer<typeof PlanHistoryEntry>
+
+/** Two plans of one query, node by node: the second against the first. */
+export const PlanComparison = z.object({
+  before: PlanHistoryEntry,
+  after: PlanHistoryEntry,
+  nodes: z.array(
+    z.object({
+      afterId: z.number().int().nullable(),
+      beforeId: z.number().int().nullable(),
+      depth: z.number().int(),
+      label: z.string(),
+      change: z.enum(['same', 'changed', 'added', 'removed']),
+      exclusiveMs: z.tuple([z.number().nullable(), z.number().nullable()]),
+      rows: z.tuple([z.number().nullable(), z.number().nullable()]),
+      cost: z.tuple([z.number().nullable(), z.number().nullable()])
+    })
+  ),
+  executionMs: z.tuple([z.number().nullable(), z.number().nullable()]),
+  totalCost: z.tuple([z.number().nullable(), z.number().nullable()])
+})
+export type PlanComparison = z.infer<typeof PlanComparison>

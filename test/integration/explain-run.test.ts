@@ -56,6 +56,13 @@ describe('EXPLAIN on a live target', () => {
     await admin.query('CREATE INDEX ex_a_val_idx ON ex_a (val)')
     const after = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
     expect(after.advice.map((a: { rule: string }) => a.rule)).not.toContain('seq_scan_filter')
+    // Both plans are in the query's history (same queryid), and compare node by node.
+    expect(after.plan.queryId).toMatch(/^-?\d+$/)
+    const history = await call('explain.history', { profile: 'x-dev', historyId: after.historyId })
+    expect(history.map((h: { id: string }) => h.id)).toEqual(expect.arrayContaining([after.historyId, partial.historyId]))
+    const cmp = await call('explain.compare', { before: partial.historyId, after: after.historyId })
+    expect(cmp.nodes.find((n: { change: string }) => n.change === 'removed').label).toBe('Seq Scan on ex_a')
+    expect(cmp.nodes.some((n: { change: string; label: string }) => n.change === 'added' && /ex_a_val_idx/.test(n.label))).toBe(true)
     await admin.query('DROP INDEX ex_a_val_partial_idx, ex_a_val_idx')
   })
 

@@ -31,6 +31,8 @@ import { pgThresholds } from './postgres/thresholds'
 import { runExplain } from './explain/run'
 import { explainPasted } from './explain'
 import { PlanParseError } from './explain/model'
+import { comparePlans, PlanHistory } from './explain/history'
+import { queryDigest } from './postgres/actions'
 import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
 
@@ -86,6 +88,7 @@ export function createCore(opts: CoreOptions): Core {
     throw err
   }
   const jobs = new Map<string, AbortController>()
+  const plans = new PlanHistory()
 
   function postgresOf(name: string): PostgresCollector {
     const c = monitorOf(name).collector('postgres')
@@ -304,7 +307,7 @@ export function createCore(opts: CoreOptions): Core {
     },
     'explain.run': async ({ profile, sql, analyze, params, confirmation }) => {
       const { profile: p, open } = await postgresFor(profile)
-      return runExplain(audit, open, {
+      const r = await runExplain(audit, open, {
         profile: p,
         sql,
         analyze,
@@ -313,6 +316,30 @@ export function createCore(opts: CoreOptions): Core {
         thresholds: pgThresholds(p.thresholds),
         now: clock.now()
       })
+      const key = r.plan.queryId ? `queryid:${r.plan.queryId}` : `digest:${queryDigest(sql)}`
+      return { ...r, historyId: plans.add(p.name, key, sql, r, clock.now()).id }
+    },
+    'explain.history': async ({ profile, historyId }) => {
+      const key = historyId === null ? null : (plans.get(historyId)?.entry.key ?? null)
+      if (historyId !== null && key === null) throw new ApiError('not_found', 'that plan is no longer in the history')
+      return plans.list(profile, key)
+    },
+    'explain.get': async ({ historyId }) => {
+      const h = plans.get(historyId)
+      if (!h) throw new ApiError('not_found', 'that plan is no longer in the history')
+      return h.result
+    },
+    'explain.compare': async ({ before, after }) => {
+      const a = plans.get(before)
+      const b = plans.get(after)
+      if (!a || !b) throw new ApiError('not_found', 'one of the plans is no longer in the history')
+      return {
+        before: a.entry,
+        after: b.entry,
+        nodes: comparePlans(a.result.plan, b.result.plan),
+        executionMs: [a.entry.executionMs, b.entry.executionMs] as [number | null, number | null],
+        totalCost: [a.entry.totalCost, b.entry.totalCost] as [number | null, number | null]
+      }
     },
     'explain.paste': async ({ plan }) => {
       try {

@@ -31,3 +31,23 @@ describe('plan view helpers', () => {
     expect(windowSlice(5, 0, 560, 26)).toEqual({ from: 0, to: 5 })
   })
 })
+
+describe('comparing two plans of a query', () => {
+  it('matches nodes by position and operation; a new index scan replaces the sequential scan', async () => {
+    const { comparePlans } = await import('../../../src/main/core/explain/history')
+    const before = parsePlan(`Sort  (cost=10.00..12.00 rows=9 width=4) (actual time=40.0..41.0 rows=9 loops=1)
+  ->  Seq Scan on orders  (cost=0.00..9.00 rows=9 width=4) (actual time=0.1..39.0 rows=9 loops=1)
+        Filter: (customer_id = 42)
+        Rows Removed by Filter: 199991`).plan
+    const after = parsePlan(`Sort  (cost=1.00..1.20 rows=9 width=4) (actual time=0.10..0.11 rows=9 loops=1)
+  ->  Index Scan using orders_customer_id_idx on orders  (cost=0.42..0.90 rows=9 width=4) (actual time=0.02..0.05 rows=9 loops=1)
+        Index Cond: (customer_id = 42)`).plan
+    const rows = comparePlans(before, after)
+    expect(rows.map((r) => [r.label, r.change])).toEqual([
+      ['Sort', 'same'],
+      ['Index Scan on orders using orders_customer_id_idx', 'added'],
+      ['Seq Scan on orders', 'removed']
+    ])
+    expect(rows[0]!.cost).toEqual([12, 1.2])
+  })
+})

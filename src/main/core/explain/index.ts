@@ -22,5 +22,5 @@ export function parsePlan(input: string): { plan: PlanModel; format: 'json' | 't
 /** A pasted or saved plan: parsed, analysed and advised without connecting to anything. */
 export function explainPasted(input: string): ExplainResult {
   const { plan, format } = parsePlan(input)
-  return { plan, advice: advise(plan), raw: input, format, run: null }
+  return { historyId: null, plan, advice: advise(plan), raw: input, format, run: null }
 }

@@ -126,6 +126,8 @@ export function parseJsonPlan(input: string): PlanModel {
   const ser = top['Serialization'] as Json | undefined
   plan.serializationMs = ser ? n(ser['Time']) : null
   plan.queryText = s(top['Query Text'])
+  // A 64-bit queryid loses digits as a JSON number: read it from the text instead.
+  plan.queryId = top['Query Identifier'] === undefined ? null : (/"Query Identifier":\s*(-?\d+)/.exec(input)?.[1] ?? null)
   const planning = top['Planning'] as Json | undefined
   plan.planningBuffers = planning ? buffers(planning) : null
   if (Array.isArray(top['Triggers']))

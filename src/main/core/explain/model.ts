@@ -90,6 +90,7 @@ export function emptyPlan(): PlanModel {
     jit: null,
     settings: {},
     queryText: null,
+    queryId: null,
     planningBuffers: null
   }
 }

@@ -1,4 +1,6 @@
-import type pg from 'pg'
+import pg from 'pg'
+
+const pgTypes = pg.types
 import { ApiError } from '../../../shared/api'
 import type { Advice, ExplainResult, PlanModel } from '../../../shared/explain'
 import type { Profile } from '../../../shared/schemas'
@@ -44,6 +46,12 @@ export function describeExplainError(err: unknown, prefixLength: number, th: PgT
   return msg
 }
 
+/** EXPLAIN's JSON kept as the server's text: a 64-bit queryid does not survive JSON numbers. */
+const JSON_AS_TEXT = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 114 ? (v: string) => v : pgTypes.getTypeParser(oid, format ?? 'text')
+}
+
 const prefixWithout = (options: string[]) =>
   `EXPLAIN (${options.filter((o) => o !== 'ANALYZE' && o !== 'BUFFERS' && o !== 'SETTINGS').join(', ')}) `
 
@@ -71,7 +79,12 @@ export async function tryHypothetical(
       const [hyp] = await queryRows(client, '/* lookout */ SELECT indexname FROM hypopg_create_index($1)', [
         a.sql!.replace('CREATE INDEX CONCURRENTLY ON', 'CREATE INDEX ON').replace(/;$/, '')
       ])
-      const res = await client.query({ text: prefix + req.sql, values: req.params ?? [], queryMode: 'extended' } as pg.QueryConfig)
+      const res = await client.query({
+        text: prefix + req.sql,
+        values: req.params ?? [],
+        queryMode: 'extended',
+        types: JSON_AS_TEXT
+      } as pg.QueryConfig)
       const cell = Object.values(res.rows[0] ?? {})[0]
       const after = parseJsonPlan(typeof cell === 'string' ? cell : JSON.stringify(cell))
       const name = str(hyp?.indexname)
@@ -173,7 +186,12 @@ export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>
         await client.query(`SET LOCAL statement_timeout = ${Math.round(req.thresholds.explain_statement_timeout_s * 1000)}`)
         await client.query(`SET LOCAL lock_timeout = ${Math.round(req.thresholds.explain_lock_timeout_s * 1000)}`)
         // The extended protocol: the server prepares exactly one statement or refuses.
-        const res = await client.query({ text: prefix + req.sql, values: req.params ?? [], queryMode: 'extended' } as pg.QueryConfig)
+        const res = await client.query({
+          text: prefix + req.sql,
+          values: req.params ?? [],
+          queryMode: 'extended',
+          types: JSON_AS_TEXT
+        } as pg.QueryConfig)
         const cell = Object.values(res.rows[0] ?? {})[0]
         return typeof cell === 'string' ? cell : JSON.stringify(cell)
       } finally {
@@ -212,6 +230,7 @@ export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>
     await tryHypothetical(client, prefixWithout(options), req, plan, advice).catch(() => {})
     await audit.record({ ...base, details: { queryDigest: digest, analyzed: req.analyze, writes, rolledBack: true }, outcome: 'ok' })
     return {
+      historyId: null,
       plan,
       advice,
       raw,

@@ -302,6 +302,7 @@ function readSummary(plan: PlanModel, key: string, value: string, block: string 
     const m = /time=([\d.]+)/.exec(value)
     if (m) plan.serializationMs = Number(m[1])
   } else if (k === 'query text') plan.queryText = value
+  else if (k === 'query identifier') plan.queryId = value
   else if (k === 'settings') {
     for (const part of splitTopLevel(value)) {
       const m = /^(\S+) = '(.*)'$/.exec(part)

@@ -5,6 +5,7 @@ import { api } from '../api'
 import { ConfirmField } from '../components/ConfirmField'
 import { useExplain } from '../stores/explain'
 import { useSession } from '../stores/session'
+import { PlanHistoryPanel } from './PlanHistoryPanel'
 
 const ROW = 26
 const VIEWPORT = 560
@@ -262,6 +263,7 @@ export function ExplainView() {
           </div>
           <PlanTree plan={plan} />
           {selected !== null && plan.nodes[selected] && <NodeDetail n={plan.nodes[selected]} />}
+          {result.historyId && profile && <PlanHistoryPanel profile={profile.name} historyId={result.historyId} />}
           <details ref={raw}>
             <summary>Raw plan</summary>
             <pre className="sql">{result.raw}</pre>
