@@ -63,3 +63,42 @@ export function windowSlice(
   const to = Math.min(count, Math.ceil((scrollTop + viewport) / rowHeight) + overscan)
   return { from, to }
 }
+
+export interface IcicleRect {
+  id: number
+  x: number
+  w: number
+  depth: number
+}
+
+/**
+ * The icicle (flame) layout: the root spans the width; each node's children share its span in
+ * proportion to their inclusive time, left to right. Iterative; rectangles narrower than
+ * `minWidth` are left out (their subtrees too), so a 10,000-node plan draws what can be seen.
+ */
+export function icicleLayout(plan: PlanModel, width: number, minWidth = 1): IcicleRect[] {
+  const out: IcicleRect[] = []
+  if (plan.nodes.length === 0) return out
+  const weight = (id: number) => {
+    const n = plan.nodes[id]!
+    return n.inclusiveMs ?? n.totalCost ?? 1
+  }
+  const stack: IcicleRect[] = [{ id: 0, x: 0, w: width, depth: 0 }]
+  while (stack.length) {
+    const r = stack.pop()!
+    out.push(r)
+    const kids = plan.nodes[r.id]!.children
+    if (!kids.length) continue
+    const total = Math.max(
+      weight(r.id),
+      kids.reduce((s, c) => s + weight(c), 0)
+    )
+    let x = r.x
+    for (const c of kids) {
+      const w = total > 0 ? (weight(c) / total) * r.w : 0
+      if (w >= minWidth) stack.push({ id: c, x, w, depth: r.depth + 1 })
+      x += w
+    }
+  }
+  return out
+}

@@ -51,3 +51,18 @@ describe('comparing two plans of a query', () => {
     expect(rows[0]!.cost).toEqual([12, 1.2])
   })
 })
+
+describe('icicle layout', () => {
+  it('children share their parent span by inclusive time; slivers are dropped', async () => {
+    const { icicleLayout } = await import('../../../src/shared/plan-view')
+    const rects = icicleLayout(plan, 600)
+    expect(rects[0]).toEqual({ id: 0, x: 0, w: 600, depth: 0 })
+    const join = rects.find((r) => r.id === 1)!
+    expect(join.w).toBeCloseTo((4 / 6) * 600, 9)
+    const scanA = rects.find((r) => r.id === 2)!
+    const hash = rects.find((r) => r.id === 3)!
+    expect(scanA.x).toBe(0)
+    expect(hash.x).toBeCloseTo(scanA.w, 9)
+    expect(icicleLayout(plan, 600, 200).map((r) => r.id)).toEqual([0, 1])
+  })
+})

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react'
 import type { PlanModel, PlanNode } from '../../../shared/explain'
-import { metricMax, metricValue, nodeBadges, visibleNodes, windowSlice, type PlanMetric } from '../../../shared/plan-view'
+import { icicleLayout, metricMax, metricValue, nodeBadges, visibleNodes, windowSlice, type PlanMetric } from '../../../shared/plan-view'
 import { api } from '../api'
 import { ConfirmField } from '../components/ConfirmField'
 import { useExplain } from '../stores/explain'
@@ -18,6 +18,42 @@ function nodeTitle(n: PlanNode): string {
   const on = n.relation ? ` on ${n.relation}${n.alias && n.alias !== n.relation ? ` ${n.alias}` : ''}` : n.cteName ? ` on ${n.cteName}` : ''
   const using = n.indexName ? ` using ${n.indexName}` : ''
   return `${n.parallelAware ? 'Parallel ' : ''}${n.nodeType}${join}${strategy}${using}${on}`
+}
+
+const ICICLE_WIDTH = 1200
+const ICICLE_ROW = 20
+
+/** The plan as an icicle: width is inclusive time (cost when not analysed); click focuses a node. */
+function Icicle({ plan }: { plan: PlanModel }) {
+  const selected = useExplain((s) => s.selected)
+  const select = useExplain((s) => s.select)
+  const rects = icicleLayout(plan, ICICLE_WIDTH)
+  const depth = rects.reduce((d, r) => Math.max(d, r.depth), 0) + 1
+  return (
+    <svg
+      className="icicle"
+      viewBox={`0 0 ${ICICLE_WIDTH} ${depth * ICICLE_ROW}`}
+      role="img"
+      aria-label="Plan as an icicle"
+      data-testid="icicle"
+    >
+      {rects.map((r) => {
+        const n = plan.nodes[r.id]!
+        return (
+          <g key={r.id} onClick={() => select(r.id)} className={selected === r.id ? 'selected' : ''}>
+            <rect x={r.x} y={r.depth * ICICLE_ROW} width={Math.max(0, r.w - 1)} height={ICICLE_ROW - 2}>
+              <title>{`#${r.id} ${nodeTitle(n)}: ${ms(n.inclusiveMs)} with children, ${ms(n.exclusiveMs)} own`}</title>
+            </rect>
+            {r.w > 60 && (
+              <text x={r.x + 4} y={r.depth * ICICLE_ROW + 14}>
+                {nodeTitle(n).slice(0, Math.floor(r.w / 7))}
+              </text>
+            )}
+          </g>
+        )
+      })}
+    </svg>
+  )
 }
 
 /** The plan as rows, virtualised: only the rows in view are in the DOM, so 10,000 nodes scroll. */
@@ -135,6 +171,7 @@ export function ExplainView() {
   const { sql, pasted, result, error, needsWriteConfirmation, selected, metric } = useExplain()
   const { setSql, setPasted, setResult, setNeedsWriteConfirmation, select, setMetric } = useExplain.getState()
   const [analyze, setAnalyze] = useState(false)
+  const [shape, setShape] = useState<'tree' | 'icicle'>('tree')
   const [paramText, setParamText] = useState('')
   const hasParams = /\$\d+/.test(sql)
   const [busy, setBusy] = useState(false)
@@ -252,6 +289,13 @@ export function ExplainView() {
           </section>
           <div className="toolbar">
             <label>
+              Show{' '}
+              <select aria-label="Plan shape" value={shape} onChange={(e) => setShape(e.target.value as 'tree' | 'icicle')}>
+                <option value="tree">tree</option>
+                <option value="icicle">icicle</option>
+              </select>
+            </label>
+            <label>
               Bars show{' '}
               <select aria-label="Bars show" value={metric} onChange={(e) => setMetric(e.target.value as PlanMetric)}>
                 <option value="time">own time</option>
@@ -261,7 +305,7 @@ export function ExplainView() {
               </select>
             </label>
           </div>
-          <PlanTree plan={plan} />
+          {shape === 'tree' ? <PlanTree plan={plan} /> : <Icicle plan={plan} />}
           {selected !== null && plan.nodes[selected] && <NodeDetail n={plan.nodes[selected]} />}
           {result.historyId && profile && <PlanHistoryPanel profile={profile.name} historyId={result.historyId} />}
           <details ref={raw}>
