@@ -102,3 +102,53 @@ export function icicleLayout(plan: PlanModel, width: number, minWidth = 1): Icic
   }
   return out
 }
+
+export type PlanRow = { kind: 'node'; id: number } | { kind: 'group'; key: string; ids: number[]; depth: number; label: string }
+
+/** Parents whose children are partitions or union members: the place sibling scans pile up. */
+const GROUPING_PARENTS = new Set(['Append', 'Merge Append'])
+
+/**
+ * The rows shown: like visibleNodes, except that under an Append or Merge Append a run of at least
+ * `minGroup` sibling scans of one kind with no children (a partitioned table's partitions) becomes
+ * one row, until that group is expanded.
+ */
+export function visibleRows(plan: PlanModel, collapsed: ReadonlySet<number>, expanded: ReadonlySet<string>, minGroup = 3): PlanRow[] {
+  const out: PlanRow[] = []
+  if (plan.nodes.length === 0) return out
+  type Item = PlanRow
+  const stack: Item[] = [{ kind: 'node', id: 0 }]
+  while (stack.length) {
+    const item = stack.pop()!
+    out.push(item)
+    if (item.kind === 'group' || collapsed.has(item.id)) continue
+    const n = plan.nodes[item.id]!
+    const items: Item[] = []
+    const kids = n.children
+    for (let i = 0; i < kids.length;) {
+      const first = plan.nodes[kids[i]!]!
+      let j = i
+      if (GROUPING_PARENTS.has(n.nodeType) && first.relation && first.children.length === 0)
+        while (j + 1 < kids.length) {
+          const next = plan.nodes[kids[j + 1]!]!
+          if (next.nodeType !== first.nodeType || !next.relation || next.children.length > 0) break
+          j++
+        }
+      const run = kids.slice(i, j + 1)
+      const key = `${item.id}:${run[0]}`
+      if (run.length >= minGroup && !expanded.has(key)) {
+        const last = plan.nodes[run[run.length - 1]!]!
+        items.push({
+          kind: 'group',
+          key,
+          ids: run,
+          depth: first.depth,
+          label: `${run.length} × ${first.nodeType} on ${first.relation} … ${last.relation}`
+        })
+      } else for (const id of run) items.push({ kind: 'node', id })
+      i = j + 1
+    }
+    for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]!)
+  }
+  return out
+}

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -134,6 +134,39 @@ describe('Explain from the Slow queries view', () => {
     await page.selectOption('select[aria-label="Plan shape"]', 'icicle')
     expect(await page.locator('[data-testid=icicle] rect').count()).toBeGreaterThanOrEqual(3)
     await page.screenshot({ path: join(SHOTS, 'explain-icicle.png'), fullPage: true })
+    expect(errors).toEqual([])
+  })
+})
+
+describe('a pasted plan', () => {
+  it('partition scans are grouped until expanded; the export can be anonymised', async () => {
+    await page.keyboard.press('Control+9')
+    const parts = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `        ->  Seq Scan on orders_2025_${String(i + 1).padStart(2, '0')}  (cost=0.00..100.00 rows=100 width=4) (actual time=0.1..2.0 rows=1 loops=1)\n              Filter: (customer_id = 424242)\n              Rows Removed by Filter: 999`
+    )
+    const text = [
+      'Aggregate  (cost=1300.00..1300.01 rows=1 width=8) (actual time=30.0..30.0 rows=1 loops=1)',
+      '  ->  Append  (cost=0.00..1200.00 rows=1200 width=4) (actual time=0.1..29.0 rows=12 loops=1)',
+      ...parts,
+      'Execution Time: 30.100 ms'
+    ].join('\n')
+    await page.fill('textarea[aria-label="Plan to analyse"]', text)
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click()
+    await page.locator('select[aria-label="Plan shape"]').waitFor()
+    await page.selectOption('select[aria-label="Plan shape"]', 'tree')
+    const group = page.locator('.plan-group')
+    await group.waitFor()
+    expect(await group.textContent()).toContain('12 × Seq Scan on orders_2025_01 … orders_2025_12')
+    expect(await page.locator('[data-testid=plan-tree] .plan-row').count()).toBe(3)
+    await group.click()
+    expect(await page.locator('[data-testid=plan-tree] .plan-row').count()).toBe(14)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export anonymised' }).click()])
+    const path = await download.path()
+    const exported = readFileSync(path!, 'utf8')
+    expect(JSON.parse(exported)).toMatchObject({ format: 'lookout-plan/1', anonymised: true, raw: null })
+    expect(exported).not.toContain('424242')
     expect(errors).toEqual([])
   })
 })

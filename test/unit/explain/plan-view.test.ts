@@ -66,3 +66,24 @@ describe('icicle layout', () => {
     expect(icicleLayout(plan, 600, 200).map((r) => r.id)).toEqual([0, 1])
   })
 })
+
+describe('sibling partition scans', () => {
+  it('a run of partition scans under an Append is one row until expanded', async () => {
+    const { visibleRows } = await import('../../../src/shared/plan-view')
+    const parts = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `  ->  Seq Scan on orders_2025_${String(i + 1).padStart(2, '0')}  (cost=0.00..1.00 rows=1 width=4) (actual time=0.1..1.0 rows=1 loops=1)`
+    )
+    const p = parsePlan(['Append  (cost=0.00..12.00 rows=12 width=4) (actual time=0.1..12.0 rows=12 loops=1)', ...parts].join('\n')).plan
+    const rows = visibleRows(p, new Set(), new Set())
+    expect(rows).toHaveLength(2)
+    expect(rows[1]).toMatchObject({
+      kind: 'group',
+      ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      label: '12 × Seq Scan on orders_2025_01 … orders_2025_12'
+    })
+    expect(visibleRows(p, new Set(), new Set(['0:1']))).toHaveLength(13)
+    expect(visibleRows(p, new Set([0]), new Set())).toHaveLength(1)
+  })
+})

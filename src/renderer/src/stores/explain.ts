@@ -13,6 +13,9 @@ interface ExplainState {
   selected: number | null
   metric: PlanMetric
   collapsed: Set<number>
+  /** Groups of sibling partition scans the user opened. */
+  expandedGroups: Set<string>
+  toggleGroup(key: string): void
   setSql(sql: string): void
   setPasted(plan: string): void
   setResult(r: ExplainResult | null, error?: string | null): void
@@ -31,9 +34,17 @@ export const useExplain = create<ExplainState>((set) => ({
   selected: null,
   metric: 'time',
   collapsed: new Set(),
+  expandedGroups: new Set(),
+  toggleGroup: (key) =>
+    set((s) => {
+      const expandedGroups = new Set(s.expandedGroups)
+      if (expandedGroups.has(key)) expandedGroups.delete(key)
+      else expandedGroups.add(key)
+      return { expandedGroups }
+    }),
   setSql: (sql) => set({ sql }),
   setPasted: (pasted) => set({ pasted }),
-  setResult: (result, error = null) => set({ result, error, selected: null, collapsed: new Set() }),
+  setResult: (result, error = null) => set({ result, error, selected: null, collapsed: new Set(), expandedGroups: new Set() }),
   setNeedsWriteConfirmation: (needsWriteConfirmation) => set({ needsWriteConfirmation }),
   select: (selected) => set({ selected }),
   setMetric: (metric) => set({ metric }),

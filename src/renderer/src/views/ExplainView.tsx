@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react'
 import type { PlanModel, PlanNode } from '../../../shared/explain'
-import { icicleLayout, metricMax, metricValue, nodeBadges, visibleNodes, windowSlice, type PlanMetric } from '../../../shared/plan-view'
+import { icicleLayout, metricMax, metricValue, nodeBadges, visibleRows, windowSlice, type PlanMetric } from '../../../shared/plan-view'
+import { exportPlan } from '../../../shared/plan-export'
 import { api } from '../api'
 import { ConfirmField } from '../components/ConfirmField'
 import { useExplain } from '../stores/explain'
@@ -64,7 +65,9 @@ function PlanTree({ plan }: { plan: PlanModel }) {
   const select = useExplain((s) => s.select)
   const toggle = useExplain((s) => s.toggle)
   const [scrollTop, setScrollTop] = useState(0)
-  const rows = visibleNodes(plan, collapsed)
+  const expanded = useExplain((s) => s.expandedGroups)
+  const toggleGroup = useExplain((s) => s.toggleGroup)
+  const rows = visibleRows(plan, collapsed, expanded)
   const max = metricMax(plan, metric) || 1
   const { from, to } = windowSlice(rows.length, scrollTop, VIEWPORT, ROW)
   return (
@@ -75,7 +78,29 @@ function PlanTree({ plan }: { plan: PlanModel }) {
       data-testid="plan-tree"
     >
       <div style={{ height: rows.length * ROW, position: 'relative' }}>
-        {rows.slice(from, to).map((id, i) => {
+        {rows.slice(from, to).map((row, i) => {
+          if (row.kind === 'group') {
+            const v = row.ids.reduce((sum, id) => sum + metricValue(plan.nodes[id]!, metric, plan), 0)
+            return (
+              <div
+                key={row.key}
+                className="plan-row plan-group"
+                style={{ top: (from + i) * ROW, height: ROW }}
+                onClick={() => toggleGroup(row.key)}
+              >
+                <span className="plan-indent" style={{ width: `${row.depth * 14}px` }} />
+                <button className="link plan-toggle" aria-label={`expand ${row.label}`}>
+                  ▸
+                </button>
+                <span className="plan-name">{row.label}</span>
+                <span className="plan-bar" title={`${metric}: ${v}`}>
+                  <span style={{ width: `${Math.min(100, (v / max) * 100)}%` }} />
+                </span>
+                <span className="plan-figure num">{metric === 'time' ? ms(v) : Math.round(v)}</span>
+              </div>
+            )
+          }
+          const id = row.id
           const n = plan.nodes[id]!
           const v = metricValue(n, metric, plan)
           return (
@@ -163,6 +188,16 @@ function NodeDetail({ n }: { n: PlanNode }) {
       </dl>
     </section>
   )
+}
+
+/** Saves text as a file through the browser's download (both the desktop app and a browser). */
+function download(text: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
 /** EXPLAIN a statement on the profile's Postgres (rolled back), or analyse a pasted plan. */
@@ -308,6 +343,11 @@ export function ExplainView() {
           {shape === 'tree' ? <PlanTree plan={plan} /> : <Icicle plan={plan} />}
           {selected !== null && plan.nodes[selected] && <NodeDetail n={plan.nodes[selected]} />}
           {result.historyId && profile && <PlanHistoryPanel profile={profile.name} historyId={result.historyId} />}
+          <p>
+            <button onClick={() => download(exportPlan(result, sql || null, false), 'plan.json')}>Export with analysis</button>{' '}
+            <button onClick={() => download(exportPlan(result, sql || null, true), 'plan-anonymised.json')}>Export anonymised</button>{' '}
+            <span className="muted">anonymised: every constant replaced, the raw plan left out</span>
+          </p>
           <details ref={raw}>
             <summary>Raw plan</summary>
             <pre className="sql">{result.raw}</pre>
