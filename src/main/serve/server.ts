@@ -7,6 +7,9 @@ import { hostAllowed, isLoopbackHost, originAllowed, presentedToken, TOKEN_COOKI
 import { contentSecurityPolicy } from './csp'
 import { readStatic } from './static'
 
+/** Largest request a client may send: room for a pasted plan of tens of thousands of nodes. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
+
 export interface ServeOptions {
   core: Core
   rendererDir: string
@@ -80,7 +83,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     res.end(req.method === 'HEAD' ? undefined : file.body)
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes ?? 1024 * 1024 })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'invalid'}`)
     const token = presentedToken(req, url)
