@@ -6,6 +6,8 @@ import { createCore } from '../core'
 import { MemorySecretStore, silentLogger } from '../core/ports'
 import type { JobProgress } from '../../shared/schemas'
 import { inspectKey, type KeyInspection } from '../core/redis/keys'
+import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster } from '../core/redis/cluster'
+import type { Redis } from 'ioredis'
 
 export interface CacheInvalidateOptions {
   redis?: string
@@ -83,8 +85,24 @@ async function byUrl(
     return c
   }
   const conn = await open()
+  // A cluster node: the keys live on every primary, each reached with the URL's credentials.
+  const primaries: { name: string; redis: Redis }[] = []
   try {
-    const d = await dryRun(conn, o.pattern)
+    if (await isCluster(conn))
+      for (const n of await clusterPrimaries(conn)) {
+        const u = new URL(url)
+        u.hostname = n.host
+        u.port = String(n.port)
+        const c = createMonitorRedis(u.toString(), password, 10_000)
+        primaries.push({ name: `${n.host}:${n.port}`, redis: c })
+        await c.connect()
+      }
+    const d = primaries.length
+      ? await clusterDryRun(
+          primaries.map((p) => p.redis),
+          o.pattern
+        )
+      : await dryRun(conn, o.pattern)
     io.err(
       `dry run on ${redisEndpoint(target)}: about ${d.estimatedTotal} keys match ${JSON.stringify(o.pattern)} (${d.matched} of ${d.sampled} sampled; ${d.dbsize} keys in the database)${d.examples.length ? `, e.g. ${d.examples.slice(0, 3).join(', ')}` : ''}\n`
     )
@@ -100,13 +118,8 @@ async function byUrl(
       return EXIT.refused
     }
     const probe = new ThreadLatencyProbe(target, password)
-    const r: InvalidateResult = await invalidate(conn, {
-      pattern: o.pattern,
-      probe,
-      estimatedTotal: d.estimatedTotal,
-      signal,
-      onProgress: show
-    })
+    const jobOpts = { pattern: o.pattern, probe, estimatedTotal: d.estimatedTotal, signal, onProgress: show }
+    const r: InvalidateResult = primaries.length ? await invalidateCluster(primaries, jobOpts) : await invalidate(conn, jobOpts)
     await audit.record({
       ...base,
       details: { deleted: r.deleted, matched: r.matched, uncertain: r.uncertain },
@@ -116,6 +129,7 @@ async function byUrl(
     return finish(r.outcome, r, io)
   } finally {
     conn.disconnect()
+    for (const p of primaries) p.redis.disconnect()
   }
 }
 

@@ -20,8 +20,11 @@ import { dryRun, invalidate } from './redis/invalidate'
 import { inspectKey } from './redis/keys'
 import { analyseKeyspace } from './redis/keyspace'
 import { parseInfo } from './redis/info'
-import { createMonitorRedis, describeRedisError, describeRedisUrl, redisFailure } from './redis/connection'
+import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
+import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster } from './redis/cluster'
+import type { InvalidateProgress } from './redis/invalidate'
+import type { Redis } from 'ioredis'
 import { RedisCollector } from './redis/collector'
 import { PostgresCollector } from './postgres/collector'
 import { createMonitorClient, describeDsn, describePgError, destroyClient, pgEndpoint } from './postgres/connection'
@@ -131,7 +134,41 @@ export function createCore(opts: CoreOptions): Core {
       }
       return c
     }
-    return { profile, open, probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password, profile.redisCaFile) }
+    /**
+     * Where key commands go: the server itself, or every primary when it is a cluster node (the
+     * primaries are reached with the profile's credentials and TLS settings).
+     */
+    const targets = async (): Promise<{ name: string; redis: Redis; cluster: boolean }[]> => {
+      const first = await open()
+      try {
+        if (!(await isCluster(first))) return [{ name: redisEndpoint(describeRedisUrl(profile.redis!)), redis: first, cluster: false }]
+        const primaries = await clusterPrimaries(first)
+        first.disconnect()
+        const out: { name: string; redis: Redis; cluster: boolean }[] = []
+        for (const n of primaries) {
+          const u = new URL(profile.redis!)
+          u.hostname = n.host
+          u.port = String(n.port)
+          const c = createMonitorRedis(u.toString(), password, 10_000, profile.redisCaFile)
+          try {
+            await c.connect()
+          } catch (err) {
+            c.disconnect()
+            for (const o of out) o.redis.disconnect()
+            throw new ApiError(
+              'unavailable',
+              `cluster primary ${n.host}:${n.port}: ${describeRedisError(redisFailure(c, err), describeRedisUrl(u.toString()), password)}`
+            )
+          }
+          out.push({ name: `${n.host}:${n.port}`, redis: c, cluster: true })
+        }
+        return out
+      } catch (err) {
+        first.disconnect()
+        throw err
+      }
+    }
+    return { profile, open, targets, probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password, profile.redisCaFile) }
   }
 
   // Who created a silence, as Alertmanager shows it: this tool and the OS user running it.
@@ -428,16 +465,21 @@ export function createCore(opts: CoreOptions): Core {
       }
     },
     'cache.dryRun': async ({ profile, pattern }) => {
-      const { open } = await redisFor(profile)
-      const c = await open()
+      const { targets } = await redisFor(profile)
+      const nodes = await targets()
       try {
-        return await dryRun(c, pattern)
+        return nodes.length === 1 && !nodes[0]!.cluster
+          ? await dryRun(nodes[0]!.redis, pattern)
+          : await clusterDryRun(
+              nodes.map((n) => n.redis),
+              pattern
+            )
       } finally {
-        c.disconnect()
+        for (const n of nodes) n.redis.disconnect()
       }
     },
     'cache.invalidate': async ({ profile, pattern, estimatedTotal, confirmation }) => {
-      const { profile: p, open, probe: newProbe } = await redisFor(profile)
+      const { profile: p, targets, probe: newProbe } = await redisFor(profile)
       const req = {
         profile: p,
         action: 'invalidate keys',
@@ -446,20 +488,23 @@ export function createCore(opts: CoreOptions): Core {
         confirmation
       }
       await checkGuard(audit, req)
-      const conn = await open()
+      const nodes = await targets()
       // The job stops the probe when it ends.
       const probe = newProbe()
       const jobId = randomUUID()
       const abort = new AbortController()
       jobs.set(jobId, abort)
       const base = { jobId, profile, kind: 'cache.invalidate' as const, pattern }
-      void invalidate(conn, {
+      const jobOpts = {
         pattern,
         probe,
         estimatedTotal,
         signal: abort.signal,
-        onProgress: (pr) => emit('job.progress', { ...base, ...pr, state: 'running', error: null, uncertain: 0 })
-      })
+        onProgress: (pr: InvalidateProgress) => emit('job.progress', { ...base, ...pr, state: 'running', error: null, uncertain: 0 })
+      }
+      // A cluster: SCAN and slot-grouped UNLINK on every primary, one after another.
+      const cluster = nodes.length > 1 || nodes[0]!.cluster
+      void (cluster ? invalidateCluster(nodes, jobOpts) : invalidate(nodes[0]!.redis, jobOpts))
         .then(async (r) => {
           const { outcome, ...counts } = r
           emit('job.progress', { ...base, ...counts, state: outcome })
@@ -469,6 +514,7 @@ export function createCore(opts: CoreOptions): Core {
             action: 'invalidate keys',
             target: pattern,
             details: {
+              ...(cluster ? { primaries: nodes.map((n) => n.name) } : {}),
               deleted: r.deleted,
               matched: r.matched,
               uncertain: r.uncertain,
@@ -481,7 +527,7 @@ export function createCore(opts: CoreOptions): Core {
         })
         .finally(() => {
           jobs.delete(jobId)
-          conn.disconnect()
+          for (const n of nodes) n.redis.disconnect()
         })
       return { jobId }
     },

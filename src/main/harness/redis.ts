@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
@@ -89,6 +90,50 @@ export async function startRedis(extraArgs: string[] = [], tls?: RedisTls): Prom
     async stop() {
       await proc.kill('SIGTERM')
       rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+export interface RedisClusterHandle {
+  nodes: RedisHandle[]
+  /** The first node's URL: a client finds the rest through it. */
+  url: string
+  stop(): Promise<void>
+}
+
+/**
+ * A Redis Cluster of `primaries` nodes and no replicas: cluster-enabled servers, joined and given
+ * all 16384 slots by `redis-cli --cluster create`, ready when every node says cluster_state:ok.
+ */
+export async function startRedisCluster(primaries = 3): Promise<RedisClusterHandle> {
+  const nodes: RedisHandle[] = []
+  try {
+    for (let i = 0; i < primaries; i++)
+      nodes.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']))
+    const cli = findBinary('redis-cli', 'redis-tools')
+    execFileSync(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      stdio: 'pipe'
+    })
+    await waitFor(
+      'Redis Cluster',
+      async () => {
+        for (const n of nodes) {
+          const out = execFileSync(cli, ['-p', String(n.port), 'CLUSTER', 'INFO']).toString()
+          if (!/cluster_state:ok/.test(out)) return false
+        }
+        return true
+      },
+      30_000
+    )
+  } catch (err) {
+    await Promise.allSettled(nodes.map((n) => n.stop()))
+    throw err
+  }
+  return {
+    nodes,
+    url: nodes[0]!.url,
+    stop: async () => {
+      await Promise.allSettled(nodes.map((n) => n.stop()))
     }
   }
 }

@@ -95,6 +95,8 @@ export interface InvalidateOptions {
   batch?: number
   latencyBoundMs?: number
   now?: () => number
+  /** How a batch is removed; a cluster splits it by slot. Default: one multi-key UNLINK. */
+  unlink?: (keys: string[]) => Promise<number>
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -137,7 +139,7 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
   let pause = 1
   const send = (batch: string[]) => {
     inFlight = batch.length
-    unlinking = redis.unlink(...batch).then(
+    unlinking = (opts.unlink ? opts.unlink(batch) : redis.unlink(...batch)).then(
       (n) => {
         p.deleted += n
         inFlight = 0

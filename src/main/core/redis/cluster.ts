@@ -1,0 +1,161 @@
+import type { Redis } from 'ioredis'
+import calculateSlot from 'cluster-key-slot'
+import { dryRun, invalidate, type DryRun, type InvalidateOptions, type InvalidateProgress, type InvalidateResult } from './invalidate'
+
+export interface ClusterNode {
+  id: string
+  host: string
+  port: number
+  primary: boolean
+  /** Slot ranges it serves, as CLUSTER NODES prints them ("0-5460"). */
+  slots: string[]
+  failing: boolean
+}
+
+/** Whether the server runs in cluster mode (INFO cluster's cluster_enabled). */
+export async function isCluster(redis: Redis): Promise<boolean> {
+  const info = (await redis.info('cluster')) as string
+  return /^cluster_enabled:1\s*$/m.test(info)
+}
+
+/**
+ * The cluster's nodes from CLUSTER NODES: "<id> <ip:port@cport[,hostname]> <flags> <master> <ping>
+ * <pong> <epoch> <link> <slot> ...". A malformed line is an error that names it.
+ */
+export function parseClusterNodes(text: string): ClusterNode[] {
+  const out: ClusterNode[] = []
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue
+    const f = line.trim().split(' ')
+    const addr = /^(.+):(\d+)(?:@\d+)?(?:,.*)?$/.exec(f[1] ?? '')
+    if (f.length < 8 || !addr) throw new Error(`CLUSTER NODES: cannot read the line "${line.slice(0, 120)}"`)
+    const flags = (f[2] ?? '').split(',')
+    out.push({
+      id: f[0]!,
+      host: addr[1]!,
+      port: Number(addr[2]),
+      primary: flags.includes('master'),
+      failing: flags.includes('fail') || flags.includes('fail?') || flags.includes('noaddr'),
+      slots: f.slice(8).filter((s) => /^\d+(-\d+)?$/.test(s))
+    })
+  }
+  return out
+}
+
+/** The primaries that serve slots and are not failing: where every key of the cluster lives. */
+export async function clusterPrimaries(redis: Redis): Promise<ClusterNode[]> {
+  const nodes = parseClusterNodes((await redis.call('CLUSTER', 'NODES')) as string)
+  return nodes.filter((n) => n.primary && !n.failing && n.slots.length > 0)
+}
+
+/**
+ * UNLINK in cluster mode: one command may only name keys of one slot, so a batch is split by slot
+ * and the per-slot UNLINKs are pipelined on the node's connection (one round trip per batch).
+ */
+export async function unlinkBySlot(redis: Redis, keys: string[]): Promise<number> {
+  const bySlot = new Map<number, string[]>()
+  for (const k of keys) {
+    const slot = calculateSlot(k)
+    const list = bySlot.get(slot)
+    if (list) list.push(k)
+    else bySlot.set(slot, [k])
+  }
+  const pipe = redis.pipeline()
+  for (const group of bySlot.values()) pipe.unlink(...group)
+  const replies = (await pipe.exec()) ?? []
+  let deleted = 0
+  for (const [err, n] of replies) {
+    if (err) throw err
+    deleted += Number(n)
+  }
+  return deleted
+}
+
+/** The dry run on every primary, summed: each samples its own keys. */
+export async function clusterDryRun(nodes: Redis[], pattern: string): Promise<DryRun> {
+  const parts = await Promise.all(nodes.map((n) => dryRun(n, pattern)))
+  return {
+    sampled: parts.reduce((s, p) => s + p.sampled, 0),
+    matched: parts.reduce((s, p) => s + p.matched, 0),
+    dbsize: parts.reduce((s, p) => s + p.dbsize, 0),
+    estimatedTotal: parts.reduce((s, p) => s + p.estimatedTotal, 0),
+    complete: parts.every((p) => p.complete),
+    examples: parts.flatMap((p) => p.examples).slice(0, 5)
+  }
+}
+
+/**
+ * Invalidation on every primary of a cluster, one after another, each with SCAN on that node and
+ * slot-grouped UNLINK. Progress and the result are the sums over the nodes; cancelling or a failure
+ * stops the fan-out with exact counts.
+ */
+export async function invalidateCluster(
+  nodes: { name: string; redis: Redis }[],
+  opts: Omit<InvalidateOptions, 'unlink'>
+): Promise<InvalidateResult & { nodes: { name: string; deleted: number; outcome: InvalidateResult['outcome'] }[] }> {
+  const done: InvalidateProgress = {
+    scanCalls: 0,
+    matched: 0,
+    deleted: 0,
+    elapsedMs: 0,
+    ratePerS: 0,
+    etaS: null,
+    throttled: 0,
+    worstPingMs: 0
+  }
+  const perNode: { name: string; deleted: number; outcome: InvalidateResult['outcome'] }[] = []
+  let last: InvalidateResult | null = null
+  const started = performance.now()
+  const sum = (p: InvalidateProgress): InvalidateProgress => {
+    const elapsedMs = performance.now() - started
+    const deleted = done.deleted + p.deleted
+    const ratePerS = elapsedMs > 0 ? (deleted / elapsedMs) * 1000 : 0
+    return {
+      scanCalls: done.scanCalls + p.scanCalls,
+      matched: done.matched + p.matched,
+      deleted,
+      elapsedMs,
+      ratePerS,
+      etaS: opts.estimatedTotal !== undefined && ratePerS > 0 ? Math.max(0, opts.estimatedTotal - deleted) / ratePerS : null,
+      throttled: done.throttled + p.throttled,
+      worstPingMs: Math.max(done.worstPingMs, p.worstPingMs)
+    }
+  }
+  // One side probe watches the job for all nodes; each node's job may not stop it, the end does.
+  const probe = opts.probe ? keepAlive(opts.probe) : undefined
+  try {
+    for (const node of nodes) {
+      last = await invalidate(node.redis, {
+        ...opts,
+        probe,
+        estimatedTotal: undefined,
+        unlink: (keys) => unlinkBySlot(node.redis, keys),
+        onProgress: (p) => opts.onProgress?.(sum(p))
+      })
+      perNode.push({ name: node.name, deleted: last.deleted, outcome: last.outcome })
+      Object.assign(done, sum(last))
+      if (last.outcome !== 'done') break
+    }
+  } finally {
+    await opts.probe?.stop()
+  }
+  const total = sum({ scanCalls: 0, matched: 0, deleted: 0, elapsedMs: 0, ratePerS: 0, etaS: null, throttled: 0, worstPingMs: 0 })
+  return {
+    ...total,
+    outcome: last?.outcome ?? 'done',
+    error: last?.error ?? null,
+    uncertain: last?.uncertain ?? 0,
+    nodes: perNode
+  }
+}
+
+/** A probe whose stop() does nothing: the fan-out stops the real one once, at the end. */
+function keepAlive(p: NonNullable<InvalidateOptions['probe']>): NonNullable<InvalidateOptions['probe']> {
+  return {
+    take: () => p.take(),
+    get worstMs() {
+      return p.worstMs
+    },
+    stop: async () => {}
+  }
+}

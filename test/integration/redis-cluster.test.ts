@@ -1,0 +1,132 @@
+import { Cluster } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCore, type Core } from '../../src/main/core'
+import { parseClusterNodes, unlinkBySlot } from '../../src/main/core/redis/cluster'
+import { MemorySecretStore } from '../../src/main/core/ports'
+import type { EventPayload } from '../../src/shared/api'
+import { eventually, startRedisCluster, type RedisClusterHandle } from '../harness'
+import { tempDir } from '../helpers/temp'
+
+let cluster: RedisClusterHandle
+let client: Cluster
+let core: Core
+const progress: EventPayload<'job.progress'>[] = []
+
+async function call(method: string, params: unknown) {
+  const r = await core.dispatch(method, params)
+  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
+  return r.result as any
+}
+
+/** Keys spread over every slot (a cluster pipeline may not span slots: parallel commands instead). */
+async function seed(prefix: string, n: number) {
+  for (let i = 0; i < n; i += 2000) {
+    const batch: Promise<unknown>[] = []
+    for (let k = i; k < Math.min(n, i + 2000); k++) batch.push(client.set(`${prefix}${k}`, 'v'))
+    await Promise.all(batch)
+  }
+}
+
+async function countAll(match: string): Promise<number> {
+  let total = 0
+  for (const node of client.nodes('master')) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000)
+      cursor = next
+      total += keys.length
+    } while (cursor !== '0')
+  }
+  return total
+}
+
+beforeAll(async () => {
+  cluster = await startRedisCluster(3)
+  client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })))
+  await client.set('warmup', '1')
+  core = createCore({ dataDir: tempDir(), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+  core.onEvent((name, payload) => {
+    if (name === 'job.progress') progress.push(payload as EventPayload<'job.progress'>)
+  })
+  await call('profiles.save', { profile: { name: 'rc', environment: 'dev', redis: cluster.url } })
+})
+
+afterAll(async () => {
+  await core?.close()
+  client?.disconnect()
+  await cluster?.stop()
+})
+
+describe('Redis Cluster', () => {
+  it('reads CLUSTER NODES, and refuses a line it cannot read', () => {
+    const nodes = parseClusterNodes(
+      '07c37dfe 127.0.0.1:30004@31004,host1 slave e7d1eecc 0 1426238317239 4 connected\n' +
+        'e7d1eecc 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5460 5462\n'
+    )
+    expect(nodes.map((n) => [n.port, n.primary, n.slots])).toEqual([
+      [30004, false, []],
+      [30001, true, ['0-5460', '5462']]
+    ])
+    expect(() => parseClusterNodes('garbage')).toThrow(/cannot read the line "garbage"/)
+  })
+
+  it('UNLINK of keys from many slots is split by slot (one multi-slot UNLINK would be refused)', async () => {
+    await seed('slot:', 50)
+    const node = client.nodes('master')[0]!
+    const keys: string[] = []
+    let cursor = '0'
+    do {
+      const [next, k] = await node.scan(cursor, 'MATCH', 'slot:*', 'COUNT', 1000)
+      cursor = next
+      keys.push(...k)
+    } while (cursor !== '0')
+    expect(keys.length).toBeGreaterThan(3)
+    await expect(node.unlink(...keys)).rejects.toThrow(/CROSSSLOT/)
+    expect(await unlinkBySlot(node, keys)).toBe(keys.length)
+  })
+
+  it('the dry run sums every primary; invalidation deletes exactly the matching keys on all three, nothing else', async () => {
+    await seed('cache:v1:', 12_000)
+    await seed('keep:', 3_000)
+    const dry = await call('cache.dryRun', { profile: 'rc', pattern: 'cache:v1:*' })
+    expect(dry).toMatchObject({ estimatedTotal: 12_000, complete: true })
+    // Keys written while the job runs, under another prefix, must survive.
+    let writing = true
+    let written = 0
+    const writer = (async () => {
+      while (writing) await client.set(`during:${written++}`, 'x')
+    })()
+    const { jobId } = await call('cache.invalidate', {
+      profile: 'rc',
+      pattern: 'cache:v1:*',
+      estimatedTotal: dry.estimatedTotal,
+      confirmation: 'confirm'
+    })
+    const end = await eventually('the job to end', () => progress.find((p) => p.jobId === jobId && p.state !== 'running'), 60_000)
+    writing = false
+    await writer
+    expect(end).toMatchObject({ state: 'done', deleted: 12_000, uncertain: 0, error: null })
+    expect(await countAll('cache:v1:*')).toBe(0)
+    expect(await countAll('keep:*')).toBe(3000)
+    expect(await countAll('during:*')).toBe(written)
+    // Progress came from every node in turn, summed.
+    const running = progress.filter((p) => p.jobId === jobId && p.state === 'running')
+    expect(running.length).toBeGreaterThan(1)
+    expect(running.map((p) => p.deleted)).toEqual([...running.map((p) => p.deleted)].sort((a, b) => a - b))
+  })
+})
+
+describe('lookout cache invalidate against a cluster node URL', () => {
+  it('fans out to every primary from the URL of one', async () => {
+    const { cacheInvalidate } = await import('../../src/main/cli/cache-commands')
+    await seed('cli:', 4000)
+    let out = ''
+    const code = await cacheInvalidate(
+      { redis: cluster.url, pattern: 'cli:*', dryRun: false, yes: true, dataDir: tempDir() },
+      { out: (s) => (out += s), err: () => {} }
+    )
+    expect(code).toBe(0)
+    expect(JSON.parse(out)).toMatchObject({ outcome: 'done', deleted: 4000 })
+    expect(await countAll('cli:*')).toBe(0)
+  })
+})
