@@ -123,7 +123,7 @@ describe('lookout cache invalidate against a cluster node URL', () => {
     let out = ''
     const code = await cacheInvalidate(
       { redis: cluster.url, pattern: 'cli:*', dryRun: false, yes: true, dataDir: tempDir() },
-      { out: (s) => (out += s), err: () => {} }
+      { out: (s: string) => ((out += s), true), err: () => true }
     )
     expect(code).toBe(0)
     expect(JSON.parse(out)).toMatchObject({ outcome: 'done', deleted: 4000 })
