@@ -93,6 +93,52 @@ export function checkReplicationLink(info: RedisInfo): RedisFinding | null {
   }
 }
 
+/** A replica this far behind its primary, in bytes of the replication stream or seconds since its last ack. */
+export const REPLICA_LAG_WARNING_BYTES = 1024 * 1024
+export const REPLICA_LAG_WARNING_S = 10
+
+export interface ReplicaState {
+  name: string
+  state: string
+  offsetLagBytes: number
+  lagS: number
+}
+
+/**
+ * On a primary, each replica from INFO replication ("slave0:ip=10.0.0.2,port=6379,state=online,
+ * offset=123,lag=0"): how far behind master_repl_offset it is. Unreadable lines are skipped.
+ */
+export function replicaStates(info: RedisInfo): ReplicaState[] {
+  const repl = info.sections['replication'] ?? {}
+  const master = infoNumber(info, 'master_repl_offset')
+  const out: ReplicaState[] = []
+  for (const [k, v] of Object.entries(repl)) {
+    if (!/^slave\d+$/.test(k)) continue
+    const f = Object.fromEntries(v.split(',').map((kv) => kv.split('=', 2) as [string, string]))
+    const offset = Number(f.offset)
+    if (!Number.isFinite(offset) || !Number.isFinite(master)) continue
+    out.push({
+      name: `${f.ip ?? '?'}:${f.port ?? '?'}`,
+      state: f.state ?? '?',
+      offsetLagBytes: Math.max(0, master - offset),
+      lagS: Number(f.lag ?? 0)
+    })
+  }
+  return out
+}
+
+export function checkReplicaLag(info: RedisInfo, maxBytes = REPLICA_LAG_WARNING_BYTES, maxS = REPLICA_LAG_WARNING_S): RedisFinding[] {
+  return replicaStates(info)
+    .filter((r) => r.offsetLagBytes >= maxBytes || r.lagS >= maxS || r.state !== 'online')
+    .map((r) => ({
+      check: 'replica_lag',
+      severity: r.state !== 'online' ? ('critical' as const) : ('warning' as const),
+      value: r.offsetLagBytes,
+      threshold: maxBytes,
+      message: `replica ${r.name} (${r.state}) is ${r.offsetLagBytes} bytes behind the primary, last ack ${r.lagS} s ago: reads from it are stale`
+    }))
+}
+
 /** Share of keys with a TTL across databases: a cache whose keys never expire only ever grows. */
 export function checkTtlShare(info: RedisInfo): RedisFinding | null {
   let keys = 0

@@ -18,6 +18,7 @@ import {
   checkPersistence,
   checkRejectedConnections,
   checkReplicationLink,
+  checkReplicaLag,
   checkTtlShare,
   commandStats,
   latencyPercentiles,
@@ -139,6 +140,7 @@ export class RedisCollector implements TargetCollector {
       checkRejectedConnections(rejected),
       checkPersistence(info),
       checkReplicationLink(info),
+      ...checkReplicaLag(info),
       checkFragmentation(info),
       checkTtlShare(info)
     ].filter((f): f is RedisFinding => f !== null)
