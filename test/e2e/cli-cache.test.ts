@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -87,5 +88,37 @@ describe('lookout cache invalidate', () => {
     expect(2_000_000 + others - (await admin.dbsize())).toBe(result.deleted)
     expect(result.deleted).toBeGreaterThan(0)
     expect(result.deleted).toBeLessThan(2_000_000)
+  })
+})
+
+describe('lookout cache warm', () => {
+  it('checks every line, needs --yes, then writes in pipelined batches with exact counts, audited', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'warm.txt')
+    const lines = ['# after the deploy']
+    for (let i = 0; i < 2500; i++) lines.push(`SET warm:${i} "{\\"id\\": ${i}}" EX 3600`)
+    lines.push('HSET warm:h field "a value"')
+    writeFileSync(file, lines.join('\n'))
+    const refused = lookout(['cache', 'warm', '--redis', server.url, '--file', file])
+    expect(refused.code).toBe(2)
+    expect(await admin.exists('warm:0')).toBe(0)
+    const done = lookout(['cache', 'warm', '--redis', server.url, '--file', file, '--yes'])
+    expect(done.code).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ outcome: 'done', total: 2501, ok: 2501, failed: 0 })
+    expect(await admin.get('warm:7')).toBe('{"id": 7}')
+    expect(await admin.ttl('warm:7')).toBeGreaterThan(3500)
+    expect(await admin.hget('warm:h', 'field')).toBe('a value')
+    const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8')
+    expect(audit).toMatch(/"action":"warm cache".*"outcome":"refused"/)
+    expect(audit).toMatch(/"action":"warm cache".*"ok":2501.*"outcome":"ok"/)
+  })
+
+  it('a file with a forbidden or broken line is refused whole, naming the line', () => {
+    const dir = tempDir()
+    const file = join(dir, 'bad.txt')
+    writeFileSync(file, 'SET a 1\nFLUSHALL\n')
+    const r = lookout(['cache', 'warm', '--redis', server.url, '--file', file, '--yes'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('line 2: FLUSHALL is not allowed in a warm-up file')
   })
 })

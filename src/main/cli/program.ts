@@ -9,6 +9,7 @@ import { startHeadless, untilSignal } from './serve-command'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
 import { cacheInspect, cacheInvalidate } from './cache-commands'
+import { cacheWarm } from './cache-warm'
 import { runCheck, type CheckOptions } from './check-command'
 import { runExplainCommand, type ExplainOptions } from './explain-command'
 import { readFile } from 'node:fs/promises'
@@ -187,6 +188,36 @@ export function buildProgram(): Command {
         dataDir: string
       }) => {
         process.exitCode = await cacheInvalidate({ ...o, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes) })
+      }
+    )
+
+  cache
+    .command('warm')
+    .description('load a file of commands (redis-cli inline syntax) or JSON lines into the cache in pipelined batches; Ctrl-C cancels')
+    .requiredOption(
+      '--file <file>',
+      'the commands: SET/SETEX/HSET/SADD/ZADD/RPUSH/LPUSH/EXPIRE..., one per line; or JSON lines with --format jsonl'
+    )
+    .addOption(new Option('--format <format>', 'how the file is written').choices(['commands', 'jsonl']).default('commands'))
+    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
+    .option('--profile <name>', 'a saved profile')
+    .option('--yes', 'really write (the confirmation; a prod profile also needs --confirm NAME)')
+    .option('--confirm <name>', "the prod profile's name, typed")
+    .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
+    .action(
+      async (o: {
+        file: string
+        format: 'commands' | 'jsonl'
+        redis?: string
+        profile?: string
+        yes?: boolean
+        confirm?: string
+        dataDir: string
+      }) => {
+        process.exitCode = await cacheWarm(
+          { ...o, yes: Boolean(o.yes) },
+          { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
+        )
       }
     )
 
