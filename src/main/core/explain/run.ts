@@ -52,6 +52,21 @@ const JSON_AS_TEXT = {
     oid === 114 ? (v: string) => v : pgTypes.getTypeParser(oid, format ?? 'text')
 }
 
+/**
+ * One EXPLAIN of the user's statement, its JSON as text. The extended protocol makes the server
+ * prepare exactly one statement or refuse; values are bound, never spliced.
+ */
+async function explainStatement(client: pg.Client, prefix: string, req: ExplainRequest): Promise<string> {
+  const res = await client.query({
+    text: prefix + req.sql,
+    values: req.params ?? [],
+    queryMode: 'extended',
+    types: JSON_AS_TEXT
+  } as pg.QueryConfig)
+  const cell = Object.values(res.rows[0] ?? {})[0]
+  return typeof cell === 'string' ? cell : JSON.stringify(cell)
+}
+
 const prefixWithout = (options: string[]) =>
   `EXPLAIN (${options.filter((o) => o !== 'ANALYZE' && o !== 'BUFFERS' && o !== 'SETTINGS').join(', ')}) `
 
@@ -79,14 +94,7 @@ export async function tryHypothetical(
       const [hyp] = await queryRows(client, '/* lookout */ SELECT indexname FROM hypopg_create_index($1)', [
         a.sql!.replace('CREATE INDEX CONCURRENTLY ON', 'CREATE INDEX ON').replace(/;$/, '')
       ])
-      const res = await client.query({
-        text: prefix + req.sql,
-        values: req.params ?? [],
-        queryMode: 'extended',
-        types: JSON_AS_TEXT
-      } as pg.QueryConfig)
-      const cell = Object.values(res.rows[0] ?? {})[0]
-      const after = parseJsonPlan(typeof cell === 'string' ? cell : JSON.stringify(cell))
+      const after = parseJsonPlan(await explainStatement(client, prefix, req))
       const name = str(hyp?.indexname)
       const used = after.nodes.some((n) => n.indexName === name)
       a.hypothetical = { costBefore: before, costAfter: after.nodes[0]?.totalCost ?? before, used }
@@ -185,15 +193,7 @@ export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>
         if (readOnly) await client.query('SET TRANSACTION READ ONLY')
         await client.query(`SET LOCAL statement_timeout = ${Math.round(req.thresholds.explain_statement_timeout_s * 1000)}`)
         await client.query(`SET LOCAL lock_timeout = ${Math.round(req.thresholds.explain_lock_timeout_s * 1000)}`)
-        // The extended protocol: the server prepares exactly one statement or refuses.
-        const res = await client.query({
-          text: prefix + req.sql,
-          values: req.params ?? [],
-          queryMode: 'extended',
-          types: JSON_AS_TEXT
-        } as pg.QueryConfig)
-        const cell = Object.values(res.rows[0] ?? {})[0]
-        return typeof cell === 'string' ? cell : JSON.stringify(cell)
+        return await explainStatement(client, prefix, req)
       } finally {
         await client.query('ROLLBACK')
       }

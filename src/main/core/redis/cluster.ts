@@ -1,6 +1,14 @@
 import type { Redis } from 'ioredis'
 import calculateSlot from 'cluster-key-slot'
-import { dryRun, invalidate, type DryRun, type InvalidateOptions, type InvalidateProgress, type InvalidateResult } from './invalidate'
+import {
+  dryRun,
+  emptyProgress,
+  invalidate,
+  type DryRun,
+  type InvalidateOptions,
+  type InvalidateProgress,
+  type InvalidateResult
+} from './invalidate'
 
 export interface ClusterNode {
   id: string
@@ -93,16 +101,7 @@ export async function invalidateCluster(
   nodes: { name: string; redis: Redis }[],
   opts: Omit<InvalidateOptions, 'unlink'>
 ): Promise<InvalidateResult & { nodes: { name: string; deleted: number; outcome: InvalidateResult['outcome'] }[] }> {
-  const done: InvalidateProgress = {
-    scanCalls: 0,
-    matched: 0,
-    deleted: 0,
-    elapsedMs: 0,
-    ratePerS: 0,
-    etaS: null,
-    throttled: 0,
-    worstPingMs: 0
-  }
+  const done = emptyProgress()
   const perNode: { name: string; deleted: number; outcome: InvalidateResult['outcome'] }[] = []
   let last: InvalidateResult | null = null
   const started = performance.now()
@@ -139,7 +138,7 @@ export async function invalidateCluster(
   } finally {
     await opts.probe?.stop()
   }
-  const total = sum({ scanCalls: 0, matched: 0, deleted: 0, elapsedMs: 0, ratePerS: 0, etaS: null, throttled: 0, worstPingMs: 0 })
+  const total = sum(emptyProgress())
   return {
     ...total,
     outcome: last?.outcome ?? 'done',

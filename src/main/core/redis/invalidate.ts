@@ -99,6 +99,11 @@ export interface InvalidateOptions {
   unlink?: (keys: string[]) => Promise<number>
 }
 
+/** Progress before anything happened: the start of every job and of every sum of jobs. */
+export function emptyProgress(): InvalidateProgress {
+  return { scanCalls: 0, matched: 0, deleted: 0, elapsedMs: 0, ratePerS: 0, etaS: null, throttled: 0, worstPingMs: 0 }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
@@ -114,16 +119,7 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
   const bound = opts.latencyBoundMs ?? PING_LATENCY_BOUND_MS
   const probe = opts.probe ?? null
   const started = now()
-  const p: InvalidateProgress = {
-    scanCalls: 0,
-    matched: 0,
-    deleted: 0,
-    elapsedMs: 0,
-    ratePerS: 0,
-    etaS: null,
-    throttled: 0,
-    worstPingMs: 0
-  }
+  const p = emptyProgress()
   const report = () => {
     p.elapsedMs = now() - started
     p.ratePerS = p.elapsedMs > 0 ? (p.deleted / p.elapsedMs) * 1000 : 0
