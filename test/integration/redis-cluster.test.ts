@@ -130,3 +130,23 @@ describe('lookout cache invalidate against a cluster node URL', () => {
     expect(await countAll('cli:*')).toBe(0)
   })
 })
+
+describe('key commands on a cluster go to the primary that owns the key', () => {
+  it('inspect, set a TTL and delete keys living on each of the three primaries', async () => {
+    // Keys whose slots fall on different primaries.
+    const keys = ['user:{a}', 'user:{b}', 'user:{c}', 'user:{d}', 'user:{e}', 'user:{f}']
+    for (const k of keys) await client.set(k, `value of ${k}`)
+    const owners = new Set<number>()
+    for (const k of keys)
+      for (const [i, node] of client.nodes('master').entries()) if ((await node.exists(k).catch(() => 0)) === 1) owners.add(i)
+    expect(owners.size).toBeGreaterThan(1)
+    for (const k of keys) {
+      const info = await call('cache.inspect', { profile: 'rc', key: k })
+      expect(info).toMatchObject({ exists: true, type: 'string', preview: [`value of ${k}`] })
+      expect(await call('cache.setTtl', { profile: 'rc', key: k, ttlSeconds: 600, confirmation: 'confirm' })).toEqual({ applied: true })
+      expect(await client.ttl(k)).toBeGreaterThan(500)
+      expect(await call('cache.deleteKey', { profile: 'rc', key: k, confirmation: 'confirm' })).toEqual({ deleted: 1 })
+      expect(await client.exists(k)).toBe(0)
+    }
+  })
+})

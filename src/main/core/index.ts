@@ -22,7 +22,7 @@ import { analyseKeyspace } from './redis/keyspace'
 import { parseInfo } from './redis/info'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
-import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster } from './redis/cluster'
+import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster, primaryForKey } from './redis/cluster'
 import type { InvalidateProgress } from './redis/invalidate'
 import type { Redis } from 'ioredis'
 import { RedisCollector } from './redis/collector'
@@ -138,6 +138,23 @@ export function createCore(opts: CoreOptions): Core {
      * Where key commands go: the server itself, or every primary when it is a cluster node (the
      * primaries are reached with the profile's credentials and TLS settings).
      */
+    /** A connection to one node of the profile's cluster, with the profile's credentials and TLS. */
+    const connectTo = async (host: string, port: number): Promise<Redis> => {
+      const u = new URL(profile.redis!)
+      u.hostname = host
+      u.port = String(port)
+      const c = createMonitorRedis(u.toString(), password, 10_000, profile.redisCaFile)
+      try {
+        await c.connect()
+      } catch (err) {
+        c.disconnect()
+        throw new ApiError(
+          'unavailable',
+          `cluster node ${host}:${port}: ${describeRedisError(redisFailure(c, err), describeRedisUrl(u.toString()), password)}`
+        )
+      }
+      return c
+    }
     const targets = async (): Promise<{ name: string; redis: Redis; cluster: boolean }[]> => {
       const first = await open()
       try {
@@ -145,22 +162,11 @@ export function createCore(opts: CoreOptions): Core {
         const primaries = await clusterPrimaries(first)
         first.disconnect()
         const out: { name: string; redis: Redis; cluster: boolean }[] = []
-        for (const n of primaries) {
-          const u = new URL(profile.redis!)
-          u.hostname = n.host
-          u.port = String(n.port)
-          const c = createMonitorRedis(u.toString(), password, 10_000, profile.redisCaFile)
-          try {
-            await c.connect()
-          } catch (err) {
-            c.disconnect()
-            for (const o of out) o.redis.disconnect()
-            throw new ApiError(
-              'unavailable',
-              `cluster primary ${n.host}:${n.port}: ${describeRedisError(redisFailure(c, err), describeRedisUrl(u.toString()), password)}`
-            )
-          }
-          out.push({ name: `${n.host}:${n.port}`, redis: c, cluster: true })
+        try {
+          for (const n of primaries) out.push({ name: `${n.host}:${n.port}`, redis: await connectTo(n.host, n.port), cluster: true })
+        } catch (err) {
+          for (const o of out) o.redis.disconnect()
+          throw err
         }
         return out
       } catch (err) {
@@ -168,7 +174,27 @@ export function createCore(opts: CoreOptions): Core {
         throw err
       }
     }
-    return { profile, open, targets, probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password, profile.redisCaFile) }
+    /** The node that owns a key: the server itself, or in a cluster the primary serving its slot. */
+    const openForKey = async (key: string): Promise<Redis> => {
+      const first = await open()
+      try {
+        if (!(await isCluster(first))) return first
+        const owner = primaryForKey(await clusterPrimaries(first), key)
+        first.disconnect()
+        if (!owner) throw new ApiError('unavailable', `no healthy primary serves the slot of "${key}"`)
+        return await connectTo(owner.host, owner.port)
+      } catch (err) {
+        first.disconnect()
+        throw err
+      }
+    }
+    return {
+      profile,
+      open,
+      targets,
+      openForKey,
+      probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password, profile.redisCaFile)
+    }
   }
 
   // Who created a silence, as Alertmanager shows it: this tool and the OS user running it.
@@ -392,8 +418,8 @@ export function createCore(opts: CoreOptions): Core {
       return c.getDetails()
     },
     'cache.inspect': async ({ profile, key }) => {
-      const { open } = await redisFor(profile)
-      const c = await open()
+      const { openForKey } = await redisFor(profile)
+      const c = await openForKey(key)
       try {
         return await inspectKey(c, key)
       } finally {
@@ -401,9 +427,9 @@ export function createCore(opts: CoreOptions): Core {
       }
     },
     'cache.deleteKey': async ({ profile, key, confirmation }) => {
-      const { profile: p, open } = await redisFor(profile)
+      const { profile: p, openForKey } = await redisFor(profile)
       return guarded(audit, { profile: p, action: 'delete key', target: key, details: {}, confirmation }, async () => {
-        const c = await open()
+        const c = await openForKey(key)
         try {
           return { deleted: await c.unlink(key) }
         } finally {
@@ -412,10 +438,10 @@ export function createCore(opts: CoreOptions): Core {
       })
     },
     'cache.setTtl': async ({ profile, key, ttlSeconds, confirmation }) => {
-      const { profile: p, open } = await redisFor(profile)
+      const { profile: p, openForKey } = await redisFor(profile)
       const action = ttlSeconds === null ? 'clear TTL' : 'set TTL'
       return guarded(audit, { profile: p, action, target: key, details: { ttlSeconds }, confirmation }, async () => {
-        const c = await open()
+        const c = await openForKey(key)
         try {
           const applied = ttlSeconds === null ? await c.persist(key) : await c.expire(key, ttlSeconds)
           return { applied: applied === 1 }

@@ -56,6 +56,17 @@ export async function clusterPrimaries(redis: Redis): Promise<ClusterNode[]> {
   return nodes.filter((n) => n.primary && !n.failing && n.slots.length > 0)
 }
 
+/** The primary whose slot ranges hold the key's hash slot. */
+export function primaryForKey(primaries: ClusterNode[], key: string): ClusterNode | undefined {
+  const slot = calculateSlot(key)
+  return primaries.find((n) =>
+    n.slots.some((r) => {
+      const [a, b] = r.split('-').map(Number) as [number, number | undefined]
+      return slot >= a && slot <= (b ?? a)
+    })
+  )
+}
+
 /**
  * UNLINK in cluster mode: one command may only name keys of one slot, so a batch is split by slot
  * and the per-slot UNLINKs are pipelined on the node's connection (one round trip per batch).
