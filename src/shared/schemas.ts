@@ -294,7 +294,19 @@ export const RedisDetails = z.object({
     z.object({ command: z.string(), p50: z.number().nullable(), p99: z.number().nullable(), p999: z.number().nullable() })
   ),
   /** LATENCY LATEST: event, when, latest and worst spike in ms. */
-  spikes: z.array(z.object({ event: z.string(), at: z.number(), latestMs: z.number(), maxMs: z.number() }))
+  spikes: z.array(z.object({ event: z.string(), at: z.number(), latestMs: z.number(), maxMs: z.number() })),
+  /** A cluster's primaries, each with its own figures; empty on a standalone server. */
+  nodes: z
+    .array(
+      z.object({
+        name: z.string(),
+        opsPerSec: z.number().nullable(),
+        usedMemory: z.number().nullable(),
+        keys: z.number().nullable(),
+        slots: z.string()
+      })
+    )
+    .default([])
 })
 export type RedisDetails = z.infer<typeof RedisDetails>
 

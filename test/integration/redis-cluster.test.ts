@@ -150,3 +150,25 @@ describe('key commands on a cluster go to the primary that owns the key', () => 
     }
   })
 })
+
+describe('the Redis collector on a cluster node', () => {
+  it('polls every primary and reports the sums: ops/s, keys, and a row per primary', async () => {
+    const { RedisCollector } = await import('../../src/main/core/redis/collector')
+    const c = new RedisCollector({ id: 'redis', url: cluster.url, password: null, timeoutMs: 5000 })
+    try {
+      await c.collect(AbortSignal.timeout(5000))
+      await seed('polled:', 3000)
+      const r = await c.collect(AbortSignal.timeout(5000))
+      const d = c.getDetails()
+      expect(d.nodes).toHaveLength(3)
+      expect(d.nodes.every((n) => n.opsPerSec !== null && n.opsPerSec > 0)).toBe(true)
+      let dbsize = 0
+      for (const node of client.nodes('master')) dbsize += await node.dbsize()
+      expect(d.nodes.reduce((s, n) => s + (n.keys ?? 0), 0)).toBe(dbsize)
+      const ops = r.figures.find((f) => f.label === 'Commands/s')!.value!
+      expect(ops).toBeGreaterThan(d.nodes[0]!.opsPerSec!)
+    } finally {
+      await c.close()
+    }
+  })
+})

@@ -25,6 +25,7 @@ import {
   type RedisFinding
 } from './checks'
 import { SlowlogReader, type SlowlogEntry } from './slowlog'
+import { clusterPrimaries } from './cluster'
 
 /** Slowlog entries the Cache view keeps, newest first. */
 export const SLOWLOG_KEPT = 100
@@ -57,7 +58,11 @@ export class RedisCollector implements TargetCollector {
   private readonly rejected = new CounterRate()
   private readonly slowlogReader = new SlowlogReader()
   private slowlog: SlowlogEntry[] = []
-  private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [] }
+  private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [], nodes: [] }
+  /** In a cluster: a connection and an ops/s counter per primary other than the seed node. */
+  private readonly peers = new Map<string, Redis>()
+  private readonly peerOps = new Map<string, CounterRate>()
+  private clusterNodes: RedisDetails['nodes'] = []
   private prevHits: { hits: number; misses: number } | null = null
   private readonly now: () => number
 
@@ -79,7 +84,9 @@ export class RedisCollector implements TargetCollector {
     try {
       const client = await this.connected(signal)
       const reply = (await abortable(signal, client.call('INFO', 'all'), () => this.drop())) as string
-      const info = parseInfo(reply)
+      const seedInfo = parseInfo(reply)
+      // A cluster node: the figures are the sums over every primary, each polled on its own connection.
+      const info = infoNumber(seedInfo, 'cluster_enabled') === 1 ? await this.clusterInfo(client, seedInfo, signal) : seedInfo
       const total = infoNumber(info, 'total_commands_processed')
       if (!Number.isFinite(total)) throw new Error('INFO reply has no total_commands_processed field')
       const opsPerSec = this.ops.next(this.now(), total)
@@ -178,7 +185,67 @@ export class RedisCollector implements TargetCollector {
         latestMs: Number(latestMs),
         maxMs: Number(maxMs)
       }))
-    this.details = { findings, slowlog: this.slowlog, commands: commandStats(info), percentiles: latencyPercentiles(info), spikes }
+    this.details = {
+      findings,
+      slowlog: this.slowlog,
+      commands: commandStats(info),
+      percentiles: latencyPercentiles(info),
+      spikes,
+      nodes: this.clusterNodes
+    }
+  }
+
+  /**
+   * INFO from every primary of the cluster the seed node belongs to, summed into one reply: ops,
+   * hits and misses, evictions, memory, clients, keys add up across primaries. The slowlog and
+   * latency stay the seed node's.
+   */
+  private async clusterInfo(seed: Redis, seedInfo: RedisInfo, signal: AbortSignal): Promise<RedisInfo> {
+    const primaries = await abortable(signal, clusterPrimaries(seed))
+    const seedName = `${this.target.host}:${this.target.port}`
+    const infos: { name: string; slots: string; info: RedisInfo }[] = []
+    const live = new Set<string>()
+    for (const n of primaries) {
+      const name = `${n.host}:${n.port}`
+      live.add(name)
+      if (name === seedName) {
+        infos.push({ name, slots: n.slots.join(' '), info: seedInfo })
+        continue
+      }
+      let peer = this.peers.get(name)
+      if (!peer || peer.status !== 'ready') {
+        peer?.disconnect()
+        const u = new URL(this.opts.url)
+        u.hostname = n.host
+        u.port = String(n.port)
+        peer = createMonitorRedis(u.toString(), this.opts.password, this.opts.timeoutMs, this.opts.caFile)
+        this.peers.set(name, peer)
+        await abortable(signal, peer.connect())
+      }
+      infos.push({ name, slots: n.slots.join(' '), info: parseInfo((await abortable(signal, peer.call('INFO', 'all'))) as string) })
+    }
+    for (const [name, c] of this.peers)
+      if (!live.has(name)) {
+        c.disconnect()
+        this.peers.delete(name)
+      }
+    const t = this.now()
+    this.clusterNodes = infos.map(({ name, slots, info }) => {
+      const rate = this.peerOps.get(name) ?? new CounterRate()
+      this.peerOps.set(name, rate)
+      const ops = rate.next(t, infoNumber(info, 'total_commands_processed'))
+      return {
+        name,
+        slots,
+        opsPerSec: Number.isFinite(ops) ? ops : null,
+        usedMemory: finiteOrNull(infoNumber(info, 'used_memory')),
+        keys: keyCount(info)
+      }
+    })
+    return sumInfos(
+      seedInfo,
+      infos.map((i) => i.info)
+    )
   }
 
   /** The last poll's findings, slowlog, latency and top commands. */
@@ -202,9 +269,75 @@ export class RedisCollector implements TargetCollector {
     this.ops.reset()
     this.prevHits = null
     c?.disconnect()
+    for (const p of this.peers.values()) p.disconnect()
+    this.peers.clear()
+    this.peerOps.clear()
   }
 
   async close(): Promise<void> {
     this.drop()
   }
+}
+
+const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null)
+
+/** Keys over every database of one node, from its keyspace section. */
+function keyCount(info: RedisInfo): number | null {
+  let keys = 0
+  let any = false
+  for (const [k, v] of Object.entries(info.sections['keyspace'] ?? {})) {
+    const m = /keys=(\d+)/.exec(v)
+    if (/^db\d+$/.test(k) && m) {
+      keys += Number(m[1])
+      any = true
+    }
+  }
+  return any ? keys : null
+}
+
+/** Counters and sizes that add up across a cluster's primaries. */
+const SUMMED_FIELDS = [
+  'total_commands_processed',
+  'keyspace_hits',
+  'keyspace_misses',
+  'evicted_keys',
+  'expired_keys',
+  'rejected_connections',
+  'connected_clients',
+  'blocked_clients',
+  'used_memory',
+  'maxmemory',
+  'total_net_input_bytes',
+  'total_net_output_bytes'
+]
+
+/** The seed node's INFO with the summed fields replaced by their totals over all nodes. */
+export function sumInfos(seed: RedisInfo, all: RedisInfo[]): RedisInfo {
+  const sections: RedisInfo['sections'] = {}
+  for (const [name, fields] of Object.entries(seed.sections)) sections[name] = { ...fields }
+  for (const field of SUMMED_FIELDS) {
+    const section = Object.values(sections).find((s) => s[field] !== undefined)
+    if (!section) continue
+    let sum = 0
+    for (const i of all) {
+      const v = infoNumber(i, field)
+      if (Number.isFinite(v)) sum += v
+    }
+    section[field] = String(sum)
+  }
+  // Keys per database, summed the same way, so TTL shares and key counts cover the cluster.
+  const keyspace: Record<string, { keys: number; expires: number }> = {}
+  for (const i of all)
+    for (const [db, v] of Object.entries(i.sections['keyspace'] ?? {})) {
+      const m = /keys=(\d+),expires=(\d+)/.exec(v)
+      if (!m) continue
+      const k = (keyspace[db] ??= { keys: 0, expires: 0 })
+      k.keys += Number(m[1])
+      k.expires += Number(m[2])
+    }
+  if (Object.keys(keyspace).length)
+    sections['keyspace'] = Object.fromEntries(
+      Object.entries(keyspace).map(([db, k]) => [db, `keys=${k.keys},expires=${k.expires},avg_ttl=0`])
+    )
+  return { sections, problems: all.flatMap((i) => i.problems) }
 }

@@ -45,6 +45,33 @@ export function RedisDetailsPanel({ profile }: { profile: string }) {
           </ul>
         )}
       </section>
+      {d.nodes.length > 0 && (
+        <section className="panel" aria-label="Cluster nodes" data-testid="cluster-nodes">
+          <h3>Cluster primaries</h3>
+          <table className="series-table">
+            <thead>
+              <tr>
+                <th>Node</th>
+                <th>Slots</th>
+                <th className="num">Commands/s</th>
+                <th className="num">Memory</th>
+                <th className="num">Keys</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.nodes.map((n) => (
+                <tr key={n.name}>
+                  <td>{n.name}</td>
+                  <td>{n.slots}</td>
+                  <td className="num">{formatValue(n.opsPerSec, 'ops/s')}</td>
+                  <td className="num">{formatValue(n.usedMemory, 'B')}</td>
+                  <td className="num">{n.keys ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <div className="two-cols">
         <section className="panel" aria-label="Latency">
           <h3>Latency by command (µs)</h3>
