@@ -1,3 +1,6 @@
+import type pg from 'pg'
+import { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
+
 /** Tables for EXPLAIN tests: big enough that the planner picks the interesting nodes. */
 export const EXPLAIN_SCHEMA_SQL = `
 CREATE TABLE ex_a (id int PRIMARY KEY, grp int NOT NULL, val int NOT NULL, note text NOT NULL);
@@ -50,3 +53,14 @@ CREATE TABLE lossy_t (id int, k int);
 INSERT INTO lossy_t SELECT g, g % 100 FROM generate_series(1, 600000) g;
 CREATE INDEX lossy_t_k_idx ON lossy_t (k);
 ANALYZE lossy_t;`
+
+/** A server with the EXPLAIN tables, an admin session on it, and the extra SQL a suite needs. */
+export async function startExplainServer(...extra: string[]): Promise<{ server: PostgresHandle; admin: pg.Client }> {
+  const server = await startPostgres()
+  const admin = await server.admin(server.database)
+  await admin.query(EXPLAIN_SCHEMA_SQL)
+  for (const sql of extra) await admin.query(sql)
+  // Stable visibility maps and statistics, so plans and heap fetches repeat run after run.
+  await admin.query('VACUUM ANALYZE ex_a, ex_b')
+  return { server, admin }
+}

@@ -5,6 +5,7 @@ import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import { startAlertmanager, startPrometheus, type AlertmanagerHandle, type PrometheusHandle, eventuallyAsync } from '../harness'
 import { tempDir } from '../helpers/temp'
+import { coreCaller } from '../helpers/core-call'
 
 let am: AlertmanagerHandle
 let prom: PrometheusHandle
@@ -30,11 +31,7 @@ const RULES = {
 
 const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 40000) => eventuallyAsync(what, fn, timeoutMs)
 
-async function call(method: string, params: unknown) {
-  const r = await core.dispatch(method, params)
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
-  return r.result as any
-}
+const call = coreCaller(() => core)
 
 beforeAll(async () => {
   am = await startAlertmanager()

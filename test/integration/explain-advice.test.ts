@@ -2,18 +2,14 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXPLAIN_THRESHOLDS, advise, type ExplainThresholds } from '../../src/main/core/explain/advice'
 import { parsePlan } from '../../src/main/core/explain'
-import { startPostgres, type PostgresHandle } from '../harness'
-import { ADVICE_SCHEMA_SQL, EXPLAIN_SCHEMA_SQL } from '../helpers/explain-fixture'
+import type { PostgresHandle } from '../harness'
+import { ADVICE_SCHEMA_SQL, startExplainServer } from '../helpers/explain-fixture'
 
 let server: PostgresHandle
 let c: pg.Client
 
 beforeAll(async () => {
-  server = await startPostgres()
-  c = await server.admin(server.database)
-  await c.query(EXPLAIN_SCHEMA_SQL)
-  await c.query(ADVICE_SCHEMA_SQL)
-  await c.query('VACUUM ANALYZE ex_a, ex_b')
+  ;({ server, admin: c } = await startExplainServer(ADVICE_SCHEMA_SQL))
 })
 
 afterAll(async () => {

@@ -3,19 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analysePlan } from '../../src/main/core/explain/analyse'
 import { parseJsonPlan } from '../../src/main/core/explain/json-plan'
 import { parseTextPlan } from '../../src/main/core/explain/text-plan'
-import { startPostgres, type PostgresHandle } from '../harness'
-import { EXPLAIN_QUERIES, EXPLAIN_SCHEMA_SQL, EXPLAIN_SESSION_SQL } from '../helpers/explain-fixture'
+import type { PostgresHandle } from '../harness'
+import { EXPLAIN_QUERIES, EXPLAIN_SESSION_SQL, startExplainServer } from '../helpers/explain-fixture'
 
 let server: PostgresHandle
 let c: pg.Client
 
 beforeAll(async () => {
-  server = await startPostgres()
-  c = await server.admin(server.database)
-  await c.query(EXPLAIN_SCHEMA_SQL)
-  await c.query(EXPLAIN_SESSION_SQL)
-  // Stable visibility maps, so index-only scans fetch the same heap pages each run.
-  await c.query('VACUUM ANALYZE ex_a, ex_b')
+  ;({ server, admin: c } = await startExplainServer(EXPLAIN_SESSION_SQL))
 })
 
 afterAll(async () => {

@@ -7,17 +7,14 @@ import { MemorySecretStore } from '../../src/main/core/ports'
 import { startPostgres, type PostgresHandle } from '../harness'
 import { EXPLAIN_SCHEMA_SQL } from '../helpers/explain-fixture'
 import { tempDir } from '../helpers/temp'
+import { coreCaller } from '../helpers/core-call'
 
 let server: PostgresHandle
 let admin: pg.Client
 let core: Core
 const dataDir = tempDir()
 
-async function call(method: string, params: unknown) {
-  const r = await core.dispatch(method, params)
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
-  return r.result as any
-}
+const call = coreCaller(() => core)
 const count = async (table: string) => Number((await admin.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
 
 beforeAll(async () => {

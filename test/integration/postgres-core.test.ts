@@ -8,16 +8,13 @@ import { MemorySecretStore } from '../../src/main/core/ports'
 import { eventuallyAsync, startPostgres, type PostgresHandle } from '../harness'
 import { createFixture } from '../helpers/pg-fixture'
 import { tempDir } from '../helpers/temp'
+import { coreCaller } from '../helpers/core-call'
 
 let server: PostgresHandle
 let core: Core
 const dataDir = tempDir()
 
-async function call(method: string, params: unknown) {
-  const r = await core.dispatch(method, params)
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
-  return r.result as any
-}
+const call = coreCaller(() => core)
 
 /** A session running a long statement; resolves its query's outcome. */
 async function sleeper(name: string) {

@@ -6,17 +6,14 @@ import { MemorySecretStore } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
 import { eventually, startRedisCluster, type RedisClusterHandle } from '../harness'
 import { tempDir } from '../helpers/temp'
+import { coreCaller } from '../helpers/core-call'
 
 let cluster: RedisClusterHandle
 let client: Cluster
 let core: Core
 const progress: EventPayload<'job.progress'>[] = []
 
-async function call(method: string, params: unknown) {
-  const r = await core.dispatch(method, params)
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
-  return r.result as any
-}
+const call = coreCaller(() => core)
 
 /** Keys spread over every slot (a cluster pipeline may not span slots: parallel commands instead). */
 async function seed(prefix: string, n: number) {

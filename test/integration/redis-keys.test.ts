@@ -5,16 +5,13 @@ import { MemorySecretStore } from '../../src/main/core/ports'
 import { inspectKey, PREVIEW_BYTES, PREVIEW_ITEMS } from '../../src/main/core/redis/keys'
 import { startRedis, type RedisHandle } from '../harness'
 import { tempDir } from '../helpers/temp'
+import { coreCaller } from '../helpers/core-call'
 
 let server: RedisHandle
 let admin: Redis
 let core: Core
 
-async function call(method: string, params: unknown) {
-  const r = await core.dispatch(method, params)
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
-  return r.result as any
-}
+const call = coreCaller(() => core)
 
 beforeAll(async () => {
   server = await startRedis()
