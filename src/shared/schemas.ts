@@ -23,7 +23,8 @@ const urlWithScheme = (schemes: string[], what: string) =>
   )
 
 export const PostgresUrl = urlWithScheme(['postgres:', 'postgresql:'], 'a Postgres DSN')
-export const RedisUrl = urlWithScheme(['redis:', 'rediss:'], 'a Redis URL')
+/** redis:// and rediss://; redis+sentinel://host:26379/mastername/db follows a Sentinel-managed primary. */
+export const RedisUrl = urlWithScheme(['redis:', 'rediss:', 'redis+sentinel:', 'rediss+sentinel:'], 'a Redis URL')
 export const HttpUrl = urlWithScheme(['http:', 'https:'], 'an HTTP endpoint')
 
 /**

@@ -1,7 +1,14 @@
 // The real-server harness. The code lives in src/main/harness because `lookout demo` and the
 // benchmarks start the same servers; tests import it from here.
 export { startPostgres, startStandby, type PostgresHandle, type StandbyHandle } from '../../src/main/harness/postgres'
-export { startRedis, startRedisCluster, type RedisHandle, type RedisClusterHandle } from '../../src/main/harness/redis'
+export {
+  startRedis,
+  startRedisCluster,
+  startRedisSentinel,
+  type RedisHandle,
+  type RedisClusterHandle,
+  type RedisSentinelHandle
+} from '../../src/main/harness/redis'
 export { startPrometheus, type PrometheusHandle } from '../../src/main/harness/prometheus'
 export { startAlertmanager, type AlertmanagerHandle } from '../../src/main/harness/alertmanager'
 export { startMetricsFixture, type MetricsFixture } from '../../src/main/harness/metrics-fixture'

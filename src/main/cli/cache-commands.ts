@@ -1,4 +1,4 @@
-import { createMonitorRedis, describeRedisUrl, redisEndpoint } from '../core/redis/connection'
+import { createMonitorRedis, describeRedisUrl, redisEndpoint, resolvePrimary } from '../core/redis/connection'
 import { dryRun, invalidate, type InvalidateProgress, type InvalidateResult } from '../core/redis/invalidate'
 import { AuditLog } from '../core/audit/audit-log'
 import { ThreadLatencyProbe } from '../core/redis/latency-probe'
@@ -117,7 +117,7 @@ async function byUrl(
       io.err('refusing to delete without --yes\n')
       return EXIT.refused
     }
-    const probe = new ThreadLatencyProbe(target, password)
+    const probe = new ThreadLatencyProbe(await resolvePrimary(target, 10_000), password)
     const jobOpts = { pattern: o.pattern, probe, estimatedTotal: d.estimatedTotal, signal, onProgress: show }
     const r: InvalidateResult = primaries.length ? await invalidateCluster(primaries, jobOpts) : await invalidate(conn, jobOpts)
     await audit.record({

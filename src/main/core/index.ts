@@ -1,6 +1,6 @@
 import { ApiError, type ApiHandlers, type EventName, type EventPayload } from '../../shared/api'
 import { AlertBook } from './alerts/alerts'
-import type { CollectResult } from './collector'
+import { errorMessage, type CollectResult } from './collector'
 import { createDispatcher, type Dispatch } from './api/dispatcher'
 import { ProfileMonitor } from './monitor'
 import { silentLogger, systemClock, type Clock, type FileDialogs, type Logger, type Notifier, type SecretStore } from './ports'
@@ -20,7 +20,7 @@ import { dryRun, invalidate } from './redis/invalidate'
 import { inspectKey } from './redis/keys'
 import { analyseKeyspace } from './redis/keyspace'
 import { parseInfo } from './redis/info'
-import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure } from './redis/connection'
+import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure, resolvePrimary } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
 import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster, primaryForKey } from './redis/cluster'
 import type { InvalidateProgress } from './redis/invalidate'
@@ -193,7 +193,9 @@ export function createCore(opts: CoreOptions): Core {
       open,
       targets,
       openForKey,
-      probe: () => new ThreadLatencyProbe(describeRedisUrl(profile.redis!), password, profile.redisCaFile)
+      // The probe speaks raw RESP to one address: a Sentinel URL's current primary.
+      probe: async () =>
+        new ThreadLatencyProbe(await resolvePrimary(describeRedisUrl(profile.redis!), 10_000), password, profile.redisCaFile)
     }
   }
 
@@ -516,7 +518,10 @@ export function createCore(opts: CoreOptions): Core {
       await checkGuard(audit, req)
       const nodes = await targets()
       // The job stops the probe when it ends.
-      const probe = newProbe()
+      const probe = await newProbe().catch((err: unknown) => {
+        for (const n of nodes) n.redis.disconnect()
+        throw new ApiError('unavailable', errorMessage(err))
+      })
       const jobId = randomUUID()
       const abort = new AbortController()
       jobs.set(jobId, abort)

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { tmpdir } from 'node:os'
@@ -134,6 +134,58 @@ export async function startRedisCluster(primaries = 3): Promise<RedisClusterHand
     url: nodes[0]!.url,
     stop: async () => {
       await Promise.allSettled(nodes.map((n) => n.stop()))
+    }
+  }
+}
+
+export interface RedisSentinelHandle {
+  port: number
+  /** The name the Sentinel knows the primary by. */
+  name: string
+  /** A redis+sentinel:// URL for profiles. */
+  url: string
+  stop(): Promise<void>
+}
+
+/**
+ * A Redis Sentinel watching a harness primary (redis-server in sentinel mode, config in a temp
+ * dir it may rewrite), with a quorum of one and short timeouts so a failover takes seconds.
+ */
+export async function startRedisSentinel(primaryPort: number, name = 'lookout-primary'): Promise<RedisSentinelHandle> {
+  const bin = findBinary('redis-server', 'redis-server')
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-sentinel-'))
+  const port = await freePort()
+  const conf = join(dir, 'sentinel.conf')
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 1`,
+      `sentinel down-after-milliseconds ${name} 1000`,
+      `sentinel failover-timeout ${name} 5000`,
+      `sentinel parallel-syncs ${name} 1`
+    ].join('\n') + '\n'
+  )
+  const proc = new ServerProcess('redis-sentinel', bin, [conf, '--sentinel'])
+  proc.start()
+  await waitFor(
+    'Redis Sentinel',
+    async () => {
+      if (!proc.running) throw new Error(`sentinel exited:\n${proc.tail()}`)
+      return redisPing(port)
+    },
+    15_000,
+    () => proc.tail()
+  )
+  return {
+    port,
+    name,
+    url: `redis+sentinel://127.0.0.1:${port}/${name}/0`,
+    async stop() {
+      await proc.kill('SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
     }
   }
 }

@@ -12,21 +12,47 @@ export interface RedisTarget {
   user: string | null
   db: number
   tls: boolean
+  /** Set for redis+sentinel:// URLs: the primary's name and the Sentinels to ask for it. */
+  sentinel: { name: string; nodes: { host: string; port: number }[] } | null
 }
 
+/** Sentinels listen on 26379 unless told otherwise. */
+export const SENTINEL_DEFAULT_PORT = 26379
+
+/**
+ * A Redis URL's parts. redis+sentinel://host:26379/mymaster/0?sentinel=host2:26379 names the
+ * Sentinels (the URL's host, plus any `sentinel` parameters) and the primary they watch.
+ */
 export function describeRedisUrl(url: string): RedisTarget {
   const u = new URL(url)
-  const db = Number(u.pathname.replace(/^\//, '') || 0)
+  const isSentinel = u.protocol.endsWith('+sentinel:')
+  const parts = u.pathname.replace(/^\//, '').split('/')
+  const db = Number((isSentinel ? parts[1] : parts[0]) || 0)
+  const host = u.hostname || '127.0.0.1'
+  const port = Number(u.port || (isSentinel ? SENTINEL_DEFAULT_PORT : 6379))
+  let sentinel: RedisTarget['sentinel'] = null
+  if (isSentinel) {
+    const name = decodeURIComponent(parts[0] ?? '')
+    if (!name) throw new Error('a redis+sentinel:// URL names the primary: redis+sentinel://host:26379/mymaster/0')
+    const nodes = [{ host, port }]
+    for (const extra of u.searchParams.getAll('sentinel')) {
+      const m = /^(.+):(\d+)$/.exec(extra)
+      nodes.push(m ? { host: m[1]!, port: Number(m[2]) } : { host: extra, port: SENTINEL_DEFAULT_PORT })
+    }
+    sentinel = { name, nodes }
+  }
   return {
-    host: u.hostname || '127.0.0.1',
-    port: Number(u.port || 6379),
+    host,
+    port,
     user: decodeURIComponent(u.username) || null,
     db: Number.isInteger(db) ? db : 0,
-    tls: u.protocol === 'rediss:'
+    tls: u.protocol.startsWith('rediss'),
+    sentinel
   }
 }
 
 export function redisEndpoint(t: RedisTarget): string {
+  if (t.sentinel) return `${t.tls ? 'rediss' : 'redis'}+sentinel://${t.host}:${t.port}/${t.sentinel.name}/${t.db}`
   return `${t.tls ? 'rediss' : 'redis'}://${t.host}:${t.port}/${t.db}`
 }
 
@@ -79,6 +105,16 @@ export function createMonitorRedis(url: string, password: string | null, timeout
   if (t.user) opts.username = t.user
   if (password) opts.password = password
   if (t.tls) opts.tls = tlsOptions(t, caFile)
+  if (t.sentinel) {
+    // The Sentinels say where the primary is now; after a failover the next connection follows.
+    delete opts.host
+    delete opts.port
+    opts.sentinels = t.sentinel.nodes
+    opts.name = t.sentinel.name
+    opts.role = 'master'
+    opts.sentinelRetryStrategy = () => null
+    if (t.tls) opts.enableTLSForSentinelMode = true
+  }
   const client = new Redis(opts)
   // ioredis emits 'error' on connection loss (without a listener Node would crash the process),
   // and the real cause (a TLS or auth failure) only there: keep it for the message.
@@ -96,4 +132,37 @@ export function redisFailure(client: Redis | null, err: unknown): unknown {
   const generic = err instanceof Error && /Connection is closed|Stream isn't writeable/.test(err.message)
   const cause = client ? lastErrors.get(client) : undefined
   return generic && cause ? cause : err
+}
+
+/**
+ * Where a target's primary is right now: itself, or for a Sentinel URL what the first Sentinel
+ * that answers says (SENTINEL get-master-addr-by-name). For side connections that do not speak
+ * Sentinel, such as the latency probe.
+ */
+export async function resolvePrimary(t: RedisTarget, timeoutMs: number): Promise<RedisTarget> {
+  if (!t.sentinel) return t
+  const errors: string[] = []
+  for (const s of t.sentinel.nodes) {
+    const c = new Redis({
+      host: s.host,
+      port: s.port,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: timeoutMs
+    })
+    c.on('error', () => {})
+    try {
+      await c.connect()
+      const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', t.sentinel.name)) as [string, string] | null
+      if (addr) return { ...t, host: addr[0], port: Number(addr[1]), sentinel: null }
+      errors.push(`${s.host}:${s.port} does not know a primary named "${t.sentinel.name}"`)
+    } catch (err) {
+      errors.push(`${s.host}:${s.port}: ${errorMessage(err)}`)
+    } finally {
+      c.disconnect()
+    }
+  }
+  throw new Error(`no Sentinel could name the primary "${t.sentinel.name}": ${errors.join('; ')}`)
 }
