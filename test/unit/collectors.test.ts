@@ -40,8 +40,27 @@ describe('Postgres connection descriptions', () => {
 
 describe('Redis', () => {
   it('parses redis:// and rediss:// URLs', () => {
-    expect(describeRedisUrl('rediss://app:pw@cache:6380/2')).toEqual({ host: 'cache', port: 6380, user: 'app', db: 2, tls: true })
+    expect(describeRedisUrl('rediss://app:pw@cache:6380/2')).toEqual({
+      host: 'cache',
+      port: 6380,
+      user: 'app',
+      db: 2,
+      tls: true,
+      sentinel: null
+    })
     expect(describeRedisUrl('redis://cache')).toMatchObject({ port: 6379, db: 0, tls: false, user: null })
+    expect(describeRedisUrl('redis+sentinel://s1/mymaster/3?sentinel=s2:26380&sentinel=s3')).toMatchObject({
+      db: 3,
+      sentinel: {
+        name: 'mymaster',
+        nodes: [
+          { host: 's1', port: 26379 },
+          { host: 's2', port: 26380 },
+          { host: 's3', port: 26379 }
+        ]
+      }
+    })
+    expect(() => describeRedisUrl('redis+sentinel://s1/')).toThrow(/names the primary/)
   })
   it('describes errors with host and never the password', () => {
     const t = describeRedisUrl('redis://app@cache:6379/0')
