@@ -243,7 +243,10 @@ describe('the windowed and server-wide checks, each made to fire for real', () =
   }
 
   it('a real deadlock, a sort spilling to temp files and forced checkpoints are found over the window', async () => {
-    const w = new PostgresWatch(pgThresholds({ temp_bytes_per_min: 1, checkpoints_min: 5, checkpoints_requested_ratio: 0.5 }), 'postgres')
+    const w = new PostgresWatch(
+      pgThresholds({ temp_bytes_per_min: 1, window_min_s: 0, checkpoints_min: 5, checkpoints_requested_ratio: 0.5 }),
+      'postgres'
+    )
     await w.fast(monitor)
     // Two sessions lock two rows in opposite orders: the server kills one of them.
     const a = await server.admin(server.database)

@@ -183,3 +183,12 @@ describe('figures and thresholds', () => {
     expect(() => pgThresholds({ long_running: 30 })).toThrow(/unknown Postgres threshold "long_running"/)
   })
 })
+
+describe('windowed rates need a window', () => {
+  it('temp files over one second are not extrapolated to a rate per minute', async () => {
+    const { checkTempFiles } = await import('../../src/main/core/postgres/checks/health')
+    const w = { seconds: 1, commits: 0, rollbacks: 0, blksHit: 0, blksRead: 0, deadlocks: 0, tempFiles: 3, tempBytes: 7 * 1048576 }
+    expect(checkTempFiles(w, pgThresholds())).toBeNull()
+    expect(checkTempFiles({ ...w, seconds: 60, tempBytes: 200 * 1048576 }, pgThresholds())).toMatchObject({ check: 'temp_files' })
+  })
+})

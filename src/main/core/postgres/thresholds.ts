@@ -50,7 +50,9 @@ export const PG_THRESHOLDS = {
   explain_statement_timeout_s: 30,
   explain_lock_timeout_s: 2,
   /** Temp files written over the window: sorts and hashes spilling past work_mem. */
-  temp_bytes_per_min: 100 * 1024 * 1024
+  temp_bytes_per_min: 100 * 1024 * 1024,
+  /** Rates over a window shorter than this are noise (a burst read as a trend): not reported. */
+  window_min_s: 60
 } as const
 
 export type PgThresholdName = keyof typeof PG_THRESHOLDS

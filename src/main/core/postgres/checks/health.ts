@@ -140,7 +140,7 @@ export function checkDeadlocks(w: CounterWindow): PgFinding | null {
 }
 
 export function checkTempFiles(w: CounterWindow, th: PgThresholds): PgFinding | null {
-  if (!(w.seconds > 0)) return null
+  if (!(w.seconds > 0) || w.seconds < th.window_min_s) return null
   const perMin = (w.tempBytes / w.seconds) * 60
   if (!(perMin >= th.temp_bytes_per_min)) return null
   return finding({
