@@ -152,3 +152,20 @@ export function visibleRows(plan: PlanModel, collapsed: ReadonlySet<number>, exp
   }
   return out
 }
+
+/**
+ * Where a node's row is, and what hides it when it has none: a collapsed ancestor to open, or the
+ * group of sibling scans it is folded into.
+ */
+export function locateRow(
+  plan: PlanModel,
+  rows: PlanRow[],
+  collapsed: ReadonlySet<number>,
+  id: number
+): { index: number } | { collapsedAncestor: number } | { group: string } | null {
+  const index = rows.findIndex((r) => r.kind === 'node' && r.id === id)
+  if (index >= 0) return { index }
+  for (let p = plan.nodes[id]?.parent ?? -1; p >= 0; p = plan.nodes[p]!.parent) if (collapsed.has(p)) return { collapsedAncestor: p }
+  const group = rows.find((r) => r.kind === 'group' && r.ids.includes(id))
+  return group && group.kind === 'group' ? { group: group.key } : null
+}

@@ -87,3 +87,14 @@ describe('sibling partition scans', () => {
     expect(visibleRows(p, new Set([0]), new Set())).toHaveLength(1)
   })
 })
+
+describe('bringing a node into view', () => {
+  it('finds its row, or what hides it: a collapsed ancestor or a group of partition scans', async () => {
+    const { locateRow, visibleRows } = await import('../../../src/shared/plan-view')
+    expect(locateRow(plan, visibleRows(plan, new Set(), new Set()), new Set(), 4)).toEqual({ index: 4 })
+    expect(locateRow(plan, visibleRows(plan, new Set([3]), new Set()), new Set([3]), 4)).toEqual({ collapsedAncestor: 3 })
+    const parts = Array.from({ length: 5 }, (_, i) => `  ->  Seq Scan on p${i}  (cost=0.00..1.00 rows=1 width=4)`)
+    const appended = parsePlan(['Append  (cost=0.00..5.00 rows=5 width=4)', ...parts].join('\n')).plan
+    expect(locateRow(appended, visibleRows(appended, new Set(), new Set()), new Set(), 3)).toEqual({ group: '0:1' })
+  })
+})

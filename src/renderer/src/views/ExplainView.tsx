@@ -1,6 +1,15 @@
-import { useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { PlanModel, PlanNode } from '../../../shared/explain'
-import { icicleLayout, metricMax, metricValue, nodeBadges, visibleRows, windowSlice, type PlanMetric } from '../../../shared/plan-view'
+import {
+  icicleLayout,
+  locateRow,
+  metricMax,
+  metricValue,
+  nodeBadges,
+  visibleRows,
+  windowSlice,
+  type PlanMetric
+} from '../../../shared/plan-view'
 import { exportPlan } from '../../../shared/plan-export'
 import { api } from '../api'
 import { ConfirmField } from '../components/ConfirmField'
@@ -70,8 +79,26 @@ function PlanTree({ plan }: { plan: PlanModel }) {
   const rows = visibleRows(plan, collapsed, expanded)
   const max = metricMax(plan, metric) || 1
   const { from, to } = windowSlice(rows.length, scrollTop, VIEWPORT, ROW)
+  const box = useRef<HTMLDivElement>(null)
+  // A node chosen elsewhere (an advice, the icicle) is brought into view once, opened if folded
+  // away; after that the user scrolls freely.
+  const shown = useRef<number | null>(null)
+  useEffect(() => {
+    if (selected === null || shown.current === selected) return
+    const where = locateRow(plan, rows, collapsed, selected)
+    if (!where) shown.current = selected
+    else if ('collapsedAncestor' in where) toggle(where.collapsedAncestor)
+    else if ('group' in where) toggleGroup(where.group)
+    else {
+      shown.current = selected
+      const el = box.current
+      const top = where.index * ROW
+      if (el && (top < el.scrollTop || top > el.scrollTop + VIEWPORT - ROW)) el.scrollTop = Math.max(0, top - VIEWPORT / 3)
+    }
+  }, [selected, plan, rows, collapsed, toggle, toggleGroup])
   return (
     <div
+      ref={box}
       className="plan-tree"
       style={{ height: Math.min(VIEWPORT, rows.length * ROW + 2) }}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
