@@ -256,7 +256,9 @@ export const requests = {
     params: z.object({
       profile: ProfileName,
       delimiter: z.string().min(1).max(4).default(':'),
-      sampleKeys: z.number().int().min(100).max(200_000).default(20_000)
+      sampleKeys: z.number().int().min(100).max(200_000).default(20_000),
+      /** A caller-chosen id: progress comes as keyspace.progress events and job.cancel stops it. */
+      jobId: z.string().min(1).max(100).optional()
     }),
     result: KeyspaceAnalysis
   },
@@ -294,7 +296,10 @@ export const requests = {
   }
 } as const
 
+export const KeyspaceProgress = z.object({ jobId: z.string(), sampled: z.number().int(), sampleKeys: z.number().int() })
+
 export const events = {
+  'keyspace.progress': KeyspaceProgress,
   'job.progress': JobProgress,
   'target.state': TargetState,
   'series.delta': SeriesDelta,

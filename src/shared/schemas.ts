@@ -56,6 +56,8 @@ export const Profile = z.object({
   redis: RedisUrl.optional(),
   /** PEM file of the CA that signed a rediss:// server's certificate, when not a system CA. */
   redisCaFile: z.string().min(1).max(4096).optional(),
+  /** A replica of the same data: key-space analysis reads there, off the primary (same password and CA). */
+  redisReplica: RedisUrl.optional(),
   /** FLUSHDB ASYNC is refused unless the profile says it may be done at all. */
   allowFlush: z.boolean().default(false),
   prometheus: HttpUrl.optional(),
@@ -325,6 +327,8 @@ export const KeyInspection = z.object({
 
 const BigKeySchema = z.object({ key: z.string(), type: z.string(), bytes: z.number(), length: z.number() })
 export const KeyspaceAnalysis = z.object({
+  /** The server the sample was read from: the profile's replica when it has one. */
+  readFrom: z.string().default(''),
   sampled: z.number().int(),
   dbsize: z.number().int(),
   complete: z.boolean(),

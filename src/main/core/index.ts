@@ -188,9 +188,24 @@ export function createCore(opts: CoreOptions): Core {
         throw err
       }
     }
+    /** The profile's replica, for reads that should spare the primary. */
+    const openReplica = async () => {
+      const c = createMonitorRedis(profile.redisReplica!, password, 10_000, profile.redisCaFile)
+      try {
+        await c.connect()
+      } catch (err) {
+        c.disconnect()
+        throw new ApiError(
+          'unavailable',
+          `replica: ${describeRedisError(redisFailure(c, err), describeRedisUrl(profile.redisReplica!), password)}`
+        )
+      }
+      return c
+    }
     return {
       profile,
       open,
+      openReplica,
       targets,
       openForKey,
       // The probe speaks raw RESP to one address: a Sentinel URL's current primary.
@@ -480,15 +495,29 @@ export function createCore(opts: CoreOptions): Core {
         }
       })
     },
-    'cache.analyse': async ({ profile, delimiter, sampleKeys }) => {
-      const { open } = await redisFor(profile)
-      const c = await open()
+    'cache.analyse': async ({ profile, delimiter, sampleKeys, jobId }) => {
+      const { profile: p, open, openReplica } = await redisFor(profile)
+      // A sample of thousands of keys is real load: on the replica when the profile names one.
+      const c = p.redisReplica ? await openReplica() : await open()
+      const abort = new AbortController()
+      if (jobId) jobs.set(jobId, abort)
       try {
         const databasesInUse = Object.keys(parseInfo(await c.info('keyspace')).sections['keyspace'] ?? {}).filter((k) =>
           /^db\d+$/.test(k)
         ).length
-        return await analyseKeyspace(c, { delimiter, sampleKeys, databasesInUse })
+        const result = await analyseKeyspace(c, {
+          delimiter,
+          sampleKeys,
+          databasesInUse,
+          signal: abort.signal,
+          onProgress: jobId ? (sampled) => emit('keyspace.progress', { jobId, sampled, sampleKeys }) : undefined
+        }).catch((err: unknown) => {
+          if (abort.signal.aborted) throw new ApiError('conflict', 'the analysis was cancelled')
+          throw err
+        })
+        return { ...result, readFrom: redisEndpoint(describeRedisUrl(p.redisReplica ?? p.redis!)) }
       } finally {
+        if (jobId) jobs.delete(jobId)
         c.disconnect()
       }
     },

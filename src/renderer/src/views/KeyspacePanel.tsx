@@ -4,20 +4,28 @@ import { api } from '../api'
 import { formatBytes } from '../../../shared/format'
 import { Treemap } from '../components/Treemap'
 
+const SAMPLE_KEYS = 20_000
+
 /** Key-space analysis: a sample of the keys by prefix, TTLs, the biggest keys, and what to do. */
 export function KeyspacePanel({ profile }: { profile: string }) {
   const [delimiter, setDelimiter] = useState(':')
   const [a, setA] = useState<KeyspaceAnalysis | null>(null)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const [job, setJob] = useState<{ id: string; sampled: number } | null>(null)
   async function analyse() {
     setBusy(true)
     setError(null)
+    const id = crypto.randomUUID()
+    setJob({ id, sampled: 0 })
+    const off = api.on('keyspace.progress', (p) => p.jobId === id && setJob({ id, sampled: p.sampled }))
     try {
-      setA(await api.call('cache.analyse', { profile, delimiter, sampleKeys: 20_000 }))
+      setA(await api.call('cache.analyse', { profile, delimiter, sampleKeys: SAMPLE_KEYS, jobId: id }))
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err))
     } finally {
+      off()
+      setJob(null)
       setBusy(false)
     }
   }
@@ -32,9 +40,19 @@ export function KeyspacePanel({ profile }: { profile: string }) {
         <button disabled={busy || !delimiter} onClick={() => void analyse()}>
           {busy ? 'Sampling…' : 'Analyse (samples up to 20,000 keys with SCAN)'}
         </button>
+        {job && (
+          <>
+            <progress max={SAMPLE_KEYS} value={job.sampled} aria-label="Keys sampled" />{' '}
+            <span className="muted" data-testid="keyspace-progress">
+              {job.sampled} keys sampled
+            </span>{' '}
+            <button onClick={() => void api.call('job.cancel', { jobId: job.id })}>Cancel</button>
+          </>
+        )}
         {a && (
           <span className="muted" data-testid="keyspace-summary">
             {a.sampled} of {a.dbsize} keys {a.complete ? '(all of them)' : `sampled; figures scaled x${scale.toFixed(1)}`}
+            {a.readFrom ? `, read from ${a.readFrom}` : ''}
           </span>
         )}
       </div>
