@@ -262,6 +262,27 @@ export const requests = {
     }),
     result: KeyspaceAnalysis
   },
+  /**
+   * Mutating (guarded, audited): loads redis-cli inline commands (writes of data and TTLs only) or
+   * JSON lines into the cache in pipelined batches; every line is checked before anything is sent.
+   */
+  'cache.warm': {
+    params: z.object({
+      profile: ProfileName,
+      text: z.string().min(1).max(50_000_000),
+      format: z.enum(['commands', 'jsonl']).default('commands'),
+      jobId: z.string().min(1).max(100).optional(),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({
+      outcome: z.enum(['done', 'cancelled', 'failed']),
+      total: z.number().int(),
+      ok: z.number().int(),
+      failed: z.number().int(),
+      errors: z.array(z.string()),
+      error: z.string().nullable()
+    })
+  },
   'cache.dryRun': {
     params: z.object({ profile: ProfileName, pattern: z.string().min(1).max(1000) }),
     result: CacheDryRun
@@ -298,8 +319,17 @@ export const requests = {
 
 export const KeyspaceProgress = z.object({ jobId: z.string(), sampled: z.number().int(), sampleKeys: z.number().int() })
 
+export const WarmProgressEvent = z.object({
+  jobId: z.string(),
+  total: z.number().int(),
+  ok: z.number().int(),
+  failed: z.number().int(),
+  etaS: z.number().nullable()
+})
+
 export const events = {
   'keyspace.progress': KeyspaceProgress,
+  'warm.progress': WarmProgressEvent,
   'job.progress': JobProgress,
   'target.state': TargetState,
   'series.delta': SeriesDelta,

@@ -93,3 +93,15 @@ describe('the demo in Chromium: cache invalidation', () => {
     await page.screenshot({ path: join(SHOTS, 'cache-details.png'), fullPage: true })
   })
 })
+
+describe('warming from the Cache view', () => {
+  it('pastes commands, confirms, and sees the exact count written', async () => {
+    await page.getByRole('button', { name: /^Cache/ }).click()
+    await page.fill('textarea[aria-label="Warm-up commands"]', 'SET warmed:1 a EX 600\nSET warmed:2 b EX 600\nHSET warmed:h f v')
+    await page.getByRole('button', { name: 'Warm…' }).click()
+    await page.fill('input[aria-label="Type confirm to Warm"]', 'confirm')
+    await page.locator('section[aria-label="Warm the cache"]').getByRole('button', { name: 'Warm', exact: true }).click()
+    await page.getByTestId('warm-result').waitFor()
+    expect(await page.getByTestId('warm-result').textContent()).toBe('done: 3 of 3 written')
+  })
+})

@@ -56,3 +56,35 @@ describe('key-space analysis as a job', () => {
     await expect(run).rejects.toMatchObject({ code: 'conflict', message: 'the analysis was cancelled' })
   })
 })
+
+describe('cache warming through the core', () => {
+  it('is guarded, checks every line first, writes with progress, and is audited', async () => {
+    await call('profiles.save', { profile: { name: 'ks-ro', environment: 'dev', readOnly: true, redis: primary.url } })
+    const text = Array.from({ length: 2500 }, (_, i) => `SET warm:${i} v${i} EX 600`).join('\n')
+    await expect(call('cache.warm', { profile: 'ks-primary', text })).rejects.toMatchObject({ code: 'refused' })
+    await expect(call('cache.warm', { profile: 'ks-ro', text, confirmation: 'confirm' })).rejects.toMatchObject({
+      code: 'refused',
+      message: expect.stringContaining('read-only')
+    })
+    await expect(
+      call('cache.warm', { profile: 'ks-primary', text: 'SET a 1\nCONFIG SET maxmemory 1', confirmation: 'confirm' })
+    ).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining('line 2: CONFIG is not allowed')
+    })
+    expect(await admin.exists('a')).toBe(0)
+    const seen: number[] = []
+    const off = core.onEvent((name, p) => {
+      if (name === 'warm.progress' && (p as { jobId: string }).jobId === 'warm-1') seen.push((p as { ok: number }).ok)
+    })
+    const r = await call('cache.warm', { profile: 'ks-primary', text, jobId: 'warm-1', confirmation: 'confirm' })
+    off()
+    expect(r).toMatchObject({ outcome: 'done', total: 2500, ok: 2500, failed: 0 })
+    expect(seen).toEqual([1000, 2000, 2500])
+    expect(await admin.get('warm:42')).toBe('v42')
+    const audit = await call('audit.recent', { limit: 20 })
+    expect(audit.filter((e: { action: string }) => e.action === 'warm cache').map((e: { outcome: string }) => e.outcome)).toEqual(
+      expect.arrayContaining(['refused', 'ok'])
+    )
+  })
+})

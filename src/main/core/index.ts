@@ -22,6 +22,7 @@ import { analyseKeyspace } from './redis/keyspace'
 import { parseInfo } from './redis/info'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure, resolvePrimary } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
+import { parseWarmFile, warm, WarmFileError } from './redis/warm'
 import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster, primaryForKey } from './redis/cluster'
 import type { InvalidateProgress } from './redis/invalidate'
 import type { Redis } from 'ioredis'
@@ -516,6 +517,50 @@ export function createCore(opts: CoreOptions): Core {
           throw err
         })
         return { ...result, readFrom: redisEndpoint(describeRedisUrl(p.redisReplica ?? p.redis!)) }
+      } finally {
+        if (jobId) jobs.delete(jobId)
+        c.disconnect()
+      }
+    },
+    'cache.warm': async ({ profile, text, format, jobId, confirmation }) => {
+      const { profile: p, open } = await redisFor(profile)
+      let commands: string[][]
+      try {
+        commands = parseWarmFile(text, format)
+      } catch (err) {
+        if (err instanceof WarmFileError) throw new ApiError('bad_request', err.message)
+        throw err
+      }
+      const req = {
+        profile: p,
+        action: 'warm cache',
+        target: `${commands.length} commands`,
+        details: { commands: commands.length },
+        confirmation
+      }
+      await checkGuard(audit, req)
+      const c = await open()
+      const abort = new AbortController()
+      if (jobId) jobs.set(jobId, abort)
+      try {
+        if (await isCluster(c))
+          throw new ApiError('refused', 'warming a Redis Cluster is not supported yet: run it against each primary with the keys it owns')
+        const r = await warm(c, commands, {
+          signal: abort.signal,
+          onProgress: jobId
+            ? (pr) => emit('warm.progress', { jobId, total: pr.total, ok: pr.ok, failed: pr.failed, etaS: pr.etaS })
+            : undefined
+        })
+        await audit.record({
+          profile: p.name,
+          environment: p.environment,
+          action: 'warm cache',
+          target: req.target,
+          details: { total: r.total, ok: r.ok, failed: r.failed },
+          outcome: r.outcome === 'failed' ? 'failed' : 'ok',
+          ...(r.error ? { error: r.error } : r.outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
+        })
+        return { outcome: r.outcome, total: r.total, ok: r.ok, failed: r.failed, errors: r.errors, error: r.error }
       } finally {
         if (jobId) jobs.delete(jobId)
         c.disconnect()

@@ -176,6 +176,8 @@ export async function warm(
     outcome = 'failed'
     error = `${errorMessage(err)} (${p.sent - p.ok - p.failed} commands of the batch in flight have no reply: they may or may not have been applied)`
   }
-  report()
+  // Every batch already reported itself; the last word is needed only when the run ended early.
+  if (outcome !== 'done' || commands.length === 0) report()
+  else p.elapsedMs = performance.now() - started
   return { ...p, outcome, errors, error }
 }

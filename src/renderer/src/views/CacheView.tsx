@@ -10,6 +10,7 @@ import { useTargets } from '../stores/targets'
 import { RedisDetailsPanel } from './RedisDetailsPanel'
 import { KeyPanel } from './KeyPanel'
 import { KeyspacePanel } from './KeyspacePanel'
+import { WarmPanel } from './WarmPanel'
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -143,6 +144,7 @@ export function CacheView() {
       </div>
       <InvalidatePanel />
       {summary && <KeyPanel profile={summary} />}
+      {summary && <WarmPanel profile={summary} />}
       {profile && <KeyspacePanel profile={profile} />}
       {profile && <RedisDetailsPanel profile={profile} />}
     </section>
