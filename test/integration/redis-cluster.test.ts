@@ -169,3 +169,17 @@ describe('the Redis collector on a cluster node', () => {
     }
   })
 })
+
+describe('warming a cluster', () => {
+  it('sends each command to the primary that owns its key; MSET across slots is refused', async () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `SET warmc:${i} v${i}`).join('\n')
+    const r = await call('cache.warm', { profile: 'rc', text, confirmation: 'confirm' })
+    expect(r).toMatchObject({ outcome: 'done', total: 3000, ok: 3000, failed: 0 })
+    expect(await countAll('warmc:*')).toBe(3000)
+    expect(await client.get('warmc:2999')).toBe('v2999')
+    await expect(call('cache.warm', { profile: 'rc', text: 'MSET a 1 b 2', confirmation: 'confirm' })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining('MSET may span hash slots')
+    })
+  })
+})

@@ -23,7 +23,15 @@ import { parseInfo } from './redis/info'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure, resolvePrimary } from './redis/connection'
 import { ThreadLatencyProbe } from './redis/latency-probe'
 import { parseWarmFile, warm, WarmFileError } from './redis/warm'
-import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster, primaryForKey } from './redis/cluster'
+import {
+  clusterDryRun,
+  clusterPrimaries,
+  invalidateCluster,
+  isCluster,
+  primaryForKey,
+  routeCommands,
+  type ClusterNode
+} from './redis/cluster'
 import type { InvalidateProgress } from './redis/invalidate'
 import type { Redis } from 'ioredis'
 import { RedisCollector } from './redis/collector'
@@ -206,6 +214,7 @@ export function createCore(opts: CoreOptions): Core {
     return {
       profile,
       open,
+      connectTo,
       openReplica,
       targets,
       openForKey,
@@ -523,7 +532,7 @@ export function createCore(opts: CoreOptions): Core {
       }
     },
     'cache.warm': async ({ profile, text, format, jobId, confirmation }) => {
-      const { profile: p, open } = await redisFor(profile)
+      const { profile: p, open, connectTo } = await redisFor(profile)
       let commands: string[][]
       try {
         commands = parseWarmFile(text, format)
@@ -542,15 +551,53 @@ export function createCore(opts: CoreOptions): Core {
       const c = await open()
       const abort = new AbortController()
       if (jobId) jobs.set(jobId, abort)
+      const peers: Redis[] = []
       try {
-        if (await isCluster(c))
-          throw new ApiError('refused', 'warming a Redis Cluster is not supported yet: run it against each primary with the keys it owns')
-        const r = await warm(c, commands, {
-          signal: abort.signal,
-          onProgress: jobId
-            ? (pr) => emit('warm.progress', { jobId, total: pr.total, ok: pr.ok, failed: pr.failed, etaS: pr.etaS })
-            : undefined
-        })
+        const progress = jobId
+          ? (pr: { total: number; ok: number; failed: number; etaS: number | null }) =>
+              emit('warm.progress', { jobId, total: pr.total, ok: pr.ok, failed: pr.failed, etaS: pr.etaS })
+          : undefined
+        let r: Awaited<ReturnType<typeof warm>>
+        if (await isCluster(c)) {
+          // Each command goes to the primary owning its key, in pipelined batches per primary.
+          let routed: Map<ClusterNode, string[][]>
+          try {
+            routed = routeCommands(await clusterPrimaries(c), commands)
+          } catch (err) {
+            throw new ApiError('bad_request', errorMessage(err))
+          }
+          r = {
+            total: commands.length,
+            sent: 0,
+            ok: 0,
+            failed: 0,
+            elapsedMs: 0,
+            ratePerS: 0,
+            etaS: null,
+            outcome: 'done',
+            errors: [],
+            error: null
+          }
+          for (const [node, cmds] of routed) {
+            const peer = await connectTo(node.host, node.port)
+            peers.push(peer)
+            const base = { ok: r.ok, failed: r.failed }
+            const part = await warm(peer, cmds, {
+              signal: abort.signal,
+              onProgress: (pr) => progress?.({ total: commands.length, ok: base.ok + pr.ok, failed: base.failed + pr.failed, etaS: null })
+            })
+            r = {
+              ...r,
+              sent: r.sent + part.sent,
+              ok: r.ok + part.ok,
+              failed: r.failed + part.failed,
+              errors: [...r.errors, ...part.errors].slice(0, 5),
+              outcome: part.outcome,
+              error: part.error
+            }
+            if (part.outcome !== 'done') break
+          }
+        } else r = await warm(c, commands, { signal: abort.signal, onProgress: progress })
         await audit.record({
           profile: p.name,
           environment: p.environment,
@@ -564,6 +611,7 @@ export function createCore(opts: CoreOptions): Core {
       } finally {
         if (jobId) jobs.delete(jobId)
         c.disconnect()
+        for (const peer of peers) peer.disconnect()
       }
     },
     'cache.dryRun': async ({ profile, pattern }) => {

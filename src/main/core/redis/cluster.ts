@@ -169,3 +169,20 @@ function keepAlive(p: NonNullable<InvalidateOptions['probe']>): NonNullable<Inva
     stop: async () => {}
   }
 }
+
+/**
+ * Warm-up commands split by the primary that owns each command's key (the word after the command).
+ * MSET names several keys that may live on several primaries: refused, naming the command.
+ */
+export function routeCommands(primaries: ClusterNode[], commands: string[][]): Map<ClusterNode, string[][]> {
+  const out = new Map<ClusterNode, string[][]>()
+  commands.forEach((c, i) => {
+    if (c[0] === 'MSET') throw new Error(`command ${i + 1}: MSET may span hash slots in a cluster; write one SET per key`)
+    const owner = primaryForKey(primaries, c[1]!)
+    if (!owner) throw new Error(`command ${i + 1}: no healthy primary serves the slot of "${c[1]}"`)
+    const list = out.get(owner)
+    if (list) list.push(c)
+    else out.set(owner, [c])
+  })
+  return out
+}
