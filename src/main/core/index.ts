@@ -133,37 +133,26 @@ export function createCore(opts: CoreOptions): Core {
     if (!profile.redis) throw new ApiError('bad_request', `profile "${name}" names no Redis`)
     // A password the desktop app stored, else redis-cli's own variable (headless and CLI use).
     const password = (await profiles.password(name, 'redis')) ?? process.env.REDISCLI_AUTH ?? null
-    const open = async () => {
-      const c = createMonitorRedis(profile.redis!, password, 10_000, profile.redisCaFile)
+    /** One connection with the profile's credentials and TLS; a failure says which server and why. */
+    const connectUrl = async (url: string, what: string): Promise<Redis> => {
+      const c = createMonitorRedis(url, password, 10_000, profile.redisCaFile)
       try {
         await c.connect()
       } catch (err) {
         c.disconnect()
-        throw new ApiError('unavailable', describeRedisError(redisFailure(c, err), describeRedisUrl(profile.redis!), password))
+        throw new ApiError('unavailable', `${what}${describeRedisError(redisFailure(c, err), describeRedisUrl(url), password)}`)
       }
       return c
     }
-    /**
-     * Where key commands go: the server itself, or every primary when it is a cluster node (the
-     * primaries are reached with the profile's credentials and TLS settings).
-     */
-    /** A connection to one node of the profile's cluster, with the profile's credentials and TLS. */
-    const connectTo = async (host: string, port: number): Promise<Redis> => {
+    const open = () => connectUrl(profile.redis!, '')
+    /** A node of the profile's cluster, reached with the profile's credentials and TLS. */
+    const connectTo = (host: string, port: number): Promise<Redis> => {
       const u = new URL(profile.redis!)
       u.hostname = host
       u.port = String(port)
-      const c = createMonitorRedis(u.toString(), password, 10_000, profile.redisCaFile)
-      try {
-        await c.connect()
-      } catch (err) {
-        c.disconnect()
-        throw new ApiError(
-          'unavailable',
-          `cluster node ${host}:${port}: ${describeRedisError(redisFailure(c, err), describeRedisUrl(u.toString()), password)}`
-        )
-      }
-      return c
+      return connectUrl(u.toString(), `cluster node ${host}:${port}: `)
     }
+    /** Where key commands go: the server itself, or every primary when it is a cluster node. */
     const targets = async (): Promise<{ name: string; redis: Redis; cluster: boolean }[]> => {
       const first = await open()
       try {
@@ -198,19 +187,7 @@ export function createCore(opts: CoreOptions): Core {
       }
     }
     /** The profile's replica, for reads that should spare the primary. */
-    const openReplica = async () => {
-      const c = createMonitorRedis(profile.redisReplica!, password, 10_000, profile.redisCaFile)
-      try {
-        await c.connect()
-      } catch (err) {
-        c.disconnect()
-        throw new ApiError(
-          'unavailable',
-          `replica: ${describeRedisError(redisFailure(c, err), describeRedisUrl(profile.redisReplica!), password)}`
-        )
-      }
-      return c
-    }
+    const openReplica = () => connectUrl(profile.redisReplica!, 'replica: ')
     return {
       profile,
       open,
