@@ -5,7 +5,7 @@ import { globToRegExp } from './glob'
 /** SCAN's COUNT hint: large enough to be fast, small enough that one call never blocks the server long. */
 export const INVALIDATE_SCAN_COUNT = 1000
 /** Keys per UNLINK: one command frees a batch without a long single call. */
-export const INVALIDATE_UNLINK_BATCH = 500
+export const INVALIDATE_UNLINK_BATCH = 1000
 /** When the side connection's PING takes longer than this, the job slows down. */
 export const PING_LATENCY_BOUND_MS = 5
 /** The longest pause the job takes at once while the server is slow. */
@@ -128,7 +128,9 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
     opts.onProgress?.({ ...p })
   }
   const pending: string[] = []
-  // One UNLINK may be in flight while the next SCAN runs: the two pipeline on the connection.
+  // At most one UNLINK is in flight, so a cancel or a dropped connection leaves at most one
+  // batch unaccounted for; it travels behind the next SCAN, so the server runs one while the
+  // client reads the other.
   let unlinking: Promise<void> | null = null
   let inFlight = 0
   let unlinkError: unknown = null
@@ -150,44 +152,50 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
     unlinking = null
     if (unlinkError) throw unlinkError
   }
-  const drain = async (all: boolean) => {
-    while (pending.length >= batchSize || (all && pending.length)) {
-      await settle()
-      send(pending.splice(0, batchSize))
+  const scan = (cursor: string) => redis.scan(cursor, 'MATCH', opts.pattern, 'COUNT', count)
+  let outcome: InvalidateResult['outcome'] = 'done'
+  let error: string | null = null
+  // A SCAN sent is always awaited, whatever ends the job, so no reply is left unhandled.
+  let scanning: ReturnType<typeof scan> | null = null
+  try {
+    if (opts.signal?.aborted) outcome = 'cancelled'
+    else scanning = scan('0')
+    while (scanning) {
+      const [next, keys] = await scanning
+      scanning = null
+      p.scanCalls++
+      p.matched += keys.length
+      for (const k of keys) pending.push(k)
+      if (opts.signal?.aborted) {
+        outcome = 'cancelled'
+        break
+      }
       // Slow down while other clients feel the job; speed back up when they stop.
       if (probe && probe.take() > bound) {
         p.throttled++
         await sleep(pause)
         pause = Math.min(MAX_THROTTLE_PAUSE_MS, pause * 2)
       } else pause = 1
-    }
-  }
-  let outcome: InvalidateResult['outcome'] = 'done'
-  let error: string | null = null
-  try {
-    let cursor = '0'
-    do {
-      if (opts.signal?.aborted) {
-        outcome = 'cancelled'
-        break
+      if (next !== '0') scanning = scan(next)
+      // One UNLINK per SCAN, more while a full batch waits, everything once the SCAN is over.
+      for (let first = true; pending.length && (first || pending.length >= batchSize || !scanning); first = false) {
+        await settle()
+        send(pending.splice(0, batchSize))
       }
-      const [next, keys] = await redis.scan(cursor, 'MATCH', opts.pattern, 'COUNT', count)
-      cursor = next
-      p.scanCalls++
-      p.matched += keys.length
-      for (const k of keys) pending.push(k)
-      await drain(false)
       report()
-    } while (cursor !== '0')
-    if (outcome === 'done') await drain(true)
+    }
     await settle()
   } catch (err) {
     outcome = 'failed'
     error = errorMessage(err)
+    // A SCAN can fail while an UNLINK's reply is still on its way: count it before saying what is lost.
+    if (unlinking) await (unlinking as Promise<void>)
+    unlinking = null
     if (inFlight) error += ` (the reply to an UNLINK of ${inFlight} keys was lost: up to ${inFlight} more keys may have been deleted)`
   } finally {
-    // Never leave an UNLINK unaccounted for: wait for it whatever happened (it never rejects).
+    // Never leave an UNLINK or a SCAN unaccounted for: wait for them whatever happened.
     if (unlinking) await (unlinking as Promise<void>)
+    if (scanning) await (scanning as Promise<unknown>).catch(() => undefined)
     await probe?.stop()
   }
   report()
