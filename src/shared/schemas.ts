@@ -291,13 +291,23 @@ export const RedisDetails = z.object({
       message: z.string()
     })
   ),
-  slowlog: z.array(z.object({ id: z.number(), at: z.number(), durationUs: z.number(), command: z.string(), client: z.string() })),
+  /** Newest first; in a cluster from every node, each entry naming its node ("host:port"). */
+  slowlog: z.array(
+    z.object({
+      id: z.number(),
+      at: z.number(),
+      durationUs: z.number(),
+      command: z.string(),
+      client: z.string(),
+      node: z.string().optional()
+    })
+  ),
   commands: z.array(z.object({ command: z.string(), calls: z.number(), usec: z.number(), usecPerCall: z.number() })),
   percentiles: z.array(
     z.object({ command: z.string(), p50: z.number().nullable(), p99: z.number().nullable(), p999: z.number().nullable() })
   ),
   /** LATENCY LATEST: event, when, latest and worst spike in ms. */
-  spikes: z.array(z.object({ event: z.string(), at: z.number(), latestMs: z.number(), maxMs: z.number() })),
+  spikes: z.array(z.object({ event: z.string(), at: z.number(), latestMs: z.number(), maxMs: z.number(), node: z.string().optional() })),
   /** A cluster's primaries, each with its own figures; empty on a standalone server. */
   nodes: z
     .array(

@@ -183,3 +183,62 @@ describe('warming a cluster', () => {
     })
   })
 })
+
+describe('slowlog and latency of a cluster', () => {
+  it('come from every node, each entry naming its node, none twice', async () => {
+    const { RedisCollector } = await import('../../src/main/core/redis/collector')
+    const c = new RedisCollector({ id: 'redis', url: cluster.url, password: null, timeoutMs: 5000 })
+    const primaries = client.nodes('master')
+    try {
+      for (const node of primaries) await node.config('SET', 'slowlog-log-slower-than', '0')
+      await c.collect(AbortSignal.timeout(5000))
+      // A command of the user's own on each primary, named so it can be told from others.
+      const marks = await Promise.all(
+        primaries.map(async (node, i) => {
+          await node.client('SETNAME', `slow-app-${i}`)
+          await node.echo(`mark-${i}`)
+          return `${node.options.host}:${node.options.port}`
+        })
+      )
+      await c.collect(AbortSignal.timeout(5000))
+      const mine = c.getDetails().slowlog.filter((e) => /^echo mark-/i.test(e.command))
+      expect(new Set(mine.map((e) => e.node))).toEqual(new Set(marks))
+      for (const e of mine) expect(e.client).toMatch(/^slow-app-\d/)
+      // The next poll adds nothing already shown.
+      await c.collect(AbortSignal.timeout(5000))
+      expect(c.getDetails().slowlog.filter((e) => /^echo mark-/i.test(e.command))).toHaveLength(primaries.length)
+      expect(c.getDetails().slowlog.some((e) => e.client.startsWith('lookout '))).toBe(false)
+    } finally {
+      for (const node of primaries) await node.config('SET', 'slowlog-log-slower-than', '10000')
+      await c.close()
+    }
+  })
+})
+
+describe('the latency probe of a cluster invalidation', () => {
+  it('watches each primary while that primary is being emptied', async () => {
+    const { invalidateCluster, splitNodeName } = await import('../../src/main/core/redis/cluster')
+    const { ThreadLatencyProbe } = await import('../../src/main/core/redis/latency-probe')
+    const { describeRedisUrl } = await import('../../src/main/core/redis/connection')
+    await seed('probed:', 6000)
+    const nodes = client.nodes('master').map((n) => ({ name: `${n.options.host}:${n.options.port}`, redis: n }))
+    const watched: string[] = []
+    const probes: InstanceType<typeof ThreadLatencyProbe>[] = []
+    const r = await invalidateCluster(nodes, {
+      pattern: 'probed:*',
+      probeFor: (node) => {
+        watched.push(node)
+        const p = new ThreadLatencyProbe({ ...describeRedisUrl(cluster.url), ...splitNodeName(node) }, null)
+        probes.push(p)
+        return p
+      }
+    })
+    expect(r).toMatchObject({ outcome: 'done', deleted: 6000 })
+    expect(watched).toEqual(nodes.map((n) => n.name))
+    // Each probe reached its own node and measured it.
+    expect(probes.map((p) => p.failed)).toEqual([false, false, false])
+    expect(probes.every((p) => p.worstMs > 0)).toBe(true)
+    expect(r.worstPingMs).toBeGreaterThan(0)
+    expect(await countAll('probed:*')).toBe(0)
+  })
+})

@@ -6,7 +6,7 @@ import { createCore } from '../core'
 import { MemorySecretStore, silentLogger } from '../core/ports'
 import type { JobProgress } from '../../shared/schemas'
 import { inspectKey, type KeyInspection } from '../core/redis/keys'
-import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster } from '../core/redis/cluster'
+import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster, splitNodeName } from '../core/redis/cluster'
 import type { Redis } from 'ioredis'
 
 export interface CacheInvalidateOptions {
@@ -117,9 +117,14 @@ async function byUrl(
       io.err('refusing to delete without --yes\n')
       return EXIT.refused
     }
-    const probe = new ThreadLatencyProbe(await resolvePrimary(target, 10_000), password)
-    const jobOpts = { pattern: o.pattern, probe, estimatedTotal: d.estimatedTotal, signal, onProgress: show }
-    const r: InvalidateResult = primaries.length ? await invalidateCluster(primaries, jobOpts) : await invalidate(conn, jobOpts)
+    const jobOpts = { pattern: o.pattern, estimatedTotal: d.estimatedTotal, signal, onProgress: show }
+    // The probe watches the node being emptied: the server, or each primary of a cluster in turn.
+    const r: InvalidateResult = primaries.length
+      ? await invalidateCluster(primaries, {
+          ...jobOpts,
+          probeFor: (node) => new ThreadLatencyProbe({ ...target, ...splitNodeName(node) }, password)
+        })
+      : await invalidate(conn, { ...jobOpts, probe: new ThreadLatencyProbe(await resolvePrimary(target, 10_000), password) })
     await audit.record({
       ...base,
       details: { deleted: r.deleted, matched: r.matched, uncertain: r.uncertain },

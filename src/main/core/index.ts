@@ -30,6 +30,7 @@ import {
   isCluster,
   primaryForKey,
   routeCommands,
+  splitNodeName,
   type ClusterNode
 } from './redis/cluster'
 import type { InvalidateProgress } from './redis/invalidate'
@@ -195,9 +196,15 @@ export function createCore(opts: CoreOptions): Core {
       openReplica,
       targets,
       openForKey,
-      // The probe speaks raw RESP to one address: a Sentinel URL's current primary.
-      probe: async () =>
-        new ThreadLatencyProbe(await resolvePrimary(describeRedisUrl(profile.redis!), 10_000), password, profile.redisCaFile)
+      // The probe speaks raw RESP to one address: a Sentinel URL's current primary, or a cluster node.
+      probe: async (node?: string) =>
+        new ThreadLatencyProbe(
+          node
+            ? { ...describeRedisUrl(profile.redis!), ...splitNodeName(node) }
+            : await resolvePrimary(describeRedisUrl(profile.redis!), 10_000),
+          password,
+          profile.redisCaFile
+        )
     }
   }
 
@@ -616,11 +623,14 @@ export function createCore(opts: CoreOptions): Core {
       }
       await checkGuard(audit, req)
       const nodes = await targets()
-      // The job stops the probe when it ends.
-      const probe = await newProbe().catch((err: unknown) => {
-        for (const n of nodes) n.redis.disconnect()
-        throw new ApiError('unavailable', errorMessage(err))
-      })
+      // A cluster watches each primary in its turn; the job stops the probe when it ends.
+      const cluster = nodes.length > 1 || nodes[0]!.cluster
+      const probe = cluster
+        ? undefined
+        : await newProbe().catch((err: unknown) => {
+            for (const n of nodes) n.redis.disconnect()
+            throw new ApiError('unavailable', errorMessage(err))
+          })
       const jobId = randomUUID()
       const abort = new AbortController()
       jobs.set(jobId, abort)
@@ -633,8 +643,7 @@ export function createCore(opts: CoreOptions): Core {
         onProgress: (pr: InvalidateProgress) => emit('job.progress', { ...base, ...pr, state: 'running', error: null, uncertain: 0 })
       }
       // A cluster: SCAN and slot-grouped UNLINK on every primary, one after another.
-      const cluster = nodes.length > 1 || nodes[0]!.cluster
-      void (cluster ? invalidateCluster(nodes, jobOpts) : invalidate(nodes[0]!.redis, jobOpts))
+      void (cluster ? invalidateCluster(nodes, { ...jobOpts, probeFor: newProbe }) : invalidate(nodes[0]!.redis, jobOpts))
         .then(async (r) => {
           const { outcome, ...counts } = r
           emit('job.progress', { ...base, ...counts, state: outcome })

@@ -7,7 +7,8 @@ import {
   type DryRun,
   type InvalidateOptions,
   type InvalidateProgress,
-  type InvalidateResult
+  type InvalidateResult,
+  type LatencyProbe
 } from './invalidate'
 
 export interface ClusterNode {
@@ -90,6 +91,17 @@ export async function unlinkBySlot(redis: Redis, keys: string[]): Promise<number
   return deleted
 }
 
+export type ClusterInvalidateOptions = Omit<InvalidateOptions, 'unlink' | 'probe'> & {
+  /** A latency probe on the named node ("host:port"); that node's job stops it. */
+  probeFor?: (node: string) => LatencyProbe | Promise<LatencyProbe>
+}
+
+/** "host:port" (the host may be an IPv6 address) as its two parts. */
+export function splitNodeName(name: string): { host: string; port: number } {
+  const at = name.lastIndexOf(':')
+  return { host: name.slice(0, at), port: Number(name.slice(at + 1)) }
+}
+
 /** The dry run on every primary, summed: each samples its own keys. */
 export async function clusterDryRun(nodes: Redis[], pattern: string): Promise<DryRun> {
   const parts = await Promise.all(nodes.map((n) => dryRun(n, pattern)))
@@ -110,7 +122,7 @@ export async function clusterDryRun(nodes: Redis[], pattern: string): Promise<Dr
  */
 export async function invalidateCluster(
   nodes: { name: string; redis: Redis }[],
-  opts: Omit<InvalidateOptions, 'unlink'>
+  opts: ClusterInvalidateOptions
 ): Promise<InvalidateResult & { nodes: { name: string; deleted: number; outcome: InvalidateResult['outcome'] }[] }> {
   const done = emptyProgress()
   const perNode: { name: string; deleted: number; outcome: InvalidateResult['outcome'] }[] = []
@@ -131,24 +143,25 @@ export async function invalidateCluster(
       worstPingMs: Math.max(done.worstPingMs, p.worstPingMs)
     }
   }
-  // One side probe watches the job for all nodes; each node's job may not stop it, the end does.
-  const probe = opts.probe ? keepAlive(opts.probe) : undefined
-  try {
-    for (const node of nodes) {
-      last = await invalidate(node.redis, {
-        ...opts,
-        probe,
-        estimatedTotal: undefined,
-        unlink: (keys) => unlinkBySlot(node.redis, keys),
-        onProgress: (p) => opts.onProgress?.(sum(p))
-      })
-      perNode.push({ name: node.name, deleted: last.deleted, outcome: last.outcome })
-      Object.assign(done, sum(last))
-      if (last.outcome !== 'done') break
-    }
-  } finally {
-    await opts.probe?.stop()
+  // The node being emptied is the one whose other clients feel the job: each node's job watches
+  // its own. All probes start at once, so each is connected by the time its node's turn comes.
+  const probes: (LatencyProbe | undefined)[] = opts.probeFor ? await Promise.all(nodes.map((n) => opts.probeFor!(n.name))) : []
+  for (const [i, node] of nodes.entries()) {
+    const probe = probes[i]
+    probes[i] = undefined
+    last = await invalidate(node.redis, {
+      ...opts,
+      probe,
+      estimatedTotal: undefined,
+      unlink: (keys) => unlinkBySlot(node.redis, keys),
+      onProgress: (p) => opts.onProgress?.(sum(p))
+    })
+    perNode.push({ name: node.name, deleted: last.deleted, outcome: last.outcome })
+    Object.assign(done, sum(last))
+    if (last.outcome !== 'done') break
   }
+  // Nodes a cancel or a failure never reached: their probes were not stopped by a job.
+  await Promise.all(probes.map((p) => p?.stop()))
   const total = sum(emptyProgress())
   return {
     ...total,
@@ -156,17 +169,6 @@ export async function invalidateCluster(
     error: last?.error ?? null,
     uncertain: last?.uncertain ?? 0,
     nodes: perNode
-  }
-}
-
-/** A probe whose stop() does nothing: the fan-out stops the real one once, at the end. */
-function keepAlive(p: NonNullable<InvalidateOptions['probe']>): NonNullable<InvalidateOptions['probe']> {
-  return {
-    take: () => p.take(),
-    get worstMs() {
-      return p.worstMs
-    },
-    stop: async () => {}
   }
 }
 

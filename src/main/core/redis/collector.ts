@@ -25,7 +25,7 @@ import {
   type RedisFinding
 } from './checks'
 import { SlowlogReader, type SlowlogEntry } from './slowlog'
-import { clusterPrimaries } from './cluster'
+import { parseClusterNodes } from './cluster'
 
 /** Slowlog entries the Cache view keeps, newest first. */
 export const SLOWLOG_KEPT = 100
@@ -56,8 +56,11 @@ export class RedisCollector implements TargetCollector {
   private readonly ops = new CounterRate()
   private readonly evictions = new CounterRate()
   private readonly rejected = new CounterRate()
-  private readonly slowlogReader = new SlowlogReader()
+  /** One reader per node: slowlog ids are a node's own. */
+  private readonly slowlogReaders = new Map<string, SlowlogReader>()
   private slowlog: SlowlogEntry[] = []
+  /** In a cluster: every node's connection (seed included) for its slowlog and latency; else empty. */
+  private clusterClients: { name: string; client: Redis }[] = []
   private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [], nodes: [] }
   /** In a cluster: a connection and an ops/s counter per primary other than the seed node. */
   private readonly peers = new Map<string, Redis>()
@@ -86,7 +89,9 @@ export class RedisCollector implements TargetCollector {
       const reply = (await abortable(signal, client.call('INFO', 'all'), () => this.drop())) as string
       const seedInfo = parseInfo(reply)
       // A cluster node: the figures are the sums over every primary, each polled on its own connection.
-      const info = infoNumber(seedInfo, 'cluster_enabled') === 1 ? await this.clusterInfo(client, seedInfo, signal) : seedInfo
+      const isCluster = infoNumber(seedInfo, 'cluster_enabled') === 1
+      if (!isCluster) this.clusterClients = []
+      const info = isCluster ? await this.clusterInfo(client, seedInfo, signal) : seedInfo
       const total = infoNumber(info, 'total_commands_processed')
       if (!Number.isFinite(total)) throw new Error('INFO reply has no total_commands_processed field')
       const opsPerSec = this.ops.next(this.now(), total)
@@ -169,22 +174,30 @@ export class RedisCollector implements TargetCollector {
         return null
       }
     }
-    // Lookout's own commands are not the user's problem: leave them out, as for Postgres.
-    const fresh = await optional('SLOWLOG GET', '+slowlog', () => this.slowlogReader.read(client))
-    if (fresh)
-      this.slowlog = [...fresh.filter((e) => !e.client.startsWith(`${LOOKOUT_CLIENT_NAME} `)).reverse(), ...this.slowlog].slice(
-        0,
-        SLOWLOG_KEPT
-      )
-    const latest = ((await optional('LATENCY LATEST', '+latency', () => client.call('LATENCY', 'LATEST'))) ?? []) as unknown[]
-    const spikes = (Array.isArray(latest) ? latest : [])
-      .filter((e): e is [string, number, number, number] => Array.isArray(e) && e.length >= 4)
-      .map(([event, at, latestMs, maxMs]) => ({
-        event: String(event),
-        at: Number(at) * 1000,
-        latestMs: Number(latestMs),
-        maxMs: Number(maxMs)
-      }))
+    // Every node of a cluster has its own slowlog and latency monitor; a single server is one node.
+    const watched = this.clusterClients.length ? this.clusterClients : [{ name: '', client }]
+    const fresh: SlowlogEntry[] = []
+    const spikes: RedisDetails['spikes'] = []
+    for (const { name, client: c } of watched) {
+      const reader = this.slowlogReaders.get(name) ?? new SlowlogReader()
+      this.slowlogReaders.set(name, reader)
+      const entries = await optional('SLOWLOG GET', '+slowlog', () => reader.read(c))
+      // Lookout's own commands are not the user's problem: leave them out, as for Postgres.
+      for (const e of entries ?? []) if (!e.client.startsWith(`${LOOKOUT_CLIENT_NAME} `)) fresh.push(name ? { ...e, node: name } : e)
+      const latest = ((await optional('LATENCY LATEST', '+latency', () => c.call('LATENCY', 'LATEST'))) ?? []) as unknown[]
+      for (const e of Array.isArray(latest) ? latest : [])
+        if (Array.isArray(e) && e.length >= 4)
+          spikes.push({
+            event: String(e[0]),
+            at: Number(e[1]) * 1000,
+            latestMs: Number(e[2]),
+            maxMs: Number(e[3]),
+            ...(name ? { node: name } : {})
+          })
+    }
+    for (const name of this.slowlogReaders.keys()) if (!watched.some((w) => w.name === name)) this.slowlogReaders.delete(name)
+    fresh.sort((a, b) => b.at - a.at || b.id - a.id)
+    this.slowlog = [...fresh, ...this.slowlog].slice(0, SLOWLOG_KEPT)
     this.details = {
       findings,
       slowlog: this.slowlog,
@@ -197,38 +210,37 @@ export class RedisCollector implements TargetCollector {
 
   /**
    * INFO from every primary of the cluster the seed node belongs to, summed into one reply: ops,
-   * hits and misses, evictions, memory, clients, keys add up across primaries. The slowlog and
-   * latency stay the seed node's.
+   * hits and misses, evictions, memory, clients, keys add up across primaries. Every reachable
+   * node, replicas included, is kept for its slowlog and latency.
    */
   private async clusterInfo(seed: Redis, seedInfo: RedisInfo, signal: AbortSignal): Promise<RedisInfo> {
-    const primaries = await abortable(signal, clusterPrimaries(seed))
+    const all = parseClusterNodes((await abortable(signal, seed.call('CLUSTER', 'NODES'))) as string).filter((n) => !n.failing)
     const seedName = `${this.target.host}:${this.target.port}`
     const infos: { name: string; slots: string; info: RedisInfo }[] = []
-    const live = new Set<string>()
-    for (const n of primaries) {
+    const clients: { name: string; client: Redis }[] = []
+    for (const n of all) {
       const name = `${n.host}:${n.port}`
-      live.add(name)
-      if (name === seedName) {
-        infos.push({ name, slots: n.slots.join(' '), info: seedInfo })
-        continue
-      }
-      let peer = this.peers.get(name)
-      if (!peer || peer.status !== 'ready') {
-        peer?.disconnect()
+      let c = name === seedName ? seed : this.peers.get(name)
+      if (!c || c.status !== 'ready') {
+        c?.disconnect()
         const u = new URL(this.opts.url)
         u.hostname = n.host
         u.port = String(n.port)
-        peer = createMonitorRedis(u.toString(), this.opts.password, this.opts.timeoutMs, this.opts.caFile)
-        this.peers.set(name, peer)
-        await abortable(signal, peer.connect())
+        c = createMonitorRedis(u.toString(), this.opts.password, this.opts.timeoutMs, this.opts.caFile)
+        this.peers.set(name, c)
+        await abortable(signal, c.connect())
       }
-      infos.push({ name, slots: n.slots.join(' '), info: parseInfo((await abortable(signal, peer.call('INFO', 'all'))) as string) })
+      clients.push({ name, client: c })
+      if (!n.primary || n.slots.length === 0) continue
+      const info = name === seedName ? seedInfo : parseInfo((await abortable(signal, c.call('INFO', 'all'))) as string)
+      infos.push({ name, slots: n.slots.join(' '), info })
     }
     for (const [name, c] of this.peers)
-      if (!live.has(name)) {
+      if (!clients.some((x) => x.name === name)) {
         c.disconnect()
         this.peers.delete(name)
       }
+    this.clusterClients = clients
     const t = this.now()
     this.clusterNodes = infos.map(({ name, slots, info }) => {
       const rate = this.peerOps.get(name) ?? new CounterRate()
@@ -272,6 +284,7 @@ export class RedisCollector implements TargetCollector {
     for (const p of this.peers.values()) p.disconnect()
     this.peers.clear()
     this.peerOps.clear()
+    this.clusterClients = []
   }
 
   async close(): Promise<void> {

@@ -81,8 +81,13 @@ export interface InvalidateResult extends InvalidateProgress {
 export interface LatencyProbe {
   take(): number
   readonly worstMs: number
+  /** Resolves once the probe has measured a first round trip (true), or failed or timed out (false). */
+  ready?(timeoutMs: number): Promise<boolean>
   stop(): Promise<void>
 }
+
+/** How long a job waits for its probe's first PING before it starts unwatched. */
+export const PROBE_READY_TIMEOUT_MS = 1000
 
 export interface InvalidateOptions {
   pattern: string
@@ -158,6 +163,8 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
   // A SCAN sent is always awaited, whatever ends the job, so no reply is left unhandled.
   let scanning: ReturnType<typeof scan> | null = null
   try {
+    // Deleting before the watchdog sees the server would leave the first batches unwatched.
+    if (probe?.ready) await probe.ready(PROBE_READY_TIMEOUT_MS)
     if (opts.signal?.aborted) outcome = 'cancelled'
     else scanning = scan('0')
     while (scanning) {

@@ -80,6 +80,16 @@ export class ThreadLatencyProbe {
     return Atomics.load(this.worst, 2) === 1
   }
 
+  /** Waits, a few milliseconds at a time, for the first round trip, a failure or the timeout. */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const until = performance.now() + timeoutMs
+    while (Atomics.load(this.worst, 1) === 0 && !this.failed) {
+      if (performance.now() >= until) return false
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    return !this.failed
+  }
+
   async stop(): Promise<void> {
     await this.worker.terminate()
   }

@@ -8,6 +8,8 @@ export interface SlowlogEntry {
   /** The command and its arguments, each cut to 64 characters and at most 8 of them. */
   command: string
   client: string
+  /** The cluster node it came from ("host:port"); absent on a single server. */
+  node?: string
 }
 
 /** Arguments shown per entry, and characters per argument: enough to recognise, never a value dump. */

@@ -23,6 +23,8 @@ export function RedisDetailsPanel({ profile }: { profile: string }) {
   }, [profile])
   if (error) return <p className="error">{error}</p>
   if (!d) return null
+  // A cluster's slowlog mixes nodes: say which one each command ran on.
+  const byNode = d.slowlog.some((e) => e.node)
   return (
     <div className="redis-details">
       <section className="panel" aria-label="Findings">
@@ -97,7 +99,10 @@ export function RedisDetailsPanel({ profile }: { profile: string }) {
           </table>
           {d.percentiles.length === 0 && <p className="muted">This server has no latency percentiles (Redis 7 reports them).</p>}
           {d.spikes.length > 0 && (
-            <p className="warning">Latency spikes: {d.spikes.map((s) => `${s.event} ${s.latestMs} ms (worst ${s.maxMs} ms)`).join(', ')}</p>
+            <p className="warning">
+              Latency spikes:{' '}
+              {d.spikes.map((s) => `${s.node ? `${s.node} ` : ''}${s.event} ${s.latestMs} ms (worst ${s.maxMs} ms)`).join(', ')}
+            </p>
           )}
         </section>
         <section className="panel" aria-label="Top commands">
@@ -136,17 +141,19 @@ export function RedisDetailsPanel({ profile }: { profile: string }) {
                 <th className="num">Took</th>
                 <th>Command</th>
                 <th>Client</th>
+                {byNode && <th>Node</th>}
               </tr>
             </thead>
             <tbody>
               {d.slowlog.slice(0, 50).map((e) => (
-                <tr key={e.id}>
+                <tr key={`${e.node ?? ''}#${e.id}`}>
                   <td>{new Date(e.at).toLocaleTimeString()}</td>
                   <td className="num">{formatValue(e.durationUs / 1e6, 's')}</td>
                   <td>
                     <code>{e.command}</code>
                   </td>
                   <td className="muted">{e.client}</td>
+                  {byNode && <td className="muted">{e.node}</td>}
                 </tr>
               ))}
             </tbody>
