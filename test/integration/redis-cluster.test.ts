@@ -242,3 +242,29 @@ describe('the latency probe of a cluster invalidation', () => {
     expect(await countAll('probed:*')).toBe(0)
   })
 })
+
+describe('lookout cache warm against a cluster node URL', () => {
+  it('writes each command on the primary owning its key, and refuses a cross-slot MSET before writing', async () => {
+    const { cacheWarm } = await import('../../src/main/cli/cache-warm')
+    const { writeFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const dir = tempDir()
+    const file = join(dir, 'warm.txt')
+    writeFileSync(file, Array.from({ length: 2000 }, (_, i) => `SET cliwarm:${i} v${i}`).join('\n') + '\n')
+    let out = ''
+    let err = ''
+    const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s) }
+    expect(await cacheWarm({ redis: cluster.url, file, format: 'commands', yes: true, dataDir: dir }, io)).toBe(0)
+    expect(JSON.parse(out)).toMatchObject({ outcome: 'done', total: 2000, ok: 2000, failed: 0 })
+    expect(err).toMatch(/2000 of 2000 written/)
+    expect(await countAll('cliwarm:*')).toBe(2000)
+    expect(await client.get('cliwarm:1999')).toBe('v1999')
+
+    writeFileSync(file, 'SET mset:ok 1\nMSET a 1 b 2\n')
+    out = ''
+    err = ''
+    expect(await cacheWarm({ redis: cluster.url, file, format: 'commands', yes: true, dataDir: dir }, io)).toBe(2)
+    expect(err).toMatch(/MSET may span hash slots/)
+    expect(await client.exists('mset:ok')).toBe(0)
+  })
+})

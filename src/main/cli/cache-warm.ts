@@ -6,9 +6,9 @@ import { checkGuard } from '../core/audit/guard'
 import { errorMessage } from '../core/collector'
 import { MemorySecretStore } from '../core/ports'
 import { ProfileStore } from '../core/profiles/store'
-import { isCluster } from '../core/redis/cluster'
+import { clusterPrimaries, isCluster, routeCommands, warmCluster, type ClusterNode } from '../core/redis/cluster'
 import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure } from '../core/redis/connection'
-import { parseWarmFile, warm, WarmFileError } from '../core/redis/warm'
+import { parseWarmFile, warm, WarmFileError, type WarmProgress, type WarmResult } from '../core/redis/warm'
 import { EXIT } from './cache-commands'
 
 export interface CacheWarmOptions {
@@ -97,23 +97,43 @@ export async function cacheWarm(o: CacheWarmOptions, io: IO): Promise<number> {
       io.err(`lookout cache warm: ${describeRedisError(redisFailure(conn, err), describeRedisUrl(url), password)}\n`)
       return EXIT.failed
     }
-    if (await isCluster(conn)) {
-      io.err(
-        'lookout cache warm: this is a Redis Cluster node; warming a cluster is not supported yet (run it against each primary with the keys it owns)\n'
-      )
-      return EXIT.refused
-    }
     let last = 0
-    const r = await warm(conn, commands, {
-      signal: abort.signal,
-      onProgress: (p) => {
-        if (Date.now() - last < 1000 && p.ok + p.failed < p.total) return
-        last = Date.now()
-        io.err(
-          `${p.ok + p.failed} of ${p.total} written (${p.failed} failed), ${Math.round(p.ratePerS)}/s${p.etaS === null ? '' : `, ETA ${Math.ceil(p.etaS)}s`}\n`
-        )
+    const onProgress = (p: WarmProgress) => {
+      if (Date.now() - last < 1000 && p.ok + p.failed < p.total) return
+      last = Date.now()
+      io.err(
+        `${p.ok + p.failed} of ${p.total} written (${p.failed} failed), ${Math.round(p.ratePerS)}/s${p.etaS === null ? '' : `, ETA ${Math.ceil(p.etaS)}s`}\n`
+      )
+    }
+    let r: WarmResult
+    if (await isCluster(conn)) {
+      // Each command goes to the primary owning its key, with the profile's credentials and TLS.
+      let routed: Map<ClusterNode, string[][]>
+      try {
+        routed = routeCommands(await clusterPrimaries(conn), commands)
+      } catch (err) {
+        io.err(`lookout cache warm: ${o.file}: ${errorMessage(err)}\n`)
+        return EXIT.refused
       }
-    })
+      r = await warmCluster(
+        routed,
+        commands.length,
+        async (n) => {
+          const u = new URL(url)
+          u.hostname = n.host
+          u.port = String(n.port)
+          const peer = createMonitorRedis(u.toString(), password, 10_000, profile.redisCaFile)
+          try {
+            await peer.connect()
+          } catch (err) {
+            peer.disconnect()
+            throw new Error(describeRedisError(redisFailure(peer, err), describeRedisUrl(u.toString()), password), { cause: err })
+          }
+          return peer
+        },
+        { signal: abort.signal, onProgress }
+      )
+    } else r = await warm(conn, commands, { signal: abort.signal, onProgress })
     await audit.record({
       profile: profile.name,
       environment: profile.environment,

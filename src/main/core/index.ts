@@ -31,6 +31,7 @@ import {
   primaryForKey,
   routeCommands,
   splitNodeName,
+  warmCluster,
   type ClusterNode
 } from './redis/cluster'
 import type { InvalidateProgress } from './redis/invalidate'
@@ -535,7 +536,6 @@ export function createCore(opts: CoreOptions): Core {
       const c = await open()
       const abort = new AbortController()
       if (jobId) jobs.set(jobId, abort)
-      const peers: Redis[] = []
       try {
         const progress = jobId
           ? (pr: { total: number; ok: number; failed: number; etaS: number | null }) =>
@@ -550,37 +550,7 @@ export function createCore(opts: CoreOptions): Core {
           } catch (err) {
             throw new ApiError('bad_request', errorMessage(err))
           }
-          r = {
-            total: commands.length,
-            sent: 0,
-            ok: 0,
-            failed: 0,
-            elapsedMs: 0,
-            ratePerS: 0,
-            etaS: null,
-            outcome: 'done',
-            errors: [],
-            error: null
-          }
-          for (const [node, cmds] of routed) {
-            const peer = await connectTo(node.host, node.port)
-            peers.push(peer)
-            const base = { ok: r.ok, failed: r.failed }
-            const part = await warm(peer, cmds, {
-              signal: abort.signal,
-              onProgress: (pr) => progress?.({ total: commands.length, ok: base.ok + pr.ok, failed: base.failed + pr.failed, etaS: null })
-            })
-            r = {
-              ...r,
-              sent: r.sent + part.sent,
-              ok: r.ok + part.ok,
-              failed: r.failed + part.failed,
-              errors: [...r.errors, ...part.errors].slice(0, 5),
-              outcome: part.outcome,
-              error: part.error
-            }
-            if (part.outcome !== 'done') break
-          }
+          r = await warmCluster(routed, commands.length, (n) => connectTo(n.host, n.port), { signal: abort.signal, onProgress: progress })
         } else r = await warm(c, commands, { signal: abort.signal, onProgress: progress })
         await audit.record({
           profile: p.name,
@@ -595,7 +565,6 @@ export function createCore(opts: CoreOptions): Core {
       } finally {
         if (jobId) jobs.delete(jobId)
         c.disconnect()
-        for (const peer of peers) peer.disconnect()
       }
     },
     'cache.dryRun': async ({ profile, pattern }) => {

@@ -10,6 +10,8 @@ import {
   type InvalidateResult,
   type LatencyProbe
 } from './invalidate'
+import { warm, type WarmProgress, type WarmResult } from './warm'
+import { errorMessage } from '../collector'
 
 export interface ClusterNode {
   id: string
@@ -187,4 +189,55 @@ export function routeCommands(primaries: ClusterNode[], commands: string[][]): M
     else out.set(owner, [c])
   })
   return out
+}
+
+/**
+ * Warming a cluster: each primary gets its own commands (see routeCommands) in pipelined batches
+ * on its own connection, one primary after another. Progress and the result are the sums; a
+ * cancel or a failure stops the fan-out with exact counts.
+ */
+export async function warmCluster(
+  routed: Map<ClusterNode, string[][]>,
+  total: number,
+  connect: (node: ClusterNode) => Promise<Redis>,
+  opts: { signal?: AbortSignal; onProgress?(p: WarmProgress): void } = {}
+): Promise<WarmResult> {
+  const started = performance.now()
+  let r: WarmResult = { total, sent: 0, ok: 0, failed: 0, elapsedMs: 0, ratePerS: 0, etaS: null, outcome: 'done', errors: [], error: null }
+  const sum = (part: WarmProgress): WarmProgress => {
+    const elapsedMs = performance.now() - started
+    const done = r.ok + r.failed + part.ok + part.failed
+    const ratePerS = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0
+    return {
+      total,
+      sent: r.sent + part.sent,
+      ok: r.ok + part.ok,
+      failed: r.failed + part.failed,
+      elapsedMs,
+      ratePerS,
+      etaS: ratePerS > 0 ? (total - done) / ratePerS : null
+    }
+  }
+  for (const [node, cmds] of routed) {
+    if (opts.signal?.aborted) {
+      r = { ...r, outcome: 'cancelled' }
+      break
+    }
+    let peer: Redis
+    try {
+      peer = await connect(node)
+    } catch (err) {
+      // What the other primaries took stays counted: the job fails with exact figures.
+      r = { ...r, outcome: 'failed', error: `${node.host}:${node.port}: ${errorMessage(err)}` }
+      break
+    }
+    try {
+      const part = await warm(peer, cmds, { signal: opts.signal, onProgress: (p) => opts.onProgress?.(sum(p)) })
+      r = { ...r, ...sum(part), errors: [...r.errors, ...part.errors].slice(0, 5), outcome: part.outcome, error: part.error }
+    } finally {
+      peer.disconnect()
+    }
+    if (r.outcome !== 'done') break
+  }
+  return r
 }
