@@ -62,7 +62,7 @@ export class RedisCollector implements TargetCollector {
   /** In a cluster: every node's connection (seed included) for its slowlog and latency; else empty. */
   private clusterClients: { name: string; client: Redis }[] = []
   private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [], nodes: [] }
-  /** In a cluster: a connection and an ops/s counter per primary other than the seed node. */
+  /** In a cluster: a connection per node other than the seed (replicas too, for their slowlog), and an ops/s counter per primary. */
   private readonly peers = new Map<string, Redis>()
   private readonly peerOps = new Map<string, CounterRate>()
   private clusterNodes: RedisDetails['nodes'] = []
@@ -324,7 +324,7 @@ const SUMMED_FIELDS = [
   'total_net_output_bytes'
 ]
 
-/** The seed node's INFO with the summed fields replaced by their totals over all nodes. */
+/** The seed node's INFO with the summed fields, command time included, replaced by their totals over all nodes; latency percentiles are the worst node's. */
 export function sumInfos(seed: RedisInfo, all: RedisInfo[]): RedisInfo {
   const sections: RedisInfo['sections'] = {}
   for (const [name, fields] of Object.entries(seed.sections)) sections[name] = { ...fields }
@@ -352,5 +352,44 @@ export function sumInfos(seed: RedisInfo, all: RedisInfo[]): RedisInfo {
     sections['keyspace'] = Object.fromEntries(
       Object.entries(keyspace).map(([db, k]) => [db, `keys=${k.keys},expires=${k.expires},avg_ttl=0`])
     )
+  // Command time adds up; a percentile does not, so each is the worst node's.
+  const commands = new Map<string, Record<string, number>>()
+  const latency = new Map<string, Record<string, number>>()
+  for (const i of all) {
+    for (const [k, v] of Object.entries(i.sections['commandstats'] ?? {}))
+      addFields(commands, k, v, (a, b) => a + b, ['calls', 'usec', 'rejected_calls', 'failed_calls'])
+    for (const [k, v] of Object.entries(i.sections['latencystats'] ?? {})) addFields(latency, k, v, Math.max, ['p50', 'p99', 'p99.9'])
+  }
+  if (commands.size)
+    sections['commandstats'] = Object.fromEntries(
+      [...commands].map(([k, f]) => [k, `calls=${f.calls ?? 0},usec=${f.usec ?? 0},usec_per_call=${f.calls ? (f.usec ?? 0) / f.calls : 0}`])
+    )
+  if (latency.size)
+    sections['latencystats'] = Object.fromEntries(
+      [...latency].map(([k, f]) => [
+        k,
+        Object.entries(f)
+          .map(([n, x]) => `${n}=${x}`)
+          .join(',')
+      ])
+    )
   return { sections, problems: all.flatMap((i) => i.problems) }
+}
+
+/** Folds the numeric `name=value` fields of one INFO line into the running figures of its key. */
+function addFields(
+  into: Map<string, Record<string, number>>,
+  key: string,
+  line: string,
+  fold: (a: number, b: number) => number,
+  names: string[]
+): void {
+  const acc = into.get(key) ?? {}
+  into.set(key, acc)
+  for (const kv of line.split(',')) {
+    const [name, raw] = kv.split('=') as [string, string | undefined]
+    const x = Number(raw)
+    if (!names.includes(name) || raw === undefined || !Number.isFinite(x)) continue
+    acc[name] = acc[name] === undefined ? x : fold(acc[name], x)
+  }
 }
