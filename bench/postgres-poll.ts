@@ -18,7 +18,7 @@ const RUNS = 5
 const EXAMPLE_QUERIES = '/usr/share/doc/prometheus-postgres-exporter/examples/queries.yaml'
 
 /** 1,000 tables with an index each, then 5,000 distinct statements (five shapes per table). */
-async function seed(server: PostgresHandle): Promise<void> {
+export async function seed(server: PostgresHandle): Promise<void> {
   const a = await server.admin(server.database)
   try {
     for (let i = 0; i < TABLES; i += 100) {
