@@ -308,3 +308,21 @@ describe('the windowed and server-wide checks, each made to fire for real', () =
     expect(wrap.find((f) => f.object === server.database)!.fixSql).toMatch(/^VACUUM \(FREEZE, VERBOSE\) /)
   })
 })
+
+describe('heap and index cache hit totals', () => {
+  it('equal the sums of pg_statio_user_tables, read from the statistics functions directly', async () => {
+    const { readStatioTotals } = await import('../../src/main/core/postgres/checks/health')
+    // The totals and the view in one snapshot: the statistics do not move inside a transaction.
+    await monitor.query('BEGIN ISOLATION LEVEL REPEATABLE READ')
+    try {
+      const ours = await readStatioTotals(monitor)
+      const { rows } = await monitor.query(`SELECT sum(heap_blks_hit)::float8 AS hh, sum(heap_blks_read)::float8 AS hr,
+        sum(idx_blks_hit)::float8 AS ih, sum(idx_blks_read)::float8 AS ir FROM pg_statio_user_tables`)
+      expect(ours).toEqual({ heapHit: rows[0].hh, heapRead: rows[0].hr, idxHit: rows[0].ih, idxRead: rows[0].ir })
+      expect(ours.heapHit + ours.heapRead).toBeGreaterThan(0)
+      expect(ours.idxHit + ours.idxRead).toBeGreaterThan(0)
+    } finally {
+      await monitor.query('ROLLBACK')
+    }
+  })
+})

@@ -109,27 +109,32 @@ export const TYPE_MAX: Record<string, number> = { smallint: 32767, integer: 2147
 /**
  * Sequences and how close they are to their own maximum or to the maximum of the column they feed
  * (a bigint sequence behind an integer column fails at 2^31). last_value is NULL both for a
- * sequence never used and for one the user may not read; `readable` tells them apart. Read from
- * pg_sequence by oid with plain joins, not the pg_sequences view with a lookup per sequence: a
- * thousand sequences cost 3 ms instead of 15.
+ * sequence never used and for one the user may not read; `readable` tells them apart.
+ *
+ * Read from pg_sequence by oid, not from the pg_sequences view (a name lookup per sequence), and
+ * the owning column is looked up only for sequences past $1: below the warning ratio of the
+ * smallest integer type no column can be the limit. A thousand sequences cost 6 ms, not 15.
  */
-export const SEQUENCES_SQL = `/* lookout */ SELECT n.nspname AS schemaname, c.relname AS sequencename,
-  format_type(s.seqtypid, NULL) AS data_type,
-  CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') THEN pg_sequence_last_value(c.oid) END::float8 AS last_value,
-  s.seqmax::float8 AS max_value, s.seqincrement::float8 AS increment_by,
-  has_sequence_privilege(c.oid, 'SELECT,USAGE') AS readable,
-  t.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, NULL) AS column_type
-FROM pg_sequence s
-JOIN pg_class c ON c.oid = s.seqrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
-  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-LEFT JOIN pg_class t ON t.oid = d.refobjid
-LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-WHERE NOT pg_is_other_temp_schema(n.oid)`
+export const SEQUENCES_SQL = `/* lookout */ WITH seq AS (
+  SELECT c.oid, n.nspname, c.relname, s.seqtypid, s.seqmax, s.seqincrement,
+    has_sequence_privilege(c.oid, 'SELECT,USAGE') AS readable
+  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT pg_is_other_temp_schema(n.oid)
+), v AS (SELECT seq.*, CASE WHEN readable THEN pg_sequence_last_value(oid) END::float8 AS last_value FROM seq)
+SELECT v.nspname AS schemaname, v.relname AS sequencename, format_type(v.seqtypid, NULL) AS data_type, v.last_value,
+  v.seqmax::float8 AS max_value, v.seqincrement::float8 AS increment_by, v.readable,
+  col.table_name, col.column_name, col.column_type
+FROM v LEFT JOIN LATERAL (
+  SELECT t.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, NULL) AS column_type
+  FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+  WHERE v.last_value >= $1 AND d.classid = 'pg_class'::regclass AND d.objid = v.oid
+    AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+  LIMIT 1
+) col ON true`
 
 export async function checkSequences(client: pg.Client, th: PgThresholds): Promise<{ findings: PgFinding[]; unreadable: string[] }> {
-  const rows = await queryRows(client, SEQUENCES_SQL)
+  const rows = await queryRows(client, SEQUENCES_SQL, [th.sequence_warning_ratio * TYPE_MAX.smallint!])
   const findings: PgFinding[] = []
   const unreadable: string[] = []
   for (const r of rows) {
