@@ -228,3 +228,42 @@ describe('many labels', () => {
     expect(() => text(dup)).toThrow('line 1, column 313: the label "l37" appears twice in m')
   })
 })
+
+describe('what a line shares with the lines before it is still checked', () => {
+  it('a label set that repeats the previous one and then names one of its labels again is refused', () => {
+    expect(() => text('m{a="1",b="2"} 1\nm{a="1",a="2"} 1\n')).toThrow('line 2, column 9: the label "a" appears twice in m')
+    expect(() => text('m{a="1",b="2"} 1\nm{b="1",b="2"} 1\n')).toThrow('line 2, column 9: the label "b" appears twice in m')
+    expect(() => text('m{a="1",b="2"} 1\nm{a="1",b="2",a="3"} 1\n')).toThrow('line 2, column 15: the label "a" appears twice in m')
+  })
+
+  it('a label name that only starts like the previous one is read whole', () => {
+    const p = plain(text('m{ab="1"} 1\nm{a="2"} 2\nm{abc="3"} 3\nm{ab="4",c="5"} 4\n'))
+    expect(p.families[0].samples.map((s: { labels: object }) => s.labels)).toEqual([
+      { ab: '1' },
+      { a: '2' },
+      { abc: '3' },
+      { ab: '4', c: '5' }
+    ])
+    expect(() => text('m{ab="1"} 1\nm{ab-="2"} 2\n')).toThrow(/line 2, column 5: expected "=" after the label name "ab"/)
+  })
+
+  it('a metric name that only starts like a recent one is its own sample name, in its own family', () => {
+    const p = plain(
+      text('# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\nh_bucketx 2\nh_bucket{le="1"} 3\n')
+    )
+    expect(p.families.map((f: { name: string; samples: { name: string }[] }) => [f.name, f.samples.map((s) => s.name)])).toEqual([
+      ['h', ['h_bucket', 'h_bucket', 'h_sum', 'h_count', 'h_bucket']],
+      ['h_bucketx', ['h_bucketx']]
+    ])
+  })
+
+  it('a family declared between two lines of the same name takes the lines after it', () => {
+    const p = plain(text('# TYPE h summary\nh_count 1\n# TYPE h_count gauge\nh_count 2\n'))
+    expect(
+      p.families.map((f: { name: string; type: string; samples: { value: number }[] }) => [f.name, f.type, f.samples.map((s) => s.value)])
+    ).toEqual([
+      ['h', 'summary', [1]],
+      ['h_count', 'gauge', [2]]
+    ])
+  })
+})

@@ -112,6 +112,15 @@ function digitsValue(s: string, from: number, to: number): number | undefined {
   return v
 }
 
+/** Sample names remembered per family: a summary's or histogram's three or four. */
+const RECENT_NAMES = 4
+
+/** Whether the `len` characters at `a` and at `b` are the same, compared from the end (names of a family differ in their suffix). */
+function sameAt(s: string, a: number, b: number, len: number): boolean {
+  for (let k = len - 1; k >= 0; k--) if (s.charCodeAt(a + k) !== s.charCodeAt(b + k)) return false
+  return true
+}
+
 function isBlank(c: number): boolean {
   return c === SP || c === TAB
 }
@@ -220,9 +229,13 @@ class Parser {
   private sampleCount = 0
   /** Position of the next backslash at or after the last query: kept monotonic, so finding escapes costs O(page) overall. */
   private nextBackslash = -2
-  /** Strings of the previous sample, reused when the same bytes come again (no slice, no re-hash as a key). */
-  private prevName = ''
+  private readonly recentNames: string[] = []
+  private readonly recentFamilies: FamilyState[] = []
+  /** Where each recent name starts in the page. */
+  private readonly recentAt: number[] = []
   private labelSpans: Int32Array = new Int32Array(64)
+  private prevSpans: Int32Array = new Int32Array(64)
+  private prevCount = 0
   private lastFamilyName = ''
   private lastFamily: FamilyState | null = null
 
@@ -342,6 +355,9 @@ class Parser {
   }
 
   private startFamily(name: string, type: MetricType, at: number): FamilyState {
+    this.recentNames.length = 0
+    this.recentFamilies.length = 0
+    this.recentAt.length = 0
     if (this.byName.has(name))
       this.fail(at, `the family "${name}" already appeared above: a family's lines must be contiguous and declared once`)
     if (this.om && this.sampleNames.has(name)) this.fail(at, `the name "${name}" clashes with a sample name of a family above`)
@@ -426,13 +442,27 @@ class Parser {
     const s = this.s
     const end = this.lineEnd
     const om = this.om
-    let name = this.prevName
-    let nameEnd = start + name.length
-    if (!(name && s.startsWith(name, start) && !isMetricNameChar(s.charCodeAt(nameEnd)))) {
+    // A sample name seen on a recent line (a histogram's lines cycle through _bucket, _sum and
+    // _count) is recognised in place: no new string, no validation, no family lookup.
+    let name: string | null = null
+    let family: FamilyState | null = null
+    const recent = this.recentNames
+    for (let k = 0; k < recent.length; k++) {
+      const len = recent[k]!.length
+      // Compared with where the name was first read in the page: a flat string, so each
+      // character is one load, where the name itself is a slice of the page.
+      if (!isMetricNameChar(s.charCodeAt(start + len)) && sameAt(s, start, this.recentAt[k]!, len)) {
+        name = recent[k]!
+        family = this.recentFamilies[k]!
+        break
+      }
+    }
+    let nameEnd: number
+    if (name === null) {
       nameEnd = this.metricNameEnd(start)
       if (nameEnd === start) this.fail(start, `expected a metric name, found ${this.found(start)}`)
-      name = this.prevName = s.slice(start, nameEnd)
-    }
+      name = s.slice(start, nameEnd)
+    } else nameEnd = start + name.length
     let i = nameEnd
     let spanFrom = -1
     let spanTo = -1
@@ -495,7 +525,7 @@ class Parser {
         if (i < end && !(i === end - 1 && s.charCodeAt(i) === 13)) this.fail(i, `expected the end of the line, found ${this.found(i)}`)
       }
     }
-    this.addSample(sample, start)
+    this.addSample(sample, start, family)
   }
 
   private spanEquals(a: ParsedSample, b: ParsedSample): boolean {
@@ -519,18 +549,29 @@ class Parser {
     if (i < end && s.charCodeAt(i) === RBRACE) return i + 1
     // Where this sample's label names start and end, to find a repeated name without building strings.
     let spans = this.labelSpans
+    // The previous label set's names, checked and distinct: while this set repeats them in order,
+    // each name is only compared, not validated or checked against the others again.
+    const prev = this.prevSpans
+    let repeating = true
     for (let n = 0; ; n++) {
       const nameStart = i
-      if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
-      i++
-      while (i < end && isNameChar(s.charCodeAt(i))) i++
-      const nameLen = i - nameStart
-      for (let k = 0; k < n; k++) {
-        if (spans[2 * k + 1] !== nameLen) continue
-        const other = spans[2 * k]!
-        let same = true
-        for (let c = 0; same && c < nameLen; c++) same = s.charCodeAt(other + c) === s.charCodeAt(nameStart + c)
-        if (same) this.fail(nameStart, `the label "${s.slice(nameStart, i)}" appears twice in ${metric}`)
+      let nameLen = -1
+      if (repeating && n < this.prevCount) {
+        const len = prev[2 * n + 1]!
+        if (!isNameChar(s.charCodeAt(i + len)) && sameAt(s, i, prev[2 * n]!, len)) nameLen = len
+      }
+      if (nameLen >= 0) i += nameLen
+      else {
+        repeating = false
+        if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
+        i++
+        while (i < end && isNameChar(s.charCodeAt(i))) i++
+        nameLen = i - nameStart
+        for (let k = 0; k < n; k++) {
+          if (spans[2 * k + 1] !== nameLen) continue
+          if (sameAt(s, spans[2 * k]!, nameStart, nameLen))
+            this.fail(nameStart, `the label "${s.slice(nameStart, i)}" appears twice in ${metric}`)
+        }
       }
       if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans)
       spans[2 * n] = nameStart
@@ -566,14 +607,22 @@ class Parser {
         i++
         if (!om) {
           i = this.skipBlanks(i)
-          if (i < end && s.charCodeAt(i) === RBRACE) return i + 1 // trailing comma, as Prometheus allows
+          if (i < end && s.charCodeAt(i) === RBRACE) return this.keepSpans(spans, n + 1, i + 1) // trailing comma, as Prometheus allows
         }
       } else if (c === RBRACE) {
-        return i + 1
+        return this.keepSpans(spans, n + 1, i + 1)
       } else {
         this.fail(i, `expected "," or "}" after a label, found ${this.found(i)}`)
       }
     }
+  }
+
+  /** Keeps a checked label set's name spans for the next one to compare with; returns `next`. */
+  private keepSpans(spans: Int32Array, count: number, next: number): number {
+    this.labelSpans = this.prevSpans
+    this.prevSpans = spans
+    this.prevCount = count
+    return next
   }
 
   /** The first backslash at or after `from`, or -1. Callers ask with non-decreasing `from`. */
@@ -680,8 +729,20 @@ class Parser {
     return this.startFamily(name, 'untyped', at)
   }
 
-  private addSample(sample: ParsedSample, at: number): void {
-    const st = this.familyOf(sample.name, at)
+  private addSample(sample: ParsedSample, at: number, known: FamilyState | null): void {
+    let st = known
+    if (!st) {
+      st = this.familyOf(sample.name, at)
+      // Remembered until a new family starts (which may change how a name resolves).
+      if (this.recentNames.length === RECENT_NAMES) {
+        this.recentNames.shift()
+        this.recentFamilies.shift()
+        this.recentAt.shift()
+      }
+      this.recentNames.push(sample.name)
+      this.recentFamilies.push(st)
+      this.recentAt.push(at)
+    }
     if (this.om) this.checkOpenMetrics(st, sample, at)
     st.family.samples.push(sample)
     st.prev = sample
