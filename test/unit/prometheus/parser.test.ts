@@ -267,3 +267,40 @@ describe('what a line shares with the lines before it is still checked', () => {
     ])
   })
 })
+
+describe('decimal values read without a string', () => {
+  it('give exactly the double Number() gives, -0 included, for thousands of plain decimals', () => {
+    let seed = 11
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed % n
+    }
+    const digits = (n: number) => Array.from({ length: n }, () => String(rnd(10))).join('')
+    const tokens: string[] = [
+      '0',
+      '-0',
+      '-0.0',
+      '+0',
+      '1.',
+      '.5',
+      '007',
+      '1e22',
+      '1e-22',
+      '9e+0',
+      '123456789012345',
+      '1234567890123456',
+      '0.000001'
+    ]
+    for (let k = 0; k < 5000; k++) {
+      const sign = ['', '-', '+'][rnd(3)]!
+      const int = digits(rnd(12))
+      const frac = rnd(2) ? `.${digits(rnd(12))}` : ''
+      const exp = rnd(3) === 0 ? `${['e', 'E'][rnd(2)]}${['', '-', '+'][rnd(3)]}${rnd(30)}` : ''
+      if (!int && (frac === '' || frac === '.')) continue
+      tokens.push(sign + int + frac + exp)
+    }
+    const page = tokens.map((t, i) => `m{i="${i}"} ${t}`).join('\n') + '\n'
+    const values = text(page).families[0]!.samples.map((s) => s.value)
+    tokens.forEach((t, i) => expect([t, Object.is(values[i], Number(t))]).toEqual([t, true]))
+  })
+})

@@ -99,17 +99,67 @@ function growSpans(a: Int32Array): Int32Array {
   return b
 }
 
-/** A pure run of up to 15 digits is an exact integer: read it without a string. */
-function digitsValue(s: string, from: number, to: number): number | undefined {
-  const n = to - from
-  if (n < 1 || n > 15) return undefined
-  let v = 0
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i) - 48
-    if (c < 0 || c > 9) return undefined
-    v = v * 10 + c
+/** Exact powers of ten: a double holds each of 10^0 to 10^22 without rounding. */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
+
+/**
+ * A plain decimal (`-12`, `0.25`, `1.5e+08`) of at most 15 significant digits and a scale within
+ * 10^±22, read without a string: its digits make an exact integer and the power of ten is exact,
+ * so one multiplication or division rounds once, to the same double Number() gives (Clinger's fast
+ * path). Anything else, or a token it cannot vouch for, returns undefined for the full grammar.
+ */
+function decimalValue(s: string, from: number, to: number): number | undefined {
+  let i = from
+  let negative = false
+  let c = s.charCodeAt(i)
+  if (c === 45 /* - */ || c === 43 /* + */) {
+    negative = c === 45
+    i++
   }
-  return v
+  let m = 0
+  let digits = 0
+  let scale = 0
+  let seen = false
+  for (; i < to; i++) {
+    c = s.charCodeAt(i) - 48
+    if (c < 0 || c > 9) break
+    seen = true
+    if (m !== 0 || c !== 0) digits++
+    m = m * 10 + c
+  }
+  if (i < to && s.charCodeAt(i) === 46 /* . */) {
+    for (i++; i < to; i++) {
+      c = s.charCodeAt(i) - 48
+      if (c < 0 || c > 9) break
+      seen = true
+      if (m !== 0 || c !== 0) digits++
+      m = m * 10 + c
+      scale--
+    }
+  }
+  if (!seen || digits > 15) return undefined
+  if (i < to) {
+    c = s.charCodeAt(i)
+    if (c !== 101 && c !== 69 /* e E */) return undefined
+    i++
+    let expNegative = false
+    c = s.charCodeAt(i)
+    if (c === 45 || c === 43) {
+      expNegative = c === 45
+      i++
+    }
+    if (i === to || to - i > 3) return undefined
+    let e = 0
+    for (; i < to; i++) {
+      c = s.charCodeAt(i) - 48
+      if (c < 0 || c > 9) return undefined
+      e = e * 10 + c
+    }
+    scale += expNegative ? -e : e
+  }
+  if (scale < -22 || scale > 22) return undefined
+  const v = scale < 0 ? m / POW10[-scale]! : m * POW10[scale]!
+  return negative ? -v : v
 }
 
 /** Sample names remembered per family: a summary's or histogram's three or four. */
@@ -487,7 +537,7 @@ class Parser {
     let valueEnd = i
     if (!om && valueEnd === end && s.charCodeAt(end - 1) === 13) valueEnd-- // CRLF pages
     if (valueEnd === valueStart) this.fail(valueStart, `expected a value, found ${this.found(valueStart)}`)
-    const value = digitsValue(s, valueStart, valueEnd) ?? parseFloatToken(s.slice(valueStart, valueEnd), om)
+    const value = decimalValue(s, valueStart, valueEnd) ?? parseFloatToken(s.slice(valueStart, valueEnd), om)
     if (value === undefined) this.fail(valueStart, `expected a number, found ${JSON.stringify(s.slice(valueStart, valueEnd))}`)
     const sample = new ParsedSample(name, value, this.source, spanFrom, spanTo)
     // timestamp and exemplar
