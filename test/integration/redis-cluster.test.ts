@@ -268,3 +268,53 @@ describe('lookout cache warm against a cluster node URL', () => {
     expect(await client.exists('mset:ok')).toBe(0)
   })
 })
+
+describe('a replica of the cluster', () => {
+  it('has its slowlog read like the primaries; once it dies the poll goes on and says so', async () => {
+    const { execFileSync } = await import('node:child_process')
+    const { Redis } = await import('ioredis')
+    const { startRedis, eventuallyAsync } = await import('../harness')
+    const { findBinary } = await import('../../src/main/harness/binaries')
+    const { RedisCollector } = await import('../../src/main/core/redis/collector')
+    const replica = await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'])
+    const replicaName = `127.0.0.1:${replica.port}`
+    const seed = new Redis(cluster.url)
+    const direct = new Redis(replica.url)
+    const c = new RedisCollector({ id: 'redis', url: cluster.url, password: null, timeoutMs: 2000 })
+    try {
+      execFileSync(
+        findBinary('redis-cli', 'redis-tools'),
+        ['--cluster', 'add-node', replicaName, `127.0.0.1:${cluster.nodes[0]!.port}`, '--cluster-slave'],
+        {
+          stdio: 'pipe'
+        }
+      )
+      await eventuallyAsync(
+        'the replica to join',
+        async () => new RegExp(`${replicaName}@\\d+ slave`).test((await seed.call('CLUSTER', 'NODES')) as string),
+        20_000
+      )
+      await direct.config('SET', 'slowlog-log-slower-than', '0')
+      await c.collect(AbortSignal.timeout(5000))
+      await direct.client('SETNAME', 'replica-reader')
+      await direct.echo('on-the-replica')
+      await c.collect(AbortSignal.timeout(5000))
+      const entry = c.getDetails().slowlog.find((e) => /^echo on-the-replica/i.test(e.command))
+      expect(entry).toMatchObject({ node: replicaName, client: expect.stringMatching(/^replica-reader/) })
+
+      direct.disconnect()
+      await replica.kill()
+      // Before the cluster marks it failed, the replica is still listed: the poll must not fail.
+      const r = await c.collect(AbortSignal.timeout(5000))
+      expect(r.figures.find((f) => f.label === 'Commands/s')).toBeDefined()
+      const finding = c.getDetails().findings.find((f) => f.check === 'cluster_node')
+      expect(finding).toMatchObject({ severity: 'warning', value: replicaName })
+      expect(finding!.message).toMatch(/did not answer .*its slowlog and latency are missing/)
+    } finally {
+      direct.disconnect()
+      seed.disconnect()
+      await c.close()
+      await replica.stop()
+    }
+  })
+})

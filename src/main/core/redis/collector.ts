@@ -29,6 +29,8 @@ import { parseClusterNodes } from './cluster'
 
 /** Slowlog entries the Cache view keeps, newest first. */
 export const SLOWLOG_KEPT = 100
+/** How long a cluster replica that could not be reached is left alone before the next try. */
+export const NODE_RETRY_MS = 30_000
 
 export interface RedisCollectorOptions {
   id: string
@@ -61,6 +63,9 @@ export class RedisCollector implements TargetCollector {
   private slowlog: SlowlogEntry[] = []
   /** In a cluster: every node's connection (seed included) for its slowlog and latency; else empty. */
   private clusterClients: { name: string; client: Redis }[] = []
+  /** Cluster nodes kept only for their slowlog that did not answer: why, and when to try again. */
+  private readonly nodeProblems = new Map<string, string>()
+  private readonly nodeRetryAt = new Map<string, number>()
   private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [], nodes: [] }
   /** In a cluster: a connection per node other than the seed (replicas too, for their slowlog), and an ops/s counter per primary. */
   private readonly peers = new Map<string, Redis>()
@@ -181,10 +186,21 @@ export class RedisCollector implements TargetCollector {
     for (const { name, client: c } of watched) {
       const reader = this.slowlogReaders.get(name) ?? new SlowlogReader()
       this.slowlogReaders.set(name, reader)
-      const entries = await optional('SLOWLOG GET', '+slowlog', () => reader.read(c))
+      let entries: SlowlogEntry[] | null
+      let latest: unknown[]
+      try {
+        entries = await optional('SLOWLOG GET', '+slowlog', () => reader.read(c))
+        latest = ((await optional('LATENCY LATEST', '+latency', () => c.call('LATENCY', 'LATEST'))) ?? []) as unknown[]
+      } catch (err) {
+        // Another node of a cluster failing here costs its slowlog, not the poll.
+        if (!name || c === client || signal.aborted) throw err
+        this.nodeProblems.set(name, errorMessage(err))
+        this.peers.get(name)?.disconnect()
+        this.peers.delete(name)
+        continue
+      }
       // Lookout's own commands are not the user's problem: leave them out, as for Postgres.
       for (const e of entries ?? []) if (!e.client.startsWith(`${LOOKOUT_CLIENT_NAME} `)) fresh.push(name ? { ...e, node: name } : e)
-      const latest = ((await optional('LATENCY LATEST', '+latency', () => c.call('LATENCY', 'LATEST'))) ?? []) as unknown[]
       for (const e of Array.isArray(latest) ? latest : [])
         if (Array.isArray(e) && e.length >= 4)
           spikes.push({
@@ -195,7 +211,17 @@ export class RedisCollector implements TargetCollector {
             ...(name ? { node: name } : {})
           })
     }
-    for (const name of this.slowlogReaders.keys()) if (!watched.some((w) => w.name === name)) this.slowlogReaders.delete(name)
+    for (const [node, problem] of this.nodeProblems)
+      findings.push({
+        check: 'cluster_node',
+        severity: 'warning',
+        value: node,
+        threshold: 'reachable',
+        message: `cluster node ${node} did not answer (${problem}): its slowlog and latency are missing`
+      })
+    // A reader is dropped only with its node: one unreachable for a while keeps its place in the log.
+    const listedNodes = new Set([...watched.map((w) => w.name), ...this.nodeProblems.keys()])
+    for (const name of this.slowlogReaders.keys()) if (!listedNodes.has(name)) this.slowlogReaders.delete(name)
     fresh.sort((a, b) => b.at - a.at || b.id - a.id)
     this.slowlog = [...fresh, ...this.slowlog].slice(0, SLOWLOG_KEPT)
     this.details = {
@@ -220,18 +246,35 @@ export class RedisCollector implements TargetCollector {
     const clients: { name: string; client: Redis }[] = []
     for (const n of all) {
       const name = `${n.host}:${n.port}`
+      const holdsData = n.primary && n.slots.length > 0
       let c = name === seedName ? seed : this.peers.get(name)
       if (!c || c.status !== 'ready') {
         c?.disconnect()
+        this.peers.delete(name)
+        // A node kept only for its slowlog (a replica) that cannot be reached is a finding, not a
+        // failed poll, and is tried again after a pause rather than on every poll.
+        const retryAt = this.nodeRetryAt.get(name)
+        if (!holdsData && retryAt !== undefined && this.now() < retryAt) continue
         const u = new URL(this.opts.url)
         u.hostname = n.host
         u.port = String(n.port)
         c = createMonitorRedis(u.toString(), this.opts.password, this.opts.timeoutMs, this.opts.caFile)
+        try {
+          await abortable(signal, c.connect())
+        } catch (err) {
+          const reason = redisFailure(c, err)
+          c.disconnect()
+          if (holdsData || signal.aborted) throw err
+          this.nodeRetryAt.set(name, this.now() + NODE_RETRY_MS)
+          this.nodeProblems.set(name, describeRedisError(reason, { ...this.target, host: n.host, port: n.port }, this.opts.password))
+          continue
+        }
         this.peers.set(name, c)
-        await abortable(signal, c.connect())
+        this.nodeRetryAt.delete(name)
+        this.nodeProblems.delete(name)
       }
       clients.push({ name, client: c })
-      if (!n.primary || n.slots.length === 0) continue
+      if (!holdsData) continue
       const info = name === seedName ? seedInfo : parseInfo((await abortable(signal, c.call('INFO', 'all'))) as string)
       infos.push({ name, slots: n.slots.join(' '), info })
     }
@@ -240,6 +283,9 @@ export class RedisCollector implements TargetCollector {
         c.disconnect()
         this.peers.delete(name)
       }
+    // Nodes that left the cluster take their problems with them.
+    const listed = new Set(all.map((n) => `${n.host}:${n.port}`))
+    for (const name of this.nodeProblems.keys()) if (!listed.has(name)) this.nodeProblems.delete(name)
     this.clusterClients = clients
     const t = this.now()
     this.clusterNodes = infos.map(({ name, slots, info }) => {
@@ -285,6 +331,8 @@ export class RedisCollector implements TargetCollector {
     this.peers.clear()
     this.peerOps.clear()
     this.clusterClients = []
+    this.nodeProblems.clear()
+    this.nodeRetryAt.clear()
   }
 
   async close(): Promise<void> {
