@@ -35,7 +35,7 @@ export const EXIT = { done: 0, failed: 1, refused: 2, cancelled: 130 } as const
 
 function progressLine(p: Pick<InvalidateProgress, 'deleted' | 'matched' | 'ratePerS' | 'etaS' | 'throttled'>): string {
   const eta = p.etaS === null ? '' : `, ETA ${Math.ceil(p.etaS)}s`
-  return `deleted ${p.deleted} of ${p.matched} matched, ${Math.round(p.ratePerS)}/s${eta}${p.throttled ? `, slowed ${p.throttled}x for latency` : ''}`
+  return `deleted ${p.deleted} of ${p.matched} matched, ${Math.round(p.ratePerS)}/s${eta}${p.throttled ? `, paused ${p.throttled === 1 ? 'once' : `${p.throttled} times`} for the server's latency` : ''}`
 }
 
 /** `lookout cache invalidate`: dry run first, then the guarded job; counts on stdout, progress on stderr. */

@@ -101,7 +101,7 @@ function InvalidatePanel() {
             {job.state === 'running' ? 'Deleting' : job.state === 'done' ? 'Done' : job.state === 'cancelled' ? 'Cancelled' : 'Failed'}:{' '}
             <strong data-testid="deleted">{job.deleted}</strong> keys deleted of {job.matched} matched, {formatValue(job.ratePerS, '/s')}
             {job.state === 'running' && job.etaS !== null ? `, about ${Math.ceil(job.etaS)} s left` : ''}
-            {job.throttled ? `, slowed ${job.throttled}x to keep the server responsive` : ''}
+            {job.throttled ? `, paused ${job.throttled === 1 ? 'once' : `${job.throttled} times`} to keep the server responsive` : ''}
             {job.uncertain ? `; up to ${job.uncertain} more may have been deleted` : ''}
           </p>
           {job.state === 'running' && <button onClick={() => void api.call('job.cancel', { jobId: job.jobId })}>Cancel</button>}

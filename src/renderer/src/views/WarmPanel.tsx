@@ -33,7 +33,7 @@ export function WarmPanel({ profile }: { profile: ProfileSummary }) {
     }
   }
   return (
-    <section className="panel" aria-label="Warm the cache">
+    <section className="panel warm" aria-label="Warm the cache">
       <h3>Warm the cache</h3>
       <p className="muted">
         redis-cli commands, one per line (SET, SETEX, HSET, SADD, ZADD, RPUSH, EXPIRE…), or JSON lines {'{"key", "value", "ttl"}'}.
