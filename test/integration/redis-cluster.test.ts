@@ -310,6 +310,22 @@ describe('a replica of the cluster', () => {
       const finding = c.getDetails().findings.find((f) => f.check === 'cluster_node')
       expect(finding).toMatchObject({ severity: 'warning', value: replicaName })
       expect(finding!.message).toMatch(/did not answer .*its slowlog and latency are missing/)
+      // Once the cluster itself marks the replica failing, the finding says so.
+      await eventuallyAsync(
+        'the cluster to mark the replica failing',
+        async () => {
+          await c.collect(AbortSignal.timeout(5000))
+          return c.getDetails().findings.some((f) => f.check === 'cluster_node' && /marked as failing by the cluster/.test(f.message))
+        },
+        20_000
+      )
+      expect(c.getDetails().findings.filter((f) => f.check === 'cluster_node')).toEqual([
+        expect.objectContaining({
+          severity: 'warning',
+          value: replicaName,
+          message: expect.stringContaining('(replica) is marked as failing')
+        })
+      ])
     } finally {
       direct.disconnect()
       seed.disconnect()

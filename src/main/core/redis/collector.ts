@@ -66,6 +66,8 @@ export class RedisCollector implements TargetCollector {
   /** Cluster nodes kept only for their slowlog that did not answer: why, and when to try again. */
   private readonly nodeProblems = new Map<string, string>()
   private readonly nodeRetryAt = new Map<string, number>()
+  /** Nodes CLUSTER NODES flags fail or fail? (or without an address). */
+  private failingNodes: { name: string; primary: boolean }[] = []
   private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [], nodes: [] }
   /** In a cluster: a connection per node other than the seed (replicas too, for their slowlog), and an ops/s counter per primary. */
   private readonly peers = new Map<string, Redis>()
@@ -95,7 +97,10 @@ export class RedisCollector implements TargetCollector {
       const seedInfo = parseInfo(reply)
       // A cluster node: the figures are the sums over every primary, each polled on its own connection.
       const isCluster = infoNumber(seedInfo, 'cluster_enabled') === 1
-      if (!isCluster) this.clusterClients = []
+      if (!isCluster) {
+        this.clusterClients = []
+        this.failingNodes = []
+      }
       const info = isCluster ? await this.clusterInfo(client, seedInfo, signal) : seedInfo
       const total = infoNumber(info, 'total_commands_processed')
       if (!Number.isFinite(total)) throw new Error('INFO reply has no total_commands_processed field')
@@ -211,6 +216,15 @@ export class RedisCollector implements TargetCollector {
             ...(name ? { node: name } : {})
           })
     }
+    // The cluster's own verdict: a failing primary leaves its slots unserved until a failover.
+    for (const f of this.failingNodes)
+      findings.push({
+        check: 'cluster_node',
+        severity: f.primary ? 'critical' : 'warning',
+        value: f.name,
+        threshold: 'not failing',
+        message: `cluster node ${f.name} (${f.primary ? 'primary' : 'replica'}) is marked as failing by the cluster`
+      })
     for (const [node, problem] of this.nodeProblems)
       findings.push({
         check: 'cluster_node',
@@ -240,7 +254,9 @@ export class RedisCollector implements TargetCollector {
    * node, replicas included, is kept for its slowlog and latency.
    */
   private async clusterInfo(seed: Redis, seedInfo: RedisInfo, signal: AbortSignal): Promise<RedisInfo> {
-    const all = parseClusterNodes((await abortable(signal, seed.call('CLUSTER', 'NODES'))) as string).filter((n) => !n.failing)
+    const listedNodes = parseClusterNodes((await abortable(signal, seed.call('CLUSTER', 'NODES'))) as string)
+    const all = listedNodes.filter((n) => !n.failing)
+    this.failingNodes = listedNodes.filter((n) => n.failing).map((n) => ({ name: `${n.host}:${n.port}`, primary: n.primary }))
     const seedName = `${this.target.host}:${this.target.port}`
     const infos: { name: string; slots: string; info: RedisInfo }[] = []
     const clients: { name: string; client: Redis }[] = []
@@ -333,6 +349,7 @@ export class RedisCollector implements TargetCollector {
     this.clusterClients = []
     this.nodeProblems.clear()
     this.nodeRetryAt.clear()
+    this.failingNodes = []
   }
 
   async close(): Promise<void> {
