@@ -334,3 +334,20 @@ describe('a replica of the cluster', () => {
     }
   })
 })
+
+describe('key-space analysis of a cluster', () => {
+  it('samples every primary, so counts and the total cover the whole cluster', async () => {
+    for (const node of client.nodes('master')) await node.flushdb()
+    await seed('ks:user:', 900)
+    await seed('ks:cart:', 300)
+    for (let i = 0; i < 300; i++) await client.expire(`ks:cart:${i}`, 600)
+    const r = await call('cache.analyse', { profile: 'rc', delimiter: ':' })
+    expect(r).toMatchObject({ sampled: 1200, dbsize: 1200, complete: true })
+    expect(r.readFrom).toMatch(/^the cluster's 3 primaries \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)$/)
+    const byPrefix = Object.fromEntries(r.prefixes.map((p) => [p.prefix, [p.keys, p.withoutTtl]]))
+    expect(byPrefix).toEqual({ 'ks:user:*': [900, 900], 'ks:cart:*': [300, 0] })
+    // A smaller sample is shared out by each primary's share of the keys.
+    const part = await call('cache.analyse', { profile: 'rc', delimiter: ':', sampleKeys: 600 })
+    expect(part).toMatchObject({ sampled: 600, dbsize: 1200, complete: false })
+  })
+})

@@ -491,29 +491,42 @@ export function createCore(opts: CoreOptions): Core {
       })
     },
     'cache.analyse': async ({ profile, delimiter, sampleKeys, jobId }) => {
-      const { profile: p, open, openReplica } = await redisFor(profile)
+      const { profile: p, openReplica, targets } = await redisFor(profile)
       // A sample of thousands of keys is real load: on the replica when the profile names one.
-      const c = p.redisReplica ? await openReplica() : await open()
+      // On a cluster every primary holds its own slots' keys: each gives its share of the sample.
+      const nodes = p.redisReplica
+        ? [{ name: redisEndpoint(describeRedisUrl(p.redisReplica)), redis: await openReplica() }]
+        : await targets()
+      const c = nodes[0]!.redis
       const abort = new AbortController()
       if (jobId) jobs.set(jobId, abort)
       try {
         const databasesInUse = Object.keys(parseInfo(await c.info('keyspace')).sections['keyspace'] ?? {}).filter((k) =>
           /^db\d+$/.test(k)
         ).length
-        const result = await analyseKeyspace(c, {
-          delimiter,
-          sampleKeys,
-          databasesInUse,
-          signal: abort.signal,
-          onProgress: jobId ? (sampled) => emit('keyspace.progress', { jobId, sampled, sampleKeys }) : undefined
-        }).catch((err: unknown) => {
+        const result = await analyseKeyspace(
+          nodes.map((n) => n.redis),
+          {
+            delimiter,
+            sampleKeys,
+            databasesInUse,
+            signal: abort.signal,
+            onProgress: jobId ? (sampled) => emit('keyspace.progress', { jobId, sampled, sampleKeys }) : undefined
+          }
+        ).catch((err: unknown) => {
           if (abort.signal.aborted) throw new ApiError('conflict', 'the analysis was cancelled')
           throw err
         })
-        return { ...result, readFrom: redisEndpoint(describeRedisUrl(p.redisReplica ?? p.redis!)) }
+        return {
+          ...result,
+          readFrom:
+            nodes.length > 1
+              ? `the cluster's ${nodes.length} primaries (${nodes.map((n) => n.name).join(', ')})`
+              : redisEndpoint(describeRedisUrl(p.redisReplica ?? p.redis!))
+        }
       } finally {
         if (jobId) jobs.delete(jobId)
-        c.disconnect()
+        for (const n of nodes) n.redis.disconnect()
       }
     },
     'cache.warm': async ({ profile, text, format, jobId, confirmation }) => {
