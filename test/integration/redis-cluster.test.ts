@@ -4,7 +4,7 @@ import { createCore, type Core } from '../../src/main/core'
 import { parseClusterNodes, unlinkBySlot } from '../../src/main/core/redis/cluster'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
-import { eventually, startRedisCluster, type RedisClusterHandle } from '../harness'
+import { eventually, eventuallyAsync, startRedisCluster, type RedisClusterHandle } from '../harness'
 import { tempDir } from '../helpers/temp'
 import { coreCaller } from '../helpers/core-call'
 
@@ -344,10 +344,29 @@ describe('key-space analysis of a cluster', () => {
     const r = await call('cache.analyse', { profile: 'rc', delimiter: ':' })
     expect(r).toMatchObject({ sampled: 1200, dbsize: 1200, complete: true })
     expect(r.readFrom).toMatch(/^the cluster's 3 primaries \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)$/)
-    const byPrefix = Object.fromEntries(r.prefixes.map((p) => [p.prefix, [p.keys, p.withoutTtl]]))
+    const byPrefix = Object.fromEntries(
+      r.prefixes.map((p: { prefix: string; keys: number; withoutTtl: number }) => [p.prefix, [p.keys, p.withoutTtl]])
+    )
     expect(byPrefix).toEqual({ 'ks:user:*': [900, 900], 'ks:cart:*': [300, 0] })
     // A smaller sample is shared out by each primary's share of the keys.
     const part = await call('cache.analyse', { profile: 'rc', delimiter: ':', sampleKeys: 600 })
     expect(part).toMatchObject({ sampled: 600, dbsize: 1200, complete: false })
+  })
+})
+
+describe('flushing a cluster', () => {
+  it('flushes every primary, not only the one the URL names', async () => {
+    await call('profiles.save', { profile: { name: 'rc-flush', environment: 'dev', redis: cluster.url, allowFlush: true } })
+    await seed('flushme:', 900)
+    let total = 0
+    for (const node of client.nodes('master')) total += await node.dbsize()
+    expect(total).toBeGreaterThanOrEqual(900)
+    const r = await call('cache.flush', { profile: 'rc-flush', confirmation: 'confirm' })
+    expect(r).toEqual({ flushed: true, keysBefore: total })
+    await eventuallyAsync('every primary to be empty', async () => {
+      let left = 0
+      for (const node of client.nodes('master')) left += await node.dbsize()
+      return left === 0
+    })
   })
 })

@@ -463,7 +463,7 @@ export function createCore(opts: CoreOptions): Core {
       })
     },
     'cache.flush': async ({ profile, confirmation }) => {
-      const { profile: p, open } = await redisFor(profile)
+      const { profile: p, targets } = await redisFor(profile)
       const db = describeRedisUrl(p.redis!).db
       if (!p.allowFlush) {
         const refusal = `profile "${p.name}" does not allow flushing (set allowFlush on the profile first)`
@@ -479,14 +479,28 @@ export function createCore(opts: CoreOptions): Core {
         throw new ApiError('refused', refusal)
       }
       return guarded(audit, { profile: p, action: 'flush database', target: `db${db}`, details: {}, confirmation }, async () => {
-        const c = await open()
+        // A cluster's keys are spread over its primaries: flushing one would leave the rest.
+        const nodes = await targets()
+        const done: string[] = []
+        let keysBefore = 0
         try {
-          const keysBefore = await c.dbsize()
-          // ASYNC only: the server frees memory in the background instead of blocking every client.
-          await c.call('FLUSHDB', 'ASYNC')
+          for (const n of nodes) {
+            const keys = await n.redis.dbsize()
+            // ASYNC only: the server frees memory in the background instead of blocking every client.
+            await n.redis.call('FLUSHDB', 'ASYNC')
+            keysBefore += keys
+            done.push(n.name)
+          }
           return { flushed: true as const, keysBefore }
+        } catch (err) {
+          if (nodes.length === 1) throw err
+          const left = nodes.filter((n) => !done.includes(n.name)).map((n) => n.name)
+          throw new ApiError(
+            'unavailable',
+            `flushed ${done.length} of ${nodes.length} primaries (${done.join(', ') || 'none'}); not flushed: ${left.join(', ')}: ${errorMessage(err)}`
+          )
         } finally {
-          c.disconnect()
+          for (const n of nodes) n.redis.disconnect()
         }
       })
     },
