@@ -370,3 +370,20 @@ describe('flushing a cluster', () => {
     })
   })
 })
+
+describe('lookout cache inspect against a cluster node URL', () => {
+  it('asks the primary that owns the key, wherever the URL points', async () => {
+    const { cacheInspect } = await import('../../src/main/cli/cache-commands')
+    const keys = ['inspect:{a}', 'inspect:{b}', 'inspect:{c}', 'inspect:{d}']
+    for (const k of keys) await client.set(k, `v-${k}`)
+    for (const k of keys) {
+      let out = ''
+      const code = await cacheInspect(
+        { redis: cluster.url, key: k, json: true, dataDir: tempDir() },
+        { out: (s: string) => ((out += s), true), err: () => true }
+      )
+      expect(code).toBe(0)
+      expect(JSON.parse(out)).toMatchObject({ key: k, exists: true, type: 'string' })
+    }
+  })
+})

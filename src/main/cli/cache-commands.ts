@@ -1,4 +1,11 @@
-import { createMonitorRedis, describeRedisUrl, redisEndpoint, resolvePrimary } from '../core/redis/connection'
+import {
+  createMonitorRedis,
+  describeRedisError,
+  describeRedisUrl,
+  redisEndpoint,
+  redisFailure,
+  resolvePrimary
+} from '../core/redis/connection'
 import { dryRun, invalidate, type InvalidateProgress, type InvalidateResult } from '../core/redis/invalidate'
 import { AuditLog } from '../core/audit/audit-log'
 import { ThreadLatencyProbe } from '../core/redis/latency-probe'
@@ -6,8 +13,9 @@ import { createCore } from '../core'
 import { MemorySecretStore, silentLogger } from '../core/ports'
 import type { JobProgress } from '../../shared/schemas'
 import { inspectKey, type KeyInspection } from '../core/redis/keys'
-import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster, splitNodeName } from '../core/redis/cluster'
+import { clusterDryRun, clusterPrimaries, invalidateCluster, isCluster, primaryForKey, splitNodeName } from '../core/redis/cluster'
 import type { Redis } from 'ioredis'
+import { errorMessage } from '../core/collector'
 
 export interface CacheInvalidateOptions {
   redis?: string
@@ -222,12 +230,35 @@ export async function cacheInspect(
   let r: KeyInspection
   if (o.redis) {
     const password = urlPassword(o.redis)
-    const c = createMonitorRedis(o.redis, password, 10_000)
+    const open = async (url: string) => {
+      const c = createMonitorRedis(url, password, 10_000)
+      try {
+        await c.connect()
+      } catch (err) {
+        c.disconnect()
+        throw new Error(describeRedisError(redisFailure(c, err), describeRedisUrl(url), password), { cause: err })
+      }
+      return c
+    }
+    let c: Redis | null = null
     try {
-      await c.connect()
+      c = await open(o.redis)
+      // A cluster node answers only for its own slots: ask the primary that owns the key.
+      if (await isCluster(c)) {
+        const owner = primaryForKey(await clusterPrimaries(c), o.key)
+        if (!owner) throw new Error(`no healthy primary serves the slot of "${o.key}"`)
+        const u = new URL(o.redis)
+        u.hostname = owner.host
+        u.port = String(owner.port)
+        c.disconnect()
+        c = await open(u.toString())
+      }
       r = await inspectKey(c, o.key)
+    } catch (err) {
+      io.err(`lookout cache inspect: ${errorMessage(err)}\n`)
+      return EXIT.failed
     } finally {
-      c.disconnect()
+      c?.disconnect()
     }
   } else {
     const core = cliCore(o.dataDir)
