@@ -26,6 +26,18 @@ import {
 } from './schemas'
 
 /**
+ * A SCAN MATCH pattern for a job that touches every key it matches. One that is only wildcards
+ * (every key) is refused with `everyKey`, unless it has a character class.
+ */
+function keyPattern(everyKey: string) {
+  return z
+    .string()
+    .min(1)
+    .max(1000)
+    .refine((p) => p.replace(/\\./g, 'x').replace(/[*?]/g, '') !== '' || p.includes('['), { message: everyKey })
+}
+
+/**
  * The one declaration of Lookout's API. Every request (name -> params -> result) and every
  * event stream (name -> payload) is declared here once; the main-process dispatcher, the
  * preload bridge, the WebSocket server and the renderer client are all derived from it.
@@ -291,13 +303,26 @@ export const requests = {
   'cache.invalidate': {
     params: z.object({
       profile: ProfileName,
-      pattern: z
-        .string()
+      pattern: keyPattern('a pattern of only wildcards would delete every key; flush the database instead'),
+      estimatedTotal: z.number().int().nonnegative().optional(),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({ jobId: z.string() })
+  },
+  /**
+   * Mutating, guarded and audited like invalidation: sets (ttlSeconds) or clears (null) the TTL of
+   * every key the pattern matches, as a job with the same progress, throttling and cancel.
+   */
+  'cache.ttlPattern': {
+    params: z.object({
+      profile: ProfileName,
+      pattern: keyPattern('a pattern of only wildcards would change the TTL of every key; name the keys'),
+      ttlSeconds: z
+        .number()
+        .int()
         .min(1)
-        .max(1000)
-        .refine((p) => p.replace(/\\./g, 'x').replace(/[*?]/g, '') !== '' || p.includes('['), {
-          message: 'a pattern of only wildcards would delete every key; flush the database instead'
-        }),
+        .max(10 * 365 * 86400)
+        .nullable(),
       estimatedTotal: z.number().int().nonnegative().optional(),
       confirmation: z.string().max(100).optional()
     }),

@@ -265,10 +265,12 @@ export type CacheDryRun = z.infer<typeof CacheDryRun>
 export const JobProgress = z.object({
   jobId: z.string(),
   profile: ProfileName,
-  kind: z.literal('cache.invalidate'),
+  /** Pattern invalidation, or setting or clearing the TTL of the keys a pattern matches. */
+  kind: z.enum(['cache.invalidate', 'cache.ttl']),
   pattern: z.string(),
   scanCalls: z.number().int(),
   matched: z.number().int(),
+  /** Keys acted on: deleted by an invalidation, TTL changed by a TTL job. Exact. */
   deleted: z.number().int(),
   elapsedMs: z.number(),
   ratePerS: z.number(),

@@ -78,6 +78,21 @@ describe('the demo in Chromium: cache invalidation', () => {
       await page.getByRole('button', { name: 'Apply', exact: true }).click()
       await page.locator('.notice', { hasText: 'TTL of e2e:profile:1 set to 600 s.' }).waitFor()
       expect(await redis.ttl('e2e:profile:1')).toBeGreaterThan(590)
+      // The TTL of every key a pattern matches, as a job: dry run, choose the action, confirm.
+      const batch = redis.pipeline()
+      for (let i = 0; i < 300; i++) batch.set(`e2e:batch:${i}`, 'v')
+      await batch.exec()
+      await page.getByLabel('Key pattern').fill('e2e:batch:*')
+      await page.getByRole('button', { name: 'Dry run' }).click()
+      await page.getByTestId('dry-run').filter({ hasText: 'e2e:batch:*' }).waitFor()
+      await page.getByLabel('Pattern action').selectOption('set-ttl')
+      await page.getByLabel('Pattern TTL seconds').fill('120')
+      await page.getByLabel('Type confirm to Set TTL').fill('confirm')
+      await page.getByRole('button', { name: 'Set TTL', exact: true }).click()
+      await page.locator('[data-testid="job"][data-state="done"]', { hasText: 'with their TTL changed' }).waitFor({ timeout: 30_000 })
+      expect(Number(await page.getByTestId('deleted').textContent())).toBe(300)
+      expect(await redis.ttl('e2e:batch:0')).toBeGreaterThan(100)
+      expect(await redis.ttl('e2e:batch:299')).toBeGreaterThan(100)
     } finally {
       redis.disconnect()
     }

@@ -387,3 +387,20 @@ describe('lookout cache inspect against a cluster node URL', () => {
     }
   })
 })
+
+describe('TTL by pattern on a cluster', () => {
+  it('sets the TTL of the matching keys on every primary', async () => {
+    await seed('ttlc:', 1500)
+    await seed('ttlc-keep:', 300)
+    const { jobId } = await call('cache.ttlPattern', { profile: 'rc', pattern: 'ttlc:*', ttlSeconds: 300, confirmation: 'confirm' })
+    const end = await eventually('the TTL job to end', () => progress.find((p) => p.jobId === jobId && p.state !== 'running'), 60_000)
+    expect(end).toMatchObject({ kind: 'cache.ttl', state: 'done', deleted: 1500, uncertain: 0, error: null })
+    const withTtl = async (prefix: string, n: number) => {
+      let count = 0
+      for (let i = 0; i < n; i++) if ((await client.ttl(`${prefix}${i}`)) > 0) count++
+      return count
+    }
+    expect(await withTtl('ttlc:', 1500)).toBe(1500)
+    expect(await withTtl('ttlc-keep:', 300)).toBe(0)
+  })
+})

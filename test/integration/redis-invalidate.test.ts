@@ -222,3 +222,75 @@ describe('invalidation through the core', () => {
     }
   })
 })
+
+describe('TTL by pattern through the core', () => {
+  it('sets, then clears, the TTL of exactly the matching keys; guarded and audited like invalidation', async () => {
+    const { createCore } = await import('../../src/main/core')
+    const { MemorySecretStore } = await import('../../src/main/core/ports')
+    const { tempDir } = await import('../helpers/temp')
+    const { eventually } = await import('../harness')
+    const dataDir = tempDir()
+    const core = createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+    const events: any[] = []
+    core.onEvent((n, p) => n === 'job.progress' && events.push(p))
+    const ttls = async (prefix: string, n: number) => {
+      const p = admin.pipeline()
+      for (let i = 0; i < n; i++) p.ttl(`${prefix}${i}`)
+      return ((await p.exec()) ?? []).map(([, t]) => Number(t))
+    }
+    const run = async (params: Record<string, unknown>) => {
+      const started = await core.dispatch('cache.ttlPattern', params)
+      if (!started.ok) throw new Error(started.error.message)
+      const jobId = (started.result as { jobId: string }).jobId
+      return eventually('the TTL job to end', () => events.find((e) => e.jobId === jobId && e.state !== 'running'))
+    }
+    try {
+      await seed('sess:', 3000)
+      await seed('keep:', 500)
+      for (const [name, readOnly] of [
+        ['ttl-dev', false],
+        ['ttl-ro', true]
+      ] as const)
+        expect((await core.dispatch('profiles.save', { profile: { name, environment: 'dev', readOnly, redis: server.url } })).ok).toBe(true)
+      expect(
+        await core.dispatch('cache.ttlPattern', { profile: 'ttl-ro', pattern: 'sess:*', ttlSeconds: 60, confirmation: 'confirm' })
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'refused', message: 'profile "ttl-ro" is read-only: set TTL by pattern refused' }
+      })
+      expect(await core.dispatch('cache.ttlPattern', { profile: 'ttl-dev', pattern: 'sess:*', ttlSeconds: 60 })).toMatchObject({
+        ok: false,
+        error: { code: 'refused' }
+      })
+      expect(
+        await core.dispatch('cache.ttlPattern', { profile: 'ttl-dev', pattern: '*', ttlSeconds: 60, confirmation: 'confirm' })
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'bad_request', message: /only wildcards would change the TTL of every key/ }
+      })
+
+      const set = await run({ profile: 'ttl-dev', pattern: 'sess:*', ttlSeconds: 600, estimatedTotal: 3000, confirmation: 'confirm' })
+      expect(set).toMatchObject({ kind: 'cache.ttl', state: 'done', deleted: 3000, matched: 3000, uncertain: 0, error: null })
+      expect((await ttls('sess:', 3000)).every((t) => t > 590 && t <= 600)).toBe(true)
+      expect((await ttls('keep:', 500)).every((t) => t === -1)).toBe(true)
+      expect(await admin.dbsize()).toBe(3500)
+
+      const cleared = await run({ profile: 'ttl-dev', pattern: 'sess:1*', ttlSeconds: null, confirmation: 'confirm' })
+      // sess:1, sess:10-19, sess:100-199, sess:1000-1999.
+      expect(cleared).toMatchObject({ state: 'done', deleted: 1111 })
+      const after = await ttls('sess:', 3000)
+      expect(after.filter((t) => t === -1)).toHaveLength(1111)
+      expect(after.filter((t) => t > 0)).toHaveLength(1889)
+
+      // The log itself keeps what each job did: its TTL and the exact count.
+      const { AuditLog } = await import('../../src/main/core/audit/audit-log')
+      const entries = await new AuditLog(dataDir).recent(5)
+      expect(entries.slice(0, 2).map((e) => [e.action, e.outcome, e.details.ttlSeconds, e.details.changed])).toEqual([
+        ['clear TTL by pattern', 'ok', null, 1111],
+        ['set TTL by pattern', 'ok', 600, 3000]
+      ])
+    } finally {
+      await core.close()
+    }
+  })
+})

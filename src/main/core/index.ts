@@ -34,7 +34,7 @@ import {
   warmCluster,
   type ClusterNode
 } from './redis/cluster'
-import type { InvalidateProgress } from './redis/invalidate'
+import { expireKeys, type InvalidateProgress } from './redis/invalidate'
 import type { Redis } from 'ioredis'
 import { RedisCollector } from './redis/collector'
 import { PostgresCollector } from './postgres/collector'
@@ -207,6 +207,87 @@ export function createCore(opts: CoreOptions): Core {
           profile.redisCaFile
         )
     }
+  }
+
+  /**
+   * A job over the keys a pattern matches, on the server or every primary of a cluster: SCAN and
+   * a batch action (UNLINK by default), guarded before it starts, with progress events, cancel,
+   * a latency probe, and an audit entry with its counts when it ends.
+   */
+  async function startPatternJob(spec: {
+    profile: string
+    pattern: string
+    estimatedTotal: number | undefined
+    confirmation: string | undefined
+    kind: 'cache.invalidate' | 'cache.ttl'
+    action: string
+    ttlSeconds?: number | null
+    applyOn?: (redis: Redis, keys: string[]) => Promise<number>
+  }): Promise<{ jobId: string }> {
+    const { profile, pattern, estimatedTotal, confirmation, kind, action, applyOn } = spec
+    const ttl = spec.ttlSeconds === undefined ? {} : { ttlSeconds: spec.ttlSeconds }
+    const { profile: p, targets, probe: newProbe } = await redisFor(profile)
+    const req = {
+      profile: p,
+      action,
+      target: pattern,
+      details: { estimatedTotal: estimatedTotal ?? null, ...ttl },
+      confirmation
+    }
+    await checkGuard(audit, req)
+    const nodes = await targets()
+    // A cluster watches each primary in its turn; the job stops the probe when it ends.
+    const cluster = nodes.length > 1 || nodes[0]!.cluster
+    const probe = cluster
+      ? undefined
+      : await newProbe().catch((err: unknown) => {
+          for (const n of nodes) n.redis.disconnect()
+          throw new ApiError('unavailable', errorMessage(err))
+        })
+    const jobId = randomUUID()
+    const abort = new AbortController()
+    jobs.set(jobId, abort)
+    const base = { jobId, profile, kind, pattern }
+    const jobOpts = {
+      pattern,
+      probe,
+      estimatedTotal,
+      signal: abort.signal,
+      onProgress: (pr: InvalidateProgress) => emit('job.progress', { ...base, ...pr, state: 'running', error: null, uncertain: 0 })
+    }
+    // A cluster: SCAN and the action (UNLINK grouped by slot) on every primary, one after another.
+    const single = nodes[0]!.redis
+    void (
+      cluster
+        ? invalidateCluster(nodes, { ...jobOpts, probeFor: newProbe, ...(applyOn ? { applyOn } : {}) })
+        : invalidate(single, { ...jobOpts, ...(applyOn ? { apply: (keys: string[]) => applyOn(single, keys) } : {}) })
+    )
+      .then(async (r) => {
+        const { outcome, ...counts } = r
+        emit('job.progress', { ...base, ...counts, state: outcome })
+        await audit.record({
+          profile: p.name,
+          environment: p.environment,
+          action,
+          target: pattern,
+          details: {
+            ...(cluster ? { primaries: nodes.map((n) => n.name) } : {}),
+            ...ttl,
+            [kind === 'cache.ttl' ? 'changed' : 'deleted']: r.deleted,
+            matched: r.matched,
+            uncertain: r.uncertain,
+            scanCalls: r.scanCalls,
+            elapsedMs: Math.round(r.elapsedMs)
+          },
+          outcome: outcome === 'failed' ? 'failed' : 'ok',
+          ...(r.error ? { error: r.error } : outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
+        })
+      })
+      .finally(() => {
+        jobs.delete(jobId)
+        for (const n of nodes) n.redis.disconnect()
+      })
+    return { jobId }
   }
 
   // Who created a silence, as Alertmanager shows it: this tool and the OS user running it.
@@ -608,64 +689,20 @@ export function createCore(opts: CoreOptions): Core {
         for (const n of nodes) n.redis.disconnect()
       }
     },
-    'cache.invalidate': async ({ profile, pattern, estimatedTotal, confirmation }) => {
-      const { profile: p, targets, probe: newProbe } = await redisFor(profile)
-      const req = {
-        profile: p,
-        action: 'invalidate keys',
-        target: pattern,
-        details: { estimatedTotal: estimatedTotal ?? null },
-        confirmation
-      }
-      await checkGuard(audit, req)
-      const nodes = await targets()
-      // A cluster watches each primary in its turn; the job stops the probe when it ends.
-      const cluster = nodes.length > 1 || nodes[0]!.cluster
-      const probe = cluster
-        ? undefined
-        : await newProbe().catch((err: unknown) => {
-            for (const n of nodes) n.redis.disconnect()
-            throw new ApiError('unavailable', errorMessage(err))
-          })
-      const jobId = randomUUID()
-      const abort = new AbortController()
-      jobs.set(jobId, abort)
-      const base = { jobId, profile, kind: 'cache.invalidate' as const, pattern }
-      const jobOpts = {
+    'cache.invalidate': ({ profile, pattern, estimatedTotal, confirmation }) =>
+      startPatternJob({ profile, pattern, estimatedTotal, confirmation, kind: 'cache.invalidate', action: 'invalidate keys' }),
+    'cache.ttlPattern': ({ profile, pattern, ttlSeconds, estimatedTotal, confirmation }) =>
+      startPatternJob({
+        profile,
         pattern,
-        probe,
         estimatedTotal,
-        signal: abort.signal,
-        onProgress: (pr: InvalidateProgress) => emit('job.progress', { ...base, ...pr, state: 'running', error: null, uncertain: 0 })
-      }
-      // A cluster: SCAN and slot-grouped UNLINK on every primary, one after another.
-      void (cluster ? invalidateCluster(nodes, { ...jobOpts, probeFor: newProbe }) : invalidate(nodes[0]!.redis, jobOpts))
-        .then(async (r) => {
-          const { outcome, ...counts } = r
-          emit('job.progress', { ...base, ...counts, state: outcome })
-          await audit.record({
-            profile: p.name,
-            environment: p.environment,
-            action: 'invalidate keys',
-            target: pattern,
-            details: {
-              ...(cluster ? { primaries: nodes.map((n) => n.name) } : {}),
-              deleted: r.deleted,
-              matched: r.matched,
-              uncertain: r.uncertain,
-              scanCalls: r.scanCalls,
-              elapsedMs: Math.round(r.elapsedMs)
-            },
-            outcome: outcome === 'failed' ? 'failed' : 'ok',
-            ...(r.error ? { error: r.error } : outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
-          })
-        })
-        .finally(() => {
-          jobs.delete(jobId)
-          for (const n of nodes) n.redis.disconnect()
-        })
-      return { jobId }
-    },
+        confirmation,
+        kind: 'cache.ttl',
+        action: ttlSeconds === null ? 'clear TTL by pattern' : 'set TTL by pattern',
+        ttlSeconds,
+        // EXPIRE and PERSIST name one key each: no slot grouping needed on a cluster.
+        applyOn: (redis, keys) => expireKeys(redis, keys, ttlSeconds)
+      }),
     'job.cancel': async ({ jobId }) => {
       const j = jobs.get(jobId)
       j?.abort()

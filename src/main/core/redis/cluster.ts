@@ -93,7 +93,9 @@ export async function unlinkBySlot(redis: Redis, keys: string[]): Promise<number
   return deleted
 }
 
-export type ClusterInvalidateOptions = Omit<InvalidateOptions, 'unlink' | 'probe'> & {
+export type ClusterInvalidateOptions = Omit<InvalidateOptions, 'apply' | 'probe'> & {
+  /** What is done to a batch of one node's keys. Default: UNLINK grouped by slot. */
+  applyOn?: (redis: Redis, keys: string[]) => Promise<number>
   /** A latency probe on the named node ("host:port"); that node's job stops it. */
   probeFor?: (node: string) => LatencyProbe | Promise<LatencyProbe>
 }
@@ -155,7 +157,7 @@ export async function invalidateCluster(
       ...opts,
       probe,
       estimatedTotal: undefined,
-      unlink: (keys) => unlinkBySlot(node.redis, keys),
+      apply: (keys) => (opts.applyOn ?? unlinkBySlot)(node.redis, keys),
       onProgress: (p) => opts.onProgress?.(sum(p))
     })
     perNode.push({ name: node.name, deleted: last.deleted, outcome: last.outcome })

@@ -51,11 +51,29 @@ export async function dryRun(redis: Redis, pattern: string, scans = DRY_RUN_SCAN
   return { sampled, matched, dbsize, estimatedTotal, complete, examples }
 }
 
+/**
+ * The TTL job's batch action: EXPIRE each key (or PERSIST to clear), pipelined in one round trip.
+ * Counts the keys whose TTL changed: a key gone meanwhile, or PERSIST on a key without a TTL, is 0.
+ */
+export async function expireKeys(redis: Redis, keys: string[], ttlSeconds: number | null): Promise<number> {
+  const pipe = redis.pipeline()
+  for (const k of keys) {
+    if (ttlSeconds === null) pipe.persist(k)
+    else pipe.expire(k, ttlSeconds)
+  }
+  let n = 0
+  for (const [err, r] of (await pipe.exec()) ?? []) {
+    if (err) throw err
+    n += Number(r)
+  }
+  return n
+}
+
 export interface InvalidateProgress {
   scanCalls: number
   /** Keys SCAN returned for the pattern (a key can come twice; deletions are counted exactly). */
   matched: number
-  /** Keys UNLINK actually removed: exact. */
+  /** Keys the batch command acted on (UNLINK removed, or whose TTL a TTL job changed): exact. */
   deleted: number
   elapsedMs: number
   ratePerS: number
@@ -100,8 +118,11 @@ export interface InvalidateOptions {
   batch?: number
   latencyBoundMs?: number
   now?: () => number
-  /** How a batch is removed; a cluster splits it by slot. Default: one multi-key UNLINK. */
-  unlink?: (keys: string[]) => Promise<number>
+  /**
+   * What is done to a batch of matching keys, returning how many it acted on. Default: one
+   * multi-key UNLINK; a cluster splits it by slot; a TTL job sets or clears each key's TTL.
+   */
+  apply?: (keys: string[]) => Promise<number>
 }
 
 /** Progress before anything happened: the start of every job and of every sum of jobs. */
@@ -142,7 +163,7 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
   let pause = 1
   const send = (batch: string[]) => {
     inFlight = batch.length
-    unlinking = (opts.unlink ? opts.unlink(batch) : redis.unlink(...batch)).then(
+    unlinking = (opts.apply ? opts.apply(batch) : redis.unlink(...batch)).then(
       (n) => {
         p.deleted += n
         inFlight = 0
@@ -198,7 +219,7 @@ export async function invalidate(redis: Redis, opts: InvalidateOptions): Promise
     // A SCAN can fail while an UNLINK's reply is still on its way: count it before saying what is lost.
     if (unlinking) await (unlinking as Promise<void>)
     unlinking = null
-    if (inFlight) error += ` (the reply to an UNLINK of ${inFlight} keys was lost: up to ${inFlight} more keys may have been deleted)`
+    if (inFlight) error += ` (the reply to a batch of ${inFlight} keys was lost: the server may have acted on up to ${inFlight} more)`
   } finally {
     // Never leave an UNLINK or a SCAN unaccounted for: wait for them whatever happened.
     if (unlinking) await (unlinking as Promise<void>)

@@ -16,10 +16,20 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-/** Pattern invalidation: dry run, typed confirmation, then a job with progress and cancel. */
+/** What a pattern job does to the keys it matches. */
+type PatternAction = 'delete' | 'set-ttl' | 'clear-ttl'
+
+const ACTION_LABEL: Record<PatternAction, string> = { delete: 'Invalidate', 'set-ttl': 'Set TTL', 'clear-ttl': 'Clear TTL' }
+
+/**
+ * Keys by pattern: a dry run, then invalidation or setting or clearing their TTL, each with typed
+ * confirmation, then a job with progress and cancel.
+ */
 function InvalidatePanel() {
   const profile = useSession((s) => s.profiles.find((p) => p.name === s.active))
   const [pattern, setPattern] = useState('')
+  const [action, setAction] = useState<PatternAction>('delete')
+  const [ttl, setTtl] = useState('3600')
   const [dry, setDry] = useState<{ pattern: string; result: CacheDryRun } | null>(null)
   const [jobId, setJobId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -47,12 +57,11 @@ function InvalidatePanel() {
     setBusy(true)
     setError(null)
     try {
-      const r = await api.call('cache.invalidate', {
-        profile: profile.name,
-        pattern: dry.pattern,
-        estimatedTotal: dry.result.estimatedTotal,
-        confirmation
-      })
+      const common = { profile: profile.name, pattern: dry.pattern, estimatedTotal: dry.result.estimatedTotal, confirmation }
+      const r =
+        action === 'delete'
+          ? await api.call('cache.invalidate', common)
+          : await api.call('cache.ttlPattern', { ...common, ttlSeconds: action === 'clear-ttl' ? null : Number(ttl) })
       setJobId(r.jobId)
       setDry(null)
     } catch (err) {
@@ -63,9 +72,11 @@ function InvalidatePanel() {
   }
 
   const total = job ? Math.max(job.deleted, dry?.result.estimatedTotal ?? job.deleted, 1) : 1
+  const ttlValid = action !== 'set-ttl' || (/^\d+$/.test(ttl) && Number(ttl) >= 1 && Number(ttl) <= 10 * 365 * 86400)
+  const ttlJob = job?.kind === 'cache.ttl'
   return (
     <section className="panel invalidate" aria-label="Invalidate by pattern">
-      <h3>Invalidate keys by pattern</h3>
+      <h3>Keys by pattern: invalidate or set their TTL</h3>
       <div className="toolbar">
         <input
           aria-label="Key pattern"
@@ -90,7 +101,27 @@ function InvalidatePanel() {
             </p>
           )}
           {dry.result.estimatedTotal > 0 && (
-            <ConfirmField profile={profile} action="Invalidate" busy={busy} onConfirm={(c) => void start(c)} />
+            <div className="toolbar">
+              <select aria-label="Pattern action" value={action} onChange={(e) => setAction(e.target.value as PatternAction)}>
+                <option value="delete">delete them (UNLINK)</option>
+                <option value="set-ttl">set their TTL</option>
+                <option value="clear-ttl">clear their TTL (PERSIST)</option>
+              </select>
+              {action === 'set-ttl' && (
+                <input
+                  aria-label="Pattern TTL seconds"
+                  className={ttlValid ? '' : 'invalid'}
+                  inputMode="numeric"
+                  value={ttl}
+                  onChange={(e) => setTtl(e.target.value)}
+                />
+              )}
+              {ttlValid ? (
+                <ConfirmField profile={profile} action={ACTION_LABEL[action]} busy={busy} onConfirm={(c) => void start(c)} />
+              ) : (
+                <span className="error">a TTL is a whole number of seconds, 1 s to 10 years</span>
+              )}
+            </div>
           )}
         </div>
       )}
@@ -98,11 +129,20 @@ function InvalidatePanel() {
         <div className="job" data-testid="job" data-state={job.state}>
           <progress max={total} value={job.deleted} />
           <p>
-            {job.state === 'running' ? 'Deleting' : job.state === 'done' ? 'Done' : job.state === 'cancelled' ? 'Cancelled' : 'Failed'}:{' '}
-            <strong data-testid="deleted">{job.deleted}</strong> keys deleted of {job.matched} matched, {formatValue(job.ratePerS, '/s')}
+            {job.state === 'running'
+              ? ttlJob
+                ? 'Updating'
+                : 'Deleting'
+              : job.state === 'done'
+                ? 'Done'
+                : job.state === 'cancelled'
+                  ? 'Cancelled'
+                  : 'Failed'}
+            : <strong data-testid="deleted">{job.deleted}</strong> keys {ttlJob ? 'with their TTL changed' : 'deleted'} of {job.matched}{' '}
+            matched, {formatValue(job.ratePerS, '/s')}
             {job.state === 'running' && job.etaS !== null ? `, about ${Math.ceil(job.etaS)} s left` : ''}
             {job.throttled ? `, paused ${job.throttled === 1 ? 'once' : `${job.throttled} times`} to keep the server responsive` : ''}
-            {job.uncertain ? `; up to ${job.uncertain} more may have been deleted` : ''}
+            {job.uncertain ? `; up to ${job.uncertain} more may have been ${ttlJob ? 'changed' : 'deleted'}` : ''}
           </p>
           {job.state === 'running' && <button onClick={() => void api.call('job.cancel', { jobId: job.jobId })}>Cancel</button>}
           {job.error && <p className="error">{job.error}</p>}
