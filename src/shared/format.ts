@@ -2,6 +2,7 @@
 export function formatValue(value: number | null, unit: string): string {
   if (value === null || !Number.isFinite(value)) return '–'
   if (unit === 'B') return formatBytes(value)
+  if (unit === 'B/s') return `${formatBytes(value)}/s`
   if (unit === 's') return formatSeconds(value)
   if (unit === 'ms') return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`
   if (unit === '%') return `${value.toFixed(1)}%`

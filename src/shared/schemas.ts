@@ -126,7 +126,9 @@ export const SeriesInfo = z.object({
   seriesId: z.string(),
   targetId: z.string(),
   label: z.string(),
-  unit: z.string()
+  unit: z.string(),
+  /** false: charted only in its own view (the Cache view), not on the target's Health card. */
+  headline: z.boolean().optional()
 })
 export type SeriesInfo = z.infer<typeof SeriesInfo>
 

@@ -54,3 +54,52 @@ describe('the Redis collector on a real server', () => {
     expect(collector.getDetails().percentiles.find((p) => p.command === 'set')?.p99).toBeGreaterThan(0)
   })
 })
+
+describe('the Cache view series', () => {
+  it('chart memory against maxmemory, evictions, expirations and network as rates over the poll window', async () => {
+    const clock = { t: 1_000_000 }
+    const c = new RedisCollector({ id: 'redis', url: server.url, password: null, timeoutMs: 5000, now: () => clock.t })
+    const value = (r: Awaited<ReturnType<typeof c.collect>>, id: string) => r.samples.find((s) => s.seriesId === `redis:${id}`)!.value
+    try {
+      await app.config('SET', 'maxmemory', '0')
+      await app.flushall()
+      const first = await c.collect(AbortSignal.timeout(5000))
+      // No maxmemory: no share of it, only bytes.
+      expect(Number.isNaN(value(first, 'memory_of_max'))).toBe(true)
+      expect(value(first, 'memory')).toBeGreaterThan(0)
+      expect(c.series.map((s) => s.seriesId)).toEqual(
+        ['ops', 'hitrate', 'memory', 'memory_of_max', 'evictions', 'expirations', 'net_in', 'net_out'].map((id) => `redis:${id}`)
+      )
+
+      // 500 keys that expire at once, and a memory limit that forces evictions.
+      const before = await app.info('stats')
+      const p = app.pipeline()
+      for (let i = 0; i < 500; i++) p.set(`gone:${i}`, 'x', 'PX', 1)
+      await p.exec()
+      await new Promise((r) => setTimeout(r, 50))
+      for (let i = 0; i < 500; i++) await app.get(`gone:${i}`) // each read finds it expired and deletes it
+      const used = Number(/used_memory:(\d+)/.exec(await app.info('memory'))![1])
+      await app.config('SET', 'maxmemory-policy', 'allkeys-lru')
+      await app.config('SET', 'maxmemory', String(used + 512 * 1024))
+      const big = 'v'.repeat(1024)
+      for (let i = 0; i < 2000; i++) await app.set(`fill:${i}`, big)
+      const after = await app.info('stats')
+      const delta = (field: string) =>
+        Number(new RegExp(`${field}:(\\d+)`).exec(after)![1]) - Number(new RegExp(`${field}:(\\d+)`).exec(before)![1])
+      clock.t += 10_000
+      const second = await c.collect(AbortSignal.timeout(5000))
+      // Over 10 s of the test's clock: the counters' deltas divided by 10, up to what moved meanwhile.
+      expect(delta('expired_keys')).toBe(500)
+      expect(value(second, 'expirations')).toBeGreaterThanOrEqual(50)
+      expect(value(second, 'evictions')).toBeGreaterThanOrEqual(delta('evicted_keys') / 10)
+      expect(delta('evicted_keys')).toBeGreaterThan(0)
+      expect(value(second, 'memory_of_max')).toBeGreaterThan(80)
+      expect(value(second, 'memory_of_max')).toBeLessThanOrEqual(105)
+      expect(value(second, 'net_in')).toBeGreaterThan((2000 * 1024) / 10)
+      expect(value(second, 'net_out')).toBeGreaterThan(0)
+    } finally {
+      await app.config('SET', 'maxmemory', '0')
+      await c.close()
+    }
+  })
+})

@@ -67,7 +67,8 @@ export async function startDemo(log: (msg: string) => void = () => {}, pollInter
     const postgres = await startPostgres()
     started.push(postgres)
     log('starting Redis...')
-    const redis = await startRedis()
+    // Sized and evicting like a real cache, so the Cache view has a memory limit to show.
+    const redis = await startRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'])
     started.push(redis)
     const metrics = await startMetricsFixture()
     started.push({ stop: () => metrics.close() })

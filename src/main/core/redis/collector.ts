@@ -57,6 +57,9 @@ export class RedisCollector implements TargetCollector {
   private lastClient: Redis | null = null
   private readonly ops = new CounterRate()
   private readonly evictions = new CounterRate()
+  private readonly expired = new CounterRate()
+  private readonly netIn = new CounterRate()
+  private readonly netOut = new CounterRate()
   private readonly rejected = new CounterRate()
   /** One reader per node: slowlog ids are a node's own. */
   private readonly slowlogReaders = new Map<string, SlowlogReader>()
@@ -82,7 +85,13 @@ export class RedisCollector implements TargetCollector {
     this.now = opts.now ?? Date.now
     this.series = [
       { seriesId: `${opts.id}:ops`, targetId: opts.id, label: 'Commands/s', unit: 'ops/s' },
-      { seriesId: `${opts.id}:hitrate`, targetId: opts.id, label: 'Hit rate (per poll)', unit: '%' }
+      { seriesId: `${opts.id}:hitrate`, targetId: opts.id, label: 'Hit rate (per poll)', unit: '%' },
+      { seriesId: `${opts.id}:memory`, targetId: opts.id, headline: false, label: 'Memory used', unit: 'B' },
+      { seriesId: `${opts.id}:memory_of_max`, targetId: opts.id, headline: false, label: 'Memory of maxmemory', unit: '%' },
+      { seriesId: `${opts.id}:evictions`, targetId: opts.id, headline: false, label: 'Evictions', unit: 'keys/s' },
+      { seriesId: `${opts.id}:expirations`, targetId: opts.id, headline: false, label: 'Expirations', unit: 'keys/s' },
+      { seriesId: `${opts.id}:net_in`, targetId: opts.id, headline: false, label: 'Network in', unit: 'B/s' },
+      { seriesId: `${opts.id}:net_out`, targetId: opts.id, headline: false, label: 'Network out', unit: 'B/s' }
     ]
   }
 
@@ -104,14 +113,19 @@ export class RedisCollector implements TargetCollector {
       const info = isCluster ? await this.clusterInfo(client, seedInfo, signal) : seedInfo
       const total = infoNumber(info, 'total_commands_processed')
       if (!Number.isFinite(total)) throw new Error('INFO reply has no total_commands_processed field')
-      const opsPerSec = this.ops.next(this.now(), total)
+      const t = this.now()
+      const opsPerSec = this.ops.next(t, total)
+      const evictionsPerSec = this.evictions.next(t, infoNumber(info, 'evicted_keys'))
+      const expiredPerSec = this.expired.next(t, infoNumber(info, 'expired_keys'))
+      const netInPerSec = this.netIn.next(t, infoNumber(info, 'total_net_input_bytes'))
+      const netOutPerSec = this.netOut.next(t, infoNumber(info, 'total_net_output_bytes'))
       const hits = infoNumber(info, 'keyspace_hits')
       const misses = infoNumber(info, 'keyspace_misses')
       let hitRate = NaN
       if (this.prevHits && hits >= this.prevHits.hits && misses >= this.prevHits.misses)
         hitRate = windowHitRate(hits - this.prevHits.hits, misses - this.prevHits.misses)
       this.prevHits = { hits, misses }
-      await this.readDetails(client, info, signal)
+      await this.readDetails(client, info, evictionsPerSec, signal)
       const used = infoNumber(info, 'used_memory')
       const max = infoNumber(info, 'maxmemory')
       const result: CollectResult = {
@@ -137,7 +151,14 @@ export class RedisCollector implements TargetCollector {
         ],
         samples: [
           { seriesId: `${this.opts.id}:ops`, value: opsPerSec },
-          { seriesId: `${this.opts.id}:hitrate`, value: hitRate * 100 }
+          { seriesId: `${this.opts.id}:hitrate`, value: hitRate * 100 },
+          { seriesId: `${this.opts.id}:memory`, value: used },
+          // Against maxmemory only when there is one: no data rather than a share of nothing.
+          { seriesId: `${this.opts.id}:memory_of_max`, value: max > 0 ? (used / max) * 100 : NaN },
+          { seriesId: `${this.opts.id}:evictions`, value: evictionsPerSec },
+          { seriesId: `${this.opts.id}:expirations`, value: expiredPerSec },
+          { seriesId: `${this.opts.id}:net_in`, value: netInPerSec },
+          { seriesId: `${this.opts.id}:net_out`, value: netOutPerSec }
         ]
       }
       const serious = this.details.findings.filter((f) => f.severity !== 'info')
@@ -152,10 +173,8 @@ export class RedisCollector implements TargetCollector {
   }
 
   /** Findings, slowlog and latency from this poll's INFO, kept for the Cache view. */
-  private async readDetails(client: Redis, info: RedisInfo, signal: AbortSignal): Promise<void> {
-    const t = this.now()
-    const evictions = this.evictions.next(t, infoNumber(info, 'evicted_keys'))
-    const rejected = this.rejected.next(t, infoNumber(info, 'rejected_connections'))
+  private async readDetails(client: Redis, info: RedisInfo, evictions: number, signal: AbortSignal): Promise<void> {
+    const rejected = this.rejected.next(this.now(), infoNumber(info, 'rejected_connections'))
     const findings = [
       checkMemory(info),
       checkEvictions(evictions),
@@ -341,6 +360,7 @@ export class RedisCollector implements TargetCollector {
     const c = this.client
     this.client = null
     this.ops.reset()
+    for (const r of [this.evictions, this.expired, this.netIn, this.netOut]) r.reset()
     this.prevHits = null
     c?.disconnect()
     for (const p of this.peers.values()) p.disconnect()

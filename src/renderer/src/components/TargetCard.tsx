@@ -22,7 +22,7 @@ export function TargetCard({ targetId, now }: { targetId: string; now: number })
   const t = useTargets((s) => s.byId[targetId])
   const seriesIds = useSeries((s) =>
     Object.keys(s.byId)
-      .filter((id) => s.byId[id]!.info.targetId === targetId)
+      .filter((id) => s.byId[id]!.info.targetId === targetId && s.byId[id]!.info.headline !== false)
       .join('|')
   )
   if (!t) return null

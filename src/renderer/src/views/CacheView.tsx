@@ -157,6 +157,9 @@ function InvalidatePanel() {
   )
 }
 
+/** The Redis collector's series the Cache view charts, in reading order. */
+const CACHE_CHARTS = ['hitrate', 'ops', 'memory_of_max', 'memory', 'evictions', 'expirations', 'net_in', 'net_out']
+
 export function CacheView() {
   const redis = useTargets((s) => s.byId['redis'])
   const profile = useSession((s) => s.active)
@@ -175,12 +178,11 @@ export function CacheView() {
       </div>
       {redis.lastError && <p className={redis.health === 'down' ? 'error' : 'warning'}>{redis.lastError}</p>}
       <div className="watched">
-        <div className="watched-chart">
-          <SeriesChart seriesId="redis:hitrate" />
-        </div>
-        <div className="watched-chart">
-          <SeriesChart seriesId="redis:ops" />
-        </div>
+        {CACHE_CHARTS.map((id) => (
+          <div className="watched-chart" key={id}>
+            <SeriesChart seriesId={`redis:${id}`} />
+          </div>
+        ))}
       </div>
       <InvalidatePanel />
       {summary && <KeyPanel profile={summary} />}
