@@ -312,6 +312,8 @@ export const RedisDetails = z.object({
   ),
   /** LATENCY LATEST: event, when, latest and worst spike in ms. */
   spikes: z.array(z.object({ event: z.string(), at: z.number(), latestMs: z.number(), maxMs: z.number(), node: z.string().optional() })),
+  /** Role, RSS, fragmentation, clients, persistence, the last fork, keys per database (a cluster's: summed). */
+  overview: z.array(Figure).default([]),
   /** A cluster's primaries, each with its own figures; empty on a standalone server. */
   nodes: z
     .array(

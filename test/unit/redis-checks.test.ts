@@ -56,3 +56,66 @@ describe('Redis checks', () => {
     ])
   })
 })
+
+describe('the server overview and the fork check', () => {
+  it('reads role, RSS, fragmentation, clients, persistence, the last fork and keys per database from one INFO', async () => {
+    const { serverOverview, checkForkTime, FORK_WARNING_MS } = await import('../../src/main/core/redis/checks')
+    const i = info(
+      [
+        '# Replication',
+        'role:master',
+        'connected_slaves:2',
+        '# Memory',
+        'used_memory_rss:2097152',
+        'mem_fragmentation_ratio:1.25',
+        'maxmemory_policy:allkeys-lru',
+        '# Clients',
+        'connected_clients:12',
+        'blocked_clients:3',
+        '# Persistence',
+        'rdb_last_bgsave_status:ok',
+        'rdb_changes_since_last_save:40',
+        'aof_enabled:1',
+        'aof_last_write_status:err',
+        '# Stats',
+        'latest_fork_usec:812000',
+        'a_field_from_redis_9:whatever',
+        '# Keyspace',
+        'db0:keys=200,expires=50,avg_ttl=100',
+        'db3:keys=10,expires=10,avg_ttl=5'
+      ].join('\n')
+    )
+    const byLabel = Object.fromEntries(serverOverview(i).map((f) => [f.label, f.text ?? f.value]))
+    expect(byLabel).toEqual({
+      Role: 'master',
+      'Memory (RSS)': 2097152,
+      Fragmentation: 1.25,
+      'Eviction policy': 'allkeys-lru',
+      'Clients connected': 12,
+      'Clients blocked': 3,
+      'Last RDB save': 'ok',
+      AOF: 'err',
+      'Last fork': 812,
+      'Keys in db0': 200,
+      'Keys in db3': 10
+    })
+    expect(serverOverview(i).find((f) => f.label === 'Keys in db0')!.detail).toBe('25% with a TTL')
+    expect(serverOverview(i).find((f) => f.label === 'Role')!.detail).toBe('2 replica(s) connected')
+    expect(checkForkTime(i)).toMatchObject({ check: 'fork_time', severity: 'warning', value: 812, threshold: FORK_WARNING_MS })
+    expect(checkForkTime(info('# Stats\nlatest_fork_usec:20000'))).toBeNull()
+    expect(serverOverview(info('# Stats\nlatest_fork_usec:0')).find((f) => f.label === 'Last fork')!.text).toBe('none since start')
+    // An INFO with none of these fields: unknowns, not a crash.
+    expect(serverOverview(info('# Server\nredis_version:7.0.15')).map((f) => f.text ?? f.value)).toEqual([
+      '?',
+      null,
+      null,
+      '?',
+      null,
+      null,
+      '?',
+      'off',
+      null
+    ])
+    expect(checkForkTime(info('# Server\nredis_version:7.0.15'))).toBeNull()
+  })
+})

@@ -1,5 +1,5 @@
 import type { RedisInfo } from './info'
-import { infoNumber, infoString } from './info'
+import { infoNumber, infoString, keyspaceDbs } from './info'
 
 export interface RedisFinding {
   check: string
@@ -68,6 +68,78 @@ export function checkRejectedConnections(rejectedPerSec: number): RedisFinding |
     threshold: 0,
     message: 'connections are being rejected (maxclients reached)'
   }
+}
+
+/** A fork (for RDB saves and AOF rewrites) stops the server for its whole duration. */
+export const FORK_WARNING_MS = 500
+
+/** The last fork's duration: Redis serves nobody while it forks, so a slow one is felt by every client. */
+export function checkForkTime(info: RedisInfo): RedisFinding | null {
+  const ms = infoNumber(info, 'latest_fork_usec') / 1000
+  if (!(ms > FORK_WARNING_MS)) return null
+  return {
+    check: 'fork_time',
+    severity: 'warning',
+    value: Math.round(ms),
+    threshold: FORK_WARNING_MS,
+    message: `the last fork took ${Math.round(ms)} ms, during which the server answered nobody: lower the dataset per instance, or disable transparent huge pages`
+  }
+}
+
+/** A figure of the server's state, as the Cache view lists it. */
+export interface OverviewFigure {
+  label: string
+  value: number | null
+  unit: string
+  text?: string
+  detail?: string
+}
+
+/** The last fork's duration; 0 in INFO means the server has not forked since it started. */
+function lastFork(usec: number | null): OverviewFigure {
+  if (usec === 0) return { label: 'Last fork', value: null, unit: 'ms', text: 'none since start' }
+  return { label: 'Last fork', value: usec === null ? null : usec / 1000, unit: 'ms' }
+}
+
+/**
+ * What an SRE reads first about a Redis, from one INFO: role, memory as the OS sees it,
+ * fragmentation, clients, persistence, the last fork, and the keyspace per database.
+ */
+export function serverOverview(info: RedisInfo): OverviewFigure[] {
+  const n = (field: string) => {
+    const v = infoNumber(info, field)
+    return Number.isFinite(v) ? v : null
+  }
+  const role = infoString(info, 'role')
+  const replicas = n('connected_slaves')
+  const aofOn = n('aof_enabled') === 1
+  const out: OverviewFigure[] = [
+    {
+      label: 'Role',
+      value: null,
+      unit: '',
+      text: role ?? '?',
+      ...(role === 'master' && replicas !== null ? { detail: `${replicas} replica(s) connected` } : {}),
+      ...(role === 'slave' ? { detail: `link ${infoString(info, 'master_link_status') ?? '?'}` } : {})
+    },
+    { label: 'Memory (RSS)', value: n('used_memory_rss'), unit: 'B', detail: 'resident, as the OS counts it' },
+    { label: 'Fragmentation', value: n('mem_fragmentation_ratio'), unit: '', detail: 'RSS / used memory' },
+    { label: 'Eviction policy', value: null, unit: '', text: infoString(info, 'maxmemory_policy') ?? '?' },
+    { label: 'Clients connected', value: n('connected_clients'), unit: '' },
+    { label: 'Clients blocked', value: n('blocked_clients'), unit: '', detail: 'waiting in BLPOP, XREAD BLOCK, WAIT...' },
+    {
+      label: 'Last RDB save',
+      value: null,
+      unit: '',
+      text: infoString(info, 'rdb_last_bgsave_status') ?? '?',
+      detail: `${n('rdb_changes_since_last_save') ?? '?'} changes since`
+    },
+    { label: 'AOF', value: null, unit: '', text: aofOn ? (infoString(info, 'aof_last_write_status') ?? '?') : 'off' },
+    lastFork(n('latest_fork_usec'))
+  ]
+  for (const { db, keys, expires } of keyspaceDbs(info))
+    out.push({ label: `Keys in ${db}`, value: keys, unit: '', detail: `${keys ? Math.round((expires / keys) * 100) : 0}% with a TTL` })
+  return out
 }
 
 export function checkPersistence(info: RedisInfo): RedisFinding | null {
@@ -143,12 +215,9 @@ export function checkReplicaLag(info: RedisInfo, maxBytes = REPLICA_LAG_WARNING_
 export function checkTtlShare(info: RedisInfo): RedisFinding | null {
   let keys = 0
   let expires = 0
-  for (const [k, v] of Object.entries(info.sections['keyspace'] ?? {})) {
-    if (!/^db\d+$/.test(k)) continue
-    const m = /keys=(\d+),expires=(\d+)/.exec(v)
-    if (!m) continue
-    keys += Number(m[1])
-    expires += Number(m[2])
+  for (const d of keyspaceDbs(info)) {
+    keys += d.keys
+    expires += d.expires
   }
   if (keys === 0) return null
   const share = expires / keys

@@ -10,7 +10,7 @@ import {
   redisFailure,
   type RedisTarget
 } from './connection'
-import { infoNumber, infoString, parseInfo, type RedisInfo } from './info'
+import { infoNumber, infoString, keyspaceDbs, parseInfo, type RedisInfo } from './info'
 import {
   checkEvictions,
   checkFragmentation,
@@ -20,6 +20,8 @@ import {
   checkReplicationLink,
   checkReplicaLag,
   checkTtlShare,
+  checkForkTime,
+  serverOverview,
   commandStats,
   latencyPercentiles,
   type RedisFinding
@@ -71,7 +73,7 @@ export class RedisCollector implements TargetCollector {
   private readonly nodeRetryAt = new Map<string, number>()
   /** Nodes CLUSTER NODES flags fail or fail? (or without an address). */
   private failingNodes: { name: string; primary: boolean }[] = []
-  private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [], nodes: [] }
+  private details: RedisDetails = { findings: [], slowlog: [], commands: [], percentiles: [], spikes: [], overview: [], nodes: [] }
   /** In a cluster: a connection per node other than the seed (replicas too, for their slowlog), and an ops/s counter per primary. */
   private readonly peers = new Map<string, Redis>()
   private readonly peerOps = new Map<string, CounterRate>()
@@ -183,7 +185,8 @@ export class RedisCollector implements TargetCollector {
       checkReplicationLink(info),
       ...checkReplicaLag(info),
       checkFragmentation(info),
-      checkTtlShare(info)
+      checkTtlShare(info),
+      checkForkTime(info)
     ].filter((f): f is RedisFinding => f !== null)
     // A monitoring user without admin commands still gets everything else; the finding says
     // which grant would enable the rest.
@@ -263,6 +266,7 @@ export class RedisCollector implements TargetCollector {
       commands: commandStats(info),
       percentiles: latencyPercentiles(info),
       spikes,
+      overview: serverOverview(info),
       nodes: this.clusterNodes
     }
   }
@@ -381,16 +385,8 @@ const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null)
 
 /** Keys over every database of one node, from its keyspace section. */
 function keyCount(info: RedisInfo): number | null {
-  let keys = 0
-  let any = false
-  for (const [k, v] of Object.entries(info.sections['keyspace'] ?? {})) {
-    const m = /keys=(\d+)/.exec(v)
-    if (/^db\d+$/.test(k) && m) {
-      keys += Number(m[1])
-      any = true
-    }
-  }
-  return any ? keys : null
+  const dbs = keyspaceDbs(info)
+  return dbs.length ? dbs.reduce((n, d) => n + d.keys, 0) : null
 }
 
 /** Counters and sizes that add up across a cluster's primaries. */
@@ -404,6 +400,7 @@ const SUMMED_FIELDS = [
   'connected_clients',
   'blocked_clients',
   'used_memory',
+  'used_memory_rss',
   'maxmemory',
   'total_net_input_bytes',
   'total_net_output_bytes'
@@ -426,12 +423,10 @@ export function sumInfos(seed: RedisInfo, all: RedisInfo[]): RedisInfo {
   // Keys per database, summed the same way, so TTL shares and key counts cover the cluster.
   const keyspace: Record<string, { keys: number; expires: number }> = {}
   for (const i of all)
-    for (const [db, v] of Object.entries(i.sections['keyspace'] ?? {})) {
-      const m = /keys=(\d+),expires=(\d+)/.exec(v)
-      if (!m) continue
-      const k = (keyspace[db] ??= { keys: 0, expires: 0 })
-      k.keys += Number(m[1])
-      k.expires += Number(m[2])
+    for (const d of keyspaceDbs(i)) {
+      const k = (keyspace[d.db] ??= { keys: 0, expires: 0 })
+      k.keys += d.keys
+      k.expires += d.expires
     }
   if (Object.keys(keyspace).length)
     sections['keyspace'] = Object.fromEntries(

@@ -50,3 +50,20 @@ export function infoString(info: RedisInfo, field: string): string | null {
   }
   return null
 }
+
+/** One database's line of the keyspace section (`db0:keys=12,expires=3,avg_ttl=0`). */
+export interface KeyspaceDb {
+  db: string
+  keys: number
+  expires: number
+}
+
+/** The keyspace section's databases; lines that do not read as `keys=N,expires=N` are skipped. */
+export function keyspaceDbs(info: RedisInfo): KeyspaceDb[] {
+  const out: KeyspaceDb[] = []
+  for (const [db, line] of Object.entries(info.sections['keyspace'] ?? {})) {
+    const m = /keys=(\d+),expires=(\d+)/.exec(line)
+    if (/^db\d+$/.test(db) && m) out.push({ db, keys: Number(m[1]), expires: Number(m[2]) })
+  }
+  return out
+}

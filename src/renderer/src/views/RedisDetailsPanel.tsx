@@ -47,6 +47,22 @@ export function RedisDetailsPanel({ profile }: { profile: string }) {
           </ul>
         )}
       </section>
+      {d.overview.length > 0 && (
+        <section className="panel" aria-label="Server">
+          <h3>Server{d.nodes.length > 0 ? ' (counts summed over the primaries; role and ratios of the node the URL names)' : ''}</h3>
+          <dl className="figures">
+            {d.overview.map((f) => (
+              <div key={f.label} title={f.detail}>
+                <dt>{f.label}</dt>
+                <dd>
+                  {f.text ?? formatValue(f.value, f.unit)}
+                  {f.detail && <span className="muted"> {f.detail}</span>}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      )}
       {d.nodes.length > 0 && (
         <section className="panel" aria-label="Cluster nodes" data-testid="cluster-nodes">
           <h3>Cluster primaries</h3>
