@@ -129,3 +129,29 @@ describe('alerts a Prometheus server reports', () => {
     expect(summaries).toEqual([2, 1])
   })
 })
+
+describe('a target with a floor on its interval', () => {
+  it('is polled no faster than its floor, however short the profile asks', async () => {
+    const clock = new FakeClock()
+    let polls = 0
+    const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 }, () => {})
+    const redis = { ...collector('r', async () => (polls++, { figures: [], samples: [] })), minIntervalMs: 1000 }
+    let other = 0
+    const fast = collector('m', async () => (other++, { figures: [], samples: [] }))
+    const monitor = new ProfileMonitor(
+      { name: 'p', environment: 'dev', readOnly: false, allowFlush: false, metrics: [], pollIntervalMs: 250, thresholds: {} },
+      [redis, fast],
+      scheduler,
+      clock,
+      { targetState: () => {}, seriesDelta: () => {} },
+      200
+    )
+    monitor.start()
+    await clock.advance(5000)
+    // About five polls in five seconds for the floored target; about twenty for the other.
+    expect(polls).toBeGreaterThanOrEqual(4)
+    expect(polls).toBeLessThanOrEqual(6)
+    expect(other).toBeGreaterThanOrEqual(18)
+    await monitor.stop()
+  })
+})

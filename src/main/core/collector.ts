@@ -34,6 +34,8 @@ export interface TargetCollector {
   /** Where it is, without credentials. */
   readonly endpoint: string
   readonly series: SeriesInfo[]
+  /** The shortest interval this target may be polled at, whatever the profile asks. */
+  readonly minIntervalMs?: number
   collect(signal: AbortSignal): Promise<CollectResult>
   close(): Promise<void>
   /** Targets whose series can be browsed and charted on demand (/metrics endpoints). */

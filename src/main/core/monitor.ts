@@ -66,7 +66,8 @@ export class ProfileMonitor {
     for (const c of this.collectors) {
       const id = this.jobId(c.id)
       this.byJob.set(id, c)
-      this.scheduler.add({ id, intervalMs: this.profile.pollIntervalMs, timeoutMs: this.timeoutMs, run: (signal) => c.collect(signal) })
+      const intervalMs = Math.max(this.profile.pollIntervalMs, c.minIntervalMs ?? 0)
+      this.scheduler.add({ id, intervalMs, timeoutMs: this.timeoutMs, run: (signal) => c.collect(signal) })
     }
   }
 

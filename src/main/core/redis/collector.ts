@@ -29,6 +29,8 @@ import {
 import { SlowlogReader, type SlowlogEntry } from './slowlog'
 import { parseClusterNodes } from './cluster'
 
+/** INFO is read at most once a second per node, however short the profile's poll interval. */
+export const REDIS_MIN_POLL_MS = 1000
 /** Slowlog entries the Cache view keeps, newest first. */
 export const SLOWLOG_KEPT = 100
 /** How long a cluster replica that could not be reached is left alone before the next try. */
@@ -51,6 +53,7 @@ export function windowHitRate(dHits: number, dMisses: number): number {
 
 export class RedisCollector implements TargetCollector {
   readonly kind = 'redis' as const
+  readonly minIntervalMs = REDIS_MIN_POLL_MS
   readonly endpoint: string
   readonly series: SeriesInfo[]
   private readonly target: RedisTarget
