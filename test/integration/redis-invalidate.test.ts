@@ -158,22 +158,33 @@ describe('the latency probe', () => {
   })
 })
 
+/** A core with job events collected and two profiles on the test server: `<name>-dev` and read-only `<name>-ro`. */
+async function jobCore(name: string) {
+  const { createCore } = await import('../../src/main/core')
+  const { MemorySecretStore } = await import('../../src/main/core/ports')
+  const { tempDir } = await import('../helpers/temp')
+  const dataDir = tempDir()
+  const core = createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+  const events: any[] = []
+  core.onEvent((n, p) => n === 'job.progress' && events.push(p))
+  for (const [suffix, readOnly] of [
+    ['dev', false],
+    ['ro', true]
+  ] as const) {
+    const saved = await core.dispatch('profiles.save', {
+      profile: { name: `${name}-${suffix}`, environment: 'dev', readOnly, redis: server.url }
+    })
+    if (!saved.ok) throw new Error(saved.error.message)
+  }
+  return { core, events, dataDir }
+}
+
 describe('invalidation through the core', () => {
   it('is refused on read-only profiles and without confirmation, runs as a job with progress, cancels, and is audited', async () => {
-    const { createCore } = await import('../../src/main/core')
-    const { MemorySecretStore } = await import('../../src/main/core/ports')
-    const { tempDir } = await import('../helpers/temp')
-    const core = createCore({ dataDir: tempDir(), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
-    const events: any[] = []
-    core.onEvent((n, p) => n === 'job.progress' && events.push(p))
+    const { core, events } = await jobCore('cache')
     try {
       await seed('cache:v1:', 4000)
       await seed('keep:', 1000)
-      for (const [name, readOnly] of [
-        ['cache-dev', false],
-        ['cache-ro', true]
-      ] as const)
-        expect((await core.dispatch('profiles.save', { profile: { name, environment: 'dev', readOnly, redis: server.url } })).ok).toBe(true)
       expect(
         await core.dispatch('cache.invalidate', { profile: 'cache-ro', pattern: 'cache:v1:*', confirmation: 'confirm' })
       ).toMatchObject({
@@ -225,14 +236,8 @@ describe('invalidation through the core', () => {
 
 describe('TTL by pattern through the core', () => {
   it('sets, then clears, the TTL of exactly the matching keys; guarded and audited like invalidation', async () => {
-    const { createCore } = await import('../../src/main/core')
-    const { MemorySecretStore } = await import('../../src/main/core/ports')
-    const { tempDir } = await import('../helpers/temp')
     const { eventually } = await import('../harness')
-    const dataDir = tempDir()
-    const core = createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
-    const events: any[] = []
-    core.onEvent((n, p) => n === 'job.progress' && events.push(p))
+    const { core, events, dataDir } = await jobCore('ttl')
     const ttls = async (prefix: string, n: number) => {
       const p = admin.pipeline()
       for (let i = 0; i < n; i++) p.ttl(`${prefix}${i}`)
@@ -247,11 +252,6 @@ describe('TTL by pattern through the core', () => {
     try {
       await seed('sess:', 3000)
       await seed('keep:', 500)
-      for (const [name, readOnly] of [
-        ['ttl-dev', false],
-        ['ttl-ro', true]
-      ] as const)
-        expect((await core.dispatch('profiles.save', { profile: { name, environment: 'dev', readOnly, redis: server.url } })).ok).toBe(true)
       expect(
         await core.dispatch('cache.ttlPattern', { profile: 'ttl-ro', pattern: 'sess:*', ttlSeconds: 60, confirmation: 'confirm' })
       ).toMatchObject({
