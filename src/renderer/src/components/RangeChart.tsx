@@ -4,6 +4,8 @@ import type { RangeAnswer } from '../../../shared/schemas'
 import { clockLabel } from '../../../shared/format'
 import { seriesLabel } from '../app/promql'
 import { useTheme } from '../stores/theme'
+import { TIME_STEPS_MS, timeLabelSpace } from '../../../shared/chart-axes'
+import { fitYAxis } from './chart-axes'
 
 const PALETTE = ['#5aa9ff', '#3fb96f', '#e0a526', '#f0524f', '#b07cf7', '#34c3c3', '#ff8a5c', '#9aa4b2']
 /** Beyond this many series a chart stops being readable; the rest are counted, not drawn. */
@@ -30,8 +32,8 @@ export function RangeChart({ answer }: { answer: RangeAnswer }) {
         ms: 1,
         scales: { x: { time: true } },
         axes: [
-          { ...axis, values: (_u, ticks) => ticks.map((t) => clockLabel(t, span)) },
-          { ...axis, size: 60 }
+          { ...axis, incrs: TIME_STEPS_MS, space: timeLabelSpace(span), values: (_u, ticks) => ticks.map((t) => clockLabel(t, span)) },
+          { ...axis, size: fitYAxis }
         ],
         legend: { live: true },
         series: [

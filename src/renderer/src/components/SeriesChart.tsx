@@ -5,6 +5,8 @@ import type { RingSeries } from '../../../shared/ring'
 import { useSeries } from '../stores/series'
 import { useTheme } from '../stores/theme'
 import { clockLabel, formatValue } from '../../../shared/format'
+import { TIME_STEPS_MS, timeLabelSpace } from '../../../shared/chart-axes'
+import { fitYAxis } from './chart-axes'
 
 interface Props {
   seriesId: string
@@ -51,10 +53,10 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { ...axis, values: (_u, ticks) => ticks.map((t) => clockLabel(t)) },
+          { ...axis, incrs: TIME_STEPS_MS, space: timeLabelSpace(0), values: (_u, ticks) => ticks.map((t) => clockLabel(t)) },
           {
             ...axis,
-            size: 56,
+            size: fitYAxis,
             values: (_u, ticks) =>
               ticks.map((t) => formatValue(t, entry.info.unit === 'ms' || entry.info.unit === 's' ? entry.info.unit : ''))
           }
