@@ -257,6 +257,58 @@ describe('what a line shares with the lines before it is still checked', () => {
     ])
   })
 
+  it('label sets that repeat, shrink, grow and rename from line to line read as written, duplicates refused', () => {
+    // Names share prefixes, lengths and letters, and some are long, so a set compared with the one
+    // before it must match on every character.
+    const pool = ['a', 'b', 'ab', 'ba', 'aa', 'le', 'instance', 'instancf', 'x'.repeat(70), 'x'.repeat(69) + 'y', 'service_name']
+    let seed = 5
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed % n
+    }
+    const sets: string[][] = []
+    let names = ['a']
+    while (sets.length < 3000) {
+      const move = rnd(5)
+      const next = [...names]
+      if (move === 1 && next.length > 1) next.pop()
+      else if (move === 2 && next.length < 8) next.push(pool[rnd(pool.length)]!)
+      else if (move === 3) next[rnd(next.length)] = pool[rnd(pool.length)]!
+      else if (move === 4) next.splice(0, next.length, ...Array.from({ length: 1 + rnd(6) }, () => pool[rnd(pool.length)]!))
+      if (new Set(next).size !== next.length) continue
+      sets.push((names = next))
+    }
+    const line = (set: string[], n: number) => `m{${set.map((name, i) => `${name}="v${n}-${i}"`).join(',')}} ${n}\n`
+    const page = sets.map(line).join('')
+    const samples = text(page).families[0]!.samples
+    expect(samples).toHaveLength(sets.length)
+    sets.forEach((set, n) => expect(samples[n]!.labels).toEqual(Object.fromEntries(set.map((name, i) => [name, `v${n}-${i}`]))))
+    // A set that repeats the one before it and then names one of its labels again, at many points.
+    for (let n = 1; n < sets.length; n += 97) {
+      const dup = [...sets[n - 1]!, sets[n - 1]![rnd(sets[n - 1]!.length)]!]
+      expect(() => text(sets.slice(0, n).map(line).join('') + line(dup, n))).toThrow(
+        new RegExp(`^line ${n + 1}, column \\d+: the label "[^"]+" appears twice in m$`)
+      )
+    }
+  })
+
+  it('recent names of the same length and last letter are told apart by every letter', () => {
+    // xa and ya are both recent on the last lines: each must keep its own family, and a name
+    // that matches neither in the middle (za) starts a third.
+    const p = plain(text('xa 1\nya 1\nxa 2\nya 2\nxa 3\nza 1\nxa 4\n'))
+    expect(p.families.map((f: { name: string; samples: { value: number }[] }) => [f.name, f.samples.map((s) => s.value)])).toEqual([
+      ['xa', [1, 2, 3, 4]],
+      ['ya', [1, 2]],
+      ['za', [1]]
+    ])
+    const long = (c: string) => `http_requests_${c}_total`
+    const q = plain(text(`${long('a')} 1\n${long('b')} 1\n${long('a')} 2\n${long('b')} 2\n`))
+    expect(q.families.map((f: { name: string; samples: unknown[] }) => [f.name, f.samples.length])).toEqual([
+      [long('a'), 2],
+      [long('b'), 2]
+    ])
+  })
+
   it('a family declared between two lines of the same name takes the lines after it', () => {
     const p = plain(text('# TYPE h summary\nh_count 1\n# TYPE h_count gauge\nh_count 2\n'))
     expect(

@@ -102,13 +102,18 @@ function growSpans(a: Int32Array): Int32Array {
 /** Exact powers of ten: a double holds each of 10^0 to 10^22 without rounding. */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
 
+/** Where the last call of decimalValue stopped reading. */
+let decimalEnd = 0
+
 /**
  * A plain decimal (`-12`, `0.25`, `1.5e+08`) of at most 15 significant digits and a scale within
  * 10^±22, read without a string: its digits make an exact integer and the power of ten is exact,
  * so one multiplication or division rounds once, to the same double Number() gives (Clinger's fast
- * path). Anything else, or a token it cannot vouch for, returns undefined for the full grammar.
+ * path). It reads from `from` up to the first character that cannot continue the decimal (at most
+ * to `limit`) and leaves that position in `decimalEnd`; the caller decides whether the token ends
+ * there. Anything else, or a token it cannot vouch for, returns undefined for the full grammar.
  */
-function decimalValue(s: string, from: number, to: number): number | undefined {
+function decimalValue(s: string, from: number, limit: number): number | undefined {
   let i = from
   let negative = false
   let c = s.charCodeAt(i)
@@ -120,15 +125,15 @@ function decimalValue(s: string, from: number, to: number): number | undefined {
   let digits = 0
   let scale = 0
   let seen = false
-  for (; i < to; i++) {
+  for (; i < limit; i++) {
     c = s.charCodeAt(i) - 48
     if (c < 0 || c > 9) break
     seen = true
     if (m !== 0 || c !== 0) digits++
     m = m * 10 + c
   }
-  if (i < to && s.charCodeAt(i) === 46 /* . */) {
-    for (i++; i < to; i++) {
+  if (i < limit && s.charCodeAt(i) === 46 /* . */) {
+    for (i++; i < limit; i++) {
       c = s.charCodeAt(i) - 48
       if (c < 0 || c > 9) break
       seen = true
@@ -138,26 +143,27 @@ function decimalValue(s: string, from: number, to: number): number | undefined {
     }
   }
   if (!seen || digits > 15) return undefined
-  if (i < to) {
-    c = s.charCodeAt(i)
-    if (c !== 101 && c !== 69 /* e E */) return undefined
+  c = i < limit ? s.charCodeAt(i) : -1
+  if (c === 101 || c === 69 /* e E */) {
     i++
     let expNegative = false
     c = s.charCodeAt(i)
-    if (c === 45 || c === 43) {
+    if (i < limit && (c === 45 || c === 43)) {
       expNegative = c === 45
       i++
     }
-    if (i === to || to - i > 3) return undefined
+    const expStart = i
     let e = 0
-    for (; i < to; i++) {
+    for (; i < limit; i++) {
       c = s.charCodeAt(i) - 48
-      if (c < 0 || c > 9) return undefined
+      if (c < 0 || c > 9) break
       e = e * 10 + c
     }
+    if (i === expStart || i - expStart > 3) return undefined
     scale += expNegative ? -e : e
   }
   if (scale < -22 || scale > 22) return undefined
+  decimalEnd = i
   const v = scale < 0 ? m / POW10[-scale]! : m * POW10[scale]!
   return negative ? -v : v
 }
@@ -286,6 +292,12 @@ class Parser {
   private labelSpans: Int32Array = new Int32Array(64)
   private prevSpans: Int32Array = new Int32Array(64)
   private prevCount = 0
+  /**
+   * The previous set's names as char codes, one after another, and where each starts: comparing a
+   * name with a typed array costs one string read per character instead of two.
+   */
+  private prevChars: Uint16Array = new Uint16Array(256)
+  private prevCharAt: Int32Array = new Int32Array(33)
   private lastFamilyName = ''
   private lastFamily: FamilyState | null = null
 
@@ -501,7 +513,11 @@ class Parser {
       const len = recent[k]!.length
       // Compared with where the name was first read in the page: a flat string, so each
       // character is one load, where the name itself is a slice of the page.
-      if (!isMetricNameChar(s.charCodeAt(start + len)) && sameAt(s, start, this.recentAt[k]!, len)) {
+      if (
+        !isMetricNameChar(s.charCodeAt(start + len)) &&
+        s.charCodeAt(start + len - 1) === s.charCodeAt(this.recentAt[k]! + len - 1) &&
+        s.lastIndexOf(recent[k]!, start) === start
+      ) {
         name = recent[k]!
         family = this.recentFamilies[k]!
         break
@@ -533,12 +549,17 @@ class Parser {
       if (i === before) this.fail(i, `expected a blank before the value, found ${this.found(i)}`)
     }
     const valueStart = i
-    while (i < end && s.charCodeAt(i) !== SP && !(s.charCodeAt(i) === TAB && !om)) i++
-    let valueEnd = i
-    if (!om && valueEnd === end && s.charCodeAt(end - 1) === 13) valueEnd-- // CRLF pages
-    if (valueEnd === valueStart) this.fail(valueStart, `expected a value, found ${this.found(valueStart)}`)
-    const value = decimalValue(s, valueStart, valueEnd) ?? parseFloatToken(s.slice(valueStart, valueEnd), om)
-    if (value === undefined) this.fail(valueStart, `expected a number, found ${JSON.stringify(s.slice(valueStart, valueEnd))}`)
+    // Most values are plain decimals, read in the same pass that finds where they end.
+    let value = decimalValue(s, valueStart, end)
+    if (value !== undefined && this.endsValue(decimalEnd)) i = decimalEnd
+    else {
+      while (i < end && s.charCodeAt(i) !== SP && !(s.charCodeAt(i) === TAB && !om)) i++
+      let valueEnd = i
+      if (!om && valueEnd === end && s.charCodeAt(end - 1) === 13) valueEnd-- // CRLF pages
+      if (valueEnd === valueStart) this.fail(valueStart, `expected a value, found ${this.found(valueStart)}`)
+      value = parseFloatToken(s.slice(valueStart, valueEnd), om)
+      if (value === undefined) this.fail(valueStart, `expected a number, found ${JSON.stringify(s.slice(valueStart, valueEnd))}`)
+    }
     const sample = new ParsedSample(name, value, this.source, spanFrom, spanTo)
     // timestamp and exemplar
     if (om) {
@@ -578,6 +599,15 @@ class Parser {
     this.addSample(sample, start, family)
   }
 
+  /** Whether a value token ends at `at`: a space (or a tab in text 0.0.4), the end of the line, or a CRLF's CR. */
+  private endsValue(at: number): boolean {
+    const end = this.lineEnd
+    if (at === end) return true
+    const c = this.s.charCodeAt(at)
+    if (c === SP) return true
+    return !this.om && (c === TAB || (c === 13 && at === end - 1))
+  }
+
   private spanEquals(a: ParsedSample, b: ParsedSample): boolean {
     const n = a.spanTo - a.spanFrom
     if (n !== b.spanTo - b.spanFrom) return false
@@ -603,15 +633,29 @@ class Parser {
     // each name is only compared, not validated or checked against the others again.
     const prev = this.prevSpans
     let repeating = true
+    let repeated = 0
     for (let n = 0; ; n++) {
       const nameStart = i
       let nameLen = -1
+      // The common case: the previous set's name again, then `="` with nothing between.
       if (repeating && n < this.prevCount) {
         const len = prev[2 * n + 1]!
-        if (!isNameChar(s.charCodeAt(i + len)) && sameAt(s, i, prev[2 * n]!, len)) nameLen = len
+        const eq = i + len
+        if (eq + 1 < end && s.charCodeAt(eq) === EQ && s.charCodeAt(eq + 1) === QUOTE) {
+          const chars = this.prevChars
+          const at = this.prevCharAt[n]!
+          let k = 0
+          while (k < len && s.charCodeAt(i + k) === chars[at + k]) k++
+          if (k === len) nameLen = len
+        }
       }
-      if (nameLen >= 0) i += nameLen
-      else {
+      if (nameLen >= 0) {
+        repeated++
+        if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans)
+        spans[2 * n] = nameStart
+        spans[2 * n + 1] = nameLen
+        i += nameLen + 2
+      } else {
         repeating = false
         if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
         i++
@@ -622,18 +666,18 @@ class Parser {
           if (sameAt(s, spans[2 * k]!, nameStart, nameLen))
             this.fail(nameStart, `the label "${s.slice(nameStart, i)}" appears twice in ${metric}`)
         }
+        if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans)
+        spans[2 * n] = nameStart
+        spans[2 * n + 1] = nameLen
+        if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
+        if (i >= end || s.charCodeAt(i) !== EQ)
+          this.fail(i, `expected "=" after the label name "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
+        i++
+        if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
+        if (i >= end || s.charCodeAt(i) !== QUOTE)
+          this.fail(i, `expected a double-quoted value for the label "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
+        i++
       }
-      if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans)
-      spans[2 * n] = nameStart
-      spans[2 * n + 1] = nameLen
-      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
-      if (i >= end || s.charCodeAt(i) !== EQ)
-        this.fail(i, `expected "=" after the label name "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
-      i++
-      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
-      if (i >= end || s.charCodeAt(i) !== QUOTE)
-        this.fail(i, `expected a double-quoted value for the label "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
-      i++
       const vStart = i
       let close = s.indexOf('"', i)
       const bs = this.backslashFrom(i)
@@ -657,21 +701,43 @@ class Parser {
         i++
         if (!om) {
           i = this.skipBlanks(i)
-          if (i < end && s.charCodeAt(i) === RBRACE) return this.keepSpans(spans, n + 1, i + 1) // trailing comma, as Prometheus allows
+          if (i < end && s.charCodeAt(i) === RBRACE) return this.keepSpans(spans, n + 1, repeated, i + 1) // trailing comma, as Prometheus allows
         }
       } else if (c === RBRACE) {
-        return this.keepSpans(spans, n + 1, i + 1)
+        return this.keepSpans(spans, n + 1, repeated, i + 1)
       } else {
         this.fail(i, `expected "," or "}" after a label, found ${this.found(i)}`)
       }
     }
   }
 
-  /** Keeps a checked label set's name spans for the next one to compare with; returns `next`. */
-  private keepSpans(spans: Int32Array, count: number, next: number): number {
+  /**
+   * Keeps a checked label set's name spans, and the characters of the names it did not repeat, for
+   * the next set to compare with; returns `next`.
+   */
+  private keepSpans(spans: Int32Array, count: number, repeated: number, next: number): number {
     this.labelSpans = this.prevSpans
     this.prevSpans = spans
     this.prevCount = count
+    if (repeated < count) {
+      if (count >= this.prevCharAt.length) this.prevCharAt = growSpans(this.prevCharAt)
+      const at = this.prevCharAt
+      let chars = this.prevChars
+      let o = at[repeated]!
+      for (let n = repeated; n < count; n++) {
+        const from = spans[2 * n]!
+        const len = spans[2 * n + 1]!
+        if (o + len > chars.length) {
+          const grown = new Uint16Array(Math.max(chars.length * 2, o + len))
+          grown.set(chars)
+          chars = this.prevChars = grown
+        }
+        at[n] = o
+        for (let k = 0; k < len; k++) chars[o + k] = this.s.charCodeAt(from + k)
+        o += len
+      }
+      at[count] = o
+    }
     return next
   }
 
