@@ -511,8 +511,9 @@ class Parser {
     const recent = this.recentNames
     for (let k = 0; k < recent.length; k++) {
       const len = recent[k]!.length
-      // Compared with where the name was first read in the page: a flat string, so each
-      // character is one load, where the name itself is a slice of the page.
+      // Its end and last letter are checked first; lastIndexOf from the line's start then compares
+      // the whole name natively, and on a mismatch stops at the name's last occurrence, a few
+      // lines back, since it is recent.
       if (
         !isMetricNameChar(s.charCodeAt(start + len)) &&
         s.charCodeAt(start + len - 1) === s.charCodeAt(this.recentAt[k]! + len - 1) &&
@@ -693,13 +694,15 @@ class Parser {
       }
       if (close === -1 || close >= end)
         this.fail(vStart - 1, `the value of the label "${s.slice(nameStart, nameStart + nameLen)}" has no closing quote`)
-      i = close
-      i++ // closing quote
-      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
-      const c = i < end ? s.charCodeAt(i) : -1
+      i = close + 1 // after the closing quote
+      let c = i < end ? s.charCodeAt(i) : -1
+      if (!om && isBlank(c)) {
+        i = this.skipBlanks(i)
+        c = i < end ? s.charCodeAt(i) : -1
+      }
       if (c === COMMA) {
         i++
-        if (!om) {
+        if (!om && !isNameStart(s.charCodeAt(i))) {
           i = this.skipBlanks(i)
           if (i < end && s.charCodeAt(i) === RBRACE) return this.keepSpans(spans, n + 1, repeated, i + 1) // trailing comma, as Prometheus allows
         }
