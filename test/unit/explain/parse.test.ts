@@ -4,6 +4,7 @@ import { parsePlan, planFormat } from '../../../src/main/core/explain'
 import { parseJsonPlan } from '../../../src/main/core/explain/json-plan'
 import { PlanParseError } from '../../../src/main/core/explain/model'
 import { identifiers, parseTextPlan, splitTopLevel } from '../../../src/main/core/explain/text-plan'
+import { seededRandom } from '../../helpers/prng'
 
 const PSQL_15 = `                                                     QUERY PLAN
 ---------------------------------------------------------------------------------------------------------------------
@@ -195,8 +196,7 @@ describe('bad input: a precise error, never a crash', () => {
   })
 
   it('a fuzz of 5,000 mutated text plans: each parses or throws PlanParseError', () => {
-    let seed = 12345
-    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
+    const rnd = seededRandom(12345).float
     const base = PSQL_15.split('\n')
     let errors = 0
     for (let i = 0; i < 5000; i++) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { formatFromContentType, parseExposition } from '../../../src/main/core/prometheus/exposition/parser'
 import { parseFloatToken } from '../../../src/main/core/prometheus/exposition/numbers'
 import { ExpositionError } from '../../../src/main/core/prometheus/exposition/types'
+import { seededRandom } from '../../helpers/prng'
 
 const text = (s: string) => parseExposition(s, 'text')
 /** A sample as JSON carries it: labels decoded. */
@@ -182,11 +183,7 @@ describe('fuzz: mutated pages never crash or hang', () => {
     '# TYPE g gauge\ng{a="1"} -Inf\tstuff\ng 1 123\n'
   ]
   // A small deterministic generator, so a failure reproduces.
-  let state = 42
-  const rnd = (n: number) => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff
-    return state % n
-  }
+  const rnd = seededRandom(42).int
   const alphabet = ' \t\n#{}="\\,.+-_:aeINf019xp'
 
   it('throws only ExpositionError, with a line and column inside the page, for 20,000 mutations', () => {
@@ -261,11 +258,7 @@ describe('what a line shares with the lines before it is still checked', () => {
     // Names share prefixes, lengths and letters, and some are long, so a set compared with the one
     // before it must match on every character.
     const pool = ['a', 'b', 'ab', 'ba', 'aa', 'le', 'instance', 'instancf', 'x'.repeat(70), 'x'.repeat(69) + 'y', 'service_name']
-    let seed = 5
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff
-      return seed % n
-    }
+    const rnd = seededRandom(5).int
     const sets: string[][] = []
     let names = ['a']
     while (sets.length < 3000) {
@@ -290,6 +283,40 @@ describe('what a line shares with the lines before it is still checked', () => {
         new RegExp(`^line ${n + 1}, column \\d+: the label "[^"]+" appears twice in m$`)
       )
     }
+  })
+
+  it('a set that repeats the one before it may still have blanks, a trailing comma or escapes (text 0.0.4)', () => {
+    const page = [
+      'm{a="1",b="2"} 0',
+      'm{a="1", b="2"} 1',
+      'm{a="1",b="2",} 2',
+      'm{a="1" ,b="2"} 3',
+      'm{a="1",b="2" } 4',
+      'm{a="1",	b="2"	} 5',
+      'm{a="1",b="x\\"y"} 6',
+      'm{a="1",} 7',
+      'm{a="1",b="2"} 8'
+    ].join('\n')
+    const labels = text(page + '\n').families[0]!.samples.map((x) => x.labels)
+    const ab = { a: '1', b: '2' }
+    expect(labels).toEqual([ab, ab, ab, ab, ab, ab, { a: '1', b: 'x"y' }, { a: '1' }, ab])
+  })
+
+  it('a set that repeats the start of the one before it is read and checked like any other', () => {
+    const p = text('m{a="1",b="2",c="3"} 1\nm{a="1",b="2"} 2\nm{a="1",b="2",c="3"} 3\n')
+    expect(p.families[0]!.samples.map((x) => x.labels)).toEqual([
+      { a: '1', b: '2', c: '3' },
+      { a: '1', b: '2' },
+      { a: '1', b: '2', c: '3' }
+    ])
+    expect(() => text('m{a="1",b="2",c="3"} 1\nm{a="1",b="2"} 2\nm{a="1",b="2",b="3"} 3\n')).toThrow(
+      'line 3, column 15: the label "b" appears twice in m'
+    )
+    expect(() => text('m{a="1",b="2"} 1\nm{a="1",b="2} 2\n')).toThrow('line 2, column 11: the value of the label "b" has no closing quote')
+    expect(() => om('# TYPE m gauge\nm{a="1",b="2"} 1\nm{a="1",} 2\n# EOF\n')).toThrow('line 3, column 9: expected a label name, found "}"')
+    expect(() => om('# TYPE m gauge\nm{a="1",b="2"} 1\nm{a="1", b="2"} 2\n# EOF\n')).toThrow(
+      'line 3, column 9: expected a label name, found a space'
+    )
   })
 
   it('recent names of the same length and last letter are told apart by every letter', () => {
@@ -322,11 +349,7 @@ describe('what a line shares with the lines before it is still checked', () => {
 
 describe('decimal values read without a string', () => {
   it('give exactly the double Number() gives, -0 included, for thousands of plain decimals', () => {
-    let seed = 11
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff
-      return seed % n
-    }
+    const rnd = seededRandom(11).int
     const digits = (n: number) => Array.from({ length: n }, () => String(rnd(10))).join('')
     const tokens: string[] = [
       '0',

@@ -93,8 +93,8 @@ function labelText(labels: Labels): string {
   return `{${parts.join(',')}}`
 }
 
-function growSpans(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2)
+function growSpans(a: Int32Array, atLeast = 0): Int32Array {
+  const b = new Int32Array(Math.max(a.length * 2, atLeast))
   b.set(a)
   return b
 }
@@ -628,62 +628,70 @@ class Parser {
     i++
     if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
     if (i < end && s.charCodeAt(i) === RBRACE) return i + 1
-    // Where this sample's label names start and end, to find a repeated name without building strings.
+    // Most label sets name the labels of the set before them, in the same order (a histogram's
+    // buckets, a family's series). Those names were checked and are distinct, so while this set
+    // repeats them, each name is only compared with the previous one's characters, and nothing
+    // is stored. Anything else (another name, an escape, a blank, an error) leaves this loop at
+    // the label where it happened, for the full checks below.
+    const prevCount = this.prevCount
+    const prevSpans = this.prevSpans
+    const prevChars = this.prevChars
+    const prevCharAt = this.prevCharAt
+    let n = 0
+    for (; n < prevCount; n++) {
+      const len = prevSpans[2 * n + 1]!
+      const eq = i + len
+      if (eq + 1 >= end || s.charCodeAt(eq) !== EQ || s.charCodeAt(eq + 1) !== QUOTE) break
+      const at = prevCharAt[n]!
+      let k = 0
+      while (k < len && s.charCodeAt(i + k) === prevChars[at + k]) k++
+      if (k < len) break
+      const close = s.indexOf('"', eq + 2)
+      if (close === -1 || close >= end) break
+      const bs = this.backslashFrom(eq + 2)
+      if (bs !== -1 && bs < close) break
+      const c = s.charCodeAt(close + 1)
+      if (c === COMMA) i = close + 2
+      else if (c === RBRACE)
+        return close + 2 // the previous set (or the start of it) again: kept as it is
+      else break
+    }
+    if (n > 0 && !om) {
+      // After a repeated label's comma: text 0.0.4 allows blanks, and a trailing comma.
+      i = this.skipBlanks(i)
+      if (i < end && s.charCodeAt(i) === RBRACE) return i + 1
+    }
+    // The full checks, from label n: the labels before it are the previous set's first n.
     let spans = this.labelSpans
-    // The previous label set's names, checked and distinct: while this set repeats them in order,
-    // each name is only compared, not validated or checked against the others again.
-    const prev = this.prevSpans
-    let repeating = true
-    let repeated = 0
-    for (let n = 0; ; n++) {
+    if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans, 2 * n + 2)
+    spans.set(prevSpans.subarray(0, 2 * n))
+    const repeated = n
+    for (; ; n++) {
       const nameStart = i
-      let nameLen = -1
-      // The common case: the previous set's name again, then `="` with nothing between.
-      if (repeating && n < this.prevCount) {
-        const len = prev[2 * n + 1]!
-        const eq = i + len
-        if (eq + 1 < end && s.charCodeAt(eq) === EQ && s.charCodeAt(eq + 1) === QUOTE) {
-          const chars = this.prevChars
-          const at = this.prevCharAt[n]!
-          let k = 0
-          while (k < len && s.charCodeAt(i + k) === chars[at + k]) k++
-          if (k === len) nameLen = len
-        }
+      if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
+      i++
+      while (i < end && isNameChar(s.charCodeAt(i))) i++
+      const nameLen = i - nameStart
+      for (let k = 0; k < n; k++) {
+        if (spans[2 * k + 1] !== nameLen) continue
+        if (sameAt(s, spans[2 * k]!, nameStart, nameLen))
+          this.fail(nameStart, `the label "${s.slice(nameStart, i)}" appears twice in ${metric}`)
       }
-      if (nameLen >= 0) {
-        repeated++
-        if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans)
-        spans[2 * n] = nameStart
-        spans[2 * n + 1] = nameLen
-        i += nameLen + 2
-      } else {
-        repeating = false
-        if (i >= end || !isNameStart(s.charCodeAt(i))) this.fail(i, `expected a label name, found ${this.found(i)}`)
-        i++
-        while (i < end && isNameChar(s.charCodeAt(i))) i++
-        nameLen = i - nameStart
-        for (let k = 0; k < n; k++) {
-          if (spans[2 * k + 1] !== nameLen) continue
-          if (sameAt(s, spans[2 * k]!, nameStart, nameLen))
-            this.fail(nameStart, `the label "${s.slice(nameStart, i)}" appears twice in ${metric}`)
-        }
-        if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans)
-        spans[2 * n] = nameStart
-        spans[2 * n + 1] = nameLen
-        if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
-        if (i >= end || s.charCodeAt(i) !== EQ)
-          this.fail(i, `expected "=" after the label name "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
-        i++
-        if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
-        if (i >= end || s.charCodeAt(i) !== QUOTE)
-          this.fail(i, `expected a double-quoted value for the label "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
-        i++
-      }
+      if (2 * n + 1 >= spans.length) spans = this.labelSpans = growSpans(spans, 2 * n + 2)
+      spans[2 * n] = nameStart
+      spans[2 * n + 1] = nameLen
+      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
+      if (i >= end || s.charCodeAt(i) !== EQ)
+        this.fail(i, `expected "=" after the label name "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
+      i++
+      if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
+      if (i >= end || s.charCodeAt(i) !== QUOTE)
+        this.fail(i, `expected a double-quoted value for the label "${s.slice(nameStart, nameStart + nameLen)}", found ${this.found(i)}`)
+      i++
       const vStart = i
       let close = s.indexOf('"', i)
       const bs = this.backslashFrom(i)
-      const escaped = bs !== -1 && bs < close
-      if (escaped) {
+      if (bs !== -1 && bs < close) {
         // Find the quote that is not escaped.
         close = i
         while (close < end) {
