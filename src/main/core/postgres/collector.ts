@@ -10,6 +10,7 @@ import {
   pgEndpoint,
   type PgTarget
 } from './connection'
+import { OwnTransactions } from './own-transactions'
 import { pgThresholds } from './thresholds'
 import { PostgresWatch } from './watch'
 
@@ -38,11 +39,13 @@ export class PostgresCollector implements TargetCollector {
   private bgClient: pg.Client | null = null
   private background: Promise<void> | null = null
   private closed = false
+  /** Both sessions' statements: the watch leaves them out of the database's transactions. */
+  private readonly own = new OwnTransactions()
 
   constructor(private readonly opts: PostgresCollectorOptions) {
     this.target = describeDsn(opts.dsn)
     this.endpoint = pgEndpoint(this.target)
-    this.watch = new PostgresWatch(pgThresholds(opts.thresholds), this.target.user, opts.now ?? Date.now)
+    this.watch = new PostgresWatch(pgThresholds(opts.thresholds), this.target.user, opts.now ?? Date.now, this.own)
     const s = (key: string, label: string, unit: string): SeriesInfo => ({ seriesId: `${opts.id}:${key}`, targetId: opts.id, label, unit })
     this.series = [
       s('tps', 'Transactions/s', 'tx/s'),
@@ -152,6 +155,7 @@ export class PostgresCollector implements TargetCollector {
       statementTimeoutMs: BACKGROUND_STATEMENT_TIMEOUT_MS
     })
     this.bgClient = client
+    this.own.count(client)
     client.on('end', () => {
       if (this.bgClient === client) this.bgClient = null
     })
@@ -169,6 +173,7 @@ export class PostgresCollector implements TargetCollector {
     if (this.client) return this.client
     const client = createMonitorClient({ dsn: this.opts.dsn, password: this.opts.password, connectTimeoutMs: this.opts.connectTimeoutMs })
     this.client = client
+    this.own.count(client)
     // The session dies with the server: forget it so the next poll reconnects.
     client.on('end', () => {
       if (this.client === client) this.client = null

@@ -1,3 +1,4 @@
+import { CounterWithoutOwn, type OwnTransactions } from './own-transactions'
 import type pg from 'pg'
 import type {
   ActivityAnswer,
@@ -57,6 +58,9 @@ import type { PgThresholds } from './thresholds'
 /** Medium tier (pg_stat_statements) and slow tier (catalog checks, database size) cadences. */
 export const MEDIUM_TIER_MS = 15_000
 export const SLOW_TIER_MS = 5 * 60_000
+/** Asks the session's next statistics report to happen as soon as it goes idle (15+). */
+export const FLUSH_OWN_STATS_SQL = '/* lookout */ SELECT pg_stat_force_next_flush()'
+
 /** The window of the headline figures and of the windowed checks. */
 export const HEADLINE_WINDOW_MS = 5 * 60_000
 /** Sparkline points per statement: one per medium-tier sample. */
@@ -96,10 +100,15 @@ export class PostgresWatch {
   private mediumAt: number | null = null
   private slowAt: number | null = null
 
+  private commitsByOthers = new CounterWithoutOwn()
+  private rollbacksByOthers = new CounterWithoutOwn()
+
   constructor(
     private readonly th: PgThresholds,
     private readonly user: string,
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    /** Lookout's own transactions on this database, left out of commits and rollbacks. */
+    private readonly own: OwnTransactions | null = null
   ) {}
 
   get latest(): DatabaseCounters | null {
@@ -139,8 +148,46 @@ export class PostgresWatch {
 
   /** Every poll: counters, sessions, replication lag, checkpoints. Throws when the counters cannot be read. */
   async fast(client: pg.Client): Promise<FastResult> {
+    const r = await this.runFast(client)
+    await this.flushOwnStats(client)
+    return r
+  }
+
+  /** Medium tier: pg_stat_statements deltas. */
+  async medium(client: pg.Client): Promise<void> {
+    await this.runMedium(client)
+    await this.flushOwnStats(client)
+  }
+
+  /** Slow tier: the catalog checks, settings and the database size (see runSlow). */
+  async slow(client: pg.Client): Promise<void> {
+    await this.runSlow(client)
+    await this.flushOwnStats(client)
+  }
+
+  /**
+   * A backend reports its transactions to the statistics when it goes idle, but at most once a
+   * second, and a session idle after a burst may wait 10 s. Until then Lookout's own statements
+   * are counted by Lookout and not yet by the server, and the transactions of others that arrive
+   * meanwhile cannot be told apart from them. On 15 and later, asking for the next report makes it
+   * happen as the session goes idle. Only when own transactions are being left out.
+   */
+  private async flushOwnStats(client: pg.Client): Promise<void> {
+    if (!this.own || (this.latest?.serverVersionNum ?? 0) < 150000) return
+    await client.query(FLUSH_OWN_STATS_SQL).catch(() => {})
+  }
+
+  private async runFast(client: pg.Client): Promise<FastResult> {
     const t = this.now()
-    const c = await readDatabaseCounters(client)
+    // Counted before the read: the read's own transaction is in neither figure.
+    const ownCommits = this.own?.commits ?? 0
+    const ownRollbacks = this.own?.rollbacks ?? 0
+    const raw = await readDatabaseCounters(client)
+    const c: DatabaseCounters = {
+      ...raw,
+      commits: this.commitsByOthers.update(raw.commits, ownCommits),
+      rollbacks: this.rollbacksByOthers.update(raw.rollbacks, ownRollbacks)
+    }
     const prev = this.latest
     const prevT = this.counters.length ? this.counters[this.counters.length - 1]!.t : null
     this.counters.push({ t, c })
@@ -199,8 +246,7 @@ export class PostgresWatch {
     return counterWindow(this.counters[0]!, this.counters[this.counters.length - 1]!)
   }
 
-  /** Medium tier: pg_stat_statements deltas. */
-  async medium(client: pg.Client): Promise<void> {
+  private async runMedium(client: pg.Client): Promise<void> {
     const versionNum = this.latest?.serverVersionNum ?? 0
     this.mediumAt = this.now()
     const samples = await this.check(
@@ -262,7 +308,7 @@ export class PostgresWatch {
    * Slow tier: indexes, maintenance, slots, settings, and the database size (pg_database_size
    * stats every file of the database). Each check on its own.
    */
-  async slow(client: pg.Client): Promise<void> {
+  private async runSlow(client: pg.Client): Promise<void> {
     const now = this.now()
     this.slowAt = now
     const inRecovery = this.latest?.inRecovery ?? false
@@ -499,6 +545,8 @@ export class PostgresWatch {
   /** A new connection may reach a restarted or different server: counters start over. */
   resetCounters(): void {
     this.counters.length = 0
+    this.commitsByOthers = new CounterWithoutOwn()
+    this.rollbacksByOthers = new CounterWithoutOwn()
   }
 }
 
