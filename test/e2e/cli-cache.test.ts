@@ -122,3 +122,39 @@ describe('lookout cache warm', () => {
     expect(r.stderr).toContain('line 2: FLUSHALL is not allowed in a warm-up file')
   })
 })
+
+describe('lookout cache expire', () => {
+  it('sets, then clears, the TTL of exactly the matching keys: guarded, counted, audited', async () => {
+    await seed('sess:', 2000)
+    await seed('stay:', 300)
+    const needsOne = lookout(['cache', 'expire', '--redis', server.url, '--pattern', 'sess:*', '--yes'])
+    expect(needsOne.code).toBe(2)
+    expect(needsOne.stderr).toContain('give exactly one of --ttl SECONDS or --persist')
+    const badTtl = lookout(['cache', 'expire', '--redis', server.url, '--pattern', 'sess:*', '--ttl', '1.5', '--yes'])
+    expect(badTtl.code).toBe(2)
+    expect(badTtl.stderr).toContain('--ttl takes a whole number of seconds above 0, not 1.5')
+    const refused = lookout(['cache', 'expire', '--redis', server.url, '--pattern', 'sess:*', '--ttl', '600'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('refusing to set TTLs without --yes')
+    expect(await admin.ttl('sess:7')).toBe(-1)
+
+    const set = lookout(['cache', 'expire', '--redis', server.url, '--pattern', 'sess:*', '--ttl', '600', '--yes'])
+    expect(set.code).toBe(0)
+    expect(JSON.parse(set.stdout)).toMatchObject({ outcome: 'done', changed: 2000, uncertain: 0, error: null })
+    for (const k of ['sess:0', 'sess:999', 'sess:1999']) expect(await admin.ttl(k)).toBeGreaterThan(590)
+    expect(await admin.ttl('stay:7')).toBe(-1)
+
+    // sess:1, sess:10-19, sess:100-199 and sess:1000-1999.
+    const cleared = lookout(['cache', 'expire', '--redis', server.url, '--pattern', 'sess:1*', '--persist', '--yes'])
+    expect(cleared.code).toBe(0)
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ outcome: 'done', changed: 1111 })
+    expect(await admin.ttl('sess:1500')).toBe(-1)
+    expect(await admin.ttl('sess:500')).toBeGreaterThan(590)
+    expect(await admin.dbsize()).toBeGreaterThanOrEqual(2300)
+
+    const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8')
+    expect(audit).toMatch(/"action":"set TTL by pattern".*"outcome":"refused"/)
+    expect(audit).toMatch(/"action":"set TTL by pattern","target":"sess:\*".*"changed":2000.*"ttlSeconds":600.*"outcome":"ok"/)
+    expect(audit).toMatch(/"action":"clear TTL by pattern","target":"sess:1\*".*"changed":1111.*"ttlSeconds":null.*"outcome":"ok"/)
+  })
+})

@@ -6,7 +6,7 @@ import {
   redisFailure,
   resolvePrimary
 } from '../core/redis/connection'
-import { dryRun, invalidate, type InvalidateProgress, type InvalidateResult } from '../core/redis/invalidate'
+import { dryRun, expireKeys, invalidate, type InvalidateProgress, type InvalidateResult } from '../core/redis/invalidate'
 import { AuditLog } from '../core/audit/audit-log'
 import { ThreadLatencyProbe } from '../core/redis/latency-probe'
 import { createCore } from '../core'
@@ -25,6 +25,16 @@ export interface CacheInvalidateOptions {
   yes: boolean
   confirm?: string
   dataDir: string
+  /** Set (seconds) or clear (null) the matching keys' TTL instead of deleting them: `lookout cache expire`. */
+  ttl?: { seconds: number | null }
+}
+
+/** What a pattern job does to each matching key, in the words its messages and audit use. */
+function patternAction(o: CacheInvalidateOptions) {
+  if (!o.ttl) return { command: 'invalidate', refusal: 'refusing to delete without --yes', done: 'deleted', audit: 'invalidate keys' }
+  return o.ttl.seconds === null
+    ? { command: 'expire', refusal: 'refusing to clear TTLs without --yes', done: 'changed', audit: 'clear TTL by pattern' }
+    : { command: 'expire', refusal: 'refusing to set TTLs without --yes', done: 'changed', audit: 'set TTL by pattern' }
 }
 
 /** The core as the CLI runs it: headless, quiet, secrets in memory only. */
@@ -41,18 +51,26 @@ function urlPassword(url: string): string | null {
 /** Exit codes: 0 done, 1 failed, 2 refused, 130 cancelled by Ctrl-C (as a shell reports SIGINT). */
 export const EXIT = { done: 0, failed: 1, refused: 2, cancelled: 130 } as const
 
-function progressLine(p: Pick<InvalidateProgress, 'deleted' | 'matched' | 'ratePerS' | 'etaS' | 'throttled'>): string {
+function progressLine(p: Pick<InvalidateProgress, 'deleted' | 'matched' | 'ratePerS' | 'etaS' | 'throttled'>, done: string): string {
   const eta = p.etaS === null ? '' : `, ETA ${Math.ceil(p.etaS)}s`
-  return `deleted ${p.deleted} of ${p.matched} matched, ${Math.round(p.ratePerS)}/s${eta}${p.throttled ? `, paused ${p.throttled === 1 ? 'once' : `${p.throttled} times`} for the server's latency` : ''}`
+  return `${done} ${p.deleted} of ${p.matched} matched, ${Math.round(p.ratePerS)}/s${eta}${p.throttled ? `, paused ${p.throttled === 1 ? 'once' : `${p.throttled} times`} for the server's latency` : ''}`
 }
 
-/** `lookout cache invalidate`: dry run first, then the guarded job; counts on stdout, progress on stderr. */
+/**
+ * `lookout cache invalidate` (and `lookout cache expire`, the same job setting or clearing TTLs):
+ * dry run first, then the guarded job; counts on stdout, progress on stderr.
+ */
 export async function cacheInvalidate(
   o: CacheInvalidateOptions,
   io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }
 ): Promise<number> {
+  const action = patternAction(o)
   if (Boolean(o.redis) === Boolean(o.profile)) {
-    io.err('lookout cache invalidate: give exactly one of --redis URL or --profile NAME\n')
+    io.err(`lookout cache ${action.command}: give exactly one of --redis URL or --profile NAME\n`)
+    return EXIT.refused
+  }
+  if (o.ttl && o.ttl.seconds !== null && !(Number.isInteger(o.ttl.seconds) && o.ttl.seconds > 0)) {
+    io.err(`lookout cache expire: --ttl takes a whole number of seconds above 0, not ${o.ttl.seconds}\n`)
     return EXIT.refused
   }
   const abort = new AbortController()
@@ -65,9 +83,9 @@ export async function cacheInvalidate(
   let lastLine = 0
   const showProgress = (p: Parameters<typeof progressLine>[0]) => {
     const now = Date.now()
-    if (tty) io.err(`\r${progressLine(p)}   `)
+    if (tty) io.err(`\r${progressLine(p, action.done)}   `)
     else if (now - lastLine >= 1000) {
-      io.err(progressLine(p) + '\n')
+      io.err(progressLine(p, action.done) + '\n')
       lastLine = now
     }
   }
@@ -118,28 +136,37 @@ async function byUrl(
       io.out(JSON.stringify({ pattern: o.pattern, dryRun: d }) + '\n')
       return EXIT.done
     }
+    const action = patternAction(o)
+    const ttlSeconds = o.ttl ? o.ttl.seconds : undefined
     const audit = new AuditLog(o.dataDir)
-    const base = { profile: `url:${redisEndpoint(target)}`, environment: 'unknown', action: 'invalidate keys', target: o.pattern }
+    const base = { profile: `url:${redisEndpoint(target)}`, environment: 'unknown', action: action.audit, target: o.pattern }
     if (!o.yes) {
-      await audit.record({ ...base, details: { estimatedTotal: d.estimatedTotal }, outcome: 'refused', error: 'no --yes' })
-      io.err('refusing to delete without --yes\n')
+      await audit.record({ ...base, details: { estimatedTotal: d.estimatedTotal, ttlSeconds }, outcome: 'refused', error: 'no --yes' })
+      io.err(`${action.refusal}\n`)
       return EXIT.refused
     }
+    // EXPIRE and PERSIST name one key each, so a cluster needs no grouping by slot for them.
+    const applyOn = o.ttl ? (redis: Redis, keys: string[]) => expireKeys(redis, keys, o.ttl!.seconds) : undefined
     const jobOpts = { pattern: o.pattern, estimatedTotal: d.estimatedTotal, signal, onProgress: show }
     // The probe watches the node being emptied: the server, or each primary of a cluster in turn.
     const r: InvalidateResult = primaries.length
       ? await invalidateCluster(primaries, {
           ...jobOpts,
+          ...(applyOn ? { applyOn } : {}),
           probeFor: (node) => new ThreadLatencyProbe({ ...target, ...splitNodeName(node) }, password)
         })
-      : await invalidate(conn, { ...jobOpts, probe: new ThreadLatencyProbe(await resolvePrimary(target, 10_000), password) })
+      : await invalidate(conn, {
+          ...jobOpts,
+          ...(applyOn ? { apply: (keys: string[]) => applyOn(conn, keys) } : {}),
+          probe: new ThreadLatencyProbe(await resolvePrimary(target, 10_000), password)
+        })
     await audit.record({
       ...base,
-      details: { deleted: r.deleted, matched: r.matched, uncertain: r.uncertain },
+      details: { [action.done]: r.deleted, matched: r.matched, uncertain: r.uncertain, ttlSeconds },
       outcome: r.outcome === 'failed' ? 'failed' : 'ok',
       ...(r.error ? { error: r.error } : {})
     })
-    return finish(r.outcome, r, io)
+    return finish(r.outcome, r, io, action.done)
   } finally {
     conn.disconnect()
     for (const p of primaries) p.redis.disconnect()
@@ -152,11 +179,12 @@ async function byProfile(
   signal: AbortSignal,
   show: (p: JobProgress) => void
 ): Promise<number> {
+  const action = patternAction(o)
   const core = cliCore(o.dataDir)
   try {
     const d = await core.dispatch('cache.dryRun', { profile: o.profile, pattern: o.pattern })
     if (!d.ok) {
-      io.err(`lookout cache invalidate: ${d.error.message}\n`)
+      io.err(`lookout cache ${action.command}: ${d.error.message}\n`)
       return d.error.code === 'refused' ? EXIT.refused : EXIT.failed
     }
     const dry = d.result as { estimatedTotal: number; matched: number; sampled: number; dbsize: number }
@@ -179,20 +207,18 @@ async function byProfile(
       if (p.state === 'running') show(p)
       else resolveEnd(p)
     })
-    const started = await core.dispatch('cache.invalidate', {
-      profile: o.profile,
-      pattern: o.pattern,
-      estimatedTotal: dry.estimatedTotal,
-      confirmation
-    })
+    const params = { profile: o.profile, pattern: o.pattern, estimatedTotal: dry.estimatedTotal, confirmation }
+    const started = o.ttl
+      ? await core.dispatch('cache.ttlPattern', { ...params, ttlSeconds: o.ttl.seconds })
+      : await core.dispatch('cache.invalidate', params)
     if (!started.ok) {
-      io.err(`lookout cache invalidate: ${started.error.message}\n`)
+      io.err(`lookout cache ${action.command}: ${started.error.message}\n`)
       return started.error.code === 'refused' ? EXIT.refused : EXIT.failed
     }
     jobId = (started.result as { jobId: string }).jobId
     signal.addEventListener('abort', () => void core.dispatch('job.cancel', { jobId }), { once: true })
     const end = await ended
-    return finish(end.state === 'running' ? 'failed' : end.state, end, io)
+    return finish(end.state === 'running' ? 'failed' : end.state, end, io, action.done)
   } finally {
     await core.close()
   }
@@ -201,13 +227,14 @@ async function byProfile(
 function finish(
   outcome: 'done' | 'cancelled' | 'failed',
   r: { deleted: number; matched: number; uncertain: number; elapsedMs: number; error: string | null },
-  io: { out(s: string): void; err(s: string): void }
+  io: { out(s: string): void; err(s: string): void },
+  done: string
 ): number {
   io.err('\n')
   io.out(
     JSON.stringify({
       outcome,
-      deleted: r.deleted,
+      [done]: r.deleted,
       matched: r.matched,
       uncertain: r.uncertain,
       elapsedMs: Math.round(r.elapsedMs),

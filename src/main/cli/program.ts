@@ -192,6 +192,47 @@ export function buildProgram(): Command {
     )
 
   cache
+    .command('expire')
+    .description(
+      "set (--ttl SECONDS) or clear (--persist) the TTL of the keys matching a pattern: the invalidation job's dry run, guard, batches, progress, exact counts and Ctrl-C, with EXPIRE or PERSIST"
+    )
+    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
+    .option('--profile <name>', 'a saved profile')
+    .requiredOption('--pattern <glob>', 'Redis glob pattern, e.g. "session:*"')
+    .option('--ttl <seconds>', 'the TTL to set, in whole seconds')
+    .option('--persist', 'clear the TTL instead (the keys no longer expire)')
+    .option('--dry-run', 'only estimate how many keys match')
+    .option('--yes', 'really change them (the confirmation; a prod profile also needs --confirm NAME)')
+    .option('--confirm <name>', "the prod profile's name, typed")
+    .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
+    .action(
+      async (o: {
+        redis?: string
+        profile?: string
+        pattern: string
+        ttl?: string
+        persist?: boolean
+        dryRun?: boolean
+        yes?: boolean
+        confirm?: string
+        dataDir: string
+      }) => {
+        if ((o.ttl === undefined) === !o.persist) {
+          process.stderr.write('lookout cache expire: give exactly one of --ttl SECONDS or --persist\n')
+          process.exitCode = 2
+          return
+        }
+        const { ttl, persist: _persist, ...rest } = o
+        process.exitCode = await cacheInvalidate({
+          ...rest,
+          dryRun: Boolean(o.dryRun),
+          yes: Boolean(o.yes),
+          ttl: { seconds: ttl === undefined ? null : Number(ttl) }
+        })
+      }
+    )
+
+  cache
     .command('warm')
     .description('load a file of commands (redis-cli inline syntax) or JSON lines into the cache in pipelined batches; Ctrl-C cancels')
     .requiredOption(
