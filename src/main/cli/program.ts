@@ -21,6 +21,28 @@ function portNumber(v: string): number {
   return n
 }
 
+/** The flags every pattern job (`cache invalidate`, `cache expire`) takes. */
+interface PatternJobFlags {
+  redis?: string
+  profile?: string
+  pattern: string
+  dryRun?: boolean
+  yes?: boolean
+  confirm?: string
+  dataDir: string
+}
+
+function patternJobOptions(cmd: Command, example: string, yes: string): Command {
+  return cmd
+    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
+    .option('--profile <name>', 'a saved profile')
+    .requiredOption('--pattern <glob>', `Redis glob pattern, e.g. "${example}"`)
+    .option('--dry-run', 'only estimate how many keys match')
+    .option('--yes', `${yes} (the confirmation; a prod profile also needs --confirm NAME)`)
+    .option('--confirm <name>', "the prod profile's name, typed")
+    .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
+}
+
 export function buildProgram(): Command {
   const program = new Command()
   program.name('lookout').description('Observability console for PostgreSQL, Redis and Prometheus.').version(LOOKOUT_VERSION)
@@ -165,72 +187,38 @@ export function buildProgram(): Command {
     })
 
   const cache = program.command('cache').description('guarded cache commands on Redis')
-  cache
+  const invalidateCmd = cache
     .command('invalidate')
     .description(
       'delete the keys matching a pattern: dry run first, SCAN + UNLINK in batches, progress on stderr, exact counts on stdout; Ctrl-C cancels'
     )
-    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
-    .option('--profile <name>', 'a saved profile')
-    .requiredOption('--pattern <glob>', 'Redis glob pattern, e.g. "cache:v1:*"')
-    .option('--dry-run', 'only estimate how many keys match')
-    .option('--yes', 'really delete (the confirmation; a prod profile also needs --confirm NAME)')
-    .option('--confirm <name>', "the prod profile's name, typed")
-    .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
-    .action(
-      async (o: {
-        redis?: string
-        profile?: string
-        pattern: string
-        dryRun?: boolean
-        yes?: boolean
-        confirm?: string
-        dataDir: string
-      }) => {
-        process.exitCode = await cacheInvalidate({ ...o, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes) })
-      }
-    )
+  patternJobOptions(invalidateCmd, 'cache:v1:*', 'really delete').action(async (o: PatternJobFlags) => {
+    process.exitCode = await cacheInvalidate({ ...o, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes) })
+  })
 
-  cache
+  const expireCmd = cache
     .command('expire')
     .description(
       "set (--ttl SECONDS) or clear (--persist) the TTL of the keys matching a pattern: the invalidation job's dry run, guard, batches, progress, exact counts and Ctrl-C, with EXPIRE or PERSIST"
     )
-    .option('--redis <url>', 'redis:// or rediss:// URL (password in the URL or REDISCLI_AUTH)')
-    .option('--profile <name>', 'a saved profile')
-    .requiredOption('--pattern <glob>', 'Redis glob pattern, e.g. "session:*"')
     .option('--ttl <seconds>', 'the TTL to set, in whole seconds')
     .option('--persist', 'clear the TTL instead (the keys no longer expire)')
-    .option('--dry-run', 'only estimate how many keys match')
-    .option('--yes', 'really change them (the confirmation; a prod profile also needs --confirm NAME)')
-    .option('--confirm <name>', "the prod profile's name, typed")
-    .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
-    .action(
-      async (o: {
-        redis?: string
-        profile?: string
-        pattern: string
-        ttl?: string
-        persist?: boolean
-        dryRun?: boolean
-        yes?: boolean
-        confirm?: string
-        dataDir: string
-      }) => {
-        if ((o.ttl === undefined) === !o.persist) {
-          process.stderr.write('lookout cache expire: give exactly one of --ttl SECONDS or --persist\n')
-          process.exitCode = 2
-          return
-        }
-        const { ttl, persist: _persist, ...rest } = o
-        process.exitCode = await cacheInvalidate({
-          ...rest,
-          dryRun: Boolean(o.dryRun),
-          yes: Boolean(o.yes),
-          ttl: { seconds: ttl === undefined ? null : Number(ttl) }
-        })
+  patternJobOptions(expireCmd, 'session:*', 'really change them').action(
+    async (o: PatternJobFlags & { ttl?: string; persist?: boolean }) => {
+      if ((o.ttl === undefined) === !o.persist) {
+        process.stderr.write('lookout cache expire: give exactly one of --ttl SECONDS or --persist\n')
+        process.exitCode = 2
+        return
       }
-    )
+      const { ttl, persist: _persist, ...rest } = o
+      process.exitCode = await cacheInvalidate({
+        ...rest,
+        dryRun: Boolean(o.dryRun),
+        yes: Boolean(o.yes),
+        ttl: { seconds: ttl === undefined ? null : Number(ttl) }
+      })
+    }
+  )
 
   cache
     .command('warm')
