@@ -149,20 +149,20 @@ export class PostgresWatch {
   /** Every poll: counters, sessions, replication lag, checkpoints. Throws when the counters cannot be read. */
   async fast(client: pg.Client): Promise<FastResult> {
     const r = await this.runFast(client)
-    await this.flushOwnStats(client)
+    this.flushOwnStats(client)
     return r
   }
 
   /** Medium tier: pg_stat_statements deltas. */
   async medium(client: pg.Client): Promise<void> {
     await this.runMedium(client)
-    await this.flushOwnStats(client)
+    this.flushOwnStats(client)
   }
 
   /** Slow tier: the catalog checks, settings and the database size (see runSlow). */
   async slow(client: pg.Client): Promise<void> {
     await this.runSlow(client)
-    await this.flushOwnStats(client)
+    this.flushOwnStats(client)
   }
 
   /**
@@ -170,11 +170,17 @@ export class PostgresWatch {
    * second, and a session idle after a burst may wait 10 s. Until then Lookout's own statements
    * are counted by Lookout and not yet by the server, and the transactions of others that arrive
    * meanwhile cannot be told apart from them. On 15 and later, asking for the next report makes it
-   * happen as the session goes idle. Only when own transactions are being left out.
+   * happen as the session goes idle. Only when own transactions are being left out. Not waited
+   * for: the session runs it before the next statement anyway, and a poll of a distant server
+   * should not pay one more round trip for it.
    */
-  private async flushOwnStats(client: pg.Client): Promise<void> {
+  private flushOwnStats(client: pg.Client): void {
     if (!this.own || (this.latest?.serverVersionNum ?? 0) < 150000) return
-    await client.query(FLUSH_OWN_STATS_SQL).catch(() => {})
+    try {
+      client.query(FLUSH_OWN_STATS_SQL).catch(() => {})
+    } catch {
+      // a session already closed: nothing left to report
+    }
   }
 
   private async runFast(client: pg.Client): Promise<FastResult> {
