@@ -224,6 +224,17 @@ describe('many labels', () => {
     const dup = `m{${[...names, 'l37'].map((n) => `${n}="v"`).join(',')}} 1\n`
     expect(() => text(dup)).toThrow('line 1, column 313: the label "l37" appears twice in m')
   })
+
+  it('a set of 150 labels after a small one reads the same when repeated, and a name repeated at its end is found', () => {
+    const names = Array.from({ length: 150 }, (_, i) => `label_${i}`)
+    const set = (ns: string[], v: string) => `{${ns.map((n) => `${n}="${v}"`).join(',')}}`
+    const page = `m{a="1"} 0\nm${set(names, 'x')} 1\nm${set(names, 'y')} 2\n`
+    const samples = text(page).families[0]!.samples
+    expect(samples[2]!.labels).toEqual(Object.fromEntries(names.map((n) => [n, 'y'])))
+    expect(() => text(`${page}m${set([...names, 'label_140'], 'z')} 3\n`)).toThrow(
+      /^line 4, column \d+: the label "label_140" appears twice in m$/
+    )
+  })
 })
 
 describe('what a line shares with the lines before it is still checked', () => {

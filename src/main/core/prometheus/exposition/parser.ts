@@ -731,7 +731,7 @@ class Parser {
     this.prevSpans = spans
     this.prevCount = count
     if (repeated < count) {
-      if (count >= this.prevCharAt.length) this.prevCharAt = growSpans(this.prevCharAt)
+      if (count >= this.prevCharAt.length) this.prevCharAt = growSpans(this.prevCharAt, count + 1)
       const at = this.prevCharAt
       let chars = this.prevChars
       let o = at[repeated]!
