@@ -38,6 +38,51 @@ function keyPattern(everyKey: string) {
 }
 
 /**
+ * How the core guards and audits a mutating request. Declared here beside the request, applied
+ * by the dispatcher for every transport (IPC, WebSocket, the CLI), so no handler can forget it.
+ */
+export interface MutationSpec {
+  /** The action's name in the audit log (from the params when it depends on them). */
+  action: string | ((params: Record<string, unknown>) => string)
+  /** What it acts on, from the params (a key, a pattern, a pid, a silence id); the handler may name it more exactly. Never a secret. */
+  target: (params: Record<string, unknown>) => string
+  /**
+   * 'always': the dispatcher checks the confirmation before the handler runs (`confirm`, or the
+   * profile's name on prod). 'when-needed': the handler asks for it (ctx.requireConfirmation)
+   * only for what needs it: EXPLAIN ANALYZE, a profile edit that changes a guarded field.
+   */
+  confirm: 'always' | 'when-needed'
+  /** A read-only profile refuses every mutation of its targets; editing the profile itself is allowed (with confirmation). */
+  onReadOnly: 'refuse' | 'allow'
+  /** The profile it acts on, from the raw params: `profile` unless said otherwise. */
+  profileOf?: (raw: Record<string, unknown>) => unknown
+  /** false: the profile need not exist yet (saving a new one). */
+  profileMustExist?: boolean
+}
+
+const mutation = (spec: MutationSpec): MutationSpec => spec
+
+/** A silence's matchers as Alertmanager writes them: `name="value",other!~"re"`. */
+export function silenceTarget(matchers: { name: string; value: string; isRegex?: boolean; isEqual?: boolean }[]): string {
+  return matchers.map((m) => `${m.name}${m.isEqual === false ? '!' : ''}${m.isRegex ? '=~' : '='}"${m.value}"`).join(',')
+}
+
+/** The mutation spec of a request, or null for a read. */
+export function mutationOf(name: RequestName): MutationSpec | null {
+  return (requests[name] as { mutation?: MutationSpec }).mutation ?? null
+}
+
+/** The audit name of a mutating request's action, from its params (raw ones when they did not validate). */
+export function actionName(spec: MutationSpec, params: unknown): string {
+  if (typeof spec.action === 'string') return spec.action
+  try {
+    return spec.action((params ?? {}) as Record<string, unknown>)
+  } catch {
+    return 'unknown action'
+  }
+}
+
+/**
  * The one declaration of Lookout's API. Every request (name -> params -> result) and every
  * event stream (name -> payload) is declared here once; the main-process dispatcher, the
  * preload bridge, the WebSocket server and the renderer client are all derived from it.
@@ -58,11 +103,26 @@ export const requests = {
     result: z.array(ProfileSummary)
   },
   'profiles.save': {
-    params: z.object({ profile: ProfileInput, replace: z.boolean().default(false) }),
+    mutation: mutation({
+      action: 'save profile',
+      target: (p) => String((p.profile as { name?: unknown } | undefined)?.name),
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileOf: (raw) => (raw.profile as { name?: unknown } | undefined)?.name,
+      profileMustExist: false
+    }),
+    params: z.object({ profile: ProfileInput, replace: z.boolean().default(false), confirmation: z.string().max(100).optional() }),
     result: ProfileSummary
   },
   'profiles.delete': {
-    params: z.object({ name: ProfileName }),
+    mutation: mutation({
+      action: 'delete profile',
+      target: (p) => String(p.name),
+      confirm: 'always',
+      onReadOnly: 'allow',
+      profileOf: (raw) => raw.name
+    }),
+    params: z.object({ name: ProfileName, confirmation: z.string().max(100).optional() }),
     result: z.object({ deleted: z.boolean() })
   },
   'monitor.start': {
@@ -138,6 +198,12 @@ export const requests = {
   },
   /** Mutating: refused on read-only profiles, needs `confirmation` (the profile's name on prod), audited. */
   'alertmanager.createSilence': {
+    mutation: mutation({
+      action: 'create silence',
+      target: (p) => `{${silenceTarget(p.matchers as Parameters<typeof silenceTarget>[0])}}`,
+      confirm: 'always',
+      onReadOnly: 'refuse'
+    }),
     params: z.object({
       profile: ProfileName,
       matchers: z.array(SilenceMatcher).min(1).max(20),
@@ -152,6 +218,7 @@ export const requests = {
     result: z.object({ silenceId: z.string() })
   },
   'alertmanager.expireSilence': {
+    mutation: mutation({ action: 'expire silence', target: (p) => String(p.silenceId), confirm: 'always', onReadOnly: 'refuse' }),
     params: z.object({ profile: ProfileName, silenceId: z.string().min(1).max(100), confirmation: z.string().max(100).optional() }),
     result: z.object({ expired: z.literal(true) })
   },
@@ -188,6 +255,12 @@ export const requests = {
   },
   /** Mutating (guarded, audited): pg_cancel_backend or pg_terminate_backend on one session. */
   'postgres.signalBackend': {
+    mutation: mutation({
+      action: (p) => `${p.action === 'terminate' ? 'terminate' : 'cancel'} backend`,
+      target: (p) => `pid ${String(p.pid)}`,
+      confirm: 'always',
+      onReadOnly: 'refuse'
+    }),
     params: z.object({
       profile: ProfileName,
       pid: z.number().int().positive(),
@@ -202,6 +275,12 @@ export const requests = {
    * read-only and prod profiles. Audited.
    */
   'explain.run': {
+    mutation: mutation({
+      action: (p) => (p.analyze ? 'explain analyze' : 'explain'),
+      target: () => 'query',
+      confirm: 'when-needed',
+      onReadOnly: 'allow'
+    }),
     params: z.object({
       profile: ProfileName,
       sql: z.string().trim().min(1, 'give a statement to explain').max(1_000_000),
@@ -240,11 +319,18 @@ export const requests = {
   },
   /** Mutating (guarded, audited): UNLINK one key. */
   'cache.deleteKey': {
+    mutation: mutation({ action: 'delete key', target: (p) => String(p.key), confirm: 'always', onReadOnly: 'refuse' }),
     params: z.object({ profile: ProfileName, key: z.string().min(1).max(4096), confirmation: z.string().max(100).optional() }),
     result: z.object({ deleted: z.number().int() })
   },
   /** Mutating (guarded, audited): a TTL in seconds, or null to make the key persistent. */
   'cache.setTtl': {
+    mutation: mutation({
+      action: (p) => (p.ttlSeconds === null ? 'clear TTL' : 'set TTL'),
+      target: (p) => String(p.key),
+      confirm: 'always',
+      onReadOnly: 'refuse'
+    }),
     params: z.object({
       profile: ProfileName,
       key: z.string().min(1).max(4096),
@@ -260,6 +346,7 @@ export const requests = {
   },
   /** Mutating (guarded, audited): FLUSHDB ASYNC on the profile's database, only with allowFlush. */
   'cache.flush': {
+    mutation: mutation({ action: 'flush database', target: () => 'database', confirm: 'always', onReadOnly: 'refuse' }),
     params: z.object({ profile: ProfileName, confirmation: z.string().max(100).optional() }),
     result: z.object({ flushed: z.literal(true), keysBefore: z.number().int() })
   },
@@ -279,6 +366,12 @@ export const requests = {
    * JSON lines into the cache in pipelined batches; every line is checked before anything is sent.
    */
   'cache.warm': {
+    mutation: mutation({
+      action: 'warm cache',
+      target: (p) => `${String(p.text).split('\n').length} lines`,
+      confirm: 'always',
+      onReadOnly: 'refuse'
+    }),
     params: z.object({
       profile: ProfileName,
       text: z.string().min(1).max(50_000_000),
@@ -301,6 +394,7 @@ export const requests = {
   },
   /** Mutating: refused on read-only profiles, needs `confirmation`, audited with its counts when it ends. */
   'cache.invalidate': {
+    mutation: mutation({ action: 'invalidate keys', target: (p) => String(p.pattern), confirm: 'always', onReadOnly: 'refuse' }),
     params: z.object({
       profile: ProfileName,
       pattern: keyPattern('a pattern of only wildcards would delete every key; flush the database instead'),
@@ -314,6 +408,12 @@ export const requests = {
    * every key the pattern matches, as a job with the same progress, throttling and cancel.
    */
   'cache.ttlPattern': {
+    mutation: mutation({
+      action: (p) => (p.ttlSeconds === null ? 'clear TTL by pattern' : 'set TTL by pattern'),
+      target: (p) => String(p.pattern),
+      confirm: 'always',
+      onReadOnly: 'refuse'
+    }),
     params: z.object({
       profile: ProfileName,
       pattern: keyPattern('a pattern of only wildcards would change the TTL of every key; name the keys'),
@@ -378,9 +478,27 @@ export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name)
 }
 
+/**
+ * What a handler of a mutating request may tell the dispatcher's guard and audit. Reads get the
+ * same object and never need it.
+ */
+export interface RequestContext {
+  /**
+   * Refuses (and audits the refusal) unless the request carries the confirmation that the
+   * profile's current environment demands. For 'when-needed' mutations: `what` says why.
+   */
+  requireConfirmation(what: string): void
+  /** Adds details to the request's audit line (never a secret, never a query's text). */
+  audit(details: Record<string, unknown>): void
+  /** Names what the request acted on more exactly than the declaration can (`query 1a2b…`, `host:6379 pid 42`). */
+  setTarget(target: string): void
+  /** Audits the request as failed although it returns a result (a warm-up that reports its own failure). */
+  fail(error: string): void
+}
+
 /** The API as the core implements it: one async handler per request. */
 export type ApiHandlers = {
-  [N in RequestName]: (params: ParsedParams<N>) => Promise<Result<N>>
+  [N in RequestName]: (params: ParsedParams<N>, ctx: RequestContext) => Promise<Result<N>>
 }
 
 /** The API as a client calls it, whatever the transport. */
@@ -390,7 +508,8 @@ export interface ApiClient {
 }
 
 /** Errors cross boundaries as data: a code a program can branch on, a message a person can read. */
-export const ApiErrorCode = z.enum(['bad_request', 'unknown_method', 'not_found', 'conflict', 'refused', 'unavailable', 'internal'])
+/** `busy`: a cap on concurrent work was reached; nothing was queued, try again when the running work ends. */
+export const ApiErrorCode = z.enum(['bad_request', 'unknown_method', 'not_found', 'conflict', 'refused', 'busy', 'unavailable', 'internal'])
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>
 export const ApiErrorShape = z.object({ code: ApiErrorCode, message: z.string() })
 

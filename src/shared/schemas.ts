@@ -60,6 +60,19 @@ export const Profile = z.object({
   redisReplica: RedisUrl.optional(),
   /** FLUSHDB ASYNC is refused unless the profile says it may be done at all. */
   allowFlush: z.boolean().default(false),
+  /**
+   * EXPLAIN ANALYZE executes the statement. On a prod profile it is refused unless this is set
+   * (and then needs the profile's name typed); a read-only profile never runs it.
+   */
+  allowExplainAnalyze: z.boolean().default(false),
+  /**
+   * Functions (schema-qualified, e.g. "public.price_with_tax") that EXPLAIN ANALYZE may run although
+   * Lookout cannot prove they act only inside the rolled-back transaction. Empty by default.
+   */
+  explainAnalyzeFunctions: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/, 'name functions as schema.function'))
+    .max(200)
+    .default([]),
   prometheus: HttpUrl.optional(),
   alertmanager: HttpUrl.optional(),
   metrics: z
@@ -74,7 +87,13 @@ export type Profile = z.infer<typeof Profile>
 
 /** What the renderer knows of a profile: the profile, plus which secrets are held (never their values). */
 export const ProfileSummary = Profile.extend({
-  secrets: z.object({ postgres: z.boolean(), redis: z.boolean() })
+  secrets: z.object({
+    postgres: z.boolean(),
+    redis: z.boolean(),
+    redisReplica: z.boolean(),
+    prometheus: z.boolean(),
+    alertmanager: z.boolean()
+  })
 })
 export type ProfileSummary = z.infer<typeof ProfileSummary>
 

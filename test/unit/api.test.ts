@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, events, parseEvent, parseParams, requestNames, requests, type ApiHandlers } from '../../src/shared/api'
 import { createDispatcher } from '../../src/main/core/api/dispatcher'
+import { AuditLog } from '../../src/main/core/audit/audit-log'
+import { MutationGuard } from '../../src/main/core/audit/guard'
+import { tempDir } from '../helpers/temp'
+
+const noProfiles = { guard: new MutationGuard(new AuditLog(tempDir()), async () => null) }
 
 describe('the API declaration', () => {
   it('declares params and result schemas for every request and a schema for every event', () => {
@@ -41,7 +46,7 @@ function handlers(over: Partial<ApiHandlers>): ApiHandlers {
 
 describe('the dispatcher', () => {
   it('refuses an undeclared method without calling anything', async () => {
-    const d = createDispatcher(handlers({}))
+    const d = createDispatcher(handlers({}), noProfiles)
     expect(await d('fs.readFile', {})).toEqual({ ok: false, error: { code: 'unknown_method', message: 'unknown method "fs.readFile"' } })
     expect(await d('__proto__', {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
   })
@@ -54,7 +59,8 @@ describe('the dispatcher', () => {
           called = true
           return { stopped: true }
         }
-      })
+      }),
+      noProfiles
     )
     const r = await d('monitor.stop', { profile: 42 })
     expect(r).toMatchObject({ ok: false, error: { code: 'bad_request' } })
@@ -70,14 +76,15 @@ describe('the dispatcher', () => {
         'monitor.stop': async () => {
           throw new TypeError('boom')
         }
-      })
+      }),
+      noProfiles
     )
     expect(await d('monitor.snapshot', { profile: 'p' })).toEqual({ ok: false, error: { code: 'not_found', message: 'nope' } })
     expect(await d('monitor.stop', { profile: 'p' })).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } })
   })
 
   it('refuses to send a result the declaration does not allow', async () => {
-    const d = createDispatcher(handlers({ 'monitor.stop': async () => ({ stopped: 'yes' }) as never }))
+    const d = createDispatcher(handlers({ 'monitor.stop': async () => ({ stopped: 'yes' }) as never }), noProfiles)
     expect(await d('monitor.stop', { profile: 'p' })).toMatchObject({ ok: false, error: { code: 'internal', message: /malformed/ } })
   })
 })

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { AuditLog } from '../../src/main/core/audit/audit-log'
-import { guarded, requiredConfirmation } from '../../src/main/core/audit/guard'
+import { mutationOf, requestNames, type ApiHandlers, type RequestName } from '../../src/shared/api'
+import { createDispatcher } from '../../src/main/core/api/dispatcher'
+import { AuditLog, verifyAuditText } from '../../src/main/core/audit/audit-log'
+import { MutationGuard, requiredConfirmation } from '../../src/main/core/audit/guard'
 import type { Profile } from '../../src/shared/schemas'
 import { tempDir } from '../helpers/temp'
 
@@ -11,56 +13,210 @@ const profile = (over: Partial<Profile>): Profile => ({
   environment: 'dev',
   readOnly: false,
   allowFlush: false,
+  allowExplainAnalyze: false,
+  explainAnalyzeFunctions: [],
   metrics: [],
   pollIntervalMs: 1000,
   thresholds: {},
   ...over
 })
 
-describe('guarded mutations', () => {
+/** Valid params for each mutating request, on profile `name`: the guard must stop them, not the schema. */
+function validParams(name: RequestName, profileName: string, confirmation?: string): Record<string, unknown> {
+  const c = confirmation === undefined ? {} : { confirmation }
+  switch (name) {
+    case 'profiles.save':
+      return { profile: { name: profileName, environment: 'dev', readOnly: false }, replace: true, ...c }
+    case 'profiles.delete':
+      return { name: profileName, ...c }
+    case 'alertmanager.createSilence':
+      return { profile: profileName, matchers: [{ name: 'alertname', value: 'X' }], durationMinutes: 60, comment: 'maintenance', ...c }
+    case 'alertmanager.expireSilence':
+      return { profile: profileName, silenceId: 'abc', ...c }
+    case 'postgres.signalBackend':
+      return { profile: profileName, pid: 4242, action: 'terminate', ...c }
+    case 'explain.run':
+      return { profile: profileName, sql: 'SELECT 1', analyze: true, ...c }
+    case 'cache.deleteKey':
+      return { profile: profileName, key: 'k', ...c }
+    case 'cache.setTtl':
+      return { profile: profileName, key: 'k', ttlSeconds: 60, ...c }
+    case 'cache.flush':
+      return { profile: profileName, ...c }
+    case 'cache.warm':
+      return { profile: profileName, text: 'SET a 1', ...c }
+    case 'cache.invalidate':
+      return { profile: profileName, pattern: 'sess:*', ...c }
+    case 'cache.ttlPattern':
+      return { profile: profileName, pattern: 'sess:*', ttlSeconds: 60, ...c }
+    default:
+      throw new Error(`no params written for the mutating request ${name}: add them here`)
+  }
+}
+
+function setup(profiles: Profile[]) {
+  const dir = tempDir()
+  const audit = new AuditLog(dir, () => Date.UTC(2026, 11, 1, 12, 0, 0))
+  const ran: string[] = []
+  const handlers = Object.fromEntries(
+    requestNames.map((n) => [
+      n,
+      async (_p: unknown, ctx: { requireConfirmation(w: string): void }) => {
+        // A 'when-needed' handler asks as the real ones do for what they guard.
+        if (mutationOf(n)?.confirm === 'when-needed') ctx.requireConfirmation(n)
+        ran.push(n)
+        return n === 'cache.invalidate' || n === 'cache.ttlPattern' ? { jobId: 'j-1' } : ({} as never)
+      }
+    ])
+  ) as unknown as ApiHandlers
+  const guard = new MutationGuard(audit, async (name) => profiles.find((p) => p.name === name) ?? null)
+  return { dir, audit, ran, dispatch: createDispatcher(handlers, { guard }) }
+}
+
+const mutating = requestNames.filter((n) => mutationOf(n))
+
+describe('mutations declared in api.ts, guarded and audited by the dispatcher', () => {
   it('needs "confirm" off prod and the profile name typed on prod', () => {
     expect(requiredConfirmation(profile({ environment: 'staging' }))).toBe('confirm')
     expect(requiredConfirmation(profile({ name: 'payments-eu', environment: 'prod' }))).toBe('payments-eu')
   })
 
-  it('refuses, runs or records a failure, and audits each in order', async () => {
-    const d = tempDir()
-    const audit = new AuditLog(d, () => Date.UTC(2026, 10, 23, 12, 0, 0))
-    const prod = profile({ name: 'payments-eu', environment: 'prod' })
-    let ran = 0
-    const act = (p: Profile, confirmation: string | undefined, fail = false) =>
-      guarded(
-        audit,
-        { profile: p, action: 'create silence', target: '{alertname="X"}', details: { minutes: 60 }, confirmation },
-        async () => {
-          ran++
-          if (fail) throw new Error('HTTP 400: bad matcher')
-          return 'id-1'
-        }
-      )
-    await expect(act(prod, 'confirm')).rejects.toThrow(
-      'create silence on the prod profile "payments-eu" needs its name typed as confirmation'
+  it('the declaration marks every request that changes a target or a profile', () => {
+    expect(mutating.sort()).toEqual(
+      [
+        'alertmanager.createSilence',
+        'alertmanager.expireSilence',
+        'cache.deleteKey',
+        'cache.flush',
+        'cache.invalidate',
+        'cache.setTtl',
+        'cache.ttlPattern',
+        'cache.warm',
+        'explain.run',
+        'postgres.signalBackend',
+        'profiles.delete',
+        'profiles.save'
+      ].sort()
     )
-    await expect(act(profile({ readOnly: true }), 'confirm')).rejects.toThrow('profile "p" is read-only: create silence refused')
-    await expect(act(profile({}), undefined)).rejects.toThrow('create silence needs confirmation: send "confirm"')
-    expect(ran).toBe(0)
-    expect(await act(prod, 'payments-eu')).toBe('id-1')
-    await expect(act(profile({}), 'confirm', true)).rejects.toThrow('HTTP 400: bad matcher')
-    const recent = await audit.recent(10)
-    expect(recent.map((e) => [e.profile, e.outcome])).toEqual([
-      ['p', 'failed'],
-      ['payments-eu', 'ok'],
-      ['p', 'refused'],
-      ['p', 'refused'],
-      ['payments-eu', 'refused']
-    ])
-    expect(recent[0]).toMatchObject({
-      time: '2026-11-23T12:00:00.000Z',
-      action: 'create silence',
-      target: '{alertname="X"}',
-      details: { minutes: 60 },
-      error: 'HTTP 400: bad matcher'
+  })
+
+  it('a read-only profile refuses every mutation of its targets, each refusal audited, no handler run', async () => {
+    const ro = profile({ name: 'ro', readOnly: true })
+    const { audit, ran, dispatch } = setup([ro])
+    const targetMutations = mutating.filter((n) => mutationOf(n)!.onReadOnly === 'refuse')
+    expect(targetMutations.length).toBeGreaterThanOrEqual(9)
+    for (const n of targetMutations) {
+      const r = await dispatch(n, validParams(n, 'ro', 'confirm'))
+      expect(r, n).toMatchObject({ ok: false, error: { code: 'refused', message: expect.stringContaining('is read-only') } })
+    }
+    expect(ran).toEqual([])
+    const lines = (await audit.recent(100)).reverse()
+    expect(lines.map((l) => [l.profile, l.outcome])).toEqual(targetMutations.map(() => ['ro', 'refused']))
+    expect(lines.every((l) => /read-only/.test(l.error ?? ''))).toBe(true)
+  })
+
+  it('on prod, every mutation needs the profile name: "confirm" and nothing are refused and audited', async () => {
+    const prod = profile({ name: 'payments-eu', environment: 'prod', allowExplainAnalyze: true })
+    const { audit, ran, dispatch } = setup([prod])
+    for (const n of mutating) {
+      for (const confirmation of [undefined, 'confirm', 'PAYMENTS-EU']) {
+        const r = await dispatch(n, validParams(n, 'payments-eu', confirmation))
+        expect(r, `${n} with ${confirmation}`).toMatchObject({ ok: false, error: { code: 'refused' } })
+      }
+    }
+    expect(ran).toEqual([])
+    expect((await audit.recent(1000)).filter((l) => l.outcome === 'refused')).toHaveLength(mutating.length * 3)
+    // With the name typed, the guard lets each through to its handler (these fakes return no real result).
+    for (const n of mutating) await dispatch(n, validParams(n, 'payments-eu', 'payments-eu'))
+    expect(ran.sort()).toEqual([...mutating].sort())
+  })
+
+  it('params that fail validation are refused and audited too, with the profile they named', async () => {
+    const { audit, dispatch } = setup([profile({ name: 'p' })])
+    const r = await dispatch('cache.invalidate', { profile: 'p', pattern: '*', confirmation: 'confirm' })
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining('every key') } })
+    const [line] = await audit.recent(1)
+    expect(line).toMatchObject({ profile: 'p', environment: 'dev', action: 'invalidate keys', outcome: 'refused' })
+    expect(line!.error).toMatch(/every key/)
+  })
+
+  it('a failure after the guard passed is audited as failed, with the error', async () => {
+    const dir = tempDir()
+    const audit = new AuditLog(dir)
+    const handlers = Object.fromEntries(
+      requestNames.map((n) => [
+        n,
+        async () => {
+          throw new Error('connection reset by peer')
+        }
+      ])
+    ) as unknown as ApiHandlers
+    const dispatch = createDispatcher(handlers, { guard: new MutationGuard(audit, async () => profile({})) })
+    expect(await dispatch('cache.deleteKey', { profile: 'p', key: 'k', confirmation: 'confirm' })).toMatchObject({ ok: false })
+    expect((await audit.recent(1))[0]).toMatchObject({
+      action: 'delete key',
+      target: 'k',
+      outcome: 'failed',
+      error: 'connection reset by peer'
     })
-    expect(readFileSync(join(d, 'audit.log'), 'utf8').trim().split('\n')).toHaveLength(5)
+  })
+
+  it('a job is audited when it starts, with its id', async () => {
+    const { audit, dispatch } = setup([profile({})])
+    expect(await dispatch('cache.invalidate', { profile: 'p', pattern: 'sess:*', confirmation: 'confirm' })).toMatchObject({ ok: true })
+    expect((await audit.recent(1))[0]).toMatchObject({
+      action: 'invalidate keys',
+      target: 'sess:*',
+      outcome: 'ok',
+      details: { jobId: 'j-1' }
+    })
+  })
+})
+
+describe('the audit chain', () => {
+  it('each line carries the hash of the one before; verify names the first line altered or removed', async () => {
+    const dir = tempDir()
+    const audit = new AuditLog(dir)
+    for (let i = 0; i < 6; i++)
+      await audit.record({ profile: 'p', environment: 'dev', action: `a${i}`, target: 't', details: { i }, outcome: 'ok' })
+    const path = join(dir, 'audit.log')
+    const text = readFileSync(path, 'utf8')
+    expect(verifyAuditText(text)).toEqual({ ok: true, lines: 6, chained: 6, firstBad: null })
+    const lines = text.trim().split('\n')
+
+    const altered = [...lines]
+    altered[2] = altered[2]!.replace('"outcome":"ok"', '"outcome":"refused"')
+    expect(verifyAuditText(altered.join('\n') + '\n').firstBad).toMatchObject({
+      line: 4,
+      reason: expect.stringContaining('line 3 was altered')
+    })
+
+    const removed = lines.filter((_, i) => i !== 3)
+    expect(verifyAuditText(removed.join('\n') + '\n').firstBad).toMatchObject({ line: 4 })
+
+    const headless = lines.slice(1)
+    expect(verifyAuditText(headless.join('\n') + '\n').firstBad).toMatchObject({ line: 1, reason: expect.stringContaining('removed') })
+
+    const unchained = [...lines]
+    unchained[4] = JSON.stringify({ ...JSON.parse(unchained[4]!), prev: undefined })
+    expect(verifyAuditText(unchained.join('\n') + '\n').firstBad).toMatchObject({ line: 5 })
+  })
+
+  it('the chain continues across writers: a second AuditLog (the CLI beside the app) links to the last line', async () => {
+    const dir = tempDir()
+    const a = new AuditLog(dir)
+    const b = new AuditLog(dir)
+    await a.record({ profile: 'p', environment: 'dev', action: 'x', target: 't', details: {}, outcome: 'ok' })
+    await b.record({ profile: 'p', environment: 'dev', action: 'y', target: 't', details: {}, outcome: 'ok' })
+    await a.record({ profile: 'p', environment: 'dev', action: 'z', target: 't', details: {}, outcome: 'ok' })
+    expect(verifyAuditText(readFileSync(join(dir, 'audit.log'), 'utf8'))).toMatchObject({ ok: true, chained: 3 })
+  })
+
+  it('lines from before the chain existed are accepted; a chained line after them must link to the last', async () => {
+    const dir = tempDir()
+    const legacy = JSON.stringify({ time: 't', profile: 'p', environment: 'dev', action: 'old', target: 't', details: {}, outcome: 'ok' })
+    writeFileSync(join(dir, 'audit.log'), legacy + '\n')
+    await new AuditLog(dir).record({ profile: 'p', environment: 'dev', action: 'new', target: 't', details: {}, outcome: 'ok' })
+    expect(verifyAuditText(readFileSync(join(dir, 'audit.log'), 'utf8'))).toMatchObject({ ok: true, lines: 2, chained: 1 })
   })
 })

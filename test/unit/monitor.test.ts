@@ -30,7 +30,17 @@ function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
     if (s) book.observe(s, env, clock.now())
   })
   const monitor = (holder.monitor = new ProfileMonitor(
-    { name: 'p', environment: env, readOnly: false, allowFlush: false, metrics: [], pollIntervalMs: 1000, thresholds: {} },
+    {
+      name: 'p',
+      environment: env,
+      readOnly: false,
+      allowFlush: false,
+      allowExplainAnalyze: false,
+      explainAnalyzeFunctions: [],
+      metrics: [],
+      pollIntervalMs: 1000,
+      thresholds: {}
+    },
     [collector('r', behave)],
     scheduler,
     clock,
@@ -139,7 +149,17 @@ describe('a target with a floor on its interval', () => {
     let other = 0
     const fast = collector('m', async () => (other++, { figures: [], samples: [] }))
     const monitor = new ProfileMonitor(
-      { name: 'p', environment: 'dev', readOnly: false, allowFlush: false, metrics: [], pollIntervalMs: 250, thresholds: {} },
+      {
+        name: 'p',
+        environment: 'dev',
+        readOnly: false,
+        allowFlush: false,
+        allowExplainAnalyze: false,
+        explainAnalyzeFunctions: [],
+        metrics: [],
+        pollIntervalMs: 250,
+        thresholds: {}
+      },
       [redis, fast],
       scheduler,
       clock,

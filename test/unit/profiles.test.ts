@@ -32,7 +32,7 @@ describe('ProfileStore', () => {
     expect(await secrets.get('profile/prod-eu/redis')).toBe('redispw')
     expect(statSync(join(d, 'profiles.json')).mode & 0o077).toBe(0)
     const summary = await store.summary(await store.get('prod-eu'))
-    expect(summary.secrets).toEqual({ postgres: true, redis: true })
+    expect(summary.secrets).toEqual({ postgres: true, redis: true, redisReplica: false, prometheus: false, alertmanager: false })
     expect(JSON.stringify(summary)).not.toContain('redispw')
   })
 
@@ -123,5 +123,80 @@ describe('metrics endpoint secrets', () => {
     await expect(
       store.save({ name: 'x', environment: 'dev', metrics: [{ url: 'https://u:p@h/metrics', bearerToken: 't' }] }, false)
     ).rejects.toThrow(/give a password or a bearer token, not both/)
+  })
+})
+
+describe('secrets in every field', () => {
+  const fields = {
+    postgres: 'postgresql://mon@db:5432/app?sslmode=require&password=PG-QUERY-SECRET',
+    redis: 'rediss://u:REDIS-SECRET@cache:6380/1',
+    redisReplica: 'redis://u:REPLICA-SECRET@replica:6379/1',
+    prometheus: 'https://ops:PROM-SECRET@prom:9090/?token=PROM-TOKEN',
+    alertmanager: 'https://ops:AM-SECRET@am:9093/',
+    metrics: ['https://scrape:METRICS-SECRET@app:8443/metrics?access_token=METRICS-TOKEN']
+  }
+  const SECRETS = [
+    'PG-QUERY-SECRET',
+    'REDIS-SECRET',
+    'REPLICA-SECRET',
+    'PROM-SECRET',
+    'PROM-TOKEN',
+    'AM-SECRET',
+    'METRICS-SECRET',
+    'METRICS-TOKEN'
+  ]
+
+  it('are moved out of every URL field before the file is written, and come back only to connect', async () => {
+    const d = dir()
+    const store = new ProfileStore(d, new MemorySecretStore())
+    const { profile } = await store.save({ name: 'all', environment: 'staging', ...fields }, false)
+    const text = readFileSync(join(d, 'profiles.json'), 'utf8')
+    const summary = JSON.stringify(await store.summary(profile))
+    for (const s of SECRETS) {
+      expect(text).not.toContain(s)
+      expect(summary).not.toContain(s)
+    }
+    expect(profile.prometheus).toBe('https://ops@prom:9090/')
+    expect(profile.metrics[0]).toMatchObject({ url: 'https://scrape@app:8443/metrics', auth: 'basic' })
+    const conn = await store.secretsOf(profile)
+    expect(conn.postgres).toBe('PG-QUERY-SECRET')
+    expect(conn.redis).toBe('REDIS-SECRET')
+    expect(conn.redisReplica).toBe('REPLICA-SECRET')
+    expect(conn.urls.prometheus).toBe('https://ops:PROM-SECRET@prom:9090/?token=PROM-TOKEN')
+    expect(conn.urls.alertmanager).toBe('https://ops:AM-SECRET@am:9093/')
+    expect(conn.metrics.get('https://scrape@app:8443/metrics')).toEqual({
+      url: 'https://scrape@app:8443/metrics?access_token=METRICS-TOKEN',
+      secret: 'METRICS-SECRET'
+    })
+  })
+
+  it('a secret is dropped when its endpoint moves to another host, port or user, and kept otherwise', async () => {
+    const store = new ProfileStore(dir(), new MemorySecretStore())
+    const { profile } = await store.save({ name: 'mv', environment: 'dev', ...fields }, false)
+    // The same endpoints re-saved (the renderer sends back what it got): every secret kept.
+    const same = await store.save({ ...profile }, true)
+    expect(same.droppedSecrets).toEqual([])
+    expect((await store.secretsOf(same.profile)).redis).toBe('REDIS-SECRET')
+    const moved = await store.save(
+      {
+        ...profile,
+        redis: 'rediss://u@evil.example:6380/1',
+        postgres: 'postgresql://mon@db:5432/app?sslmode=require&host=elsewhere',
+        prometheus: 'https://other@prom:9090/',
+        alertmanager: 'https://ops@am:9094/'
+      },
+      true
+    )
+    expect(moved.droppedSecrets.sort()).toEqual(['alertmanager', 'postgres', 'prometheus', 'prometheus?token', 'redis'].sort())
+    const conn = await store.secretsOf(moved.profile)
+    expect(conn.redis).toBeNull()
+    expect(conn.postgres).toBeNull()
+    expect(conn.urls.prometheus).toBe('https://other@prom:9090/')
+    expect(conn.urls.alertmanager).toBe('https://ops@am:9094/')
+    expect(conn.redisReplica).toBe('REPLICA-SECRET')
+    // A new password given with the move is kept: it was given for the new host.
+    const regiven = await store.save({ ...moved.profile, redis: 'rediss://u:NEW@other:6380/1' }, true)
+    expect(regiven.droppedSecrets).toEqual([])
+    expect((await store.secretsOf(regiven.profile)).redis).toBe('NEW')
   })
 })

@@ -2,13 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { Advice, ExplainResult, PlanNode } from '../../shared/explain'
 import { errorMessage } from '../core/collector'
 import { explainPasted } from '../core/explain'
-import { runExplain } from '../core/explain/run'
-import { AuditLog } from '../core/audit/audit-log'
-import { MemorySecretStore } from '../core/ports'
-import { ProfileStore } from '../core/profiles/store'
-import { createMonitorClient, describeDsn, describePgError } from '../core/postgres/connection'
-import { pgThresholds } from '../core/postgres/thresholds'
-import type { Profile } from '../../shared/schemas'
+import { cliConfirmation, cliCore, commandProfile } from './one-shot'
 
 export interface ExplainOptions {
   profile?: string
@@ -106,47 +100,27 @@ export async function runExplainCommand(o: ExplainOptions, io: IO): Promise<numb
       return 2
     }
     const sql = o.query ?? (await readFile(o.queryFile!, 'utf8'))
-    let profile: Profile
-    if (o.profile) profile = await new ProfileStore(o.dataDir, new MemorySecretStore()).get(o.profile)
-    else {
-      // A bare URL is treated like an unnamed dev profile: writes need --yes.
-      profile = {
-        name: 'command-line',
-        environment: 'dev',
-        readOnly: false,
-        allowFlush: false,
-        postgres: o.postgres,
-        metrics: [],
-        pollIntervalMs: 2000,
-        thresholds: {}
+    // The app's own flow through the core: the same rules, guard and audit. A bare URL is a
+    // transient dev profile (writes under ANALYZE need --yes).
+    const core = cliCore(o.dataDir)
+    try {
+      const profile = await commandProfile(core, o)
+      const res = await core.dispatch('explain.run', {
+        profile,
+        sql,
+        analyze: o.analyze,
+        params: o.param.length ? o.param : null,
+        confirmation: cliConfirmation(o)
+      })
+      if (!res.ok) {
+        io.err(`lookout explain: ${res.error.message}\n`)
+        return res.error.code === 'refused' || res.error.code === 'bad_request' || res.error.code === 'not_found' ? 2 : 1
       }
+      print(res.result as ExplainResult, o, io)
+      return 0
+    } finally {
+      await core.close()
     }
-    const dsn = profile.postgres
-    if (!dsn) {
-      io.err(`lookout explain: profile "${profile.name}" names no Postgres\n`)
-      return 2
-    }
-    const open = async () => {
-      const c = createMonitorClient({ dsn, password: null, connectTimeoutMs: 10_000 })
-      try {
-        await c.connect()
-      } catch (err) {
-        throw new Error(describePgError(err, describeDsn(dsn), new URL(dsn).password || null), { cause: err })
-      }
-      return c
-    }
-    const confirmation = o.confirm ?? (o.yes ? 'confirm' : undefined)
-    const r = await runExplain(new AuditLog(o.dataDir), open, {
-      profile,
-      sql,
-      analyze: o.analyze,
-      params: o.param.length ? o.param : null,
-      confirmation,
-      thresholds: pgThresholds(profile.thresholds),
-      now: Date.now()
-    })
-    print(r, o, io)
-    return 0
   } catch (err) {
     io.err(`lookout explain: ${errorMessage(err)}\n`)
     return (err as { code?: string }).code === 'refused' || (err as { code?: string }).code === 'bad_request' ? 2 : 1

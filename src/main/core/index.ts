@@ -1,11 +1,14 @@
 import { ApiError, type ApiHandlers, type EventName, type EventPayload } from '../../shared/api'
+import { Profile, ProfileInput } from '../../shared/schemas'
 import { AlertBook } from './alerts/alerts'
 import { errorMessage, type CollectResult } from './collector'
 import { createDispatcher, type Dispatch } from './api/dispatcher'
 import { ProfileMonitor } from './monitor'
 import { silentLogger, systemClock, type Clock, type FileDialogs, type Logger, type Notifier, type SecretStore } from './ports'
 import { ProfileStore } from './profiles/store'
-import { metricsSlot } from './profiles/secrets'
+import { changedFields, GUARDED_FIELDS } from './profiles/store'
+import { separateSecrets } from './profiles/secrets'
+import { MAX_JOBS_PER_REDIS_SERVER, MAX_PG_SESSIONS_PER_PROFILE, SlotLimiter } from './limits'
 import { Scheduler } from './scheduler/scheduler'
 import { buildCollectors, pollTimeout } from './targets'
 import { LOOKOUT_VERSION } from './version'
@@ -15,7 +18,7 @@ import { SavedQueryStore } from './prometheus/saved-queries'
 import { fetchBackfill } from './prometheus/backfill'
 import { AlertmanagerClient, AlertmanagerError } from './alertmanager/client'
 import { AuditLog } from './audit/audit-log'
-import { checkGuard, guarded } from './audit/guard'
+import { MutationGuard } from './audit/guard'
 import { dryRun, invalidate } from './redis/invalidate'
 import { inspectKey } from './redis/keys'
 import { analyseKeyspace } from './redis/keyspace'
@@ -70,6 +73,12 @@ export interface Core {
   handlers: ApiHandlers
   /** Subscribes to every event; returns the unsubscribe function. */
   onEvent(listener: CoreEventListener): () => void
+  /**
+   * A profile for this process only, never written (the CLI's `--redis URL` / `--postgres URL`):
+   * requests on it go through the same dispatcher, guard and audit as any other. Not part of the
+   * API: no transport can reach it.
+   */
+  addTransientProfile(input: ProfileInput): Promise<string>
   close(): Promise<void>
 }
 
@@ -91,11 +100,19 @@ export function createCore(opts: CoreOptions): Core {
   const monitors = new Map<string, ProfileMonitor>()
   const savedQueries = new SavedQueryStore(opts.dataDir)
   const audit = new AuditLog(opts.dataDir, () => clock.now())
+  const limits = new SlotLimiter()
+  const guard = new MutationGuard(audit, (name) =>
+    profiles.get(name).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'not_found') return null
+      throw err
+    })
+  )
 
   async function amClient(name: string): Promise<{ profile: Awaited<ReturnType<typeof profiles.get>>; client: AlertmanagerClient }> {
     const profile = await profiles.get(name)
     if (!profile.alertmanager) throw new ApiError('bad_request', `profile "${name}" names no Alertmanager`)
-    return { profile, client: new AlertmanagerClient(profile.alertmanager) }
+    const { urls } = await profiles.secretsOf(profile)
+    return { profile, client: new AlertmanagerClient(urls.alertmanager ?? profile.alertmanager) }
   }
   const amError = (err: unknown): never => {
     if (err instanceof AlertmanagerError) throw new ApiError(err.status === null ? 'unavailable' : 'bad_request', err.message)
@@ -115,13 +132,24 @@ export function createCore(opts: CoreOptions): Core {
     const profile = await profiles.get(name)
     if (!profile.postgres) throw new ApiError('bad_request', `profile "${name}" names no Postgres`)
     // A password the desktop app stored, else libpq's own variable (headless and CLI use).
-    const password = (await profiles.password(name, 'postgres')) ?? process.env.PGPASSWORD ?? null
+    const secrets = await profiles.secretsOf(profile)
+    const password = secrets.postgres ?? process.env.PGPASSWORD ?? null
+    const dsn = secrets.urls.postgres ?? profile.postgres
     const target = describeDsn(profile.postgres)
+    /** A session of its own; at most MAX_PG_SESSIONS_PER_PROFILE at once per profile, released when it ends. */
     const open = async () => {
-      const c = createMonitorClient({ dsn: profile.postgres!, password, connectTimeoutMs: 10_000 })
+      const release = limits.acquire(
+        `pg:${name}`,
+        MAX_PG_SESSIONS_PER_PROFILE,
+        () =>
+          `profile "${name}" already has ${MAX_PG_SESSIONS_PER_PROFILE} sessions open for EXPLAIN and actions on ${pgEndpoint(target)}; wait for one to finish`
+      )
+      const c = createMonitorClient({ dsn, password, connectTimeoutMs: 10_000 })
+      c.once('end', release)
       try {
         await c.connect()
       } catch (err) {
+        release()
         destroyClient(c)
         throw new ApiError('unavailable', describePgError(err, target, password))
       }
@@ -134,22 +162,24 @@ export function createCore(opts: CoreOptions): Core {
     const profile = await profiles.get(name)
     if (!profile.redis) throw new ApiError('bad_request', `profile "${name}" names no Redis`)
     // A password the desktop app stored, else redis-cli's own variable (headless and CLI use).
-    const password = (await profiles.password(name, 'redis')) ?? process.env.REDISCLI_AUTH ?? null
+    const secrets = await profiles.secretsOf(profile)
+    const password = secrets.redis ?? process.env.REDISCLI_AUTH ?? null
     /** One connection with the profile's credentials and TLS; a failure says which server and why. */
-    const connectUrl = async (url: string, what: string): Promise<Redis> => {
-      const c = createMonitorRedis(url, password, 10_000, profile.redisCaFile)
+    const connectUrl = async (url: string, what: string, pw = password): Promise<Redis> => {
+      const c = createMonitorRedis(url, pw, 10_000, profile.redisCaFile)
       try {
         await c.connect()
       } catch (err) {
         c.disconnect()
-        throw new ApiError('unavailable', `${what}${describeRedisError(redisFailure(c, err), describeRedisUrl(url), password)}`)
+        throw new ApiError('unavailable', `${what}${describeRedisError(redisFailure(c, err), describeRedisUrl(url), pw)}`)
       }
       return c
     }
-    const open = () => connectUrl(profile.redis!, '')
+    const serverUrl = secrets.urls.redis ?? profile.redis
+    const open = () => connectUrl(serverUrl, '')
     /** A node of the profile's cluster, reached with the profile's credentials and TLS. */
     const connectTo = (host: string, port: number): Promise<Redis> => {
-      const u = new URL(profile.redis!)
+      const u = new URL(serverUrl)
       u.hostname = host
       u.port = String(port)
       return connectUrl(u.toString(), `cluster node ${host}:${port}: `)
@@ -189,10 +219,19 @@ export function createCore(opts: CoreOptions): Core {
       }
     }
     /** The profile's replica, for reads that should spare the primary. */
-    const openReplica = () => connectUrl(profile.redisReplica!, 'replica: ')
+    // The replica's own password when its URL gave one, else the primary's (the same data, usually the same ACL).
+    const openReplica = () => connectUrl(secrets.urls.redisReplica ?? profile.redisReplica!, 'replica: ', secrets.redisReplica ?? password)
+    /** One long job at a time per Redis server: a second one on the same keys would race the first. */
+    const jobSlot = (what: string) =>
+      limits.acquire(
+        `redis:${redisEndpoint(describeRedisUrl(profile.redis!))}`,
+        MAX_JOBS_PER_REDIS_SERVER,
+        () => `${what}: a job is already running on ${redisEndpoint(describeRedisUrl(profile.redis!))}; wait for it to end or cancel it`
+      )
     return {
       profile,
       open,
+      jobSlot,
       connectTo,
       openReplica,
       targets,
@@ -218,29 +257,28 @@ export function createCore(opts: CoreOptions): Core {
     profile: string
     pattern: string
     estimatedTotal: number | undefined
-    confirmation: string | undefined
     kind: 'cache.invalidate' | 'cache.ttl'
     action: string
     ttlSeconds?: number | null
     applyOn?: (redis: Redis, keys: string[]) => Promise<number>
   }): Promise<{ jobId: string }> {
-    const { profile, pattern, estimatedTotal, confirmation, kind, action, applyOn } = spec
+    const { profile, pattern, estimatedTotal, kind, action, applyOn } = spec
     const ttl = spec.ttlSeconds === undefined ? {} : { ttlSeconds: spec.ttlSeconds }
-    const { profile: p, targets, probe: newProbe } = await redisFor(profile)
-    const req = {
-      profile: p,
-      action,
-      target: pattern,
-      details: { estimatedTotal: estimatedTotal ?? null, ...ttl },
-      confirmation
+    const { profile: p, targets, probe: newProbe, jobSlot } = await redisFor(profile)
+    const release = jobSlot(action)
+    let nodes: Awaited<ReturnType<typeof targets>>
+    try {
+      nodes = await targets()
+    } catch (err) {
+      release()
+      throw err
     }
-    await checkGuard(audit, req)
-    const nodes = await targets()
     // A cluster watches each primary in its turn; the job stops the probe when it ends.
     const cluster = nodes.length > 1 || nodes[0]!.cluster
     const probe = cluster
       ? undefined
       : await newProbe().catch((err: unknown) => {
+          release()
           for (const n of nodes) n.redis.disconnect()
           throw new ApiError('unavailable', errorMessage(err))
         })
@@ -268,9 +306,10 @@ export function createCore(opts: CoreOptions): Core {
         await audit.record({
           profile: p.name,
           environment: p.environment,
-          action,
+          action: `${action} (job ended)`,
           target: pattern,
           details: {
+            jobId,
             ...(cluster ? { primaries: nodes.map((n) => n.name) } : {}),
             ...ttl,
             [kind === 'cache.ttl' ? 'changed' : 'deleted']: r.deleted,
@@ -284,6 +323,7 @@ export function createCore(opts: CoreOptions): Core {
         })
       })
       .finally(() => {
+        release()
         jobs.delete(jobId)
         for (const n of nodes) n.redis.disconnect()
       })
@@ -302,7 +342,8 @@ export function createCore(opts: CoreOptions): Core {
   async function promClient(name: string): Promise<PrometheusClient> {
     const profile = await profiles.get(name)
     if (!profile.prometheus) throw new ApiError('bad_request', `profile "${name}" names no Prometheus server`)
-    return new PrometheusClient(profile.prometheus, { timeoutMs: 30_000 })
+    const { urls } = await profiles.secretsOf(profile)
+    return new PrometheusClient(urls.prometheus ?? profile.prometheus, { timeoutMs: 30_000 })
   }
   const alerts = new AlertBook(opts.notifier, (s) => emit('alerts.changed', s))
   const scheduler = new Scheduler<CollectResult>({ clock, random: opts.random }, (report) => {
@@ -319,16 +360,8 @@ export function createCore(opts: CoreOptions): Core {
     const existing = monitors.get(name)
     if (existing) return existing
     const profile = await profiles.get(name)
-    const metricsSecrets = new Map<string, string>()
-    for (const m of profile.metrics) {
-      const secret = await profiles.password(name, metricsSlot(m.url))
-      if (secret !== null) metricsSecrets.set(m.url, secret)
-    }
-    const collectors = buildCollectors(profile, {
-      postgres: await profiles.password(name, 'postgres'),
-      redis: await profiles.password(name, 'redis'),
-      metrics: metricsSecrets
-    })
+    const secrets = await profiles.secretsOf(profile)
+    const collectors = buildCollectors(profile, secrets)
     if (collectors.length === 0)
       throw new ApiError(
         'bad_request',
@@ -346,7 +379,7 @@ export function createCore(opts: CoreOptions): Core {
       pollTimeout(profile)
     )
     monitors.set(name, m)
-    m.backfill(await fetchBackfill(profile, collectors, clock.now()))
+    m.backfill(await fetchBackfill(profile, secrets.urls.prometheus, collectors, clock.now()))
     // Stopped while the history loaded: do not start polling behind the user's back.
     if (monitors.get(name) !== m) return m
     m.start()
@@ -372,14 +405,27 @@ export function createCore(opts: CoreOptions): Core {
   const handlers: ApiHandlers = {
     'app.info': async () => ({ name: 'Lookout' as const, version: LOOKOUT_VERSION, transport: opts.transport, platform: process.platform }),
     'profiles.list': async () => Promise.all((await profiles.list()).map((p) => profiles.summary(p))),
-    'profiles.save': async ({ profile, replace }) => {
-      const saved = await profiles.save(profile, replace)
-      // A running monitor keeps the old settings until restarted with the new ones.
-      if (monitors.has(saved.name)) {
-        await stopMonitor(saved.name)
-        await startMonitor(saved.name)
+    'profiles.save': async ({ profile, replace }, ctx) => {
+      const current = await profiles.get(profile.name).catch(() => null)
+      if (current && replace) {
+        // Judged on the profile as it would be stored: a password moving into the secret store is no change.
+        let next: Profile
+        try {
+          next = Profile.parse(separateSecrets(ProfileInput.parse(profile)).profile)
+        } catch (err) {
+          throw new ApiError('bad_request', `profile: ${errorMessage(err)}`)
+        }
+        const guardedChanges = changedFields(current, next).filter((f) => GUARDED_FIELDS.includes(f))
+        if (guardedChanges.length) ctx.requireConfirmation(`changing ${guardedChanges.join(', ')} of profile "${current.name}"`)
       }
-      return profiles.summary(saved)
+      const saved = await profiles.save(profile, replace)
+      ctx.audit({ created: saved.previous === null, changed: saved.changed, droppedSecrets: saved.droppedSecrets })
+      // A running monitor keeps the old settings until restarted with the new ones.
+      if (monitors.has(saved.profile.name)) {
+        await stopMonitor(saved.profile.name)
+        await startMonitor(saved.profile.name)
+      }
+      return profiles.summary(saved.profile)
     },
     'profiles.delete': async ({ name }) => {
       await stopMonitor(name)
@@ -422,23 +468,18 @@ export function createCore(opts: CoreOptions): Core {
         comment: s.comment
       }))
     },
-    'alertmanager.createSilence': async ({ profile, matchers, durationMinutes, comment, confirmation }) => {
-      const { profile: p, client } = await amClient(profile)
+    'alertmanager.createSilence': async ({ profile, matchers, durationMinutes, comment }, ctx) => {
+      const { client } = await amClient(profile)
       const startsAt = new Date(clock.now())
       const endsAt = new Date(clock.now() + durationMinutes * 60_000)
-      const target = matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}"${m.value}"`).join(',')
-      const silenceId = await guarded(
-        audit,
-        { profile: p, action: 'create silence', target: `{${target}}`, details: { durationMinutes, comment }, confirmation },
-        () => client.createSilence({ matchers, startsAt, endsAt, createdBy, comment }).catch(amError)
-      )
+      ctx.audit({ durationMinutes, comment })
+      const silenceId = await client.createSilence({ matchers, startsAt, endsAt, createdBy, comment }).catch(amError)
+      ctx.audit({ silenceId })
       return { silenceId }
     },
-    'alertmanager.expireSilence': async ({ profile, silenceId, confirmation }) => {
-      const { profile: p, client } = await amClient(profile)
-      await guarded(audit, { profile: p, action: 'expire silence', target: silenceId, details: {}, confirmation }, () =>
-        client.expireSilence(silenceId).catch(amError)
-      )
+    'alertmanager.expireSilence': async ({ profile, silenceId }) => {
+      const { client } = await amClient(profile)
+      await client.expireSilence(silenceId).catch(amError)
       return { expired: true as const }
     },
     'postgres.details': async ({ profile }) => postgresOf(profile).watch.details(),
@@ -457,21 +498,13 @@ export function createCore(opts: CoreOptions): Core {
         await c.end().catch(() => {})
       }
     },
-    'postgres.signalBackend': async ({ profile, pid, action, confirmation }) => {
-      const { profile: p, open, endpoint } = await postgresFor(profile)
-      return signalBackend(audit, open, { profile: p, endpoint, pid, action, confirmation })
+    'postgres.signalBackend': async ({ profile, pid, action }, ctx) => {
+      const { open, endpoint } = await postgresFor(profile)
+      return signalBackend(open, { endpoint, pid, action }, ctx)
     },
-    'explain.run': async ({ profile, sql, analyze, params, confirmation }) => {
+    'explain.run': async ({ profile, sql, analyze, params }, ctx) => {
       const { profile: p, open } = await postgresFor(profile)
-      const r = await runExplain(audit, open, {
-        profile: p,
-        sql,
-        analyze,
-        params,
-        confirmation,
-        thresholds: pgThresholds(p.thresholds),
-        now: clock.now()
-      })
+      const r = await runExplain(open, { profile: p, sql, analyze, params, thresholds: pgThresholds(p.thresholds), now: clock.now() }, ctx)
       const key = r.plan.queryId ? `queryid:${r.plan.queryId}` : `digest:${queryDigest(sql)}`
       return { ...r, historyId: plans.add(p.name, key, sql, r, clock.now()).id }
     },
@@ -519,79 +552,67 @@ export function createCore(opts: CoreOptions): Core {
         c.disconnect()
       }
     },
-    'cache.deleteKey': async ({ profile, key, confirmation }) => {
-      const { profile: p, openForKey } = await redisFor(profile)
-      return guarded(audit, { profile: p, action: 'delete key', target: key, details: {}, confirmation }, async () => {
-        const c = await openForKey(key)
-        try {
-          return { deleted: await c.unlink(key) }
-        } finally {
-          c.disconnect()
-        }
-      })
-    },
-    'cache.setTtl': async ({ profile, key, ttlSeconds, confirmation }) => {
-      const { profile: p, openForKey } = await redisFor(profile)
-      const action = ttlSeconds === null ? 'clear TTL' : 'set TTL'
-      return guarded(audit, { profile: p, action, target: key, details: { ttlSeconds }, confirmation }, async () => {
-        const c = await openForKey(key)
-        try {
-          const applied = ttlSeconds === null ? await c.persist(key) : await c.expire(key, ttlSeconds)
-          return { applied: applied === 1 }
-        } finally {
-          c.disconnect()
-        }
-      })
-    },
-    'cache.flush': async ({ profile, confirmation }) => {
-      const { profile: p, targets } = await redisFor(profile)
-      const db = describeRedisUrl(p.redis!).db
-      if (!p.allowFlush) {
-        const refusal = `profile "${p.name}" does not allow flushing (set allowFlush on the profile first)`
-        await audit.record({
-          profile: p.name,
-          environment: p.environment,
-          action: 'flush database',
-          target: `db${db}`,
-          details: {},
-          outcome: 'refused',
-          error: refusal
-        })
-        throw new ApiError('refused', refusal)
+    'cache.deleteKey': async ({ profile, key }) => {
+      const { openForKey } = await redisFor(profile)
+      const c = await openForKey(key)
+      try {
+        return { deleted: await c.unlink(key) }
+      } finally {
+        c.disconnect()
       }
-      return guarded(audit, { profile: p, action: 'flush database', target: `db${db}`, details: {}, confirmation }, async () => {
-        // A cluster's keys are spread over its primaries: flushing one would leave the rest.
-        const nodes = await targets()
-        const done: string[] = []
-        let keysBefore = 0
-        try {
-          for (const n of nodes) {
-            const keys = await n.redis.dbsize()
-            // ASYNC only: the server frees memory in the background instead of blocking every client.
-            await n.redis.call('FLUSHDB', 'ASYNC')
-            keysBefore += keys
-            done.push(n.name)
-          }
-          return { flushed: true as const, keysBefore }
-        } catch (err) {
-          if (nodes.length === 1) throw err
-          const left = nodes.filter((n) => !done.includes(n.name)).map((n) => n.name)
-          throw new ApiError(
-            'unavailable',
-            `flushed ${done.length} of ${nodes.length} primaries (${done.join(', ') || 'none'}); not flushed: ${left.join(', ')}: ${errorMessage(err)}`
-          )
-        } finally {
-          for (const n of nodes) n.redis.disconnect()
+    },
+    'cache.setTtl': async ({ profile, key, ttlSeconds }, ctx) => {
+      const { openForKey } = await redisFor(profile)
+      ctx.audit({ ttlSeconds })
+      const c = await openForKey(key)
+      try {
+        const applied = ttlSeconds === null ? await c.persist(key) : await c.expire(key, ttlSeconds)
+        return { applied: applied === 1 }
+      } finally {
+        c.disconnect()
+      }
+    },
+    'cache.flush': async ({ profile }, ctx) => {
+      const { profile: p, targets } = await redisFor(profile)
+      ctx.setTarget(`db${describeRedisUrl(p.redis!).db}`)
+      if (!p.allowFlush) throw new ApiError('refused', `profile "${p.name}" does not allow flushing (set allowFlush on the profile first)`)
+      // A cluster's keys are spread over its primaries: flushing one would leave the rest.
+      const nodes = await targets()
+      const done: string[] = []
+      let keysBefore = 0
+      try {
+        for (const n of nodes) {
+          const keys = await n.redis.dbsize()
+          // ASYNC only: the server frees memory in the background instead of blocking every client.
+          await n.redis.call('FLUSHDB', 'ASYNC')
+          keysBefore += keys
+          done.push(n.name)
         }
-      })
+        ctx.audit({ keysBefore })
+        return { flushed: true as const, keysBefore }
+      } catch (err) {
+        if (nodes.length === 1) throw err
+        const left = nodes.filter((n) => !done.includes(n.name)).map((n) => n.name)
+        throw new ApiError(
+          'unavailable',
+          `flushed ${done.length} of ${nodes.length} primaries (${done.join(', ') || 'none'}); not flushed: ${left.join(', ')}: ${errorMessage(err)}`
+        )
+      } finally {
+        for (const n of nodes) n.redis.disconnect()
+      }
     },
     'cache.analyse': async ({ profile, delimiter, sampleKeys, jobId }) => {
-      const { profile: p, openReplica, targets } = await redisFor(profile)
+      const { profile: p, openReplica, targets, jobSlot } = await redisFor(profile)
+      const release = jobSlot('key-space analysis')
       // A sample of thousands of keys is real load: on the replica when the profile names one.
       // On a cluster every primary holds its own slots' keys: each gives its share of the sample.
-      const nodes = p.redisReplica
-        ? [{ name: redisEndpoint(describeRedisUrl(p.redisReplica)), redis: await openReplica() }]
-        : await targets()
+      const nodes = await (async () =>
+        p.redisReplica ? [{ name: redisEndpoint(describeRedisUrl(p.redisReplica)), redis: await openReplica() }] : await targets())().catch(
+        (err: unknown) => {
+          release()
+          throw err
+        }
+      )
       const c = nodes[0]!.redis
       const abort = new AbortController()
       if (jobId) jobs.set(jobId, abort)
@@ -620,12 +641,13 @@ export function createCore(opts: CoreOptions): Core {
               : redisEndpoint(describeRedisUrl(p.redisReplica ?? p.redis!))
         }
       } finally {
+        release()
         if (jobId) jobs.delete(jobId)
         for (const n of nodes) n.redis.disconnect()
       }
     },
-    'cache.warm': async ({ profile, text, format, jobId, confirmation }) => {
-      const { profile: p, open, connectTo } = await redisFor(profile)
+    'cache.warm': async ({ profile, text, format, jobId }, ctx) => {
+      const { open, connectTo, jobSlot } = await redisFor(profile)
       let commands: string[][]
       try {
         commands = parseWarmFile(text, format)
@@ -633,18 +655,14 @@ export function createCore(opts: CoreOptions): Core {
         if (err instanceof WarmFileError) throw new ApiError('bad_request', err.message)
         throw err
       }
-      const req = {
-        profile: p,
-        action: 'warm cache',
-        target: `${commands.length} commands`,
-        details: { commands: commands.length },
-        confirmation
-      }
-      await checkGuard(audit, req)
-      const c = await open()
+      ctx.setTarget(`${commands.length} commands`)
+      ctx.audit({ commands: commands.length })
+      const release = jobSlot('cache warm-up')
       const abort = new AbortController()
-      if (jobId) jobs.set(jobId, abort)
+      let c: Redis | null = null
       try {
+        c = await open()
+        if (jobId) jobs.set(jobId, abort)
         const progress = jobId
           ? (pr: { total: number; ok: number; failed: number; etaS: number | null }) =>
               emit('warm.progress', { jobId, total: pr.total, ok: pr.ok, failed: pr.failed, etaS: pr.etaS })
@@ -660,19 +678,14 @@ export function createCore(opts: CoreOptions): Core {
           }
           r = await warmCluster(routed, commands.length, (n) => connectTo(n.host, n.port), { signal: abort.signal, onProgress: progress })
         } else r = await warm(c, commands, { signal: abort.signal, onProgress: progress })
-        await audit.record({
-          profile: p.name,
-          environment: p.environment,
-          action: 'warm cache',
-          target: req.target,
-          details: { total: r.total, ok: r.ok, failed: r.failed },
-          outcome: r.outcome === 'failed' ? 'failed' : 'ok',
-          ...(r.error ? { error: r.error } : r.outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
-        })
+        ctx.audit({ outcome: r.outcome, total: r.total, ok: r.ok, failed: r.failed })
+        if (r.outcome === 'failed') ctx.fail(r.error ?? 'the warm-up failed')
+        else if (r.outcome === 'cancelled') ctx.audit({ error: 'cancelled by the user' })
         return { outcome: r.outcome, total: r.total, ok: r.ok, failed: r.failed, errors: r.errors, error: r.error }
       } finally {
+        release()
         if (jobId) jobs.delete(jobId)
-        c.disconnect()
+        c?.disconnect()
       }
     },
     'cache.dryRun': async ({ profile, pattern }) => {
@@ -689,14 +702,13 @@ export function createCore(opts: CoreOptions): Core {
         for (const n of nodes) n.redis.disconnect()
       }
     },
-    'cache.invalidate': ({ profile, pattern, estimatedTotal, confirmation }) =>
-      startPatternJob({ profile, pattern, estimatedTotal, confirmation, kind: 'cache.invalidate', action: 'invalidate keys' }),
-    'cache.ttlPattern': ({ profile, pattern, ttlSeconds, estimatedTotal, confirmation }) =>
+    'cache.invalidate': ({ profile, pattern, estimatedTotal }) =>
+      startPatternJob({ profile, pattern, estimatedTotal, kind: 'cache.invalidate', action: 'invalidate keys' }),
+    'cache.ttlPattern': ({ profile, pattern, ttlSeconds, estimatedTotal }) =>
       startPatternJob({
         profile,
         pattern,
         estimatedTotal,
-        confirmation,
         kind: 'cache.ttl',
         action: ttlSeconds === null ? 'clear TTL by pattern' : 'set TTL by pattern',
         ttlSeconds,
@@ -714,10 +726,16 @@ export function createCore(opts: CoreOptions): Core {
 
   return {
     handlers,
-    dispatch: createDispatcher(handlers, (method, err) => logger.error('request failed', { method, error: String(err) })),
+    dispatch: createDispatcher(handlers, {
+      guard,
+      onInternalError: (method, err) => logger.error('request failed', { method, error: String(err) })
+    }),
     onEvent(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
+    },
+    async addTransientProfile(input) {
+      return (await profiles.addEphemeral(input)).name
     },
     async close() {
       for (const j of jobs.values()) j.abort()

@@ -1,4 +1,5 @@
 import type { Profile } from '../../shared/schemas'
+import type { ProfileSecrets } from './profiles/store'
 import type { TargetCollector } from './collector'
 import { PostgresCollector } from './postgres/collector'
 import { MetricsEndpointCollector } from './prometheus/metrics-collector'
@@ -13,39 +14,39 @@ export function pollTimeout(profile: Profile): number {
   return Math.min(MAX_POLL_TIMEOUT_MS, Math.max(MIN_POLL_TIMEOUT_MS, profile.pollIntervalMs))
 }
 
-export interface Passwords {
-  postgres: string | null
-  redis: string | null
-  /** By metrics endpoint URL: its basic-auth password or bearer token. */
-  metrics: Map<string, string>
-}
-
 /** The collectors of a profile, one per target it names. */
-export function buildCollectors(profile: Profile, passwords: Passwords): TargetCollector[] {
+/** `secrets`: what the profile's targets are reached with; the collectors show their endpoints without it. */
+export function buildCollectors(profile: Profile, secrets: ProfileSecrets): TargetCollector[] {
   const timeoutMs = pollTimeout(profile)
   const out: TargetCollector[] = []
   if (profile.postgres)
     out.push(
       new PostgresCollector({
         id: 'postgres',
-        dsn: profile.postgres,
-        password: passwords.postgres,
+        dsn: secrets.urls.postgres ?? profile.postgres,
+        password: secrets.postgres,
         connectTimeoutMs: timeoutMs,
         thresholds: profile.thresholds
       })
     )
   if (profile.redis)
     out.push(
-      new RedisCollector({ id: 'redis', url: profile.redis, password: passwords.redis, timeoutMs, caFile: profile.redisCaFile ?? null })
+      new RedisCollector({
+        id: 'redis',
+        url: secrets.urls.redis ?? profile.redis,
+        password: secrets.redis,
+        timeoutMs,
+        caFile: profile.redisCaFile ?? null
+      })
     )
-  if (profile.prometheus) out.push(new PrometheusServerCollector({ id: 'prometheus', url: profile.prometheus }))
+  if (profile.prometheus) out.push(new PrometheusServerCollector({ id: 'prometheus', url: secrets.urls.prometheus ?? profile.prometheus }))
   profile.metrics.forEach((m, i) =>
     out.push(
       new MetricsEndpointCollector({
         id: `metrics-${i}`,
-        url: m.url,
+        url: secrets.metrics.get(m.url)?.url ?? m.url,
         auth: m.auth,
-        secret: passwords.metrics.get(m.url) ?? null,
+        secret: secrets.metrics.get(m.url)?.secret ?? null,
         caFile: m.caFile ?? null,
         insecureSkipVerify: m.insecureSkipVerify
       })

@@ -1,5 +1,14 @@
-import { ApiError } from '../../../shared/api'
+import {
+  actionName,
+  ApiError,
+  describeZodError,
+  requests,
+  type MutationSpec,
+  type RequestContext,
+  type RequestName
+} from '../../../shared/api'
 import type { Profile } from '../../../shared/schemas'
+import { errorMessage } from '../collector'
 import type { AuditLog } from './audit-log'
 
 /** What a non-prod profile's confirmation must say: an explicit word, never a default. */
@@ -10,46 +19,97 @@ export function requiredConfirmation(profile: Profile): string {
   return profile.environment === 'prod' ? profile.name : CONFIRM_WORD
 }
 
-export interface MutationRequest {
-  profile: Profile
-  action: string
-  target: string
-  details: Record<string, unknown>
-  confirmation: string | undefined
+/** Why a confirmation does not do for this profile, or null when it does. */
+export function confirmationRefusal(profile: Profile, action: string, confirmation: unknown): string | null {
+  if (confirmation === requiredConfirmation(profile)) return null
+  return profile.environment === 'prod'
+    ? `${action} on the prod profile "${profile.name}" needs its name typed as confirmation`
+    : `${action} needs confirmation: send "${CONFIRM_WORD}"`
 }
 
-function auditBase(req: MutationRequest) {
-  return { profile: req.profile.name, environment: req.profile.environment, action: req.action, target: req.target, details: req.details }
-}
+const readOnlyRefusal = (profile: Profile, action: string) => `profile "${profile.name}" is read-only: ${action} refused`
+
+/** A refusal the guard raised and already audited: the dispatcher must not audit it twice. */
+class GuardRefusal extends ApiError {}
 
 /**
- * The guardrails alone, enforced here in the core whatever the UI did: refused on a read-only
- * profile, refused without the exact confirmation (the profile's name, typed, on prod). A refusal
- * is audited and thrown. Actions that run on as a job call this, then audit their outcome.
+ * The one place where mutating requests are guarded and audited. The dispatcher hands every
+ * request whose declaration carries a `mutation` here, from any transport. In order:
+ * the params are validated (a refusal here is audited too), the profile is read fresh, a
+ * read-only profile refuses, the confirmation is checked ('always') or left to the handler
+ * ('when-needed'), and one audit line records the outcome: ok, refused or failed, with the
+ * details the handler added. Jobs audit their end again when they finish.
  */
-export async function checkGuard(audit: AuditLog, req: MutationRequest): Promise<void> {
-  let refusal: string | null = null
-  if (req.profile.readOnly) refusal = `profile "${req.profile.name}" is read-only: ${req.action} refused`
-  else if (req.confirmation !== requiredConfirmation(req.profile))
-    refusal =
-      req.profile.environment === 'prod'
-        ? `${req.action} on the prod profile "${req.profile.name}" needs its name typed as confirmation`
-        : `${req.action} needs confirmation: send "${CONFIRM_WORD}"`
-  if (refusal) {
-    await audit.record({ ...auditBase(req), outcome: 'refused', error: refusal })
-    throw new ApiError('refused', refusal)
-  }
-}
+export class MutationGuard {
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly profileOf: (name: string) => Promise<Profile | null>
+  ) {}
 
-/** Runs a mutating action under the guardrails and audits whether it runs, is refused or fails. */
-export async function guarded<T>(audit: AuditLog, req: MutationRequest, run: () => Promise<T>): Promise<T> {
-  await checkGuard(audit, req)
-  try {
-    const result = await run()
-    await audit.record({ ...auditBase(req), outcome: 'ok' })
-    return result
-  } catch (err) {
-    await audit.record({ ...auditBase(req), outcome: 'failed', error: err instanceof Error ? err.message : String(err) })
-    throw err
+  async run(name: RequestName, spec: MutationSpec, raw: unknown, handler: (params: unknown, ctx: RequestContext) => Promise<unknown>) {
+    const rawObj = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
+    const named = spec.profileOf ? spec.profileOf(rawObj) : rawObj.profile
+    const profileName = typeof named === 'string' ? named.slice(0, 100) : '(none)'
+    let action = actionName(spec, rawObj)
+    let target = '?'
+    let profile: Profile | null = null
+    const details: Record<string, unknown> = {}
+    const record = (outcome: 'ok' | 'refused' | 'failed', error?: string) =>
+      this.audit.record({
+        profile: profile?.name ?? profileName,
+        environment: profile?.environment ?? 'unknown',
+        action,
+        target,
+        details,
+        outcome,
+        ...(error === undefined ? {} : { error })
+      })
+    const refuse = async (message: string, code: 'refused' | 'bad_request' | 'not_found' = 'refused'): Promise<never> => {
+      await record('refused', message)
+      throw new GuardRefusal(code, message)
+    }
+
+    profile = typeof named === 'string' ? await this.profileOf(named) : null
+    const parsed = requests[name].params.safeParse(raw ?? {})
+    if (!parsed.success) return refuse(`${name}: ${describeZodError(parsed.error)}`, 'bad_request')
+    const params = parsed.data as Record<string, unknown>
+    action = actionName(spec, params)
+    try {
+      target = spec.target(params)
+    } catch {
+      target = '?'
+    }
+    if (!profile && spec.profileMustExist !== false) return refuse(`no profile named "${profileName}"`, 'not_found')
+    if (profile?.readOnly && spec.onReadOnly === 'refuse') return refuse(readOnlyRefusal(profile, action))
+    if (profile && spec.confirm === 'always') {
+      const why = confirmationRefusal(profile, action, params.confirmation)
+      if (why) return refuse(why)
+    }
+
+    let refusal: string | null = null
+    let failure: string | null = null
+    const ctx: RequestContext = {
+      fail: (error) => (failure = error),
+      requireConfirmation: (what) => {
+        if (!profile) return
+        refusal = confirmationRefusal(profile, what, params.confirmation)
+        if (refusal) throw new ApiError('refused', refusal)
+      },
+      audit: (more) => Object.assign(details, more),
+      setTarget: (t) => (target = t)
+    }
+    try {
+      const result = await handler(params, ctx)
+      const jobId = (result as { jobId?: unknown } | null)?.jobId
+      if (typeof jobId === 'string') details.jobId = jobId
+      if (failure !== null) await record('failed', failure)
+      else await record('ok')
+      return result
+    } catch (err) {
+      if (err instanceof GuardRefusal) throw err
+      const refused = err instanceof ApiError && (err.code === 'refused' || err.code === 'busy')
+      await record(refused ? 'refused' : 'failed', errorMessage(err)).catch(() => {})
+      throw err
+    }
   }
 }

@@ -1,12 +1,11 @@
 import pg from 'pg'
 
 const pgTypes = pg.types
-import { ApiError } from '../../../shared/api'
+import { ApiError, type RequestContext } from '../../../shared/api'
 import type { Advice, ExplainResult, PlanModel } from '../../../shared/explain'
 import type { Profile } from '../../../shared/schemas'
-import type { AuditLog } from '../audit/audit-log'
-import { checkGuard } from '../audit/guard'
 import { errorMessage } from '../collector'
+import { findSideEffects, type SideEffect } from './side-effects'
 import { queryDigest } from '../postgres/actions'
 import { num, queryRows, str, timeOrNull } from '../postgres/sql'
 import type { PgThresholds } from '../postgres/thresholds'
@@ -20,8 +19,6 @@ export interface ExplainRequest {
   analyze: boolean
   /** Values for $1, $2...: bound as parameters, never spliced into the text. */
   params: string[] | null
-  /** Needed, as for any mutating action, when the statement writes and ANALYZE would run it. */
-  confirmation: string | undefined
   thresholds: PgThresholds
   now: number
 }
@@ -147,20 +144,49 @@ export async function liveFacts(client: pg.Client, plan: PlanModel, now: number)
   return facts
 }
 
+/** BEGIN ATOMIC function bodies, which the side-effect check parses the statement into, came in 14. */
+export const MIN_VERSION_FOR_ANALYZE_CHECK = 140000
+
+/** Why ANALYZE is not allowed on this profile at all, or null. */
+export function analyzePolicyRefusal(profile: Profile): string | null {
+  if (profile.readOnly)
+    return `profile "${profile.name}" is read-only: EXPLAIN ANALYZE executes the statement, so Lookout never runs it here. EXPLAIN without ANALYZE gives the estimated plan; run ANALYZE on a profile that is neither read-only nor prod`
+  if (profile.environment === 'prod' && !profile.allowExplainAnalyze)
+    return `EXPLAIN ANALYZE is off on the prod profile "${profile.name}": it executes the statement. EXPLAIN without ANALYZE gives the estimated plan; run ANALYZE on a staging or dev copy, or turn on allowExplainAnalyze for this profile (a guarded change)`
+  return null
+}
+
+function sideEffectRefusal(effects: SideEffect[]): string {
+  const shown = effects.slice(0, 5).map((e) => `${e.function} (via ${e.via}): ${e.why}`)
+  const more = effects.length > shown.length ? `; and ${effects.length - shown.length} more` : ''
+  return (
+    `EXPLAIN ANALYZE refused: the statement may act outside the transaction Lookout rolls back. Found: ${shown.join('; ')}${more}. ` +
+    "Nothing was run. EXPLAIN without ANALYZE gives the estimated plan; run ANALYZE on a non-prod copy; or, if a function is known to act only inside the transaction, list it in the profile's explainAnalyzeFunctions (a guarded change)"
+  )
+}
+
 /**
  * EXPLAIN on a live target under Lookout's rules: one statement (the extended protocol refuses
  * several), inside a transaction that is always rolled back, with SET LOCAL statement and lock
- * timeouts. ANALYZE first runs in a READ ONLY transaction: if the server says the statement
- * writes, running it for real needs the profile's confirmation and is refused on read-only and
- * prod profiles. Every run is audited.
+ * timeouts. ANALYZE executes the statement, so: never on a read-only profile; on prod only when
+ * the profile opts in, with its name typed; and wherever it runs, only after the server's own
+ * catalog shows that nothing it calls can act outside the transaction (side-effects.ts). It first
+ * runs in a READ ONLY transaction: if the server says the statement writes, running it for real
+ * needs confirmation and is refused on prod. The dispatcher guards and audits the request; this
+ * adds the query's digest (never its text) and what was found.
  */
-export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>, req: ExplainRequest): Promise<ExplainResult> {
+export async function runExplain(
+  open: () => Promise<pg.Client>,
+  req: ExplainRequest,
+  ctx: Pick<RequestContext, 'audit' | 'setTarget' | 'requireConfirmation'>
+): Promise<ExplainResult> {
   const digest = queryDigest(req.sql)
-  const base = {
-    profile: req.profile.name,
-    environment: req.profile.environment,
-    action: req.analyze ? 'explain analyze' : 'explain',
-    target: `query ${digest}`
+  ctx.setTarget(`query ${digest}`)
+  ctx.audit({ queryDigest: digest, analyzed: req.analyze })
+  if (req.analyze) {
+    const policy = analyzePolicyRefusal(req.profile)
+    if (policy) throw new ApiError('refused', policy)
+    if (req.profile.environment === 'prod') ctx.requireConfirmation(`EXPLAIN ANALYZE on the prod profile "${req.profile.name}"`)
   }
   const client = await open()
   let writes = false
@@ -186,49 +212,71 @@ export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>
       ...(req.analyze ? ['ANALYZE'] : []),
       ...(generic ? ['GENERIC_PLAN'] : [])
     ]
-    prefix = `EXPLAIN (${options.join(', ')}) `
-    const attempt = async (readOnly: boolean): Promise<string> => {
+    const inTransaction = async <T>(readOnly: boolean, work: () => Promise<T>): Promise<T> => {
       await client.query('BEGIN')
       try {
         if (readOnly) await client.query('SET TRANSACTION READ ONLY')
         await client.query(`SET LOCAL statement_timeout = ${Math.round(req.thresholds.explain_statement_timeout_s * 1000)}`)
         await client.query(`SET LOCAL lock_timeout = ${Math.round(req.thresholds.explain_lock_timeout_s * 1000)}`)
-        return await explainStatement(client, prefix, req)
+        return await work()
       } finally {
         await client.query('ROLLBACK')
       }
     }
+    if (req.analyze) {
+      // Nothing executes before the checks: first the plain plan (one statement, the server's own
+      // syntax errors), then what the statement would call, read from the catalog.
+      prefix = prefixWithout(options)
+      await inTransaction(true, () => explainStatement(client, prefix, req))
+      if (version < MIN_VERSION_FOR_ANALYZE_CHECK)
+        throw new ApiError(
+          'refused',
+          `EXPLAIN ANALYZE needs PostgreSQL 14 or later here: Lookout checks what a statement calls through a BEGIN ATOMIC function body, which PostgreSQL ${Math.floor(version / 10000)} lacks. EXPLAIN without ANALYZE gives the estimated plan`
+        )
+      prefix = ''
+      const verdict = await inTransaction(false, () =>
+        findSideEffects(client, req.sql, hasParams, req.profile.explainAnalyzeFunctions)
+      ).catch((err: unknown) => {
+        throw new ApiError(
+          'refused',
+          `EXPLAIN ANALYZE refused: Lookout could not check what the statement calls (${describeExplainError(err, 0, req.thresholds)}). It checks SELECT, INSERT, UPDATE, DELETE and MERGE; EXPLAIN without ANALYZE gives the estimated plan`
+        )
+      })
+      ctx.audit({ checkedFunctions: verdict.checkedFunctions })
+      if (verdict.effects.length) {
+        ctx.audit({ sideEffects: verdict.effects.map((e) => `${e.function} via ${e.via}`) })
+        throw new ApiError('refused', sideEffectRefusal(verdict.effects))
+      }
+    }
+    prefix = `EXPLAIN (${options.join(', ')}) `
     let raw: string
     try {
-      raw = await attempt(true)
+      raw = await inTransaction(true, () => explainStatement(client, prefix, req))
     } catch (err) {
       if ((err as { code?: string }).code !== '25006' || !req.analyze) throw err
       // The server says it writes: ANALYZE would execute it for real (then roll back).
       writes = true
-      if (req.profile.readOnly || req.profile.environment === 'prod')
+      ctx.audit({ writes })
+      if (req.profile.environment === 'prod')
         throw new ApiError(
           'refused',
-          `this statement writes (${errorMessage(err)}); EXPLAIN ANALYZE would execute it, and profile "${req.profile.name}" is ${req.profile.readOnly ? 'read-only' : 'prod'}: run EXPLAIN without ANALYZE`
+          `this statement writes (${errorMessage(err)}); EXPLAIN ANALYZE would execute it, and profile "${req.profile.name}" is prod: run EXPLAIN without ANALYZE`
         )
-      await checkGuard(audit, {
-        profile: req.profile,
-        action: 'explain analyze (writes, rolled back)',
-        target: base.target,
-        details: { queryDigest: digest },
-        confirmation: req.confirmation
-      }).catch((e: unknown) => {
+      try {
+        ctx.requireConfirmation('explain analyze (writes, rolled back)')
+      } catch (e) {
         throw new ApiError(
           'refused',
           `this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back. Confirm to run it (${(e as Error).message})`
         )
-      })
-      raw = await attempt(false)
+      }
+      raw = await inTransaction(false, () => explainStatement(client, prefix, req))
     }
     const plan = analysePlan(parseJsonPlan(raw))
     const facts = await liveFacts(client, plan, req.now).catch(() => null)
     const advice = advise(plan, facts)
     await tryHypothetical(client, prefixWithout(options), req, plan, advice).catch(() => {})
-    await audit.record({ ...base, details: { queryDigest: digest, analyzed: req.analyze, writes, rolledBack: true }, outcome: 'ok' })
+    ctx.audit({ writes, rolledBack: true })
     return {
       historyId: null,
       plan,
@@ -238,14 +286,6 @@ export async function runExplain(audit: AuditLog, open: () => Promise<pg.Client>
       run: { profile: req.profile.name, analyzed: req.analyze, readOnly: !writes, rolledBack: true, at: req.now }
     }
   } catch (err) {
-    const refused = err instanceof ApiError && err.code === 'refused'
-    const message = err instanceof ApiError ? err.message : describeExplainError(err, prefix.length, req.thresholds)
-    await audit.record({
-      ...base,
-      details: { queryDigest: digest, analyzed: req.analyze, writes },
-      outcome: refused ? 'refused' : 'failed',
-      error: message
-    })
     if (err instanceof ApiError) throw err
     throw new ApiError('bad_request', describeExplainError(err, prefix.length, req.thresholds))
   } finally {

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
-import { ApiError } from '../../../shared/api'
-import type { Profile } from '../../../shared/schemas'
-import type { AuditLog } from '../audit/audit-log'
-import { checkGuard } from '../audit/guard'
+import { ApiError, type RequestContext } from '../../../shared/api'
 import { errorMessage } from '../collector'
 import { LOOKOUT_APPLICATION_NAME } from './connection'
 import { queryRows, str, strOrNull } from './sql'
@@ -25,36 +22,35 @@ export function queryDigest(query: string): string {
 }
 
 export interface SignalRequest {
-  profile: Profile
   endpoint: string
   pid: number
   action: BackendSignal
-  confirmation: string | undefined
 }
 
 /**
- * Cancels the statement of a backend or terminates it, under the profile's guardrails (enforced
- * here, whatever the UI shows) and audited with the profile, target, pid, query digest and outcome.
+ * Cancels the statement of a backend or terminates it. The dispatcher has applied the profile's
+ * guardrails (from the request's declaration) and audits the outcome; this adds what the audit
+ * keeps: the pid, role, database and a digest of the query, never its text.
  */
-export async function signalBackend(audit: AuditLog, open: () => Promise<pg.Client>, req: SignalRequest): Promise<{ signalled: boolean }> {
-  const action = `${req.action} backend`
-  const target = `${req.endpoint} pid ${req.pid}`
-  await checkGuard(audit, { profile: req.profile, action, target, details: { pid: req.pid }, confirmation: req.confirmation })
-  const base = { profile: req.profile.name, environment: req.profile.environment, action, target }
-  let details: Record<string, unknown> = { pid: req.pid }
+export async function signalBackend(
+  open: () => Promise<pg.Client>,
+  req: SignalRequest,
+  ctx: Pick<RequestContext, 'audit' | 'setTarget'>
+): Promise<{ signalled: boolean }> {
+  ctx.setTarget(`${req.endpoint} pid ${req.pid}`)
+  ctx.audit({ pid: req.pid })
   let client: pg.Client | null = null
   try {
     client = await open()
     const [s] = await queryRows(client, SESSION_SQL, [req.pid])
     if (!s) throw new ApiError('not_found', `no session with pid ${req.pid} on ${req.endpoint}: it has ended`)
-    details = {
-      pid: req.pid,
+    ctx.audit({
       user: strOrNull(s.usename),
       database: strOrNull(s.datname),
       application: str(s.application_name),
       state: strOrNull(s.state),
       queryDigest: queryDigest(str(s.query))
-    }
+    })
     if (s.backend_type !== 'client backend')
       throw new ApiError(
         'refused',
@@ -68,11 +64,8 @@ export async function signalBackend(audit: AuditLog, open: () => Promise<pg.Clie
         'refused',
         `the server did not ${req.action} pid ${req.pid}: it ended meanwhile, or the connecting user is neither a member of its role nor of pg_signal_backend`
       )
-    await audit.record({ ...base, details, outcome: 'ok' })
     return { signalled: true }
   } catch (err) {
-    const refused = err instanceof ApiError && err.code === 'refused'
-    await audit.record({ ...base, details, outcome: refused ? 'refused' : 'failed', error: errorMessage(err) })
     if (err instanceof ApiError) throw err
     throw new ApiError('unavailable', errorMessage(err))
   } finally {

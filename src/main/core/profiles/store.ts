@@ -6,7 +6,51 @@ import { ApiError, describeZodError } from '../../../shared/api'
 import { Profile, ProfileInput, type ProfileSummary } from '../../../shared/schemas'
 import type { SecretStore } from '../ports'
 import { writeFileAtomic } from '../fs'
-import { metricsSlot, secretKey, separateSecrets, type SecretSlot } from './secrets'
+import {
+  credentialScope,
+  fieldSlots,
+  metricsSlot,
+  secretKey,
+  separateSecrets,
+  slotsOf,
+  URL_FIELDS,
+  withPassword,
+  withQuerySecrets,
+  type SecretSlot,
+  type UrlField
+} from './secrets'
+
+/** The fields whose change needs the confirmation of the profile's current environment. */
+export const GUARDED_FIELDS: readonly string[] = [
+  'environment',
+  'readOnly',
+  'allowFlush',
+  'allowExplainAnalyze',
+  'explainAnalyzeFunctions',
+  ...URL_FIELDS,
+  'metrics',
+  'redisCaFile'
+]
+
+/** What the core connects with: passwords, and URLs with their query secrets back. Never leaves the core. */
+export interface ProfileSecrets {
+  postgres: string | null
+  redis: string | null
+  redisReplica: string | null
+  /** Each URL field as a client must be given it (HTTP endpoints with their user-info password). */
+  urls: Partial<Record<UrlField, string>>
+  /** By stored /metrics URL: the URL to fetch (query secrets back) and its password or token. */
+  metrics: Map<string, { url: string; secret: string | null }>
+}
+
+export interface SaveOutcome {
+  profile: Profile
+  previous: Profile | null
+  /** Fields whose value changed (secrets aside): what the audit line names. */
+  changed: string[]
+  /** Secrets dropped because their endpoint's host, port or user changed. */
+  droppedSecrets: string[]
+}
 
 const ProfilesFile = z.object({ version: z.literal(1), profiles: z.array(Profile) })
 
@@ -30,6 +74,8 @@ function jsonErrorPosition(text: string, err: unknown): string {
 export class ProfileStore {
   private readonly path: string
   private cache: Profile[] | null = null
+  /** Profiles that live in memory only (the CLI's `--redis URL` and `--postgres URL`): never written. */
+  private readonly ephemeral = new Map<string, Profile>()
 
   constructor(
     private readonly dataDir: string,
@@ -68,22 +114,28 @@ export class ProfileStore {
   }
 
   async get(name: string): Promise<Profile> {
-    const p = (await this.list()).find((x) => x.name === name)
+    const p = this.ephemeral.get(name) ?? (await this.list()).find((x) => x.name === name)
     if (!p) throw new ApiError('not_found', `no profile named "${name}"`)
     return p
   }
 
   async summary(p: Profile): Promise<ProfileSummary> {
-    return {
-      ...p,
-      secrets: {
-        postgres: (await this.secrets.get(secretKey(p.name, 'postgres'))) !== null,
-        redis: (await this.secrets.get(secretKey(p.name, 'redis'))) !== null
-      }
+    const has = async (slot: SecretSlot) => (await this.secrets.get(secretKey(p.name, slot))) !== null
+    const secrets: Record<string, boolean> = {}
+    for (const f of URL_FIELDS) {
+      let set = false
+      for (const slot of fieldSlots(f)) if (await has(slot)) set = true
+      secrets[f] = set
     }
+    return { ...p, secrets: secrets as ProfileSummary['secrets'] }
   }
 
-  async save(input: ProfileInput, replace: boolean): Promise<Profile> {
+  /**
+   * Saves a profile; its secrets go to the secret store, never to the file. A secret whose
+   * endpoint now names another host, port or user is dropped unless the edit gives a new one:
+   * Lookout never sends a stored password to a server it was not given for.
+   */
+  async save(input: ProfileInput, replace: boolean): Promise<SaveOutcome> {
     const checked = ProfileInput.safeParse(input)
     if (!checked.success) throw new ApiError('bad_request', `profile: ${describeZodError(checked.error)}`)
     let separated: ReturnType<typeof separateSecrets>
@@ -102,12 +154,82 @@ export class ProfileStore {
     const all = [...(await this.list())]
     const at = all.findIndex((p) => p.name === clean.name)
     if (at >= 0 && !replace) throw new ApiError('conflict', `a profile named "${clean.name}" exists; save with replace to change it`)
+    const previous = at >= 0 ? all[at]! : null
+    const changed = previous ? changedFields(previous, clean) : Object.keys(clean).filter((k) => k !== 'name')
     // Secrets first: if the store refuses, nothing is written.
     for (const [slot, value] of secrets) await this.secrets.set(secretKey(clean.name, slot), value)
+    const droppedSecrets: string[] = []
+    if (previous) {
+      for (const f of URL_FIELDS) {
+        if (credentialScope(previous[f]) === credentialScope(clean[f])) continue
+        for (const slot of fieldSlots(f)) {
+          if (secrets.has(slot)) continue
+          if ((await this.secrets.get(secretKey(clean.name, slot))) === null) continue
+          await this.secrets.delete(secretKey(clean.name, slot))
+          droppedSecrets.push(slot)
+        }
+      }
+      // A /metrics endpoint's secret is kept by its URL: those no longer listed are dropped.
+      const kept = new Set(clean.metrics.map((m) => metricsSlot(m.url)))
+      for (const m of previous.metrics) {
+        const slot = metricsSlot(m.url)
+        if (kept.has(slot)) continue
+        for (const s of fieldSlots(slot as `metrics:${string}`)) {
+          if ((await this.secrets.get(secretKey(clean.name, s))) === null) continue
+          await this.secrets.delete(secretKey(clean.name, s))
+          droppedSecrets.push(slot)
+        }
+      }
+    }
     if (at >= 0) all[at] = clean
     else all.push(clean)
     await this.write(all)
+    return { profile: clean, previous, changed, droppedSecrets }
+  }
+
+  /** A profile for this process only (the CLI's URL mode): never written, gone when the core closes. */
+  async addEphemeral(input: ProfileInput): Promise<Profile> {
+    const { profile, secrets } = separateSecrets(ProfileInput.parse(input))
+    const clean = Profile.parse(profile)
+    for (const [slot, value] of secrets) await this.secrets.set(secretKey(clean.name, slot), value)
+    this.ephemeral.set(clean.name, clean)
     return clean
+  }
+
+  /** What the core connects with for a profile: its passwords, and its URLs with their query secrets. */
+  async secretsOf(p: Profile): Promise<ProfileSecrets> {
+    const get = (slot: SecretSlot) => this.secrets.get(secretKey(p.name, slot))
+    const querySecrets = async (field: string) => {
+      const out = new Map<string, string>()
+      for (const slot of fieldSlots(field as UrlField)) {
+        if (slot === field) continue
+        const v = await get(slot)
+        if (v !== null) out.set(slot.slice(field.length + 1), v)
+      }
+      return out
+    }
+    const urls: Partial<Record<UrlField, string>> = {}
+    const passwords: Partial<Record<UrlField, string | null>> = {}
+    for (const f of URL_FIELDS) {
+      const url = p[f]
+      passwords[f] = await get(f)
+      if (!url) continue
+      const withQuery = withQuerySecrets(url, await querySecrets(f))
+      // HTTP clients take their basic-auth password from the URL; Postgres and Redis get it apart.
+      urls[f] = f === 'prometheus' || f === 'alertmanager' ? withPassword(withQuery, passwords[f] ?? null) : withQuery
+    }
+    const metrics = new Map<string, { url: string; secret: string | null }>()
+    for (const m of p.metrics) {
+      const slot = metricsSlot(m.url)
+      metrics.set(m.url, { url: withQuerySecrets(m.url, await querySecrets(slot)), secret: await get(slot) })
+    }
+    return {
+      postgres: passwords.postgres ?? null,
+      redis: passwords.redis ?? null,
+      redisReplica: passwords.redisReplica ?? null,
+      urls,
+      metrics
+    }
   }
 
   async delete(name: string): Promise<boolean> {
@@ -115,13 +237,8 @@ export class ProfileStore {
     const gone = all.find((p) => p.name === name)
     if (!gone) return false
     await this.write(all.filter((p) => p.name !== name))
-    for (const slot of ['postgres', 'redis', ...gone.metrics.map((m) => metricsSlot(m.url))] as SecretSlot[])
-      await this.secrets.delete(secretKey(name, slot))
+    for (const slot of slotsOf(gone)) await this.secrets.delete(secretKey(name, slot))
     return true
-  }
-
-  async password(name: string, slot: SecretSlot): Promise<string | null> {
-    return this.secrets.get(secretKey(name, slot))
   }
 
   /** Atomic: a crash mid-write leaves the old file, never a truncated one. Owner-only permissions. */
@@ -129,4 +246,10 @@ export class ProfileStore {
     await writeFileAtomic(this.path, JSON.stringify({ version: 1, profiles }, null, 2) + '\n')
     this.cache = profiles
   }
+}
+
+/** The fields of a profile an edit changes, by name (values are not named: they may hold hosts of interest). */
+export function changedFields(before: Profile, after: Profile): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)])
+  return [...keys].filter((k) => JSON.stringify(before[k as keyof Profile]) !== JSON.stringify(after[k as keyof Profile])).sort()
 }

@@ -30,9 +30,15 @@ export function backfillQuery(c: TargetCollector, seriesId: string): string | nu
  * last hour at the profile's poll interval. Missing data or an unreachable server just means
  * no history: this never fails the opening of a profile.
  */
-export async function fetchBackfill(profile: Profile, collectors: TargetCollector[], nowMs: number): Promise<Backfill[]> {
-  if (!profile.prometheus) return []
-  const client = new PrometheusClient(profile.prometheus, { timeoutMs: BACKFILL_TIMEOUT_MS })
+/** `prometheusUrl`: the profile's server as a client must be given it (with its credentials), or none. */
+export async function fetchBackfill(
+  profile: Profile,
+  prometheusUrl: string | undefined,
+  collectors: TargetCollector[],
+  nowMs: number
+): Promise<Backfill[]> {
+  if (!prometheusUrl) return []
+  const client = new PrometheusClient(prometheusUrl, { timeoutMs: BACKFILL_TIMEOUT_MS })
   const endS = Math.floor(nowMs / 1000)
   const startS = endS - BACKFILL_SECONDS
   const stepS = Math.max(1, Math.round(profile.pollIntervalMs / 1000))

@@ -1,4 +1,5 @@
 import { errorMessage } from '../collector'
+import { isSecretQueryParam } from '../profiles/secrets'
 
 /** What Prometheus 2.42 sends when it scrapes, so exporters answer Lookout as they answer it. */
 export const SCRAPE_ACCEPT =
@@ -7,12 +8,13 @@ export const SCRAPE_ACCEPT =
 /** Largest body Lookout reads from one endpoint: a hostile or broken one cannot exhaust memory. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024
 
-/** A URL without its user info, for messages and the UI. */
+/** A URL without its user info and with secret query parameters masked, for messages and the UI. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url)
     u.username = ''
     u.password = ''
+    for (const k of [...u.searchParams.keys()]) if (isSecretQueryParam(k)) u.searchParams.set(k, '***')
     return u.toString()
   } catch {
     return '(invalid URL)'

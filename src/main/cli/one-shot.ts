@@ -1,0 +1,39 @@
+import type { ProfileInput } from '../../shared/schemas'
+import { createCore, type Core } from '../core'
+import { MemorySecretStore, silentLogger } from '../core/ports'
+
+/** The core as a CLI command runs it: headless, quiet, secrets in memory only. */
+export function cliCore(dataDir: string): Core {
+  return createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, logger: silentLogger, transport: 'websocket' })
+}
+
+/** A profile name for a bare URL: `url-<host>-<port>`, within the profile-name rules. */
+export function urlProfileName(url: string): string {
+  const u = new URL(url)
+  const name = `url-${u.hostname}-${u.port || 'default'}`.replace(/[^A-Za-z0-9._-]/g, '-')
+  return name.slice(0, 64)
+}
+
+/**
+ * The profile a command acts on, in a one-shot core: a saved one by name, or a bare URL as a
+ * transient dev profile (never written; its requests are guarded and audited like any other).
+ */
+export async function commandProfile(core: Core, o: { profile?: string; redis?: string; postgres?: string }): Promise<string> {
+  if (o.profile) return o.profile
+  const url = o.redis ?? o.postgres!
+  const input: ProfileInput = {
+    name: urlProfileName(url),
+    environment: 'dev',
+    ...(o.redis ? { redis: o.redis } : { postgres: o.postgres })
+  }
+  return core.addTransientProfile(input)
+}
+
+/**
+ * What a command's flags confirm, as the app's typed confirmation: nothing without `--yes`;
+ * with it, the word, or the profile's name given with `--confirm` (which prod needs).
+ */
+export function cliConfirmation(o: { yes?: boolean; confirm?: string }): string | undefined {
+  if (!o.yes) return undefined
+  return o.confirm ?? 'confirm'
+}
