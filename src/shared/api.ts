@@ -559,6 +559,39 @@ export const ClientFrame = z.object({
 })
 export type ClientFrame = z.infer<typeof ClientFrame>
 
+/** Largest WebSocket frame a client may send; the server closes the socket (1009) past it. */
+export const MAX_FRAME_BYTES = 1024 * 1024
+/** Largest request a client may send in parts: room for a pasted plan of tens of thousands of nodes. */
+export const MAX_REQUEST_BYTES = 64 * 1024 * 1024
+/** Characters of a request per part: within MAX_FRAME_BYTES whatever the text (4 UTF-8 bytes per char at most, plus JSON escapes). */
+export const PART_CHARS = 128 * 1024
+
+/**
+ * A request too large for one frame, sent as the parts of its JSON text in order. The server
+ * assembles at most one such request per connection, within MAX_REQUEST_BYTES.
+ */
+export const RequestPart = z.object({
+  id: z.number().int().nonnegative(),
+  part: z.number().int().nonnegative(),
+  parts: z
+    .number()
+    .int()
+    .min(2)
+    .max(Math.ceil(MAX_REQUEST_BYTES / PART_CHARS)),
+  data: z.string().max(PART_CHARS)
+})
+export type RequestPart = z.infer<typeof RequestPart>
+
+/** The frames to send for one request: the request itself, or its JSON text in parts. */
+export function requestFrames(id: number, method: string, params: unknown): string[] {
+  const text = JSON.stringify({ id, method, params })
+  if (text.length <= PART_CHARS) return [text]
+  const parts = Math.ceil(text.length / PART_CHARS)
+  const out: string[] = []
+  for (let i = 0; i < parts; i++) out.push(JSON.stringify({ id, part: i, parts, data: text.slice(i * PART_CHARS, (i + 1) * PART_CHARS) }))
+  return out
+}
+
 export const ServerFrame = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ id: z.number().int(), ok: z.literal(false), error: ApiErrorShape }),

@@ -33,7 +33,7 @@ function openWs(opts: { token?: string; origin?: string; cookie?: boolean } = {}
   return new Promise((resolve) => {
     const url = `ws://127.0.0.1:${server.port}/api${opts.token && !opts.cookie ? `?token=${opts.token}` : ''}`
     const headers: Record<string, string> = {}
-    if (opts.cookie && opts.token) headers.cookie = `lookout_token=${opts.token}`
+    if (opts.cookie && opts.token) headers.cookie = `lookout_token_${server.port}=${opts.token}`
     const ws = new WebSocket(url, { headers, ...(opts.origin ? { origin: opts.origin } : {}) })
     ws.on('open', () => resolve({ ws }))
     ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode! }))
@@ -86,15 +86,15 @@ describe('lookout serve', () => {
     expect((await get('/')).status).toBe(401)
     expect((await get('/assets/app.js')).status).toBe(401)
     expect((await get('/?token=wrong')).status).toBe(401)
-    expect((await get('/', { cookie: 'lookout_token=wrong' })).status).toBe(401)
+    expect((await get('/', { cookie: `lookout_token_${server.port}=wrong` })).status).toBe(401)
   })
 
   it('swaps the URL token for an HttpOnly SameSite cookie, then serves with a CSP', async () => {
     const first = await get(`/?token=${TOKEN}`)
     expect(first.status).toBe(303)
     expect(first.headers.location).toBe('/')
-    expect(String(first.headers['set-cookie'])).toMatch(/lookout_token=.+; HttpOnly; SameSite=Strict/)
-    const page = await get('/', { cookie: `lookout_token=${TOKEN}` })
+    expect(String(first.headers['set-cookie'])).toMatch(new RegExp(`lookout_token_${server.port}=.+; HttpOnly; SameSite=Strict`))
+    const page = await get('/', { cookie: `lookout_token_${server.port}=${TOKEN}` })
     expect(page.status).toBe(200)
     expect(page.body).toContain('<title>Lookout</title>')
     expect(page.headers['content-security-policy']).toContain("script-src 'self'")
@@ -102,7 +102,7 @@ describe('lookout serve', () => {
   })
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
-    expect((await get('/', { cookie: `lookout_token=${TOKEN}`, host: `evil.example:${server.port}` })).status).toBe(421)
+    expect((await get('/', { cookie: `lookout_token_${server.port}=${TOKEN}`, host: `evil.example:${server.port}` })).status).toBe(421)
   })
 
   it('refuses a WebSocket without the token or from another origin', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { hostAllowed, originAllowed, tokensEqual } from '../../src/main/serve/auth'
+import { hostname } from 'node:os'
+import { allowedHostNames, hostAllowed, originAllowed, tokenCookie, tokensEqual } from '../../src/main/serve/auth'
 import { resolveInside } from '../../src/main/serve/static'
 import { exposureWarning } from '../../src/main/serve/server'
 
@@ -10,16 +11,30 @@ describe('headless auth', () => {
     expect(tokensEqual('abc', 'abcd')).toBe(false)
   })
   it('accepts only Host headers that name this server (DNS rebinding)', () => {
-    expect(hostAllowed('127.0.0.1:8080', '127.0.0.1', 8080)).toBe(true)
-    expect(hostAllowed('localhost:8080', '127.0.0.1', 8080)).toBe(true)
-    expect(hostAllowed('evil.example:8080', '127.0.0.1', 8080)).toBe(false)
-    expect(hostAllowed('127.0.0.1:9999', '127.0.0.1', 8080)).toBe(false)
-    expect(hostAllowed(undefined, '127.0.0.1', 8080)).toBe(false)
+    const loop = allowedHostNames('127.0.0.1')
+    expect(hostAllowed('127.0.0.1:8080', loop, 8080)).toBe(true)
+    expect(hostAllowed('localhost:8080', loop, 8080)).toBe(true)
+    expect(hostAllowed('evil.example:8080', loop, 8080)).toBe(false)
+    expect(hostAllowed('127.0.0.1:9999', loop, 8080)).toBe(false)
+    expect(hostAllowed(undefined, loop, 8080)).toBe(false)
+  })
+  it('bound to 0.0.0.0, accepts only the names given and the machine’s own, never any Host', () => {
+    const all = allowedHostNames('0.0.0.0', ['jump.example.net'])
+    expect(hostAllowed('jump.example.net:8080', all, 8080)).toBe(true)
+    expect(hostAllowed(`${hostname()}:8080`, all, 8080)).toBe(true)
+    expect(hostAllowed('127.0.0.1:8080', all, 8080)).toBe(true)
+    expect(hostAllowed('evil.example:8080', all, 8080)).toBe(false)
+    expect(hostAllowed('attacker.rebind.example:8080', all, 8080)).toBe(false)
+  })
+  it('names the session cookie after the port, so other servers on 127.0.0.1 never receive it', () => {
+    expect(tokenCookie(8080)).toBe('lookout_token_8080')
+    expect(tokenCookie(8081)).not.toBe(tokenCookie(8080))
   })
   it('accepts a WebSocket Origin only when it is this server', () => {
     expect(originAllowed('http://127.0.0.1:8080', '127.0.0.1:8080')).toBe(true)
     expect(originAllowed('http://evil.example', '127.0.0.1:8080')).toBe(false)
     expect(originAllowed('null', '127.0.0.1:8080')).toBe(false)
+    expect(originAllowed(undefined, '127.0.0.1:8080')).toBe(false)
   })
   it('warns loudly when bound beyond loopback', () => {
     expect(exposureWarning('127.0.0.1')).toBeNull()

@@ -54,8 +54,12 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to bind; anything but loopback is exposed to the network', '127.0.0.1')
     .option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
     .option('--profile <name>', 'start monitoring this profile at once')
-    .action(async (o: { port: number; host: string; dataDir: string; profile?: string }) => {
-      const h = await startHeadless({ dataDir: o.dataDir, host: o.host, port: o.port })
+    .option(
+      '--allow-host <name...>',
+      'a host name the browser may use to reach this server (e.g. the jump host’s DNS name); loopback and, on 0.0.0.0, the machine’s own names are always allowed'
+    )
+    .action(async (o: { port: number; host: string; dataDir: string; profile?: string; allowHost?: string[] }) => {
+      const h = await startHeadless({ dataDir: o.dataDir, host: o.host, port: o.port, allowHosts: o.allowHost })
       if (o.profile) {
         const r = await h.core.dispatch('monitor.start', { profile: o.profile })
         if (!r.ok) console.error(`cannot start profile ${o.profile}: ${r.error.message}`)

@@ -11,6 +11,8 @@ export interface HeadlessOptions {
   token?: string
   rendererDir?: string
   quiet?: boolean
+  /** Names the Host header may give besides loopback and the machine's own (`--allow-host`). */
+  allowHosts?: string[]
 }
 
 export interface Headless {
@@ -37,7 +39,8 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
     rendererDir: opts.rendererDir ?? defaultRendererDir(),
     host: opts.host,
     port: opts.port,
-    token: opts.token ?? newToken()
+    token: opts.token ?? newToken(),
+    allowHosts: opts.allowHosts
   })
   return {
     core,

@@ -3,6 +3,7 @@ import {
   IpcReply,
   parseEvent,
   parseResult,
+  requestFrames,
   ServerFrame,
   isEventName,
   type ApiClient,
@@ -168,7 +169,8 @@ export function webSocketTransport(url: string, opts: { timeoutMs?: number } = {
           reject(new ApiError('unavailable', `${name}: no answer within ${timeoutMs / 1000} s`))
         }, timeoutMs)
         pending.set(id, { name, resolve: resolve as (v: unknown) => void, reject, timer })
-        ws.send(JSON.stringify({ id, method: name, params }))
+        // A request larger than one frame (a pasted plan) goes in parts the server reassembles.
+        for (const frame of requestFrames(id, name, params)) ws.send(frame)
       })
     },
     on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
