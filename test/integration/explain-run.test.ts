@@ -28,7 +28,15 @@ beforeAll(async () => {
     ['x-ro', 'dev', true]
   ] as const)
     await call('profiles.save', {
-      profile: { name, environment, readOnly, postgres: server.dsn, thresholds: { explain_lock_timeout_s: 1 } }
+      // x-prod opts in to ANALYZE (off by default on prod): the tests below need it to reach the other rules.
+      profile: {
+        name,
+        environment,
+        readOnly,
+        allowExplainAnalyze: environment === 'prod',
+        postgres: server.dsn,
+        thresholds: { explain_lock_timeout_s: 1 }
+      }
     })
 })
 
@@ -40,7 +48,12 @@ afterAll(async () => {
 
 describe('EXPLAIN on a live target', () => {
   it('a plain SELECT with ANALYZE runs read-only and comes back analysed and advised, with live facts', async () => {
-    const r = await call('explain.run', { profile: 'x-prod', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+    const r = await call('explain.run', {
+      profile: 'x-prod',
+      sql: 'SELECT * FROM ex_a WHERE val = 7',
+      analyze: true,
+      confirmation: 'x-prod'
+    })
     expect(r.run).toMatchObject({ analyzed: true, readOnly: true, rolledBack: true })
     expect(r.plan.analyzed).toBe(true)
     expect(r.plan.nodes[0].inclusiveMs).toBeGreaterThan(0)
@@ -100,7 +113,7 @@ describe('EXPLAIN on a live target', () => {
           analyze: true,
           confirmation: profile === 'x-prod' ? 'x-prod' : 'confirm'
         })
-      ).rejects.toMatchObject({ code: 'refused', message: expect.stringContaining('run EXPLAIN without ANALYZE') })
+      ).rejects.toMatchObject({ code: 'refused', message: expect.stringContaining('EXPLAIN without ANALYZE') })
     const plain = await call('explain.run', { profile: 'x-ro', sql: 'UPDATE ex_a SET val = 0', analyze: false })
     expect(plain.plan.analyzed).toBe(false)
     expect(Number((await admin.query('SELECT count(*) AS n FROM ex_a WHERE val = 0')).rows[0].n)).toBeLessThan(100)

@@ -129,7 +129,8 @@ export async function findSideEffects(
   const written = new Set<number>()
   const trees: { tree: string; via: string }[] = [{ tree: await parseTree(client, sql, hasParams), via: 'the statement' }]
   const relName = async (oids: number[]) => {
-    const rows = await queryRows(client, 'SELECT oid::int AS oid, oid::regclass::text AS name FROM pg_class WHERE oid = ANY ($1)', [oids])
+    const rows = await queryRows(client, `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY ($1)`, [oids])
     return new Map(rows.map((r) => [Number(r.oid), str(r.name)]))
   }
   for (let round = 0; round < MAX_ROUNDS && trees.length; round++) {
