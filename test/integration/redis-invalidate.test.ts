@@ -214,10 +214,13 @@ describe('invalidation through the core', () => {
       expect(last).toMatchObject({ state: 'done', deleted: 4000, uncertain: 0, error: null })
       expect(await countKeys('keep:*')).toBe(1000)
       const audit = await core.dispatch('audit.recent', { limit: 5 })
-      expect(audit.ok && (audit.result as any[]).map((e) => [e.profile, e.outcome])).toEqual([
-        ['cache-dev', 'ok'],
-        ['cache-dev', 'refused'],
-        ['cache-ro', 'refused']
+      // The request is audited when the dispatcher accepts or refuses it, the job again when it ends.
+      expect(audit.ok && (audit.result as any[]).map((e) => [e.profile, e.action, e.outcome])).toEqual([
+        ['cache-dev', 'invalidate keys (job ended)', 'ok'],
+        ['cache-dev', 'invalidate keys', 'ok'],
+        ['cache-dev', 'invalidate keys', 'refused'],
+        ['cache-dev', 'invalidate keys', 'refused'],
+        ['cache-ro', 'invalidate keys', 'refused']
       ])
       // A second job, cancelled through the API: the count it reports is what is gone.
       await seed('cache:v2:', 100_000)
@@ -284,10 +287,10 @@ describe('TTL by pattern through the core', () => {
 
       // The log itself keeps what each job did: its TTL and the exact count.
       const { AuditLog } = await import('../../src/main/core/audit/audit-log')
-      const entries = await new AuditLog(dataDir).recent(5)
+      const entries = (await new AuditLog(dataDir).recent(10)).filter((e) => e.action.endsWith('(job ended)'))
       expect(entries.slice(0, 2).map((e) => [e.action, e.outcome, e.details.ttlSeconds, e.details.changed])).toEqual([
-        ['clear TTL by pattern', 'ok', null, 1111],
-        ['set TTL by pattern', 'ok', 600, 3000]
+        ['clear TTL by pattern (job ended)', 'ok', null, 1111],
+        ['set TTL by pattern (job ended)', 'ok', 600, 3000]
       ])
     } finally {
       await core.close()
