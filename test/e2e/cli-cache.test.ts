@@ -52,6 +52,50 @@ describe('lookout cache invalidate', () => {
     expect(await admin.dbsize()).toBe(500)
   })
 
+  it('goes through the same guard and pattern checks as the app: "*" by URL and --confirm without --yes delete nothing', async () => {
+    await seed('sess:', 200)
+    const before = await admin.dbsize()
+    const everything = lookout(['cache', 'invalidate', '--redis', server.url, '--pattern', '*', '--yes'])
+    expect(everything.code).toBe(2)
+    expect(everything.stderr).toMatch(/only wildcards would delete every key/)
+    const noYes = lookout(['cache', 'invalidate', '--redis', server.url, '--pattern', 'sess:*', '--confirm', 'anything'])
+    expect(noYes.code).toBe(2)
+    const ttlAll = lookout(['cache', 'expire', '--redis', server.url, '--pattern', '**', '--ttl', '5', '--yes'])
+    expect(ttlAll.code).toBe(2)
+    expect(await admin.dbsize()).toBe(before)
+    // Each refusal is in the audit log, and the log's chain holds.
+    const lines = readFileSync(join(dataDir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(lines.filter((l) => l.outcome === 'refused').length).toBeGreaterThanOrEqual(4)
+    const verified = lookout(['audit', 'verify'])
+    expect(verified.code).toBe(0)
+    expect(verified.stdout).toMatch(/intact/)
+  })
+
+  it('lookout audit verify names the first line altered or removed', async () => {
+    const path = join(dataDir, 'audit.log')
+    const original = readFileSync(path, 'utf8')
+    const lines = original.trim().split('\n')
+    expect(lines.length).toBeGreaterThanOrEqual(4)
+    try {
+      writeFileSync(
+        path,
+        lines.map((l, i) => (i === 1 ? l.replace(/"time":"[^"]+"/, '"time":"2000-01-01T00:00:00.000Z"') : l)).join('\n') + '\n'
+      )
+      const altered = lookout(['audit', 'verify'])
+      expect(altered.code).toBe(1)
+      expect(altered.stdout).toMatch(/audit\.log:3: does not follow line 2 as written: line 2 was altered/)
+      writeFileSync(path, lines.filter((_, i) => i !== 2).join('\n') + '\n')
+      const removed = lookout(['audit', 'verify', '--json'])
+      expect(removed.code).toBe(1)
+      expect(JSON.parse(removed.stdout)).toMatchObject({ ok: false, firstBad: { line: 3 } })
+    } finally {
+      writeFileSync(path, original)
+    }
+  })
+
   it('inspects a key, readable or as JSON', async () => {
     await admin.hset('user:7', { name: 'Ada', plan: 'pro' })
     await admin.expire('user:7', 300)
@@ -154,7 +198,11 @@ describe('lookout cache expire', () => {
 
     const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8')
     expect(audit).toMatch(/"action":"set TTL by pattern".*"outcome":"refused"/)
-    expect(audit).toMatch(/"action":"set TTL by pattern","target":"sess:\*".*"changed":2000.*"ttlSeconds":600.*"outcome":"ok"/)
-    expect(audit).toMatch(/"action":"clear TTL by pattern","target":"sess:1\*".*"changed":1111.*"ttlSeconds":null.*"outcome":"ok"/)
+    expect(audit).toMatch(
+      /"action":"set TTL by pattern \(job ended\)","target":"sess:\*".*"ttlSeconds":600.*"changed":2000.*"outcome":"ok"/
+    )
+    expect(audit).toMatch(
+      /"action":"clear TTL by pattern \(job ended\)","target":"sess:1\*".*"ttlSeconds":null.*"changed":1111.*"outcome":"ok"/
+    )
   })
 })

@@ -120,6 +120,19 @@ describe('lookout explain', () => {
     }
   })
 
+  it('refuses, like the app, a statement that would act outside its transaction: another backend survives', async () => {
+    const victim = await pgServer.admin(pgServer.database)
+    try {
+      const pid = Number((await victim.query('SELECT pg_backend_pid() AS p')).rows[0].p)
+      const r = lookout(['explain', '--postgres', pgServer.dsn, '--query', `SELECT pg_terminate_backend(${pid})`, '--analyze', '--yes'])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/EXPLAIN ANALYZE refused: .*pg_catalog\.pg_terminate_backend\(/)
+      expect(Number((await victim.query('SELECT pg_backend_pid() AS p')).rows[0].p)).toBe(pid)
+    } finally {
+      await victim.end()
+    }
+  })
+
   it('--plan-file analyses a saved text plan offline; a broken one names the line', () => {
     const dir = tempDir()
     const good = join(dir, 'plan.txt')

@@ -27,7 +27,10 @@ let redis: RedisHandle
 let pgServer: PostgresHandle
 
 /** A server on loopback that records every byte a client sends it and answers each read with an error. */
-async function sniffer(reply: (data: Buffer) => Buffer | string, hangUp = false): Promise<{ port: number; got: () => string; close(): void }> {
+async function sniffer(
+  reply: (data: Buffer) => Buffer | string,
+  hangUp = false
+): Promise<{ port: number; got: () => string; close(): void }> {
   const chunks: Buffer[] = []
   const sockets: Socket[] = []
   const srv: Server = createServer((s) => {

@@ -10,6 +10,7 @@ import { canOpenWindow, electronBinary, launchElectron } from './electron-launch
 import { lintPage } from './metrics-lint'
 import { cacheInspect, cacheInvalidate } from './cache-commands'
 import { cacheWarm } from './cache-warm'
+import { auditVerify } from './audit-command'
 import { runCheck, type CheckOptions } from './check-command'
 import { runExplainCommand, type ExplainOptions } from './explain-command'
 import { readFile } from 'node:fs/promises'
@@ -264,6 +265,20 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
     .action(async (key: string, o: { redis?: string; profile?: string; json?: boolean; dataDir: string }) => {
       process.exitCode = await cacheInspect({ ...o, key, json: Boolean(o.json) })
+    })
+
+  const audit = program.command('audit').description('the audit log of every mutating action')
+  audit
+    .command('verify')
+    .description('check the audit log’s hash chain: names the first line altered or after which lines were removed')
+    .option('--file <file>', 'an audit log to check (default: audit.log in the data directory)')
+    .option('--json', 'print the verdict as JSON')
+    .option('--data-dir <dir>', 'where the audit log is kept', defaultDataDir())
+    .action(async (o: { file?: string; json?: boolean; dataDir: string }) => {
+      process.exitCode = await auditVerify(
+        { ...o, json: Boolean(o.json) },
+        { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
+      )
     })
 
   return program

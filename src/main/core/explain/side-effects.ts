@@ -49,6 +49,8 @@ const MAX_ROUNDS = 20
 const MAX_OBJECTS = 5000
 
 export interface TreeRefs {
+  /** Query.commandType of each query in the tree: 1 SELECT, 2 UPDATE, 3 INSERT, 4 DELETE, 5 MERGE. */
+  commands: Set<number>
   functions: Set<number>
   operators: Set<number>
   relations: { oid: number; kind: string; lock: number }[]
@@ -56,7 +58,8 @@ export interface TreeRefs {
 
 /** What a node tree (nodeToString's text: prosqlbody, ev_action, adbin, polqual) references by OID. */
 export function treeRefs(tree: string): TreeRefs {
-  const refs: TreeRefs = { functions: new Set(), operators: new Set(), relations: [] }
+  const refs: TreeRefs = { commands: new Set(), functions: new Set(), operators: new Set(), relations: [] }
+  for (const m of tree.matchAll(/:commandType (\d+)/g)) refs.commands.add(Number(m[1]))
   for (const m of tree.matchAll(/:(funcid|aggfnoid|winfnoid|opfuncid) (\d+)/g)) if (m[2] !== '0') refs.functions.add(Number(m[2]))
   for (const m of tree.matchAll(/:opno (\d+)/g)) if (m[1] !== '0') refs.operators.add(Number(m[1]))
   for (const m of tree.matchAll(/:opnos \(o((?: \d+)*)\)/g)) for (const o of m[1]!.trim().split(/\s+/)) if (o) refs.operators.add(Number(o))
@@ -127,10 +130,17 @@ export async function findSideEffects(
   const operators = new Map<number, string>()
   const seenRelations = new Set<number>()
   const written = new Set<number>()
+  /** Written tables whose column defaults and generated columns run: by INSERT, UPDATE or MERGE, or a cascade. */
+  const fillsColumns = new Set<number>()
+  const FILLING_COMMANDS = [2, 3, 5]
   const trees: { tree: string; via: string }[] = [{ tree: await parseTree(client, sql, hasParams), via: 'the statement' }]
   const relName = async (oids: number[]) => {
-    const rows = await queryRows(client, `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY ($1)`, [oids])
+    const rows = await queryRows(
+      client,
+      `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY ($1)`,
+      [oids]
+    )
     return new Map(rows.map((r) => [Number(r.oid), str(r.name)]))
   }
   for (let round = 0; round < MAX_ROUNDS && trees.length; round++) {
@@ -139,8 +149,10 @@ export async function findSideEffects(
       const refs = treeRefs(tree)
       for (const f of refs.functions) if (!functions.has(f)) functions.set(f, via)
       for (const o of refs.operators) if (!operators.has(o)) operators.set(o, via)
+      const fills = FILLING_COMMANDS.some((c) => refs.commands.has(c)) || via.startsWith('a cascade')
       for (const r of refs.relations) {
         if (r.lock >= ROW_EXCLUSIVE_LOCK) written.add(r.oid)
+        if (r.lock >= ROW_EXCLUSIVE_LOCK && fills) fillsColumns.add(r.oid)
         if (!seenRelations.has(r.oid)) newRelations.push({ ...r, via })
       }
     }
@@ -197,10 +209,12 @@ export async function findSideEffects(
       [writtenNow]
     ))
       if (!functions.has(Number(r.fn))) functions.set(Number(r.fn), `trigger ${str(r.tgname)} on ${nameOf(Number(r.rel))}`)
-    for (const r of await queryRows(client, 'SELECT adrelid::int AS rel, adbin::text AS tree FROM pg_attrdef WHERE adrelid = ANY ($1)', [
-      writtenNow
-    ]))
-      trees.push({ tree: str(r.tree), via: `a column default of ${nameOf(Number(r.rel))}` })
+    const filled = writtenNow.filter((o) => fillsColumns.has(o))
+    if (filled.length)
+      for (const r of await queryRows(client, 'SELECT adrelid::int AS rel, adbin::text AS tree FROM pg_attrdef WHERE adrelid = ANY ($1)', [
+        filled
+      ]))
+        trees.push({ tree: str(r.tree), via: `a column default of ${nameOf(Number(r.rel))}` })
   }
   // Operators run their functions; aggregates their support functions.
   if (operators.size) {
