@@ -95,7 +95,9 @@ export const requests = {
       name: z.literal('Lookout'),
       version: z.string(),
       transport: z.enum(['ipc', 'websocket']),
-      platform: z.string()
+      platform: z.string(),
+      /** Whether passwords survive a restart, and why not when they do not. */
+      secretStorage: z.object({ persistent: z.boolean(), warning: z.string().nullable() })
     })
   },
   'profiles.list': {

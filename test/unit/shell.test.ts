@@ -29,11 +29,29 @@ const fake = vi.hoisted(() => {
     once() {}
     show() {}
   }
+  const protocolHandlers: Record<string, (req: Request) => Promise<Response>> = {}
+  const fetched: string[] = []
   return {
     windows,
     opened,
     permission,
+    protocolHandlers,
+    fetched,
     module: {
+      protocol: { handle: (scheme: string, fn: any) => (protocolHandlers[scheme] = fn), registerSchemesAsPrivileged: () => {} },
+      net: {
+        fetch: async (url: string) => {
+          fetched.push(url)
+          return new Response('<!doctype html>', { status: 200, headers: { 'content-type': 'text/html' } })
+        }
+      },
+      safeStorage: {
+        isEncryptionAvailable: () => true,
+        encryptString: (s: string) => Buffer.from(s),
+        decryptString: (b: Buffer) => b.toString()
+      },
+      dialog: {},
+      Notification: class {},
       BrowserWindow,
       shell: { openExternal: (u: string) => (opened.push(u), Promise.resolve()) },
       session: {
@@ -47,7 +65,13 @@ const fake = vi.hoisted(() => {
 })
 vi.mock('electron', () => fake.module)
 
-import { createMainWindow, lockDownSession } from '../../src/main/shell/window'
+import { createMainWindow, hardenApp, lockDownSession } from '../../src/main/shell/window'
+import { serveRenderer } from '../../src/main/shell/protocol'
+import { SafeStorageSecretStore, secretStorageWarning } from '../../src/main/shell/ports'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { tempDir } from '../helpers/temp'
 import { bindIpc } from '../../src/main/shell/ipc'
 import { trayTitle } from '../../src/main/shell/tray'
 import { externalUrlAllowed, RENDERER_CSP, senderAllowed } from '../../src/main/shell/security'
@@ -71,8 +95,46 @@ describe('the main window', () => {
       nodeIntegrationInSubFrames: false,
       webviewTag: false,
       webSecurity: true,
-      allowRunningInsecureContent: false
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      enableBlinkFeatures: '',
+      navigateOnDragDrop: false
     })
+    // Nothing that would switch a Blink feature on or off behind the policy's back.
+    expect(wp).not.toHaveProperty('disableBlinkFeatures')
+    expect(wp).not.toHaveProperty('additionalArguments')
+  })
+
+  it('denies redirects away from the app and every webview, on the window and on any web contents the app creates', () => {
+    createMainWindow('/p.cjs')
+    const h = fake.windows[0]!.handlers
+    const redirect = { preventDefault: vi.fn() }
+    h['will-redirect']!(redirect, 'https://evil.example/')
+    expect(redirect.preventDefault).toHaveBeenCalled()
+    const webview = { preventDefault: vi.fn() }
+    h['will-attach-webview']!(webview)
+    expect(webview.preventDefault).toHaveBeenCalled()
+
+    // Any other web contents, as the app creates it, gets the same handlers.
+    const appHandlers: Record<string, (...a: any[]) => void> = {}
+    hardenApp({ on: (ev: string, fn: any) => (appHandlers[ev] = fn) } as never)
+    const other: { handlers: Record<string, (...a: any[]) => any>; open?: (d: { url: string }) => { action: string } } = { handlers: {} }
+    appHandlers['web-contents-created']!(
+      {},
+      {
+        on: (ev: string, fn: any) => (other.handlers[ev] = fn),
+        setWindowOpenHandler: (fn: any) => (other.open = fn)
+      }
+    )
+    for (const ev of ['will-navigate', 'will-redirect']) {
+      const e = { preventDefault: vi.fn() }
+      other.handlers[ev]!(e, 'https://evil.example/')
+      expect(e.preventDefault, ev).toHaveBeenCalled()
+    }
+    const w = { preventDefault: vi.fn() }
+    other.handlers['will-attach-webview']!(w)
+    expect(w.preventDefault).toHaveBeenCalled()
+    expect(other.open!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
   })
 
   it('loads the renderer from the custom scheme, not file://', () => {
@@ -122,8 +184,72 @@ describe('the CSP', () => {
   })
 })
 
+describe('the custom protocol', () => {
+  it('sends the CSP and nosniff with every renderer response, and serves nothing outside the renderer or the app host', async () => {
+    serveRenderer('/srv/renderer')
+    const handle = fake.protocolHandlers['lookout']!
+    const res = await handle(new Request('lookout://app/index.html'))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-security-policy')).toBe(RENDERER_CSP)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(fake.fetched.at(-1)).toBe('file:///srv/renderer/index.html')
+    expect((await handle(new Request('lookout://evil/index.html'))).status).toBe(404)
+    expect((await handle(new Request('lookout://app/a%00b'))).status).toBe(404)
+    await handle(new Request('lookout://app/%2e%2e/%2e%2e/etc/passwd'))
+    expect(fake.fetched.at(-1)).toBe('file:///srv/renderer/etc/passwd')
+  })
+})
+
+describe('release fuses', () => {
+  it('the packaging config turns off running as Node, NODE_OPTIONS, --inspect and loading outside the checked asar', () => {
+    const config = parseYaml(readFileSync(join(__dirname, '../../electron-builder.yml'), 'utf8'))
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false
+    })
+  })
+})
+
+describe('secrets in the desktop app', () => {
+  const ss = (backend: string, available = true) => ({
+    isEncryptionAvailable: () => available,
+    getSelectedStorageBackend: () => backend,
+    encryptString: (s: string) => Buffer.from('enc:' + s),
+    decryptString: (b: Buffer) => b.toString().slice(4)
+  })
+
+  it('on Linux with the basic_text backend (a fixed key), nothing is written and the user is told why', async () => {
+    expect(secretStorageWarning(ss('basic_text'), 'linux')).toMatch(/basic_text.*memory only/)
+    expect(secretStorageWarning(ss('gnome_libsecret'), 'linux')).toBeNull()
+    expect(secretStorageWarning(ss('basic_text', false), 'darwin')).toMatch(/no encryption/)
+    const dir = tempDir()
+    const store = new SafeStorageSecretStore(dir, ss('basic_text'), 'linux')
+    expect(store.persistent).toBe(false)
+    await store.set('profile/p/postgres', 'pw-basic-text')
+    expect(await store.get('profile/p/postgres')).toBe('pw-basic-text')
+    expect(existsSync(join(dir, 'secrets.bin'))).toBe(false)
+  })
+
+  it('with a keyring, secrets are written encrypted, never in plain text', async () => {
+    const dir = tempDir()
+    const store = new SafeStorageSecretStore(dir, ss('kwallet5'), 'linux')
+    expect(store.persistent).toBe(true)
+    await store.set('profile/p/postgres', 'pw-keyring')
+    expect(readFileSync(join(dir, 'secrets.bin'), 'utf8')).toMatch(/^enc:/)
+    expect(await new SafeStorageSecretStore(dir, ss('kwallet5'), 'linux').get('profile/p/postgres')).toBe('pw-keyring')
+  })
+})
+
 describe('openExternal allowlist', () => {
   it('takes only https documentation links without credentials', () => {
+    expect(externalUrlAllowed('https://github.com/anyone/anything')).toBe(false)
+    expect(externalUrlAllowed('https://redis.io:8443/docs/')).toBe(false)
+    expect(externalUrlAllowed('https://redis.io/download/')).toBe(false)
     expect(externalUrlAllowed('https://redis.io/docs/latest/')).toBe(true)
     expect(externalUrlAllowed('http://redis.io/docs/')).toBe(false)
     expect(externalUrlAllowed('https://user:pw@github.com/x')).toBe(false)

@@ -403,7 +403,13 @@ export function createCore(opts: CoreOptions): Core {
   }
 
   const handlers: ApiHandlers = {
-    'app.info': async () => ({ name: 'Lookout' as const, version: LOOKOUT_VERSION, transport: opts.transport, platform: process.platform }),
+    'app.info': async () => ({
+      name: 'Lookout' as const,
+      version: LOOKOUT_VERSION,
+      transport: opts.transport,
+      platform: process.platform,
+      secretStorage: { persistent: opts.secrets.persistent, warning: opts.secrets.warning ?? null }
+    }),
     'profiles.list': async () => Promise.all((await profiles.list()).map((p) => profiles.summary(p))),
     'profiles.save': async ({ profile, replace }, ctx) => {
       const current = await profiles.get(profile.name).catch(() => null)

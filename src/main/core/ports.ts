@@ -11,6 +11,8 @@ export interface SecretStore {
   delete(key: string): Promise<void>
   /** Whether values survive a restart (false for the headless in-memory store). */
   readonly persistent: boolean
+  /** Why secrets are not kept on disk here, for the user (no keyring, say); null when all is well. */
+  readonly warning?: string | null
 }
 
 export interface Notification {

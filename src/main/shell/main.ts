@@ -9,7 +9,7 @@ import { buildMenu } from './menu'
 import { desktopDialogs, desktopNotifier, SafeStorageSecretStore } from './ports'
 import { registerAppScheme, serveRenderer } from './protocol'
 import { createTray } from './tray'
-import { createMainWindow, lockDownSession } from './window'
+import { createMainWindow, hardenApp, lockDownSession } from './window'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -27,9 +27,7 @@ export function runDesktopApp(): void {
     win.focus()
   }
   app.on('second-instance', showWindow)
-  app.on('web-contents-created', (_e, contents) => {
-    contents.on('will-attach-webview', (event) => event.preventDefault())
-  })
+  hardenApp(app)
 
   void app.whenReady().then(async () => {
     lockDownSession()

@@ -3,18 +3,44 @@ import { join } from 'node:path'
 import { dialog, Notification, safeStorage, type BrowserWindow } from 'electron'
 import type { FileDialogs, Notifier, SecretStore } from '../core/ports'
 
+/** The part of Electron's safeStorage this store uses (a fake in tests). */
+export type SafeStorageLike = Pick<typeof safeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & {
+  getSelectedStorageBackend?: () => string
+}
+
+/**
+ * Why secrets cannot be kept on disk on this machine, or null. On Linux without a keyring,
+ * safeStorage falls back to `basic_text`, whose key is fixed and public: ciphertext made with it is
+ * plain text to anyone who reads the file.
+ */
+export function secretStorageWarning(ss: SafeStorageLike, platform: string): string | null {
+  if (!ss.isEncryptionAvailable())
+    return 'the system offers no encryption for secrets: passwords are kept in memory only and must be typed again after a restart'
+  const backend = platform === 'linux' ? ss.getSelectedStorageBackend?.() : undefined
+  if (backend === 'basic_text' || backend === 'unknown')
+    return `no keyring answered (Electron's safeStorage backend is "${backend}", whose key is fixed): passwords are kept in memory only and must be typed again after a restart. Start GNOME Keyring or KWallet to keep them`
+  return null
+}
+
 /**
  * Secrets encrypted with the OS keychain (safeStorage) into one file of ciphertext. When the
- * OS offers no encryption, secrets are kept in memory only rather than written in plain text.
+ * OS offers no real encryption, secrets are kept in memory only rather than written in plain
+ * text, and `warning` says why.
  */
 export class SafeStorageSecretStore implements SecretStore {
   private cache: Map<string, string> | null = null
   private readonly path: string
   readonly persistent: boolean
+  readonly warning: string | null
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    private readonly ss: SafeStorageLike = safeStorage,
+    platform: string = process.platform
+  ) {
     this.path = join(dataDir, 'secrets.bin')
-    this.persistent = safeStorage.isEncryptionAvailable()
+    this.warning = secretStorageWarning(ss, platform)
+    this.persistent = this.warning === null
   }
 
   private async load(): Promise<Map<string, string>> {
@@ -22,7 +48,7 @@ export class SafeStorageSecretStore implements SecretStore {
     this.cache = new Map()
     if (!this.persistent) return this.cache
     try {
-      const plain = safeStorage.decryptString(await readFile(this.path))
+      const plain = this.ss.decryptString(await readFile(this.path))
       for (const [k, v] of Object.entries(JSON.parse(plain) as Record<string, string>)) this.cache.set(k, v)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
@@ -33,7 +59,7 @@ export class SafeStorageSecretStore implements SecretStore {
 
   private async flush(): Promise<void> {
     if (!this.persistent || !this.cache) return
-    const data = safeStorage.encryptString(JSON.stringify(Object.fromEntries(this.cache)))
+    const data = this.ss.encryptString(JSON.stringify(Object.fromEntries(this.cache)))
     await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 })
     await writeFile(this.path + '.tmp', data, { mode: 0o600 })
     await rename(this.path + '.tmp', this.path)

@@ -32,19 +32,21 @@ export function secureWebPreferences(preloadPath: string) {
 /** The CSP the custom protocol sends with every renderer response. */
 export const RENDERER_CSP = contentSecurityPolicy()
 
-/** Links Lookout may open in the user's browser: documentation only, over https. */
-export const EXTERNAL_ALLOWLIST = [
-  'https://www.postgresql.org/docs/',
-  'https://redis.io/docs/',
-  'https://prometheus.io/docs/',
-  'https://github.com/'
+/**
+ * Links Lookout may open in the user's browser: the documentation of the servers it watches,
+ * over https, by exact host and path prefix. Nothing else (no code host, where anyone can publish).
+ */
+export const EXTERNAL_ALLOWLIST: readonly { host: string; path: string }[] = [
+  { host: 'www.postgresql.org', path: '/docs/' },
+  { host: 'redis.io', path: '/docs/' },
+  { host: 'prometheus.io', path: '/docs/' }
 ]
 
 export function externalUrlAllowed(url: string): boolean {
   try {
     const u = new URL(url)
-    if (u.protocol !== 'https:' || u.username || u.password) return false
-    return EXTERNAL_ALLOWLIST.some((prefix) => u.href.startsWith(prefix))
+    if (u.protocol !== 'https:' || u.username || u.password || u.port) return false
+    return EXTERNAL_ALLOWLIST.some((a) => u.hostname === a.host && u.pathname.startsWith(a.path))
   } catch {
     return false
   }

@@ -54,6 +54,7 @@ export function App() {
   const connectionDetail = useSession((s) => s.connectionDetail)
   const profiles = useSession((s) => s.profiles)
   const profilesError = useSession((s) => s.profilesError)
+  const secretWarning = useSession((s) => s.secretWarning)
   const active = useSession((s) => s.active)
   const error = useSession((s) => s.error)
   const setError = useSession((s) => s.setError)
@@ -119,6 +120,11 @@ export function App() {
       {error && (
         <div className="banner error" role="alert">
           {error} <button onClick={() => setError(null)}>Dismiss</button>
+        </div>
+      )}
+      {secretWarning && (
+        <div className="banner" role="status">
+          Passwords are not saved: {secretWarning}
         </div>
       )}
       {profilesError && (

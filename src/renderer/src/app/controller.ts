@@ -86,6 +86,10 @@ export async function boot(): Promise<void> {
     if (s.gaps > prev.gaps) void resync()
   })
 
+  api.call('app.info', {}).then(
+    (info) => useSession.getState().setSecretWarning(info.secretStorage.warning),
+    () => {}
+  )
   await reloadProfiles()
   const { profiles } = useSession.getState()
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('profile')

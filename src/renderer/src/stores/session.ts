@@ -12,6 +12,9 @@ interface SessionState {
   /** The last error of an action, shown in the banner until dismissed. */
   error: string | null
   alerts: AlertsSummary
+  /** Why passwords are not kept across restarts here (no keyring), from app.info; null when they are. */
+  secretWarning: string | null
+  setSecretWarning(w: string | null): void
   setConnection(s: ConnectionStatus, detail?: string): void
   setProfiles(p: ProfileSummary[], error?: string | null): void
   setActive(name: string | null): void
@@ -27,6 +30,8 @@ export const useSession = create<SessionState>((set) => ({
   active: null,
   error: null,
   alerts: { firing: [], critical: 0 },
+  secretWarning: null,
+  setSecretWarning: (secretWarning) => set({ secretWarning }),
   setConnection: (connection, detail) => set({ connection, connectionDetail: detail ?? null }),
   setProfiles: (profiles, error = null) => set({ profiles, profilesError: error }),
   setActive: (active) => set({ active }),

@@ -236,6 +236,15 @@ export function ExplainView() {
   const [shape, setShape] = useState<'tree' | 'icicle'>('tree')
   const [paramText, setParamText] = useState('')
   const hasParams = /\$\d+/.test(sql)
+  // The core refuses these; the view says so before anyone tries.
+  const analyzeBlocked = !profile
+    ? null
+    : profile.readOnly
+      ? 'read-only profile: estimated plans only'
+      : profile.environment === 'prod' && !profile.allowExplainAnalyze
+        ? 'off on this prod profile (allowExplainAnalyze)'
+        : null
+  const analyzeOnProd = analyze && !analyzeBlocked && profile?.environment === 'prod'
   const [busy, setBusy] = useState(false)
   const raw = useRef<HTMLDetailsElement>(null)
 
@@ -244,7 +253,7 @@ export function ExplainView() {
     setBusy(true)
     try {
       const params = hasParams && paramText.trim() ? paramText.split('\n').map((l) => l.trim()) : null
-      setResult(await api.call('explain.run', { profile: profile.name, sql, analyze, confirmation, params }))
+      setResult(await api.call('explain.run', { profile: profile.name, sql, analyze: analyze && !analyzeBlocked, confirmation, params }))
       setNeedsWriteConfirmation(false)
     } catch (e) {
       const m = message(e)
@@ -285,12 +294,22 @@ export function ExplainView() {
           )}
           <p>
             <label>
-              <input type="checkbox" checked={analyze} onChange={(e) => setAnalyze(e.target.checked)} /> ANALYZE (runs it, in a transaction
-              that is rolled back)
+              <input
+                type="checkbox"
+                checked={analyze && !analyzeBlocked}
+                disabled={Boolean(analyzeBlocked)}
+                onChange={(e) => setAnalyze(e.target.checked)}
+              />{' '}
+              ANALYZE (runs it, in a transaction that is rolled back)
+              {analyzeBlocked ? <span className="muted"> · {analyzeBlocked}</span> : null}
             </label>{' '}
-            <button disabled={busy || !sql.trim() || !profile?.postgres} onClick={() => void run()}>
-              {busy ? 'Explaining…' : 'Run EXPLAIN'}
-            </button>
+            {analyzeOnProd && profile ? (
+              <ConfirmField profile={profile} action="Run EXPLAIN ANALYZE on prod" busy={busy} onConfirm={(c) => void run(c)} />
+            ) : (
+              <button disabled={busy || !sql.trim() || !profile?.postgres} onClick={() => void run()}>
+                {busy ? 'Explaining…' : 'Run EXPLAIN'}
+              </button>
+            )}
           </p>
           {needsWriteConfirmation && profile && (
             <p className="pending">
