@@ -103,9 +103,16 @@ describe('Postgres checks on the fixture', () => {
 
   it('activity: the blocker idle in transaction, the blocked session with its root, the long-running query', async () => {
     sessions = await startSessions(server)
-    await new Promise((r) => setTimeout(r, 2500))
-    await watch.fast(monitor)
-    const f = watch.findings()
+    // The sessions cross the profile's idle and long-running thresholds after a moment: poll until they do.
+    const f = await eventuallyAsync('the three sessions found', async () => {
+      await watch.fast(monitor)
+      const found = watch.findings()
+      return objects(found, 'idle_in_transaction').length &&
+        objects(found, 'long_running_query').length &&
+        objects(found, 'blocked_session').length
+        ? found
+        : null
+    })
     expect(objects(f, 'idle_in_transaction')).toEqual([`pid ${sessions.blocker}`])
     expect(objects(f, 'blocked_session')).toEqual([`pid ${sessions.blocked}`])
     expect(f.find((x) => x.check === 'blocked_session')!.fixSql).toBe(`SELECT pg_cancel_backend(${sessions.blocker});`)

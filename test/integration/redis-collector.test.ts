@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisCollector } from '../../src/main/core/redis/collector'
-import { startRedis, type RedisHandle } from '../harness'
+import { eventuallyAsync, startRedis, type RedisHandle } from '../harness'
 
 let server: RedisHandle
 let app: Redis
@@ -76,7 +76,12 @@ describe('the Cache view series', () => {
       const p = app.pipeline()
       for (let i = 0; i < 500; i++) p.set(`gone:${i}`, 'x', 'PX', 1)
       await p.exec()
-      await new Promise((r) => setTimeout(r, 50))
+      // Wait on the server's own clock until the 1 ms TTLs are behind it.
+      const [setAtS, setAtUs] = (await app.time()).map(Number) as [number, number]
+      await eventuallyAsync('the TTLs to pass', async () => {
+        const [s, us] = (await app.time()).map(Number) as [number, number]
+        return (s - setAtS) * 1e6 + (us - setAtUs) > 2000 || null
+      })
       for (let i = 0; i < 500; i++) await app.get(`gone:${i}`) // each read finds it expired and deletes it
       const used = Number(/used_memory:(\d+)/.exec(await app.info('memory'))![1])
       await app.config('SET', 'maxmemory-policy', 'allkeys-lru')

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { dryRun, invalidate, INVALIDATE_UNLINK_BATCH, type InvalidateProgress } from '../../src/main/core/redis/invalidate'
 import { createMonitorRedis, describeRedisUrl } from '../../src/main/core/redis/connection'
 import { ThreadLatencyProbe } from '../../src/main/core/redis/latency-probe'
-import { startRedis, type RedisHandle } from '../harness'
+import { eventually, startRedis, type RedisHandle } from '../harness'
 
 let server: RedisHandle
 let admin: Redis
@@ -137,7 +137,7 @@ describe('pattern invalidation on a real Redis', () => {
 describe('the latency probe', () => {
   it('measures PING round trips from its own thread, and says when it cannot authenticate', async () => {
     const probe = new ThreadLatencyProbe(describeRedisUrl(server.url), null)
-    await new Promise((r) => setTimeout(r, 300))
+    await eventually('a first PING round trip', () => probe.worstMs > 0 || probe.failed || null)
     expect(probe.failed).toBe(false)
     expect(probe.worstMs).toBeGreaterThan(0)
     expect(probe.worstMs).toBeLessThan(1000)
@@ -147,7 +147,8 @@ describe('the latency probe', () => {
     try {
       const wrong = new ThreadLatencyProbe(describeRedisUrl(locked.url), 'nope')
       const right = new ThreadLatencyProbe(describeRedisUrl(locked.url), 'sekret')
-      await new Promise((r) => setTimeout(r, 300))
+      await eventually('the wrong password refused', () => wrong.failed || null)
+      await eventually('a PING with the right one', () => right.worstMs > 0 || right.failed || null)
       expect(wrong.failed).toBe(true)
       expect(right.failed).toBe(false)
       expect(right.worstMs).toBeGreaterThan(0)
@@ -209,7 +210,7 @@ describe('invalidation through the core', () => {
       })
       if (!started.ok) throw new Error(started.error.message)
       const jobId = (started.result as { jobId: string }).jobId
-      const { eventually } = await import('../harness')
+
       const last = await eventually('the job to end', () => events.find((e) => e.jobId === jobId && e.state !== 'running'))
       expect(last).toMatchObject({ state: 'done', deleted: 4000, uncertain: 0, error: null })
       expect(await countKeys('keep:*')).toBe(1000)
@@ -239,7 +240,6 @@ describe('invalidation through the core', () => {
 
 describe('TTL by pattern through the core', () => {
   it('sets, then clears, the TTL of exactly the matching keys; guarded and audited like invalidation', async () => {
-    const { eventually } = await import('../harness')
     const { core, events, dataDir } = await jobCore('ttl')
     const ttls = async (prefix: string, n: number) => {
       const p = admin.pipeline()
