@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { ApiError, events, parseEvent, parseParams, requestNames, requests, type ApiHandlers } from '../../src/shared/api'
+import {
+  ApiError,
+  ClientFrame,
+  events,
+  MAX_FRAME_BYTES,
+  parseEvent,
+  parseParams,
+  requestFrames,
+  RequestPart,
+  requestNames,
+  requests,
+  type ApiHandlers
+} from '../../src/shared/api'
 import { createDispatcher } from '../../src/main/core/api/dispatcher'
 import { AuditLog } from '../../src/main/core/audit/audit-log'
 import { MutationGuard } from '../../src/main/core/audit/guard'
@@ -86,5 +98,20 @@ describe('the dispatcher', () => {
   it('refuses to send a result the declaration does not allow', async () => {
     const d = createDispatcher(handlers({ 'monitor.stop': async () => ({ stopped: 'yes' }) as never }), noProfiles)
     expect(await d('monitor.stop', { profile: 'p' })).toMatchObject({ ok: false, error: { code: 'internal', message: /malformed/ } })
+  })
+})
+
+describe('requests in parts', () => {
+  it('a small request is one frame; a large one is parts within the frame limit that join back to the request', () => {
+    expect(requestFrames(1, 'app.info', {})).toEqual(['{"id":1,"method":"app.info","params":{}}'])
+    // Astral characters straddle part boundaries: each part's JSON escapes its half, the join restores it.
+    const plan = '\u{1F600}é"\\x'.repeat(120_000)
+    const frames = requestFrames(7, 'explain.paste', { plan })
+    expect(frames.length).toBeGreaterThan(4)
+    const parts = frames.map((f) => RequestPart.parse(JSON.parse(f)))
+    for (const f of frames) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(MAX_FRAME_BYTES)
+    expect(parts.map((p) => p.part)).toEqual(parts.map((_, i) => i))
+    const joined = ClientFrame.parse(JSON.parse(parts.map((p) => p.data).join('')))
+    expect(joined).toEqual({ id: 7, method: 'explain.paste', params: { plan } })
   })
 })

@@ -286,6 +286,27 @@ describe('IPC binding', () => {
     expect(calls).toHaveLength(1)
   })
 
+  it('caps the requests a window has in flight: past the cap, busy at once', async () => {
+    const handlers = new Map<string, (...a: any[]) => any>()
+    const ipcMain = { handle: (ch: string, fn: any) => handlers.set(ch, fn), removeHandler: () => {} }
+    const hang: (() => void)[] = []
+    const core = {
+      dispatch: () => new Promise((r) => hang.push(() => r({ ok: true, result: 'r' }))),
+      onEvent: () => () => {}
+    }
+    bindIpc(ipcMain as never, core as never, () => [])
+    const handler = handlers.get(IPC_REQUEST_CHANNEL)!
+    const app = { senderFrame: { url: 'lookout://app/index.html', parent: null }, sender: { id: 1 } }
+    const replies = Array.from({ length: 40 }, () => handler(app, 'app.info', {}))
+    // The 8 past the cap answer while the first 32 still hang.
+    const early = await Promise.all(replies.slice(32))
+    expect(early.every((r) => r.error?.code === 'busy')).toBe(true)
+    // Another window has its own allowance.
+    const other = handler({ ...app, sender: { id: 2 } }, 'app.info', {})
+    for (const h of hang) h()
+    expect(await other).toEqual({ ok: true, result: 'r' })
+  })
+
   it('senderAllowed needs a top-level frame of the app origin', () => {
     expect(senderAllowed({ senderFrame: { url: 'lookout://app/', parent: null } })).toBe(true)
     expect(senderAllowed({ senderFrame: { url: 'lookout://other/', parent: null } })).toBe(false)
