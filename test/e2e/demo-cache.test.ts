@@ -73,11 +73,13 @@ describe('the demo in Chromium: cache invalidation', () => {
       await info.waitFor()
       expect(await info.textContent()).toMatch(/hash \(listpack\), 2 items/)
       await page.getByLabel('TTL seconds').fill('600')
+      const setAt = Date.now()
       await page.getByRole('button', { name: 'Set TTL…' }).click()
       await page.getByLabel('Type confirm to Apply').fill('confirm')
       await page.getByRole('button', { name: 'Apply', exact: true }).click()
       await page.locator('.notice', { hasText: 'TTL of e2e:profile:1 set to 600 s.' }).waitFor()
-      expect(await redis.ttl('e2e:profile:1')).toBeGreaterThan(590)
+      // 600 s, less the seconds the click took to land (a busy machine is slow).
+      expect(await redis.ttl('e2e:profile:1')).toBeGreaterThanOrEqual(600 - Math.ceil((Date.now() - setAt) / 1000) - 1)
       // The TTL of every key a pattern matches, as a job: dry run, choose the action, confirm.
       const batch = redis.pipeline()
       for (let i = 0; i < 300; i++) batch.set(`e2e:batch:${i}`, 'v')

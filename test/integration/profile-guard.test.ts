@@ -10,9 +10,9 @@ import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import { serve, type RunningServer } from '../../src/main/serve/server'
 import { exportPlan } from '../../src/shared/plan-export'
-import { requestFrames } from '../../src/shared/api'
 import { eventually, startPostgres, startRedis, type PostgresHandle, type RedisHandle } from '../harness'
 import { coreCaller } from '../helpers/core-call'
+import { wsRpc } from '../helpers/ws-rpc'
 import { tempDir } from '../helpers/temp'
 
 /**
@@ -205,22 +205,7 @@ describe('no secret in any field reaches disk in plain text, the renderer, an ev
     await new Promise((r, j) => ws.once('open', r).once('error', j))
     ws.on('message', (d) => traffic.push(d.toString()))
     let id = 0
-    const rpc = (method: string, params: unknown) =>
-      new Promise<any>((resolve) => {
-        const my = ++id
-        const onMsg = (d: WebSocket.RawData) => {
-          const f = JSON.parse(d.toString())
-          if (f.id === my) {
-            ws.off('message', onMsg)
-            resolve(f)
-          }
-        }
-        ws.on('message', onMsg)
-        for (const frame of requestFrames(my, method, params)) {
-          traffic.push(frame)
-          ws.send(frame)
-        }
-      })
+    const rpc = (method: string, params: unknown) => wsRpc(ws, ++id, method, params, traffic)
     const dsn = new URL(pgServer.dsn)
     dsn.password = ''
     dsn.searchParams.set('password', pgServer.password)

@@ -6,7 +6,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { MAX_FRAME_BYTES, requestFrames } from '../../src/shared/api'
+import { MAX_FRAME_BYTES } from '../../src/shared/api'
+import { wsRpc } from '../helpers/ws-rpc'
 import { eventually } from '../harness'
 import { tempDir } from '../helpers/temp'
 
@@ -72,19 +73,7 @@ function openClient(): Promise<WebSocket> {
   })
 }
 
-function rpc(ws: WebSocket, id: number, method: string, params: unknown): Promise<any> {
-  return new Promise((resolve) => {
-    const onMsg = (data: WebSocket.RawData) => {
-      const f = JSON.parse(data.toString())
-      if (f.id === id) {
-        ws.off('message', onMsg)
-        resolve(f)
-      }
-    }
-    ws.on('message', onMsg)
-    for (const frame of requestFrames(id, method, params)) ws.send(frame)
-  })
-}
+const rpc = wsRpc
 
 /** The server is alive and serving: the process runs, the page loads, an API call answers. */
 async function stillServing() {

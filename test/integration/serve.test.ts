@@ -8,6 +8,7 @@ import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import { serve, type RunningServer } from '../../src/main/serve/server'
 import { eventually, startRedis, type RedisHandle } from '../harness'
+import { wsRpc } from '../helpers/ws-rpc'
 
 const TOKEN = 'test-token-0123456789abcdef'
 let core: Core
@@ -41,19 +42,7 @@ function openWs(opts: { token?: string; origin?: string; cookie?: boolean } = {}
   })
 }
 
-function rpc(ws: WebSocket, id: number, method: string, params: unknown): Promise<any> {
-  return new Promise((resolve) => {
-    const onMsg = (data: WebSocket.RawData) => {
-      const f = JSON.parse(data.toString())
-      if (f.id === id) {
-        ws.off('message', onMsg)
-        resolve(f)
-      }
-    }
-    ws.on('message', onMsg)
-    ws.send(JSON.stringify({ id, method, params }))
-  })
-}
+const rpc = wsRpc
 
 beforeAll(async () => {
   const renderer = tempDir()

@@ -6,20 +6,10 @@ import { createDispatcher } from '../../src/main/core/api/dispatcher'
 import { AuditLog, verifyAuditText } from '../../src/main/core/audit/audit-log'
 import { MutationGuard, requiredConfirmation } from '../../src/main/core/audit/guard'
 import type { Profile } from '../../src/shared/schemas'
+import { testProfile } from '../helpers/profile'
 import { tempDir } from '../helpers/temp'
 
-const profile = (over: Partial<Profile>): Profile => ({
-  name: 'p',
-  environment: 'dev',
-  readOnly: false,
-  allowFlush: false,
-  allowExplainAnalyze: false,
-  explainAnalyzeFunctions: [],
-  metrics: [],
-  pollIntervalMs: 1000,
-  thresholds: {},
-  ...over
-})
+const profile = testProfile
 
 /** Valid params for each mutating request, on profile `name`: the guard must stop them, not the schema. */
 function validParams(name: RequestName, profileName: string, confirmation?: string): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { Scheduler } from '../../src/main/core/scheduler/scheduler'
 import { AlertBook } from '../../src/main/core/alerts/alerts'
 import type { Notification } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
+import { testProfile } from '../helpers/profile'
 import { FakeClock } from '../helpers/fake-clock'
 
 function collector(id: string, behave: () => Promise<CollectResult>): TargetCollector {
@@ -30,17 +31,7 @@ function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
     if (s) book.observe(s, env, clock.now())
   })
   const monitor = (holder.monitor = new ProfileMonitor(
-    {
-      name: 'p',
-      environment: env,
-      readOnly: false,
-      allowFlush: false,
-      allowExplainAnalyze: false,
-      explainAnalyzeFunctions: [],
-      metrics: [],
-      pollIntervalMs: 1000,
-      thresholds: {}
-    },
+    testProfile({ environment: env, pollIntervalMs: 1000 }),
     [collector('r', behave)],
     scheduler,
     clock,
@@ -149,17 +140,7 @@ describe('a target with a floor on its interval', () => {
     let other = 0
     const fast = collector('m', async () => (other++, { figures: [], samples: [] }))
     const monitor = new ProfileMonitor(
-      {
-        name: 'p',
-        environment: 'dev',
-        readOnly: false,
-        allowFlush: false,
-        allowExplainAnalyze: false,
-        explainAnalyzeFunctions: [],
-        metrics: [],
-        pollIntervalMs: 250,
-        thresholds: {}
-      },
+      testProfile({ environment: 'dev', pollIntervalMs: 250 }),
       [redis, fast],
       scheduler,
       clock,
