@@ -300,3 +300,37 @@ describe('TTL by pattern through the core', () => {
     }
   })
 })
+
+describe('one long job per Redis server', () => {
+  it('a second pattern job, warm-up or analysis on the same server is refused as busy while one runs, from any profile', async () => {
+    const { core, events } = await jobCore('one')
+    try {
+      // Enough keys that the job runs for a good while (about a second here) after the refusals.
+      await seed('big:', 300_000)
+      const first = await core.dispatch('cache.invalidate', { profile: 'one-dev', pattern: 'big:*', confirmation: 'confirm' })
+      if (!first.ok) throw new Error(first.error.message)
+      const jobId = (first.result as { jobId: string }).jobId
+      // Another profile on the same server, three kinds of long work: each refused at once.
+      const saved = await core.dispatch('profiles.save', { profile: { name: 'two-dev', environment: 'dev', redis: server.url } })
+      expect(saved.ok).toBe(true)
+      const refusals = await Promise.all([
+        core.dispatch('cache.ttlPattern', { profile: 'two-dev', pattern: 'big:1*', ttlSeconds: 60, confirmation: 'confirm' }),
+        core.dispatch('cache.warm', { profile: 'two-dev', text: 'SET a 1', confirmation: 'confirm' }),
+        core.dispatch('cache.analyse', { profile: 'two-dev', sampleKeys: 100 })
+      ])
+      expect(
+        events.some((e) => e.jobId === jobId && e.state !== 'running'),
+        'the first job was still running'
+      ).toBe(false)
+      for (const r of refusals)
+        expect(r).toMatchObject({ ok: false, error: { code: 'busy', message: expect.stringContaining('a job is already running') } })
+      await core.dispatch('job.cancel', { jobId })
+      await eventually('the first job to end', () => events.find((e) => e.jobId === jobId && e.state !== 'running'))
+      // Once it has ended, the server takes the next one.
+      const next = await core.dispatch('cache.analyse', { profile: 'two-dev', sampleKeys: 100 })
+      expect(next.ok).toBe(true)
+    } finally {
+      await core.close()
+    }
+  })
+})
