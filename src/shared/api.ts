@@ -471,7 +471,6 @@ export type Result<N extends RequestName> = z.output<(typeof requests)[N]['resul
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
 
 export const requestNames = Object.keys(requests) as RequestName[]
-export const eventNames = Object.keys(events) as EventName[]
 
 export function isRequestName(name: unknown): name is RequestName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name)

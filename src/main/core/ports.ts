@@ -25,12 +25,6 @@ export interface Notifier {
   notify(n: Notification): void
 }
 
-export interface FileDialogs {
-  /** Asks where to save; null when the user cancels. */
-  chooseSavePath(opts: { title: string; defaultName: string; extensions: string[] }): Promise<string | null>
-  chooseOpenPath(opts: { title: string; extensions: string[] }): Promise<string | null>
-}
-
 export type TimerHandle = { readonly __timer: unique symbol } | number | object
 
 /** Time as the core sees it; tests drive a fake one. */

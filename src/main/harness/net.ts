@@ -1,4 +1,4 @@
-import { createServer, connect } from 'node:net'
+import { createServer } from 'node:net'
 
 /** A port the OS says is free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
@@ -11,19 +11,6 @@ export function freePort(): Promise<number> {
       const port = typeof addr === 'object' && addr ? addr.port : 0
       srv.close(() => resolve(port))
     })
-  })
-}
-
-export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host })
-    const done = (ok: boolean) => {
-      s.destroy()
-      resolve(ok)
-    }
-    s.setTimeout(timeoutMs, () => done(false))
-    s.once('connect', () => done(true))
-    s.once('error', () => done(false))
   })
 }
 

@@ -6,7 +6,7 @@ import { createCore } from '../core'
 import { consoleLogger } from '../core/ports'
 import { bindIpc } from './ipc'
 import { buildMenu } from './menu'
-import { desktopDialogs, desktopNotifier, SafeStorageSecretStore } from './ports'
+import { desktopNotifier, SafeStorageSecretStore } from './ports'
 import { registerAppScheme, serveRenderer } from './protocol'
 import { createTray } from './tray'
 import { createMainWindow, hardenApp, lockDownSession } from './window'
@@ -37,7 +37,6 @@ export function runDesktopApp(): void {
       dataDir,
       secrets: new SafeStorageSecretStore(dataDir),
       notifier: desktopNotifier(),
-      dialogs: desktopDialogs(() => win),
       logger: consoleLogger(),
       transport: 'ipc'
     })

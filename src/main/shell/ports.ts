@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { dialog, Notification, safeStorage, type BrowserWindow } from 'electron'
-import type { FileDialogs, Notifier, SecretStore } from '../core/ports'
+import { Notification, safeStorage } from 'electron'
+import type { Notifier, SecretStore } from '../core/ports'
 
 /** The part of Electron's safeStorage this store uses (a fake in tests). */
 export type SafeStorageLike = Pick<typeof safeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & {
@@ -83,27 +83,6 @@ export function desktopNotifier(): Notifier {
     notify(n) {
       if (!Notification.isSupported()) return
       new Notification({ title: n.title, body: n.body, urgency: n.severity === 'critical' ? 'critical' : 'normal' }).show()
-    }
-  }
-}
-
-export function desktopDialogs(window: () => BrowserWindow | null): FileDialogs {
-  return {
-    async chooseSavePath(o) {
-      const w = window()
-      const opts = { title: o.title, defaultPath: o.defaultName, filters: [{ name: o.extensions.join(', '), extensions: o.extensions }] }
-      const r = w ? await dialog.showSaveDialog(w, opts) : await dialog.showSaveDialog(opts)
-      return r.canceled || !r.filePath ? null : r.filePath
-    },
-    async chooseOpenPath(o) {
-      const w = window()
-      const opts = {
-        title: o.title,
-        filters: [{ name: o.extensions.join(', '), extensions: o.extensions }],
-        properties: ['openFile' as const]
-      }
-      const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts)
-      return r.canceled ? null : (r.filePaths[0] ?? null)
     }
   }
 }

@@ -25,6 +25,3 @@ export function hasPgStatIo(versionNum: number): boolean {
 export function hasStatementsInfo(versionNum: number): boolean {
   return versionNum >= 140000
 }
-
-/** The oldest release Lookout's SQL is written for. */
-export const MIN_SUPPORTED_VERSION_NUM = 130000

@@ -1,0 +1,103 @@
+import { ApiError } from '../../shared/api'
+import type { AlertsSummary } from '../../shared/schemas'
+import { AlertBook } from './alerts/alerts'
+import type { CollectResult } from './collector'
+import { ProfileMonitor } from './monitor'
+import type { Clock, Logger, Notifier } from './ports'
+import { fetchBackfill } from './prometheus/backfill'
+import type { ProfileStore } from './profiles/store'
+import { Scheduler } from './scheduler/scheduler'
+import type { Emit } from './services'
+import { buildCollectors, pollTimeout } from './targets'
+
+/**
+ * The profiles being watched: one ProfileMonitor each, on one scheduler, feeding one alert book.
+ * Starting a profile builds its collectors with its secrets and backfills its charts from its
+ * Prometheus; stopping it stops its polls and clears its alerts.
+ */
+export class MonitorRegistry {
+  private readonly monitors = new Map<string, ProfileMonitor>()
+  readonly alerts: AlertBook
+  private readonly scheduler: Scheduler<CollectResult>
+
+  constructor(
+    private readonly deps: { profiles: ProfileStore; clock: Clock; logger: Logger; emit: Emit; notifier: Notifier; random?: () => number }
+  ) {
+    const { clock } = deps
+    this.alerts = new AlertBook(deps.notifier, (s) => deps.emit('alerts.changed', s))
+    this.scheduler = new Scheduler<CollectResult>({ clock, random: deps.random }, (report) => {
+      for (const m of this.monitors.values()) {
+        if (!m.owns(report.id)) continue
+        const state = m.apply(report)
+        if (!state) continue
+        this.alerts.observe(state, m.profile.environment, clock.now())
+        if (report.ok && report.value?.alerts) this.alerts.observeExternal(m.profile.name, state.targetId, report.value.alerts, clock.now())
+      }
+    })
+  }
+
+  has(name: string): boolean {
+    return this.monitors.has(name)
+  }
+
+  /** The monitor of a watched profile, or not_found. */
+  of(name: string): ProfileMonitor {
+    const m = this.monitors.get(name)
+    if (!m) throw new ApiError('not_found', `profile "${name}" is not being monitored; start it first`)
+    return m
+  }
+
+  async start(name: string): Promise<ProfileMonitor> {
+    const existing = this.monitors.get(name)
+    if (existing) return existing
+    const { profiles, clock, emit, logger } = this.deps
+    const profile = await profiles.get(name)
+    const secrets = await profiles.secretsOf(profile)
+    const collectors = buildCollectors(profile, secrets)
+    if (collectors.length === 0)
+      throw new ApiError(
+        'bad_request',
+        `profile "${name}" names no target: add a Postgres DSN, a Redis URL, a Prometheus server or a /metrics URL`
+      )
+    const m = new ProfileMonitor(
+      profile,
+      collectors,
+      this.scheduler,
+      clock,
+      { targetState: (s) => emit('target.state', s), seriesDelta: (d) => emit('series.delta', d) },
+      pollTimeout(profile)
+    )
+    this.monitors.set(name, m)
+    m.backfill(await fetchBackfill(profile, secrets.urls.prometheus, collectors, clock.now()))
+    // Stopped while the history loaded: do not start polling behind the user's back.
+    if (this.monitors.get(name) !== m) return m
+    m.start()
+    logger.info('monitoring started', { profile: name, targets: collectors.map((c) => c.endpoint) })
+    return m
+  }
+
+  async stop(name: string): Promise<boolean> {
+    const m = this.monitors.get(name)
+    if (!m) return false
+    this.monitors.delete(name)
+    await m.stop()
+    this.alerts.clearProfile(name)
+    return true
+  }
+
+  /** Restarts a watched profile with its saved settings (after an edit). */
+  async restart(name: string): Promise<void> {
+    if (!this.monitors.has(name)) return
+    await this.stop(name)
+    await this.start(name)
+  }
+
+  async close(): Promise<void> {
+    this.scheduler.stop()
+    await Promise.allSettled([...this.monitors.keys()].map((n) => this.stop(n)))
+  }
+
+  summary(): AlertsSummary {
+    return this.alerts.summary()
+  }
+}

@@ -1,0 +1,37 @@
+import { ApiError, type ApiHandlers } from '../../../shared/api'
+import { Profile, ProfileInput } from '../../../shared/schemas'
+import { errorMessage } from '../collector'
+import type { CoreServices } from '../services'
+import { separateSecrets } from './secrets'
+import { changedFields, GUARDED_FIELDS } from './store'
+
+/** The profile as it would be stored (a password moving into the secret store is no change). */
+function asStored(input: ProfileInput): Profile {
+  try {
+    return Profile.parse(separateSecrets(ProfileInput.parse(input)).profile)
+  } catch (err) {
+    throw new ApiError('bad_request', `profile: ${errorMessage(err)}`)
+  }
+}
+
+export function profileHandlers(s: CoreServices): Pick<ApiHandlers, 'profiles.list' | 'profiles.save' | 'profiles.delete'> {
+  return {
+    'profiles.list': async () => Promise.all((await s.profiles.list()).map((p) => s.profiles.summary(p))),
+    'profiles.save': async ({ profile, replace }, ctx) => {
+      const current = await s.profiles.get(profile.name).catch(() => null)
+      if (current && replace) {
+        const guarded = changedFields(current, asStored(profile)).filter((f) => GUARDED_FIELDS.includes(f))
+        if (guarded.length) ctx.requireConfirmation(`changing ${guarded.join(', ')} of profile "${current.name}"`)
+      }
+      const saved = await s.profiles.save(profile, replace)
+      ctx.audit({ created: saved.previous === null, changed: saved.changed, droppedSecrets: saved.droppedSecrets })
+      // A running monitor keeps the old settings until restarted with the new ones.
+      await s.monitors.restart(saved.profile.name)
+      return s.profiles.summary(saved.profile)
+    },
+    'profiles.delete': async ({ name }) => {
+      await s.monitors.stop(name)
+      return { deleted: await s.profiles.delete(name) }
+    }
+  }
+}

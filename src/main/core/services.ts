@@ -1,0 +1,31 @@
+import type { EventName, EventPayload } from '../../shared/api'
+import type { AuditLog } from './audit/audit-log'
+import type { JobRegistry } from './jobs'
+import type { SlotLimiter } from './limits'
+import type { MonitorRegistry } from './monitors'
+import type { Clock, Logger, SecretStore } from './ports'
+import type { PostgresAccess } from './postgres/access'
+import type { ProfileStore } from './profiles/store'
+import type { RedisAccess } from './redis/access'
+
+export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void
+
+/**
+ * What the handler modules are given: the core's services, built once by createCore. A handler
+ * module takes what it needs from here and returns its part of ApiHandlers.
+ */
+export interface CoreServices {
+  dataDir: string
+  transport: 'ipc' | 'websocket'
+  clock: Clock
+  logger: Logger
+  emit: Emit
+  secrets: SecretStore
+  profiles: ProfileStore
+  audit: AuditLog
+  limits: SlotLimiter
+  jobs: JobRegistry
+  monitors: MonitorRegistry
+  postgres: PostgresAccess
+  redis: RedisAccess
+}
