@@ -41,6 +41,15 @@ describe('layers', () => {
     expect(upward).toEqual([])
   })
 
+  it('keeps the core free of what is built on it: the CLI, serve, the harness and the demo', () => {
+    const IMPORTS_UPWARD = /from\s+['"](?:\.\.\/)+(?:cli|serve|harness|demo)(?:\/|['"])/
+    expect(IMPORTS_UPWARD.test("import { x } from '../../cli/one-shot'")).toBe(true)
+    expect(IMPORTS_UPWARD.test("import { x } from '../serve'")).toBe(true)
+    expect(IMPORTS_UPWARD.test("import { x } from './redis/cluster'")).toBe(false)
+    const upward = all.filter((f) => f.startsWith('src/main/core/')).filter((f) => IMPORTS_UPWARD.test(readFileSync(join(root, f), 'utf8')))
+    expect(upward).toEqual([])
+  })
+
   it('keeps Node out of the renderer', () => {
     const offenders = all.filter(
       (f) => f.startsWith('src/renderer/') && /from\s+['"](node:|fs|path|child_process)['"]/.test(readFileSync(join(root, f), 'utf8'))
