@@ -512,16 +512,37 @@ export interface ApiClient {
 /** `busy`: a cap on concurrent work was reached; nothing was queued, try again when the running work ends. */
 export const ApiErrorCode = z.enum(['bad_request', 'unknown_method', 'not_found', 'conflict', 'refused', 'busy', 'unavailable', 'internal'])
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>
-export const ApiErrorShape = z.object({ code: ApiErrorCode, message: z.string() })
+/**
+ * Why exactly a request was refused, for a client to act on (offer the confirmation field, say the
+ * profile is read-only) without reading the message. The message stays for people.
+ */
+export const ApiErrorReason = z.enum([
+  'read_only',
+  'confirmation_required',
+  'writes_need_confirmation',
+  'analyze_not_allowed',
+  'side_effects',
+  'flush_not_allowed',
+  'busy'
+])
+export type ApiErrorReason = z.infer<typeof ApiErrorReason>
+
+export const ApiErrorShape = z.object({ code: ApiErrorCode, message: z.string(), reason: ApiErrorReason.optional() })
 
 export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
-    message: string
+    message: string,
+    readonly reason?: ApiErrorReason
   ) {
     super(message)
     this.name = 'ApiError'
   }
+}
+
+/** The error as it crosses a boundary: code, message, and the reason when there is one. */
+export function errorShape(err: ApiError): z.infer<typeof ApiErrorShape> {
+  return err.reason ? { code: err.code, message: err.message, reason: err.reason } : { code: err.code, message: err.message }
 }
 
 /** One line per problem, naming the field: `profile.redis: a Redis URL must be ...`. */

@@ -7,7 +7,7 @@ import type { Core } from '../../src/main/core'
 export function coreCaller(core: () => Core) {
   return async (method: string, params: unknown) => {
     const r = await core().dispatch(method, params)
-    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code, reason: r.error.reason })
     return r.result as any
   }
 }

@@ -122,6 +122,7 @@ describe('EXPLAIN ANALYZE refuses what could act outside its transaction, before
     for (const fn of ['pg_terminate_backend', 'pg_cancel_backend']) {
       await expect(attempt(`SELECT ${fn}(${pid})`)).rejects.toMatchObject({
         code: 'refused',
+        reason: 'side_effects',
         message: expect.stringContaining(`pg_catalog.${fn}(`)
       })
       const line = await lastAudit()

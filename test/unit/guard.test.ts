@@ -97,7 +97,10 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
     expect(targetMutations.length).toBeGreaterThanOrEqual(9)
     for (const n of targetMutations) {
       const r = await dispatch(n, validParams(n, 'ro', 'confirm'))
-      expect(r, n).toMatchObject({ ok: false, error: { code: 'refused', message: expect.stringContaining('is read-only') } })
+      expect(r, n).toMatchObject({
+        ok: false,
+        error: { code: 'refused', reason: 'read_only', message: expect.stringContaining('is read-only') }
+      })
     }
     expect(ran).toEqual([])
     const lines = (await audit.recent(100)).reverse()
@@ -111,7 +114,7 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
     for (const n of mutating) {
       for (const confirmation of [undefined, 'confirm', 'PAYMENTS-EU']) {
         const r = await dispatch(n, validParams(n, 'payments-eu', confirmation))
-        expect(r, `${n} with ${confirmation}`).toMatchObject({ ok: false, error: { code: 'refused' } })
+        expect(r, `${n} with ${confirmation}`).toMatchObject({ ok: false, error: { code: 'refused', reason: 'confirmation_required' } })
       }
     }
     expect(ran).toEqual([])

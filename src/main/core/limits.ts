@@ -19,7 +19,7 @@ export class SlotLimiter {
 
   acquire(key: string, max: number, busyMessage: () => string): () => void {
     const n = this.used.get(key) ?? 0
-    if (n >= max) throw new ApiError('busy', busyMessage())
+    if (n >= max) throw new ApiError('busy', busyMessage(), 'busy')
     this.used.set(key, n + 1)
     let released = false
     return () => {
@@ -58,6 +58,7 @@ export const busyReply = (method: unknown) => ({
   ok: false as const,
   error: {
     code: 'busy' as const,
+    reason: 'busy' as const,
     message: `${String(method).slice(0, 100)}: this client already has ${MAX_INFLIGHT_PER_CLIENT} requests in flight; wait for one to finish`
   }
 })

@@ -1,5 +1,6 @@
 import {
   ApiError,
+  errorShape,
   isRequestName,
   mutationOf,
   parseParams,
@@ -36,7 +37,7 @@ export function createDispatcher(handlers: ApiHandlers, opts: DispatcherOptions)
       const result = spec ? await opts.guard.run(name, spec, rawParams, handler) : await handler(parseParams(name, rawParams), READ_CONTEXT)
       return { ok: true, result: parseResult(name, result) }
     } catch (err) {
-      if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } }
+      if (err instanceof ApiError) return { ok: false, error: errorShape(err) }
       opts.onInternalError?.(String(method), err)
       return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }
     }

@@ -1,6 +1,7 @@
 import {
   actionName,
   ApiError,
+  type ApiErrorReason,
   describeZodError,
   requests,
   type MutationSpec,
@@ -64,9 +65,13 @@ export class MutationGuard {
         outcome,
         ...(error === undefined ? {} : { error })
       })
-    const refuse = async (message: string, code: 'refused' | 'bad_request' | 'not_found' = 'refused'): Promise<never> => {
+    const refuse = async (
+      message: string,
+      code: 'refused' | 'bad_request' | 'not_found' = 'refused',
+      reason?: ApiErrorReason
+    ): Promise<never> => {
       await record('refused', message)
-      throw new GuardRefusal(code, message)
+      throw new GuardRefusal(code, message, reason)
     }
 
     profile = typeof named === 'string' ? await this.profileOf(named) : null
@@ -80,10 +85,10 @@ export class MutationGuard {
       target = '?'
     }
     if (!profile && spec.profileMustExist !== false) return refuse(`no profile named "${profileName}"`, 'not_found')
-    if (profile?.readOnly && spec.onReadOnly === 'refuse') return refuse(readOnlyRefusal(profile, action))
+    if (profile?.readOnly && spec.onReadOnly === 'refuse') return refuse(readOnlyRefusal(profile, action), 'refused', 'read_only')
     if (profile && spec.confirm === 'always') {
       const why = confirmationRefusal(profile, action, params.confirmation)
-      if (why) return refuse(why)
+      if (why) return refuse(why, 'refused', 'confirmation_required')
     }
 
     let refusal: string | null = null
@@ -93,7 +98,7 @@ export class MutationGuard {
       requireConfirmation: (what) => {
         if (!profile) return
         refusal = confirmationRefusal(profile, what, params.confirmation)
-        if (refusal) throw new ApiError('refused', refusal)
+        if (refusal) throw new ApiError('refused', refusal, 'confirmation_required')
       },
       audit: (more) => Object.assign(details, more),
       setTarget: (t) => (target = t)

@@ -185,7 +185,7 @@ export async function runExplain(
   ctx.audit({ queryDigest: digest, analyzed: req.analyze })
   if (req.analyze) {
     const policy = analyzePolicyRefusal(req.profile)
-    if (policy) throw new ApiError('refused', policy)
+    if (policy) throw new ApiError('refused', policy, req.profile.readOnly ? 'read_only' : 'analyze_not_allowed')
     if (req.profile.environment === 'prod') ctx.requireConfirmation(`EXPLAIN ANALYZE on the prod profile "${req.profile.name}"`)
   }
   const client = await open()
@@ -245,7 +245,7 @@ export async function runExplain(
       ctx.audit({ checkedFunctions: verdict.checkedFunctions })
       if (verdict.effects.length) {
         ctx.audit({ sideEffects: verdict.effects.map((e) => `${e.function} via ${e.via}`) })
-        throw new ApiError('refused', sideEffectRefusal(verdict.effects))
+        throw new ApiError('refused', sideEffectRefusal(verdict.effects), 'side_effects')
       }
     }
     prefix = `EXPLAIN (${options.join(', ')}) `
@@ -267,7 +267,8 @@ export async function runExplain(
       } catch (e) {
         throw new ApiError(
           'refused',
-          `this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back. Confirm to run it (${(e as Error).message})`
+          `this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back. Confirm to run it (${(e as Error).message})`,
+          'writes_need_confirmation'
         )
       }
       raw = await inTransaction(false, () => explainStatement(client, prefix, req))

@@ -39,7 +39,12 @@ export function redisHandlers(
     'cache.flush': async ({ profile }, ctx) => {
       const { profile: p, targets } = await s.redis.forProfile(profile)
       ctx.setTarget(`db${describeRedisUrl(p.redis!).db}`)
-      if (!p.allowFlush) throw new ApiError('refused', `profile "${p.name}" does not allow flushing (set allowFlush on the profile first)`)
+      if (!p.allowFlush)
+        throw new ApiError(
+          'refused',
+          `profile "${p.name}" does not allow flushing (set allowFlush on the profile first)`,
+          'flush_not_allowed'
+        )
       // A cluster's keys are spread over its primaries: flushing one would leave the rest.
       const nodes = await targets()
       const done: string[] = []

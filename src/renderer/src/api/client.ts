@@ -51,7 +51,7 @@ class EventHub {
 function unwrap<N extends RequestName>(name: N, reply: unknown): Result<N> {
   const r = IpcReply.safeParse(reply)
   if (!r.success) throw new ApiError('internal', `${name}: malformed reply`)
-  if (!r.data.ok) throw new ApiError(r.data.error.code, r.data.error.message)
+  if (!r.data.ok) throw new ApiError(r.data.error.code, r.data.error.message, r.data.error.reason)
   return parseResult(name, r.data.result)
 }
 
@@ -126,7 +126,7 @@ export function webSocketTransport(url: string, opts: { timeoutMs?: number } = {
       clearTimeout(p.timer)
       try {
         if (frame.ok) p.resolve(parseResult(p.name, frame.result))
-        else p.reject(new ApiError(frame.error.code, frame.error.message))
+        else p.reject(new ApiError(frame.error.code, frame.error.message, frame.error.reason))
       } catch (err) {
         p.reject(err)
       }

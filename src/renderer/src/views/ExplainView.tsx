@@ -11,6 +11,7 @@ import {
   type PlanMetric
 } from '../../../shared/plan-view'
 import { exportPlan } from '../../../shared/plan-export'
+import { ApiError } from '../../../shared/api'
 import { api } from '../api'
 import { ConfirmField } from '../components/ConfirmField'
 import { useExplain } from '../stores/explain'
@@ -257,7 +258,7 @@ export function ExplainView() {
       setNeedsWriteConfirmation(false)
     } catch (e) {
       const m = message(e)
-      setNeedsWriteConfirmation(/this statement writes: EXPLAIN ANALYZE really executes it/.test(m))
+      setNeedsWriteConfirmation(e instanceof ApiError && e.reason === 'writes_need_confirmation')
       setResult(null, m)
     } finally {
       setBusy(false)
