@@ -299,3 +299,45 @@ describe('lookout serve under attack', () => {
     }
   })
 })
+
+describe('lookout serve bound to 0.0.0.0', () => {
+  it('accepts only the names it was given and its own, never any Host (DNS rebinding); the cookie of another port or the old name is not a session', async () => {
+    const { createCore } = await import('../../src/main/core')
+    const { MemorySecretStore } = await import('../../src/main/core/ports')
+    const { serve } = await import('../../src/main/serve/server')
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    const renderer = tempDir()
+    mkdirSync(join(renderer, 'assets'))
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Lookout</title>')
+    const core = createCore({ dataDir: tempDir(), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+    const wide = await serve({
+      core,
+      rendererDir: renderer,
+      host: '0.0.0.0',
+      token: 'wide-token-0123456789',
+      allowHosts: ['jump.example.net']
+    })
+    const status = (host: string, cookie: string) =>
+      new Promise<number>((resolve, reject) => {
+        // Every request goes to loopback; only the Host header and cookie differ.
+        const req = request({ host: '127.0.0.1', port: wide.port, path: '/', headers: { host, cookie } }, (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    try {
+      const good = `lookout_token_${wide.port}=wide-token-0123456789`
+      expect(await status(`evil.example:${wide.port}`, good)).toBe(421)
+      expect(await status(`attacker.rebind.example:${wide.port}`, good)).toBe(421)
+      expect(await status(`jump.example.net:${wide.port}`, good)).toBe(200)
+      expect(await status(`127.0.0.1:${wide.port}`, good)).toBe(200)
+      expect(await status(`127.0.0.1:${wide.port}`, 'lookout_token=wide-token-0123456789')).toBe(401)
+      expect(await status(`127.0.0.1:${wide.port}`, `lookout_token_${wide.port + 1}=wide-token-0123456789`)).toBe(401)
+    } finally {
+      await wide.close()
+      await core.close()
+    }
+  })
+})
