@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sumInfos } from '../../src/main/core/redis/collector'
+import { sumInfos } from '../../src/main/core/redis/sum-infos'
 import { commandStats, latencyPercentiles } from '../../src/main/core/redis/checks'
 import { parseInfo } from '../../src/main/core/redis/info'
 
