@@ -5,7 +5,7 @@ import { connect as tlsConnect } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findBinary } from './binaries'
-import { freePort, waitFor } from './net'
+import { freePort, freePortPair, waitFor } from './net'
 import { ServerProcess } from './process'
 
 export interface RedisHandle {
@@ -43,10 +43,13 @@ export function redisPing(port: number, timeoutMs = 500, tls = false): Promise<b
 }
 
 /** A throw-away redis-server on a free loopback port, no persistence; TLS only when `tls` is given. */
+/** The offset of a Redis Cluster node's bus port from its client port. */
+const CLUSTER_BUS_OFFSET = 10_000
+
 export async function startRedis(extraArgs: string[] = [], tls?: RedisTls): Promise<RedisHandle> {
   const bin = findBinary('redis-server', 'redis-server')
   const dir = mkdtempSync(join(tmpdir(), 'lookout-redis-'))
-  const port = await freePort()
+  const port = extraArgs.includes('--cluster-enabled') ? await freePortPair(CLUSTER_BUS_OFFSET) : await freePort()
   const listen = tls
     ? [
         '--port',
