@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MIN_Y_AXIS_PX, TIME_STEPS_MS, timeLabelSpace, yAxisWidth } from '../../../src/shared/chart-axes'
+import { MIN_Y_AXIS_PX, TIME_STEPS_MS, timeLabelSpace, yAxisWidth } from '../../../src/renderer/src/lib/chart-axes'
 
 // A monospace stand-in for the canvas: 7 px per character.
 const measure = (text: string) => text.length * 7

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatSeconds } from '../../../src/shared/format'
+import { formatSeconds } from '../../../src/renderer/src/lib/format'
 
 describe('formatSeconds', () => {
   it.each([

@@ -1,10 +1,10 @@
 import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import type { RangeAnswer } from '../../../shared/schemas'
-import { clockLabel } from '../../../shared/format'
+import { clockLabel } from '../lib/format'
 import { seriesLabel } from '../app/promql'
 import { useTheme } from '../stores/theme'
-import { TIME_STEPS_MS, timeLabelSpace } from '../../../shared/chart-axes'
+import { TIME_STEPS_MS, timeLabelSpace } from '../lib/chart-axes'
 import { fitYAxis } from './chart-axes'
 
 const PALETTE = ['#5aa9ff', '#3fb96f', '#e0a526', '#f0524f', '#b07cf7', '#34c3c3', '#ff8a5c', '#9aa4b2']

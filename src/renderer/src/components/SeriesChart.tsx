@@ -4,8 +4,8 @@ import 'uplot/dist/uPlot.min.css'
 import type { RingSeries } from '../../../shared/ring'
 import { useSeries } from '../stores/series'
 import { useTheme } from '../stores/theme'
-import { clockLabel, formatValue } from '../../../shared/format'
-import { TIME_STEPS_MS, timeLabelSpace } from '../../../shared/chart-axes'
+import { clockLabel, formatValue } from '../lib/format'
+import { TIME_STEPS_MS, timeLabelSpace } from '../lib/chart-axes'
 import { fitYAxis } from './chart-axes'
 
 interface Props {

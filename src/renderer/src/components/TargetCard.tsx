@@ -1,5 +1,5 @@
 import type { TargetState } from '../../../shared/schemas'
-import { formatAgo, formatValue } from '../../../shared/format'
+import { formatAgo, formatValue } from '../lib/format'
 import { useSeries } from '../stores/series'
 import { useTargets } from '../stores/targets'
 import { SeriesChart } from './SeriesChart'

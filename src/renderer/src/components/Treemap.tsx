@@ -1,4 +1,4 @@
-import { layoutTreemap, type TreemapItem } from '../../../shared/treemap'
+import { layoutTreemap, type TreemapItem } from '../lib/treemap'
 
 const COLORS = ['#5aa9ff', '#3fb96f', '#e0a526', '#b07cf7', '#34c3c3', '#ff8a5c', '#9aa4b2', '#f0524f']
 

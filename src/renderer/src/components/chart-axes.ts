@@ -1,5 +1,5 @@
 import uPlot from 'uplot'
-import { yAxisWidth } from '../../../shared/chart-axes'
+import { yAxisWidth } from '../lib/chart-axes'
 
 /** The widest each chart's axes have been, by axis index. */
 const widestSoFar = new WeakMap<uPlot, number[]>()

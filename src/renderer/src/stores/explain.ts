@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 import type { ExplainResult } from '../../../shared/explain'
-import type { PlanMetric } from '../../../shared/plan-view'
+import type { PlanMetric } from '../lib/plan-view'
 
 /** The Explain view's state: what to explain, the last result, which node is in focus. */
 interface ExplainState {

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { PgSession } from '../../../shared/postgres'
-import { formatSeconds } from '../../../shared/format'
+import { formatSeconds } from '../lib/format'
 import { api } from '../api'
 import { usePoll } from '../app/usePoll'
 import { ConfirmField } from '../components/ConfirmField'

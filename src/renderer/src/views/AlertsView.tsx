@@ -1,7 +1,7 @@
 import { Fragment, useEffect, useState } from 'react'
 import type { AmAlertView } from '../../../shared/schemas'
 import { api } from '../api'
-import { formatAgo } from '../../../shared/format'
+import { formatAgo } from '../lib/format'
 import { useNow } from '../app/useNow'
 import { useSession } from '../stores/session'
 import { SilenceForm, SilencesPanel } from './SilencesPanel'

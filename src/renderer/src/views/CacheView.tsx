@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { CacheDryRun } from '../../../shared/schemas'
 import { api } from '../api'
-import { formatValue } from '../../../shared/format'
+import { formatValue } from '../lib/format'
 import { ConfirmField } from '../components/ConfirmField'
 import { SeriesChart } from '../components/SeriesChart'
 import { useJobs } from '../stores/jobs'

@@ -1,15 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import type { PlanModel, PlanNode } from '../../../shared/explain'
-import {
-  icicleLayout,
-  locateRow,
-  metricMax,
-  metricValue,
-  nodeBadges,
-  visibleRows,
-  windowSlice,
-  type PlanMetric
-} from '../../../shared/plan-view'
+import { icicleLayout, locateRow, metricMax, metricValue, nodeBadges, visibleRows, windowSlice, type PlanMetric } from '../lib/plan-view'
 import { exportPlan } from '../../../shared/plan-export'
 import { ApiError } from '../../../shared/api'
 import { api } from '../api'

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { PgFinding, RelationCache } from '../../../shared/postgres'
-import { formatBytes } from '../../../shared/format'
+import { formatBytes } from '../lib/format'
 import { api } from '../api'
 import { usePoll } from '../app/usePoll'
 import { useSession } from '../stores/session'

@@ -3,7 +3,7 @@ import type { ProfileSummary } from '../../../shared/schemas'
 import type { z } from 'zod'
 import type { KeyInspection } from '../../../shared/schemas'
 import { api } from '../api'
-import { formatValue } from '../../../shared/format'
+import { formatValue } from '../lib/format'
 import { ConfirmField } from '../components/ConfirmField'
 
 type Inspection = z.infer<typeof KeyInspection>

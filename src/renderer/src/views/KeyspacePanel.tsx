@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { KeyspaceAnalysis } from '../../../shared/schemas'
 import { api } from '../api'
-import { formatBytes } from '../../../shared/format'
+import { formatBytes } from '../lib/format'
 import { Treemap } from '../components/Treemap'
 
 const SAMPLE_KEYS = 20_000

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import type { ExploredSeries } from '../../../shared/schemas'
-import { formatValue } from '../../../shared/format'
+import { formatValue } from '../lib/format'
 import { listSeries, unwatchSeries, watchSeries } from '../app/explorer'
 import { SeriesChart } from '../components/SeriesChart'
 import { useSeries } from '../stores/series'

@@ -1,5 +1,5 @@
 import type { PgFinding } from '../../../shared/postgres'
-import { formatBytes } from '../../../shared/format'
+import { formatBytes } from '../lib/format'
 import { api } from '../api'
 import { usePoll } from '../app/usePoll'
 

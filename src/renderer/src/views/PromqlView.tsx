@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { InstantAnswer, RangeAnswer, SavedQuery } from '../../../shared/schemas'
 import { api } from '../api'
-import { formatValue } from '../../../shared/format'
+import { formatValue } from '../lib/format'
 import { checkPromql, seriesLabel } from '../app/promql'
 import { MAX_DRAWN_SERIES, RangeChart } from '../components/RangeChart'
 import { useSession } from '../stores/session'

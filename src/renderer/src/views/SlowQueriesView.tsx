@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { PgStatement, StatementSort, StatementWindow } from '../../../shared/postgres'
-import { formatValue } from '../../../shared/format'
+import { formatValue } from '../lib/format'
 import { api } from '../api'
 import { usePoll } from '../app/usePoll'
 import { Sparkline } from '../components/Sparkline'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { layoutTreemap } from '../../src/shared/treemap'
+import { layoutTreemap } from '../../../src/renderer/src/lib/treemap'
 
 describe('treemap layout', () => {
   it('gives each item an area proportional to its weight, inside the box, without overlap', () => {

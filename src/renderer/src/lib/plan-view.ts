@@ -1,4 +1,4 @@
-import type { PlanModel, PlanNode } from './explain'
+import type { PlanModel, PlanNode } from '../../../shared/explain'
 
 export type PlanMetric = 'time' | 'cost' | 'rows' | 'buffers'
 

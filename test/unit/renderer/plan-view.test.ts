@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parsePlan } from '../../../src/main/core/explain'
-import { metricMax, metricValue, nodeBadges, visibleNodes, windowSlice } from '../../../src/shared/plan-view'
+import { metricMax, metricValue, nodeBadges, visibleNodes, windowSlice } from '../../../src/renderer/src/lib/plan-view'
 
 const plan = parsePlan(`Sort  (cost=10.00..12.00 rows=100 width=4) (actual time=5.0..6.0 rows=1000 loops=1)
   Sort Method: external merge  Disk: 900kB
@@ -54,7 +54,7 @@ describe('comparing two plans of a query', () => {
 
 describe('icicle layout', () => {
   it('children share their parent span by inclusive time; slivers are dropped', async () => {
-    const { icicleLayout } = await import('../../../src/shared/plan-view')
+    const { icicleLayout } = await import('../../../src/renderer/src/lib/plan-view')
     const rects = icicleLayout(plan, 600)
     expect(rects[0]).toEqual({ id: 0, x: 0, w: 600, depth: 0 })
     const join = rects.find((r) => r.id === 1)!
@@ -69,7 +69,7 @@ describe('icicle layout', () => {
 
 describe('sibling partition scans', () => {
   it('a run of partition scans under an Append is one row until expanded', async () => {
-    const { visibleRows } = await import('../../../src/shared/plan-view')
+    const { visibleRows } = await import('../../../src/renderer/src/lib/plan-view')
     const parts = Array.from(
       { length: 12 },
       (_, i) =>
@@ -90,7 +90,7 @@ describe('sibling partition scans', () => {
 
 describe('bringing a node into view', () => {
   it('finds its row, or what hides it: a collapsed ancestor or a group of partition scans', async () => {
-    const { locateRow, visibleRows } = await import('../../../src/shared/plan-view')
+    const { locateRow, visibleRows } = await import('../../../src/renderer/src/lib/plan-view')
     expect(locateRow(plan, visibleRows(plan, new Set(), new Set()), new Set(), 4)).toEqual({ index: 4 })
     expect(locateRow(plan, visibleRows(plan, new Set([3]), new Set()), new Set([3]), 4)).toEqual({ collapsedAncestor: 3 })
     const parts = Array.from({ length: 5 }, (_, i) => `  ->  Seq Scan on p${i}  (cost=0.00..1.00 rows=1 width=4)`)
