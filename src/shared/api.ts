@@ -3,27 +3,18 @@ import { ExplainResult, PlanComparison, PlanHistoryEntry } from './explain'
 import { ActivityAnswer, PostgresDetails, RelationCache, StatementSort, StatementsAnswer, StatementWindow } from './postgres'
 import {
   AlertsSummary,
-  AmAlertView,
   AuditEntryView,
-  CacheDryRun,
-  JobProgress,
-  KeyInspection,
-  KeyspaceAnalysis,
-  RedisDetails,
-  ExploredSeries,
-  InstantAnswer,
   MonitorSnapshot,
   ProfileInput,
   ProfileName,
   ProfileSummary,
-  RangeAnswer,
-  SavedQuery,
   SeriesDelta,
   SeriesInfo,
-  SilenceMatcher,
-  SilenceView,
   TargetState
 } from './schemas'
+import { AmAlertView, SilenceMatcher, SilenceView } from './alertmanager'
+import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails } from './redis'
+import { ExploredSeries, InstantAnswer, RangeAnswer, SavedQuery } from './prometheus'
 
 /**
  * A SCAN MATCH pattern for a job that touches every key it matches. One that is only wildcards

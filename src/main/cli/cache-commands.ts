@@ -1,4 +1,4 @@
-import type { JobProgress } from '../../shared/schemas'
+import type { JobProgress } from '../../shared/redis'
 import type { InvalidateProgress } from '../core/redis/invalidate'
 import type { KeyInspection } from '../core/redis/keys'
 import { cliConfirmation, cliCore, commandProfile } from './one-shot'

@@ -1,4 +1,5 @@
-import type { ExploredSeries, Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
+import type { ExploredSeries } from '../../shared/prometheus'
+import type { Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
 
 /** One sample for a chart series, taken at the end of a poll. NaN means "no data this poll". */
 export interface SeriesSample {

@@ -1,5 +1,6 @@
 import { ApiError } from '../../../shared/api'
-import type { ExploredSeries, SeriesInfo } from '../../../shared/schemas'
+import type { ExploredSeries } from '../../../shared/prometheus'
+import type { SeriesInfo } from '../../../shared/schemas'
 import type { SeriesSample } from '../collector'
 import { ScrapeDeriver, type SeriesPoint } from './derive'
 import type { ExpositionPage } from './exposition/types'

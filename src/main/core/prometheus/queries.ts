@@ -1,5 +1,5 @@
 import { ApiError } from '../../../shared/api'
-import type { InstantAnswer, RangeAnswer } from '../../../shared/schemas'
+import type { InstantAnswer, RangeAnswer } from '../../../shared/prometheus'
 import { chooseStep, PrometheusApiError, PrometheusClient } from './api-client'
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null)

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ApiError, describeZodError } from '../../../shared/api'
-import { SavedQuery } from '../../../shared/schemas'
+import { SavedQuery } from '../../../shared/prometheus'
 import { writeFileAtomic } from '../fs'
 
 const QueriesFile = z.object({ version: z.literal(1), byProfile: z.record(z.string(), z.array(SavedQuery)) })

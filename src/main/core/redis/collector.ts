@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
-import type { RedisDetails, SeriesInfo } from '../../../shared/schemas'
+import type { RedisDetails } from '../../../shared/redis'
+import type { SeriesInfo } from '../../../shared/schemas'
 import { abortable, CounterRate, errorMessage, type CollectResult, type TargetCollector } from '../collector'
 import {
   createMonitorRedis,

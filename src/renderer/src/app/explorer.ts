@@ -1,4 +1,4 @@
-import type { ExploredSeries } from '../../../shared/schemas'
+import type { ExploredSeries } from '../../../shared/prometheus'
 import { api } from '../api'
 import { useSeries } from '../stores/series'
 import { useSession } from '../stores/session'

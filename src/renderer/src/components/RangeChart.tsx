@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
-import type { RangeAnswer } from '../../../shared/schemas'
+import type { RangeAnswer } from '../../../shared/prometheus'
 import { clockLabel } from '../lib/format'
 import { seriesLabel } from '../app/promql'
 import { useTheme } from '../stores/theme'

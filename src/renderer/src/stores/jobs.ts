@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { JobProgress } from '../../../shared/schemas'
+import type { JobProgress } from '../../../shared/redis'
 
 interface JobsState {
   byId: Record<string, JobProgress>

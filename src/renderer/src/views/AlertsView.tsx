@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useState } from 'react'
-import type { AmAlertView } from '../../../shared/schemas'
+import type { AmAlertView } from '../../../shared/alertmanager'
 import { api } from '../api'
 import { formatAgo } from '../lib/format'
 import { useNow } from '../app/useNow'

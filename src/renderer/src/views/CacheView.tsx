@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { CacheDryRun } from '../../../shared/schemas'
+import type { CacheDryRun } from '../../../shared/redis'
 import { api } from '../api'
 import { formatValue } from '../lib/format'
 import { ConfirmField } from '../components/ConfirmField'

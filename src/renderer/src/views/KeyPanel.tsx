@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { ProfileSummary } from '../../../shared/schemas'
 import type { z } from 'zod'
-import type { KeyInspection } from '../../../shared/schemas'
+import type { KeyInspection } from '../../../shared/redis'
 import { api } from '../api'
 import { formatValue } from '../lib/format'
 import { ConfirmField } from '../components/ConfirmField'

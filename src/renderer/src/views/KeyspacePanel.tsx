@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { KeyspaceAnalysis } from '../../../shared/schemas'
+import type { KeyspaceAnalysis } from '../../../shared/redis'
 import { api } from '../api'
 import { formatBytes } from '../lib/format'
 import { Treemap } from '../components/Treemap'

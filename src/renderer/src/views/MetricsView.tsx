@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { ExploredSeries } from '../../../shared/schemas'
+import type { ExploredSeries } from '../../../shared/prometheus'
 import { formatValue } from '../lib/format'
 import { listSeries, unwatchSeries, watchSeries } from '../app/explorer'
 import { SeriesChart } from '../components/SeriesChart'

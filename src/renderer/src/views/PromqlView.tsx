@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { InstantAnswer, RangeAnswer, SavedQuery } from '../../../shared/schemas'
+import type { InstantAnswer, RangeAnswer, SavedQuery } from '../../../shared/prometheus'
 import { api } from '../api'
 import { formatValue } from '../lib/format'
 import { checkPromql, seriesLabel } from '../app/promql'

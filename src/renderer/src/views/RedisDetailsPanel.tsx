@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { RedisDetails } from '../../../shared/schemas'
+import type { RedisDetails } from '../../../shared/redis'
 import { api } from '../api'
 import { formatValue } from '../lib/format'
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
-import type { Alert, ProfileSummary, SilenceView } from '../../../shared/schemas'
+import type { Alert, ProfileSummary } from '../../../shared/schemas'
+import type { SilenceView } from '../../../shared/alertmanager'
 import { api } from '../api'
 import { ConfirmField } from '../components/ConfirmField'
 
