@@ -1,7 +1,7 @@
 import { useState } from 'react'
-import type { ProfileSummary } from '../../../shared/schemas'
-import { api } from '../api'
-import { ConfirmField } from '../components/ConfirmField'
+import type { ProfileSummary } from '../../../../shared/schemas'
+import { api } from '../../api'
+import { ConfirmField } from '../../components/ConfirmField'
 
 type Result = { outcome: string; total: number; ok: number; failed: number; errors: string[]; error: string | null }
 

@@ -1,7 +1,7 @@
-import type { PgFinding } from '../../../shared/postgres'
-import { formatBytes } from '../lib/format'
-import { api } from '../api'
-import { usePoll } from '../app/usePoll'
+import type { PgFinding } from '../../../../shared/postgres'
+import { formatBytes } from '../../lib/format'
+import { api } from '../../api'
+import { usePoll } from '../../app/usePoll'
 
 const HEALTH_CATEGORIES = new Set(['health', 'cache', 'activity', 'replication', 'queries'])
 const pct = (r: number | null) => (r === null ? 'no reads' : `${(r * 100).toFixed(2)}%`)

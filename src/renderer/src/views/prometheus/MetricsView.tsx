@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react'
-import type { ExploredSeries } from '../../../shared/prometheus'
-import { formatValue } from '../lib/format'
-import { listSeries, unwatchSeries, watchSeries } from '../app/explorer'
-import { SeriesChart } from '../components/SeriesChart'
-import { useSeries } from '../stores/series'
-import { useTargets } from '../stores/targets'
+import type { ExploredSeries } from '../../../../shared/prometheus'
+import { formatValue } from '../../lib/format'
+import { listSeries, unwatchSeries, watchSeries } from '../../app/explorer'
+import { SeriesChart } from '../../components/SeriesChart'
+import { useSeries } from '../../stores/series'
+import { useTargets } from '../../stores/targets'
 
 /** Refresh the list as scrapes come in, without flooding the core. */
 const LIST_REFRESH_MS = 2000

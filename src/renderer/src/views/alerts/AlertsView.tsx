@@ -1,9 +1,9 @@
 import { Fragment, useEffect, useState } from 'react'
-import type { AmAlertView } from '../../../shared/alertmanager'
-import { api } from '../api'
-import { formatAgo } from '../lib/format'
-import { useNow } from '../app/useNow'
-import { useSession } from '../stores/session'
+import type { AmAlertView } from '../../../../shared/alertmanager'
+import { api } from '../../api'
+import { formatAgo } from '../../lib/format'
+import { useNow } from '../../app/useNow'
+import { useSession } from '../../stores/session'
 import { SilenceForm, SilencesPanel } from './SilencesPanel'
 
 const ORDER = { critical: 0, warning: 1, info: 2 } as const

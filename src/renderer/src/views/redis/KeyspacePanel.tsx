@@ -1,8 +1,8 @@
 import { useState } from 'react'
-import type { KeyspaceAnalysis } from '../../../shared/redis'
-import { api } from '../api'
-import { formatBytes } from '../lib/format'
-import { Treemap } from '../components/Treemap'
+import type { KeyspaceAnalysis } from '../../../../shared/redis'
+import { api } from '../../api'
+import { formatBytes } from '../../lib/format'
+import { Treemap } from '../../components/Treemap'
 
 const SAMPLE_KEYS = 20_000
 

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react'
-import type { InstantAnswer, RangeAnswer, SavedQuery } from '../../../shared/prometheus'
-import { api } from '../api'
-import { formatValue } from '../lib/format'
-import { checkPromql, seriesLabel } from '../app/promql'
-import { MAX_DRAWN_SERIES, RangeChart } from '../components/RangeChart'
-import { useSession } from '../stores/session'
+import type { InstantAnswer, RangeAnswer, SavedQuery } from '../../../../shared/prometheus'
+import { api } from '../../api'
+import { formatValue } from '../../lib/format'
+import { checkPromql, seriesLabel } from '../../app/promql'
+import { MAX_DRAWN_SERIES, RangeChart } from '../../components/RangeChart'
+import { useSession } from '../../stores/session'
 
 const RANGES = [
   { label: '5m', s: 300 },

@@ -1,10 +1,10 @@
 import { useState } from 'react'
-import type { ProfileSummary } from '../../../shared/schemas'
+import type { ProfileSummary } from '../../../../shared/schemas'
 import type { z } from 'zod'
-import type { KeyInspection } from '../../../shared/redis'
-import { api } from '../api'
-import { formatValue } from '../lib/format'
-import { ConfirmField } from '../components/ConfirmField'
+import type { KeyInspection } from '../../../../shared/redis'
+import { api } from '../../api'
+import { formatValue } from '../../lib/format'
+import { ConfirmField } from '../../components/ConfirmField'
 
 type Inspection = z.infer<typeof KeyInspection>
 type Pending = 'delete' | 'ttl' | 'persist' | 'flush' | null

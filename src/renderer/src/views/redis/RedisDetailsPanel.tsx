@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
-import type { RedisDetails } from '../../../shared/redis'
-import { api } from '../api'
-import { formatValue } from '../lib/format'
+import type { RedisDetails } from '../../../../shared/redis'
+import { api } from '../../api'
+import { formatValue } from '../../lib/format'
 
 /** Findings, latency and the slowlog of the profile's Redis, refreshed with the polls. */
 export function RedisDetailsPanel({ profile }: { profile: string }) {

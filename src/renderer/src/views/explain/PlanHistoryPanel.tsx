@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
-import type { PlanComparison, PlanHistoryEntry } from '../../../shared/explain'
-import { api } from '../api'
+import type { PlanComparison, PlanHistoryEntry } from '../../../../shared/explain'
+import { api } from '../../api'
 
 const ms = (v: number | null) => (v === null ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 2 : 0)} ms`)
 const pair = (p: [number | null, number | null], f: (v: number | null) => string) => `${f(p[0])} → ${f(p[1])}`

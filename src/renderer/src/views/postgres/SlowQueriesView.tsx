@@ -1,12 +1,12 @@
 import { useState } from 'react'
-import type { PgStatement, StatementSort, StatementWindow } from '../../../shared/postgres'
-import { formatValue } from '../lib/format'
-import { api } from '../api'
-import { usePoll } from '../app/usePoll'
-import { Sparkline } from '../components/Sparkline'
-import { useSession } from '../stores/session'
-import { useExplain } from '../stores/explain'
-import { useView } from '../stores/view'
+import type { PgStatement, StatementSort, StatementWindow } from '../../../../shared/postgres'
+import { formatValue } from '../../lib/format'
+import { api } from '../../api'
+import { usePoll } from '../../app/usePoll'
+import { Sparkline } from '../../components/Sparkline'
+import { useSession } from '../../stores/session'
+import { useExplain } from '../../stores/explain'
+import { useView } from '../../stores/view'
 
 const WINDOWS: { id: StatementWindow; label: string }[] = [
   { id: '5m', label: 'last 5 min' },

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react'
-import type { Alert, ProfileSummary } from '../../../shared/schemas'
-import type { SilenceView } from '../../../shared/alertmanager'
-import { api } from '../api'
-import { ConfirmField } from '../components/ConfirmField'
+import type { Alert, ProfileSummary } from '../../../../shared/schemas'
+import type { SilenceView } from '../../../../shared/alertmanager'
+import { api } from '../../api'
+import { ConfirmField } from '../../components/ConfirmField'
 
 const DURATIONS = [30, 60, 240, 1440]
 

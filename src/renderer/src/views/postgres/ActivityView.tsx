@@ -1,10 +1,10 @@
 import { useState } from 'react'
-import type { PgSession } from '../../../shared/postgres'
-import { formatSeconds } from '../lib/format'
-import { api } from '../api'
-import { usePoll } from '../app/usePoll'
-import { ConfirmField } from '../components/ConfirmField'
-import { useSession } from '../stores/session'
+import type { PgSession } from '../../../../shared/postgres'
+import { formatSeconds } from '../../lib/format'
+import { api } from '../../api'
+import { usePoll } from '../../app/usePoll'
+import { ConfirmField } from '../../components/ConfirmField'
+import { useSession } from '../../stores/session'
 
 type Pending = { pid: number; action: 'cancel' | 'terminate' } | null
 

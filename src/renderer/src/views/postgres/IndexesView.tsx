@@ -1,9 +1,9 @@
 import { useState } from 'react'
-import type { PgFinding, RelationCache } from '../../../shared/postgres'
-import { formatBytes } from '../lib/format'
-import { api } from '../api'
-import { usePoll } from '../app/usePoll'
-import { useSession } from '../stores/session'
+import type { PgFinding, RelationCache } from '../../../../shared/postgres'
+import { formatBytes } from '../../lib/format'
+import { api } from '../../api'
+import { usePoll } from '../../app/usePoll'
+import { useSession } from '../../stores/session'
 
 const RISK = { critical: 0, warning: 1, info: 2 }
 const CATEGORIES = new Set(['indexes', 'maintenance', 'replication'])

@@ -1,8 +1,8 @@
-import { useNow } from '../app/useNow'
-import { useSession } from '../stores/session'
-import { useTargets } from '../stores/targets'
-import { TargetCard } from '../components/TargetCard'
-import { PostgresHealthPanel } from './PostgresHealthPanel'
+import { useNow } from '../../app/useNow'
+import { useSession } from '../../stores/session'
+import { useTargets } from '../../stores/targets'
+import { TargetCard } from '../../components/TargetCard'
+import { PostgresHealthPanel } from '../postgres/PostgresHealthPanel'
 
 export function HealthView() {
   const order = useTargets((s) => s.order)
