@@ -7,8 +7,7 @@ import type {
   PgSession,
   PgSetting,
   PostgresDetails,
-  StatementsAnswer,
-  StatementSort
+  StatementsAnswer
 } from '../../../shared/postgres'
 import { errorMessage } from '../collector'
 import {
@@ -26,10 +25,11 @@ import {
   checkDeadlocks,
   checkTempFiles,
   counterWindow,
+  growthPerHour,
+  windowFigures,
   hitRatio,
   readCheckpoints,
   readDatabaseCounters,
-  readDatabaseSize,
   readStatioTotals,
   statioRatios,
   type Checkpoints,
@@ -37,22 +37,12 @@ import {
   type CounterWindow,
   type DatabaseCounters
 } from './checks/health'
-import { checkDuplicateIndexes, checkInvalidIndexes, checkSeqScanTables, checkUnusedIndexes } from './checks/indexes'
-import { checkBloat, checkDeadRows, checkInvalidConstraints, checkSequences, checkWraparound } from './checks/maintenance'
-import { checkInactiveSlots, checkReplicationLag, readReplication, type ReplicationState } from './checks/replication'
-import { readSettings } from './checks/settings'
-import {
-  checkChattyQueries,
-  checkSlowQueries,
-  readStatements,
-  readStatementsReset,
-  readStatementTexts,
-  statementsUnavailable,
-  StatementHistory,
-  windowStatements,
-  type StatementSample
-} from './checks/statements'
-import { checkFailure, quoteIdent } from './sql'
+import { checkReplicationLag, readReplication, type ReplicationState } from './checks/replication'
+import { readStatements, readStatementsReset, readStatementTexts, statementsUnavailable, StatementHistory } from './checks/statements'
+import { checkFailure } from './sql'
+import { runSlowTier, SLOW_CHECKS } from './slow-tier'
+import { hiddenTextNote, statementFindings, statementsAnswer, type StatementsQuery } from './statement-views'
+export { SLOW_CHECKS } from './slow-tier'
 import type { PgThresholds } from './thresholds'
 
 /** Medium tier (pg_stat_statements) and slow tier (catalog checks, database size) cadences. */
@@ -63,10 +53,6 @@ export const FLUSH_OWN_STATS_SQL = '/* lookout */ SELECT pg_stat_force_next_flus
 
 /** The window of the headline figures and of the windowed checks. */
 export const HEADLINE_WINDOW_MS = 5 * 60_000
-/** Sparkline points per statement: one per medium-tier sample. */
-export const SPARKLINE_POINTS = 40
-/** Statements checked for slow and chatty per medium run. */
-const STATEMENT_CHECK_LIMIT = 500
 
 type Tier = PgCheckStatus['tier']
 
@@ -128,7 +114,8 @@ export class PostgresWatch {
     this.slowAt = null
   }
 
-  private async check<T>(name: string, tier: Tier, run: () => Promise<T>, findings: (r: T) => PgFinding[]): Promise<T | null> {
+  /** Runs one named check and records its findings, or why it could not run (public for the tier modules). */
+  async check<T>(name: string, tier: Tier, run: () => Promise<T>, findings: (r: T) => PgFinding[]): Promise<T | null> {
     try {
       const r = await run()
       this.findingsByCheck.set(name, findings(r))
@@ -141,7 +128,7 @@ export class PostgresWatch {
     }
   }
 
-  private note(name: string, tier: Tier, error: string | null, enable: string | null): void {
+  note(name: string, tier: Tier, error: string | null, enable: string | null): void {
     const s = this.statuses.get(name)
     if (s) this.statuses.set(name, { ...s, tier, error, enable })
   }
@@ -268,10 +255,13 @@ export class PostgresWatch {
         this.history.add(this.now(), rows)
         return rows
       },
-      () => this.statementFindings(HEADLINE_WINDOW_MS)
+      () => statementFindings(this.history, this.th, HEADLINE_WINDOW_MS, 'over the last 5 min')
     )
     if (this.statementsUnavailable) this.note('statements', 'medium', 'pg_stat_statements is not available', this.statementsUnavailable)
-    else if (samples) this.noteHiddenTexts(samples)
+    else if (samples) {
+      const note = hiddenTextNote(this.history, samples, this.user)
+      if (note) this.note('statements', 'medium', note.error, note.enable)
+    }
     await this.check(
       'table_io',
       'medium',
@@ -285,132 +275,20 @@ export class PostgresWatch {
     )
   }
 
-  private noteHiddenTexts(samples: StatementSample[]): void {
-    const hidden = samples.filter((s) => this.history.text(s.queryid) === '<insufficient privilege>').length
-    if (hidden > 0)
-      this.note(
-        'statements',
-        'medium',
-        `the text of ${hidden} statement(s) of other users is hidden from ${this.user}`,
-        `GRANT pg_read_all_stats TO ${quoteIdent(this.user)};`
-      )
-  }
-
-  /** Slow and chatty statements over a window (null: since the history began). */
-  private statementFindings(windowMs: number | null, over = 'over the last 5 min'): PgFinding[] {
-    const { statements } = windowStatements(this.history, {
-      windowMs,
-      sort: 'total',
-      search: '',
-      user: null,
-      database: null,
-      limit: STATEMENT_CHECK_LIMIT,
-      sparklinePoints: 0
-    })
-    return [...checkSlowQueries(statements, this.th, over), ...checkChattyQueries(statements, this.th, over)]
-  }
-
-  /**
-   * Slow tier: indexes, maintenance, slots, settings, and the database size (pg_database_size
-   * stats every file of the database). Each check on its own.
-   */
+  /** Slow tier: the named checks of slow-tier.ts, each on its own; the size and settings are kept here. */
   private async runSlow(client: pg.Client): Promise<void> {
-    const now = this.now()
-    this.slowAt = now
-    const inRecovery = this.latest?.inRecovery ?? false
-    await this.check(
-      'unused_indexes',
-      'slow',
-      () => checkUnusedIndexes(client, this.th),
-      (f) => f
-    )
-    await this.check(
-      'duplicate_indexes',
-      'slow',
-      () => checkDuplicateIndexes(client),
-      (f) => f
-    )
-    await this.check(
-      'invalid_indexes',
-      'slow',
-      () => checkInvalidIndexes(client),
-      (f) => f
-    )
-    await this.check(
-      'seq_scan_tables',
-      'slow',
-      () => checkSeqScanTables(client, this.th),
-      (f) => f
-    )
-    await this.check(
-      'dead_rows',
-      'slow',
-      () => checkDeadRows(client, this.th, now),
-      (f) => f
-    )
-    await this.check(
-      'wraparound',
-      'slow',
-      () => checkWraparound(client, this.th),
-      (f) => f
-    )
-    const seq = await this.check(
-      'sequences',
-      'slow',
-      () => checkSequences(client, this.th),
-      (r) => r.findings
-    )
-    if (seq?.unreadable.length)
-      this.note(
-        'sequences',
-        'slow',
-        `${seq.unreadable.length} sequence(s) cannot be read by ${this.user} (${seq.unreadable.slice(0, 3).join(', ')}${seq.unreadable.length > 3 ? ', ...' : ''})`,
-        `GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${quoteIdent(this.user)};`
-      )
-    await this.check(
-      'invalid_constraints',
-      'slow',
-      () => checkInvalidConstraints(client),
-      (f) => f
-    )
-    const bloat = await this.check(
-      'bloat',
-      'slow',
-      () => checkBloat(client, this.th),
-      (r) => r.findings
-    )
-    if (bloat?.withoutStats.length)
-      this.note(
-        'bloat',
-        'slow',
-        `bloat not estimated for ${bloat.withoutStats.length} relation(s) without visible column statistics (${bloat.withoutStats.slice(0, 3).join(', ')})`,
-        `ANALYZE them; pg_stats shows only columns ${quoteIdent(this.user)} may read`
-      )
-    await this.check(
-      'database_size',
-      'slow',
-      () => readDatabaseSize(client),
-      (bytes) => {
-        this.sizes.push({ t: this.now(), bytes })
-        while (this.sizes.length > 2 && this.sizes[1]!.t <= this.now() - 24 * 3_600_000) this.sizes.shift()
-        return []
-      }
-    )
-    await this.check(
-      'inactive_slots',
-      'slow',
-      () => checkInactiveSlots(client, inRecovery),
-      (f) => f
-    )
-    await this.check(
-      'settings',
-      'slow',
-      () => readSettings(client),
-      (s) => {
-        this.settings = s
-        return []
-      }
-    )
+    this.slowAt = this.now()
+    const r = await runSlowTier(client, this, {
+      th: this.th,
+      user: this.user,
+      now: this.slowAt,
+      inRecovery: this.latest?.inRecovery ?? false
+    })
+    if (r.databaseBytes !== null) {
+      this.sizes.push({ t: this.now(), bytes: r.databaseBytes })
+      while (this.sizes.length > 2 && this.sizes[1]!.t <= this.now() - 24 * 3_600_000) this.sizes.shift()
+    }
+    if (r.settings !== null) this.settings = r.settings
   }
 
   /** Marks every check of a tier as failed: its session could not connect. */
@@ -444,7 +322,8 @@ export class PostgresWatch {
     const reset = await readStatementsReset(client, c.serverVersionNum).catch(() => null)
     this.history.add(reset ?? 0, [])
     await this.medium(client)
-    if (!this.statementsUnavailable) this.findingsByCheck.set('statements', this.statementFindings(null, 'since the statistics were reset'))
+    if (!this.statementsUnavailable)
+      this.findingsByCheck.set('statements', statementFindings(this.history, this.th, null, 'since the statistics were reset'))
     await this.slow(client)
   }
 
@@ -461,11 +340,7 @@ export class PostgresWatch {
 
   details(): PostgresDetails {
     const c = this.latest
-    const w = this.window()
-    const first = this.sizes[0]
     const last = this.sizes[this.sizes.length - 1]
-    const growth = first && last && last.t - first.t >= 60_000 ? ((last.bytes - first.bytes) / (last.t - first.t)) * 3_600_000 : null
-    const rate = (n: number | undefined) => (w && w.seconds > 0 && n !== undefined ? n / w.seconds : null)
     return {
       serverVersion: c?.serverVersion ?? '',
       serverVersionNum: c?.serverVersionNum ?? 0,
@@ -473,21 +348,13 @@ export class PostgresWatch {
       findings: this.findings(),
       checks: this.checkStatuses(),
       settings: this.settings,
-      window: {
-        seconds: w?.seconds ?? 0,
-        commitsPerSec: rate(w?.commits),
-        rollbacksPerSec: rate(w?.rollbacks),
-        cacheHitRatio: w ? hitRatio(w.blksHit, w.blksRead) : null,
-        deadlocks: w?.deadlocks ?? null,
-        tempFiles: w?.tempFiles ?? null,
-        tempBytes: w?.tempBytes ?? null
-      },
+      window: windowFigures(this.window()),
       sinceReset: { cacheHitRatio: c ? hitRatio(c.blksHit, c.blksRead) : null, statsReset: c?.statsReset ?? null },
       cacheByKind: this.cacheByKind(),
       checkpoints: this.checkpoints ? { timed: this.checkpoints.timed, requested: this.checkpoints.requested } : null,
       connections: c ? { used: c.connections, max: c.maxConnections } : null,
       databaseSizeBytes: last?.bytes ?? null,
-      databaseGrowthBytesPerHour: growth
+      databaseGrowthBytesPerHour: growthPerHour(this.sizes)
     }
   }
 
@@ -499,34 +366,8 @@ export class PostgresWatch {
     return { heapWindow: w.heap, indexWindow: w.index, heapSinceReset: since.heap, indexSinceReset: since.index }
   }
 
-  statements(q: {
-    window: '5m' | '1h' | 'connect'
-    sort: StatementSort
-    search: string
-    user: string | null
-    database: string | null
-    limit: number
-  }): StatementsAnswer {
-    const windowMs = q.window === '5m' ? 5 * 60_000 : q.window === '1h' ? 3_600_000 : null
-    const r = windowStatements(this.history, { ...q, windowMs, sparklinePoints: SPARKLINE_POINTS })
-    const users = new Set<string>()
-    const databases = new Set<string>()
-    for (const k of this.history.keys()) {
-      const s = this.history.sample(k)!
-      users.add(s.user)
-      databases.add(s.database)
-    }
-    return {
-      available: this.statementsUnavailable === null && this.history.lastSampleAt !== null,
-      unavailable: this.statementsUnavailable ?? this.statuses.get('statements')?.error ?? null,
-      windowSeconds: r.windowSeconds,
-      sampledAt: this.history.lastSampleAt,
-      sampleIntervalMs: MEDIUM_TIER_MS,
-      total: r.total,
-      statements: r.statements,
-      users: [...users].sort(),
-      databases: [...databases].sort()
-    }
+  statements(q: StatementsQuery): StatementsAnswer {
+    return statementsAnswer(this.history, q, this.statementsUnavailable ?? this.statuses.get('statements')?.error ?? null, MEDIUM_TIER_MS)
   }
 
   activity(): ActivityAnswer {
@@ -555,18 +396,3 @@ export class PostgresWatch {
     this.rollbacksByOthers = new CounterWithoutOwn()
   }
 }
-
-export const SLOW_CHECKS = [
-  'unused_indexes',
-  'duplicate_indexes',
-  'invalid_indexes',
-  'seq_scan_tables',
-  'dead_rows',
-  'wraparound',
-  'sequences',
-  'invalid_constraints',
-  'bloat',
-  'database_size',
-  'inactive_slots',
-  'settings'
-] as const

@@ -226,3 +226,24 @@ export function statioRatios(from: StatioTotals | null, to: StatioTotals): { hea
     index: hitRatio(d(from?.idxHit, to.idxHit), d(from?.idxRead, to.idxRead))
   }
 }
+
+/** The headline window's figures: rates per second, cache hit, deadlocks and temp files. */
+export function windowFigures(w: CounterWindow | null) {
+  const rate = (n: number | undefined) => (w && w.seconds > 0 && n !== undefined ? n / w.seconds : null)
+  return {
+    seconds: w?.seconds ?? 0,
+    commitsPerSec: rate(w?.commits),
+    rollbacksPerSec: rate(w?.rollbacks),
+    cacheHitRatio: w ? hitRatio(w.blksHit, w.blksRead) : null,
+    deadlocks: w?.deadlocks ?? null,
+    tempFiles: w?.tempFiles ?? null,
+    tempBytes: w?.tempBytes ?? null
+  }
+}
+
+/** Database growth per hour between the oldest and newest size kept, once they are a minute apart. */
+export function growthPerHour(sizes: { t: number; bytes: number }[]): number | null {
+  const first = sizes[0]
+  const last = sizes[sizes.length - 1]
+  return first && last && last.t - first.t >= 60_000 ? ((last.bytes - first.bytes) / (last.t - first.t)) * 3_600_000 : null
+}
