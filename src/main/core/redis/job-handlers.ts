@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { ApiError, type ApiHandlers } from '../../../shared/api'
 import { errorMessage } from '../collector'
+import type { Profile } from '../../../shared/schemas'
+import type { AuditEntry } from '../audit/audit-log'
 import type { CoreServices } from '../services'
 import { clusterPrimaries, invalidateCluster, isCluster, routeCommands, warmCluster, type ClusterNode } from './cluster'
 import { describeRedisUrl, redisEndpoint } from './connection'
@@ -19,6 +21,35 @@ interface PatternJob {
   ttlSeconds?: number | null
   /** The batch action: UNLINK (grouped by slot on a cluster) when not given. */
   applyOn?: (redis: Redis, keys: string[]) => Promise<number>
+}
+
+/** The audit line of a pattern job's end: its exact counts, and why it stopped when it did not finish. */
+function jobEndEntry(
+  p: Profile,
+  action: string,
+  pattern: string,
+  jobId: string,
+  r: InvalidateResult,
+  extra: Record<string, unknown>,
+  kind: PatternJob['kind']
+): Omit<AuditEntry, 'time' | 'prev'> {
+  return {
+    profile: p.name,
+    environment: p.environment,
+    action: `${action} (job ended)`,
+    target: pattern,
+    details: {
+      jobId,
+      ...extra,
+      [kind === 'cache.ttl' ? 'changed' : 'deleted']: r.deleted,
+      matched: r.matched,
+      uncertain: r.uncertain,
+      scanCalls: r.scanCalls,
+      elapsedMs: Math.round(r.elapsedMs)
+    },
+    outcome: r.outcome === 'failed' ? 'failed' : 'ok',
+    ...(r.error ? { error: r.error } : r.outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
+  }
 }
 
 /** Long work on a Redis server: pattern jobs, warm-ups and key-space analyses, one at a time per server. */
@@ -87,24 +118,9 @@ export function redisJobHandlers(
       }))
       const { outcome, ...counts } = r
       try {
-        await s.audit.record({
-          profile: p.name,
-          environment: p.environment,
-          action: `${action} (job ended)`,
-          target: pattern,
-          details: {
-            jobId,
-            ...(cluster ? { primaries: nodes.map((n) => n.name) } : {}),
-            ...ttl,
-            [kind === 'cache.ttl' ? 'changed' : 'deleted']: r.deleted,
-            matched: r.matched,
-            uncertain: r.uncertain,
-            scanCalls: r.scanCalls,
-            elapsedMs: Math.round(r.elapsedMs)
-          },
-          outcome: outcome === 'failed' ? 'failed' : 'ok',
-          ...(r.error ? { error: r.error } : outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
-        })
+        await s.audit.record(
+          jobEndEntry(p, action, pattern, jobId, r, { ...ttl, ...(cluster ? { primaries: nodes.map((n) => n.name) } : {}) }, kind)
+        )
       } catch (err) {
         s.logger.error('could not audit the end of a job', { jobId, error: errorMessage(err) })
       } finally {
