@@ -13,8 +13,45 @@ import {
   TargetState
 } from './schemas'
 import { AmAlertView, SilenceMatcher, SilenceView } from './alertmanager'
-import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails } from './redis'
+import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails, WarmResult } from './redis'
 import { ExploredSeries, InstantAnswer, RangeAnswer, SavedQuery } from './prometheus'
+
+/** Errors cross boundaries as data: a code a program can branch on, a message a person can read. */
+/** `busy`: a cap on concurrent work was reached; nothing was queued, try again when the running work ends. */
+export const ApiErrorCode = z.enum(['bad_request', 'unknown_method', 'not_found', 'conflict', 'refused', 'busy', 'unavailable', 'internal'])
+export type ApiErrorCode = z.infer<typeof ApiErrorCode>
+/**
+ * Why exactly a request was refused, for a client to act on (offer the confirmation field, say the
+ * profile is read-only) without reading the message. The message stays for people.
+ */
+export const ApiErrorReason = z.enum([
+  'read_only',
+  'confirmation_required',
+  'writes_need_confirmation',
+  'analyze_not_allowed',
+  'side_effects',
+  'flush_not_allowed',
+  'busy'
+])
+export type ApiErrorReason = z.infer<typeof ApiErrorReason>
+
+export const ApiErrorShape = z.object({ code: ApiErrorCode, message: z.string(), reason: ApiErrorReason.optional() })
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly reason?: ApiErrorReason
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+/** The error as it crosses a boundary: code, message, and the reason when there is one. */
+export function errorShape(err: ApiError): z.infer<typeof ApiErrorShape> {
+  return err.reason ? { code: err.code, message: err.message, reason: err.reason } : { code: err.code, message: err.message }
+}
 
 /**
  * A SCAN MATCH pattern for a job that touches every key it matches. One that is only wildcards
@@ -349,10 +386,11 @@ export const requests = {
       profile: ProfileName,
       delimiter: z.string().min(1).max(4).default(':'),
       sampleKeys: z.number().int().min(100).max(200_000).default(20_000),
-      /** A caller-chosen id: progress comes as keyspace.progress events and job.cancel stops it. */
+      /** A caller-chosen id (so it can listen before it asks): progress comes as keyspace.progress, the end as job.done. */
       jobId: z.string().min(1).max(100).optional()
     }),
-    result: KeyspaceAnalysis
+    /** A job: the analysis comes in its job.done event; job.cancel stops it. */
+    result: z.object({ jobId: z.string() })
   },
   /**
    * Mutating (guarded, audited): loads redis-cli inline commands (writes of data and TTLs only) or
@@ -369,17 +407,12 @@ export const requests = {
       profile: ProfileName,
       text: z.string().min(1).max(50_000_000),
       format: z.enum(['commands', 'jsonl']).default('commands'),
+      /** A caller-chosen id (so it can listen before it asks): progress comes as warm.progress, the end as job.done. */
       jobId: z.string().min(1).max(100).optional(),
       confirmation: z.string().max(100).optional()
     }),
-    result: z.object({
-      outcome: z.enum(['done', 'cancelled', 'failed']),
-      total: z.number().int(),
-      ok: z.number().int(),
-      failed: z.number().int(),
-      errors: z.array(z.string()),
-      error: z.string().nullable()
-    })
+    /** A job: its counts come in its job.done event (and its end is audited); job.cancel stops it between batches. */
+    result: z.object({ jobId: z.string() })
   },
   'cache.dryRun': {
     params: z.object({ profile: ProfileName, pattern: z.string().min(1).max(1000) }),
@@ -445,7 +478,23 @@ export const WarmProgressEvent = z.object({
   etaS: z.number().nullable()
 })
 
+const jobEnd = <K extends string, R extends z.ZodTypeAny>(kind: K, result: R) =>
+  z.object({ jobId: z.string(), profile: ProfileName, kind: z.literal(kind), result: result.nullable(), error: ApiErrorShape.nullable() })
+
+/**
+ * The one end of every job: its result, or the error that stopped it. Long requests return a job
+ * id at once; this event carries what they would have returned.
+ */
+export const JobDone = z.union([
+  jobEnd('cache.warm', WarmResult),
+  jobEnd('cache.analyse', KeyspaceAnalysis),
+  jobEnd('cache.invalidate', JobProgress),
+  jobEnd('cache.ttl', JobProgress)
+])
+export type JobDone = z.infer<typeof JobDone>
+
 export const events = {
+  'job.done': JobDone,
   'keyspace.progress': KeyspaceProgress,
   'warm.progress': WarmProgressEvent,
   'job.progress': JobProgress,
@@ -497,43 +546,6 @@ export type ApiHandlers = {
 export interface ApiClient {
   call<N extends RequestName>(name: N, params: Params<N>): Promise<Result<N>>
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
-}
-
-/** Errors cross boundaries as data: a code a program can branch on, a message a person can read. */
-/** `busy`: a cap on concurrent work was reached; nothing was queued, try again when the running work ends. */
-export const ApiErrorCode = z.enum(['bad_request', 'unknown_method', 'not_found', 'conflict', 'refused', 'busy', 'unavailable', 'internal'])
-export type ApiErrorCode = z.infer<typeof ApiErrorCode>
-/**
- * Why exactly a request was refused, for a client to act on (offer the confirmation field, say the
- * profile is read-only) without reading the message. The message stays for people.
- */
-export const ApiErrorReason = z.enum([
-  'read_only',
-  'confirmation_required',
-  'writes_need_confirmation',
-  'analyze_not_allowed',
-  'side_effects',
-  'flush_not_allowed',
-  'busy'
-])
-export type ApiErrorReason = z.infer<typeof ApiErrorReason>
-
-export const ApiErrorShape = z.object({ code: ApiErrorCode, message: z.string(), reason: ApiErrorReason.optional() })
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly reason?: ApiErrorReason
-  ) {
-    super(message)
-    this.name = 'ApiError'
-  }
-}
-
-/** The error as it crosses a boundary: code, message, and the reason when there is one. */
-export function errorShape(err: ApiError): z.infer<typeof ApiErrorShape> {
-  return err.reason ? { code: err.code, message: err.message, reason: err.reason } : { code: err.code, message: err.message }
 }
 
 /** One line per problem, naming the field: `profile.redis: a Redis URL must be ...`. */

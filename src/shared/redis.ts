@@ -34,6 +34,17 @@ export const JobProgress = z.object({
 })
 export type JobProgress = z.infer<typeof JobProgress>
 
+/** How a warm-up ended, with exact counts and the first errors. */
+export const WarmResult = z.object({
+  outcome: z.enum(['done', 'cancelled', 'failed']),
+  total: z.number().int(),
+  ok: z.number().int(),
+  failed: z.number().int(),
+  errors: z.array(z.string()),
+  error: z.string().nullable()
+})
+export type WarmResult = z.infer<typeof WarmResult>
+
 export const RedisDetails = z.object({
   findings: z.array(
     z.object({

@@ -6,7 +6,7 @@ import { MemorySecretStore } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
 import { eventually, eventuallyAsync, startRedisCluster, type RedisClusterHandle } from '../harness'
 import { tempDir } from '../helpers/temp'
-import { coreCaller } from '../helpers/core-call'
+import { coreCaller, jobCaller } from '../helpers/core-call'
 
 let cluster: RedisClusterHandle
 let client: Cluster
@@ -14,6 +14,7 @@ let core: Core
 const progress: EventPayload<'job.progress'>[] = []
 
 const call = coreCaller(() => core)
+const runJob = jobCaller(() => core)
 
 /** Keys spread over every slot (a cluster pipeline may not span slots: parallel commands instead). */
 async function seed(prefix: string, n: number) {
@@ -173,11 +174,11 @@ describe('the Redis collector on a cluster node', () => {
 describe('warming a cluster', () => {
   it('sends each command to the primary that owns its key; MSET across slots is refused', async () => {
     const text = Array.from({ length: 3000 }, (_, i) => `SET warmc:${i} v${i}`).join('\n')
-    const r = await call('cache.warm', { profile: 'rc', text, confirmation: 'confirm' })
+    const r = await runJob('cache.warm', { profile: 'rc', text, confirmation: 'confirm' })
     expect(r).toMatchObject({ outcome: 'done', total: 3000, ok: 3000, failed: 0 })
     expect(await countAll('warmc:*')).toBe(3000)
     expect(await client.get('warmc:2999')).toBe('v2999')
-    await expect(call('cache.warm', { profile: 'rc', text: 'MSET a 1 b 2', confirmation: 'confirm' })).rejects.toMatchObject({
+    await expect(runJob('cache.warm', { profile: 'rc', text: 'MSET a 1 b 2', confirmation: 'confirm' })).rejects.toMatchObject({
       code: 'bad_request',
       message: expect.stringContaining('MSET may span hash slots')
     })
@@ -341,7 +342,7 @@ describe('key-space analysis of a cluster', () => {
     await seed('ks:user:', 900)
     await seed('ks:cart:', 300)
     for (let i = 0; i < 300; i++) await client.expire(`ks:cart:${i}`, 600)
-    const r = await call('cache.analyse', { profile: 'rc', delimiter: ':' })
+    const r = await runJob('cache.analyse', { profile: 'rc', delimiter: ':' })
     expect(r).toMatchObject({ sampled: 1200, dbsize: 1200, complete: true })
     expect(r.readFrom).toMatch(/^the cluster's 3 primaries \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)$/)
     const byPrefix = Object.fromEntries(
@@ -349,7 +350,7 @@ describe('key-space analysis of a cluster', () => {
     )
     expect(byPrefix).toEqual({ 'ks:user:*': [900, 900], 'ks:cart:*': [300, 0] })
     // A smaller sample is shared out by each primary's share of the keys.
-    const part = await call('cache.analyse', { profile: 'rc', delimiter: ':', sampleKeys: 600 })
+    const part = await runJob('cache.analyse', { profile: 'rc', delimiter: ':', sampleKeys: 600 })
     expect(part).toMatchObject({ sampled: 600, dbsize: 1200, complete: false })
   })
 })

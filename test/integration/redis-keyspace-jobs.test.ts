@@ -4,7 +4,7 @@ import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
 import { eventually, eventuallyAsync, startRedis, type RedisHandle } from '../harness'
-import { coreCaller } from '../helpers/core-call'
+import { coreCaller, jobCaller } from '../helpers/core-call'
 import { tempDir } from '../helpers/temp'
 
 let primary: RedisHandle
@@ -12,6 +12,7 @@ let replica: RedisHandle
 let admin: Redis
 let core: Core
 const call = coreCaller(() => core)
+const runJob = jobCaller(() => core)
 const progress: EventPayload<'keyspace.progress'>[] = []
 
 beforeAll(async () => {
@@ -40,7 +41,7 @@ afterAll(async () => {
 describe('key-space analysis as a job', () => {
   it('reads from the replica when the profile names one, with progress events', async () => {
     const before = Number(/cmdstat_scan:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0)
-    const a = await call('cache.analyse', { profile: 'ks', sampleKeys: 20_000, jobId: 'job-1' })
+    const a = await runJob('cache.analyse', { profile: 'ks', sampleKeys: 20_000, jobId: 'job-1' })
     expect(a).toMatchObject({ sampled: 20_000, dbsize: 60_000, readFrom: `redis://127.0.0.1:${replica.port}/0` })
     // The primary served no SCAN for it.
     expect(Number(/cmdstat_scan:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0)).toBe(before)
@@ -50,7 +51,7 @@ describe('key-space analysis as a job', () => {
   })
 
   it('cancels between batches with a clear message', async () => {
-    const run = call('cache.analyse', { profile: 'ks-primary', sampleKeys: 200_000, jobId: 'job-2' })
+    const run = runJob('cache.analyse', { profile: 'ks-primary', sampleKeys: 200_000, jobId: 'job-2' })
     await eventually('the first progress', () => progress.some((p) => p.jobId === 'job-2'))
     expect(await call('job.cancel', { jobId: 'job-2' })).toEqual({ cancelling: true })
     await expect(run).rejects.toMatchObject({ code: 'conflict', message: 'the analysis was cancelled' })
@@ -61,13 +62,13 @@ describe('cache warming through the core', () => {
   it('is guarded, checks every line first, writes with progress, and is audited', async () => {
     await call('profiles.save', { profile: { name: 'ks-ro', environment: 'dev', readOnly: true, redis: primary.url } })
     const text = Array.from({ length: 2500 }, (_, i) => `SET warm:${i} v${i} EX 600`).join('\n')
-    await expect(call('cache.warm', { profile: 'ks-primary', text })).rejects.toMatchObject({ code: 'refused' })
-    await expect(call('cache.warm', { profile: 'ks-ro', text, confirmation: 'confirm' })).rejects.toMatchObject({
+    await expect(runJob('cache.warm', { profile: 'ks-primary', text })).rejects.toMatchObject({ code: 'refused' })
+    await expect(runJob('cache.warm', { profile: 'ks-ro', text, confirmation: 'confirm' })).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringContaining('read-only')
     })
     await expect(
-      call('cache.warm', { profile: 'ks-primary', text: 'SET a 1\nCONFIG SET maxmemory 1', confirmation: 'confirm' })
+      runJob('cache.warm', { profile: 'ks-primary', text: 'SET a 1\nCONFIG SET maxmemory 1', confirmation: 'confirm' })
     ).rejects.toMatchObject({
       code: 'bad_request',
       message: expect.stringContaining('line 2: CONFIG is not allowed')
@@ -77,7 +78,7 @@ describe('cache warming through the core', () => {
     const off = core.onEvent((name, p) => {
       if (name === 'warm.progress' && (p as { jobId: string }).jobId === 'warm-1') seen.push((p as { ok: number }).ok)
     })
-    const r = await call('cache.warm', { profile: 'ks-primary', text, jobId: 'warm-1', confirmation: 'confirm' })
+    const r = await runJob('cache.warm', { profile: 'ks-primary', text, jobId: 'warm-1', confirmation: 'confirm' })
     off()
     expect(r).toMatchObject({ outcome: 'done', total: 2500, ok: 2500, failed: 0 })
     expect(seen).toEqual([1000, 2000, 2500])

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
+import type { JobDone } from '../../shared/api'
 import { errorMessage } from '../core/collector'
 import { EXIT } from './cache-commands'
 import { cliConfirmation, cliCore, commandProfile } from './one-shot'
@@ -51,7 +52,10 @@ export async function cacheWarm(o: CacheWarmOptions, io: IO): Promise<number> {
   }
   process.once('SIGINT', onSigint)
   let last = 0
+  let ended: (d: JobDone) => void = () => {}
+  const done = new Promise<JobDone>((resolve) => (ended = resolve))
   core.onEvent((name, payload) => {
+    if (name === 'job.done' && (payload as JobDone).jobId === jobId) return ended(payload as JobDone)
     if (name !== 'warm.progress') return
     const p = payload as { jobId: string; total: number; ok: number; failed: number; etaS: number | null }
     if (p.jobId !== jobId || (Date.now() - last < 1000 && p.ok + p.failed < p.total)) return
@@ -71,7 +75,12 @@ export async function cacheWarm(o: CacheWarmOptions, io: IO): Promise<number> {
       io.err(`lookout cache warm: ${res.error.code === 'bad_request' ? `${o.file}: ` : ''}${res.error.message}${hint}\n`)
       return refused ? EXIT.refused : EXIT.failed
     }
-    const r = res.result as WarmReply
+    const end = await done
+    if (end.error) {
+      io.err(`lookout cache warm: ${end.error.message}\n`)
+      return EXIT.failed
+    }
+    const r = end.result as WarmReply
     io.out(JSON.stringify(r) + '\n')
     return r.outcome === 'done' ? (r.failed ? EXIT.failed : EXIT.done) : EXIT[r.outcome]
   } catch (err) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { ApiError, type ApiHandlers } from '../../../shared/api'
+import { ApiError, errorShape, type ApiHandlers, type JobDone } from '../../../shared/api'
 import { errorMessage } from '../collector'
 import type { Profile } from '../../../shared/schemas'
 import type { AuditEntry } from '../audit/audit-log'
@@ -50,6 +50,31 @@ function jobEndEntry(
     outcome: r.outcome === 'failed' ? 'failed' : 'ok',
     ...(r.error ? { error: r.error } : r.outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
   }
+}
+
+/**
+ * Runs a job's work in the background under its id (cancellable with job.cancel) and announces its
+ * end once, with its result or its error, as `job.done`.
+ */
+function runJob<D extends JobDone>(
+  s: CoreServices,
+  head: Pick<D, 'jobId' | 'profile' | 'kind'>,
+  work: (signal: AbortSignal) => Promise<NonNullable<D['result']>>
+): void {
+  const job = s.jobs.start(head.jobId)
+  void work(job.signal)
+    .then(
+      (result) => ({ ...head, result, error: null }),
+      (err: unknown) => ({
+        ...head,
+        result: null,
+        error: err instanceof ApiError ? errorShape(err) : { code: 'unavailable' as const, message: errorMessage(err) }
+      })
+    )
+    .then((done) => {
+      job.done()
+      s.emit('job.done', done as JobDone)
+    })
 }
 
 /** Long work on a Redis server: pattern jobs, warm-ups and key-space analyses, one at a time per server. */
@@ -128,7 +153,9 @@ export function redisJobHandlers(
         job.done()
         for (const n of nodes) n.redis.disconnect()
       }
-      s.emit('job.progress', { ...base, ...counts, state: outcome })
+      const last = { ...base, ...counts, state: outcome }
+      s.emit('job.progress', last)
+      s.emit('job.done', { jobId, profile: spec.profile, kind, result: last, error: null })
     })()
     return { jobId }
   }
@@ -147,7 +174,7 @@ export function redisJobHandlers(
         // EXPIRE and PERSIST name one key each: no slot grouping needed on a cluster.
         applyOn: (redis, keys) => expireKeys(redis, keys, ttlSeconds)
       }),
-    'cache.analyse': async ({ profile, delimiter, sampleKeys, jobId }) => {
+    'cache.analyse': async ({ profile, delimiter, sampleKeys, jobId: asked }) => {
       const { profile: p, openReplica, targets, jobSlot } = await s.redis.forProfile(profile)
       const release = jobSlot('key-space analysis')
       // A sample of thousands of keys is real load: on the replica when the profile names one.
@@ -159,36 +186,33 @@ export function redisJobHandlers(
           throw err
         }
       )
-      const job = s.jobs.start(jobId ?? randomUUID())
-      try {
-        const keyspace = parseInfo(await nodes[0]!.redis.info('keyspace')).sections['keyspace'] ?? {}
-        const databasesInUse = Object.keys(keyspace).filter((k) => /^db\d+$/.test(k)).length
-        const result = await analyseKeyspace(
-          nodes.map((n) => n.redis),
-          {
-            delimiter,
-            sampleKeys,
-            databasesInUse,
-            signal: job.signal,
-            onProgress: jobId ? (sampled) => s.emit('keyspace.progress', { jobId, sampled, sampleKeys }) : undefined
-          }
-        ).catch((err: unknown) => {
-          if (job.signal.aborted) throw new ApiError('conflict', 'the analysis was cancelled')
-          throw err
-        })
-        const readFrom =
-          nodes.length > 1
-            ? `the cluster's ${nodes.length} primaries (${nodes.map((n) => n.name).join(', ')})`
-            : redisEndpoint(describeRedisUrl(p.redisReplica ?? p.redis!))
-        return { ...result, readFrom }
-      } finally {
-        release()
-        job.done()
-        for (const n of nodes) n.redis.disconnect()
-      }
+      const jobId = asked ?? randomUUID()
+      const readFrom =
+        nodes.length > 1
+          ? `the cluster's ${nodes.length} primaries (${nodes.map((n) => n.name).join(', ')})`
+          : redisEndpoint(describeRedisUrl(p.redisReplica ?? p.redis!))
+      runJob(s, { jobId, profile, kind: 'cache.analyse' }, async (signal) => {
+        try {
+          const keyspace = parseInfo(await nodes[0]!.redis.info('keyspace')).sections['keyspace'] ?? {}
+          const databasesInUse = Object.keys(keyspace).filter((k) => /^db\d+$/.test(k)).length
+          const onProgress = (sampled: number) => s.emit('keyspace.progress', { jobId, sampled, sampleKeys })
+          const result = await analyseKeyspace(
+            nodes.map((n) => n.redis),
+            { delimiter, sampleKeys, databasesInUse, signal, onProgress }
+          ).catch((err: unknown) => {
+            if (signal.aborted) throw new ApiError('conflict', 'the analysis was cancelled')
+            throw err
+          })
+          return { ...result, readFrom }
+        } finally {
+          release()
+          for (const n of nodes) n.redis.disconnect()
+        }
+      })
+      return { jobId }
     },
-    'cache.warm': async ({ profile, text, format, jobId }, ctx) => {
-      const { open, connectTo, jobSlot } = await s.redis.forProfile(profile)
+    'cache.warm': async ({ profile, text, format, jobId: asked }, ctx) => {
+      const { profile: p, open, connectTo, jobSlot } = await s.redis.forProfile(profile)
       let commands: string[][]
       try {
         commands = parseWarmFile(text, format)
@@ -196,37 +220,54 @@ export function redisJobHandlers(
         if (err instanceof WarmFileError) throw new ApiError('bad_request', err.message)
         throw err
       }
-      ctx.setTarget(`${commands.length} commands`)
+      const target = `${commands.length} commands`
+      ctx.setTarget(target)
       ctx.audit({ commands: commands.length })
       const release = jobSlot('cache warm-up')
-      const job = s.jobs.start(jobId ?? randomUUID())
       let c: Redis | null = null
+      let routed: Map<ClusterNode, string[][]> | null = null
       try {
         c = await open()
-        const progress = jobId
-          ? (pr: { total: number; ok: number; failed: number; etaS: number | null }) =>
-              s.emit('warm.progress', { jobId, total: pr.total, ok: pr.ok, failed: pr.failed, etaS: pr.etaS })
-          : undefined
-        let r: Awaited<ReturnType<typeof warm>>
+        // On a cluster each command goes to the primary owning its key; MSET across slots is refused here, before anything runs.
         if (await isCluster(c)) {
-          // Each command goes to the primary owning its key, in pipelined batches per primary.
-          let routed: Map<ClusterNode, string[][]>
           try {
             routed = routeCommands(await clusterPrimaries(c), commands)
           } catch (err) {
             throw new ApiError('bad_request', errorMessage(err))
           }
-          r = await warmCluster(routed, commands.length, (n) => connectTo(n.host, n.port), { signal: job.signal, onProgress: progress })
-        } else r = await warm(c, commands, { signal: job.signal, onProgress: progress })
-        ctx.audit({ outcome: r.outcome, total: r.total, ok: r.ok, failed: r.failed })
-        if (r.outcome === 'failed') ctx.fail(r.error ?? 'the warm-up failed')
-        else if (r.outcome === 'cancelled') ctx.audit({ error: 'cancelled by the user' })
-        return { outcome: r.outcome, total: r.total, ok: r.ok, failed: r.failed, errors: r.errors, error: r.error }
-      } finally {
+        }
+      } catch (err) {
         release()
-        job.done()
         c?.disconnect()
+        throw err
       }
+      const jobId = asked ?? randomUUID()
+      const client = c
+      runJob(s, { jobId, profile, kind: 'cache.warm' }, async (signal) => {
+        try {
+          const onProgress = (pr: { total: number; ok: number; failed: number; etaS: number | null }) =>
+            s.emit('warm.progress', { jobId, total: pr.total, ok: pr.ok, failed: pr.failed, etaS: pr.etaS })
+          const r = routed
+            ? await warmCluster(routed, commands.length, (n) => connectTo(n.host, n.port), { signal, onProgress })
+            : await warm(client, commands, { signal, onProgress })
+          await s.audit
+            .record({
+              profile: p.name,
+              environment: p.environment,
+              action: 'warm cache (job ended)',
+              target,
+              details: { jobId, total: r.total, ok: r.ok, failed: r.failed },
+              outcome: r.outcome === 'failed' ? 'failed' : 'ok',
+              ...(r.error ? { error: r.error } : r.outcome === 'cancelled' ? { error: 'cancelled by the user' } : {})
+            })
+            .catch((err: unknown) => s.logger.error('could not audit the end of a job', { jobId, error: errorMessage(err) }))
+          return { outcome: r.outcome, total: r.total, ok: r.ok, failed: r.failed, errors: r.errors, error: r.error }
+        } finally {
+          release()
+          client.disconnect()
+        }
+      })
+      return { jobId }
     }
   }
 }

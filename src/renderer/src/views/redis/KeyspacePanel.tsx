@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { KeyspaceAnalysis } from '../../../../shared/redis'
 import { api } from '../../api'
+import { runJob } from '../../api/jobs'
 import { formatBytes } from '../../lib/format'
 import { Treemap } from '../../components/Treemap'
 
@@ -20,7 +21,7 @@ export function KeyspacePanel({ profile }: { profile: string }) {
     setJob({ id, sampled: 0 })
     const off = api.on('keyspace.progress', (p) => p.jobId === id && setJob({ id, sampled: p.sampled }))
     try {
-      setA(await api.call('cache.analyse', { profile, delimiter, sampleKeys: SAMPLE_KEYS, jobId: id }))
+      setA(await runJob('cache.analyse', id, () => api.call('cache.analyse', { profile, delimiter, sampleKeys: SAMPLE_KEYS, jobId: id })))
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err))
     } finally {

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { ProfileSummary } from '../../../../shared/schemas'
 import { api } from '../../api'
+import { runJob } from '../../api/jobs'
 import { ConfirmField } from '../../components/ConfirmField'
 
 type Result = { outcome: string; total: number; ok: number; failed: number; errors: string[]; error: string | null }
@@ -23,7 +24,9 @@ export function WarmPanel({ profile }: { profile: ProfileSummary }) {
     setResult(null)
     const off = api.on('warm.progress', (p) => p.jobId === id && setJob({ id, ok: p.ok, failed: p.failed, total: p.total }))
     try {
-      setResult(await api.call('cache.warm', { profile: profile.name, text, format, jobId: id, confirmation }))
+      setResult(
+        await runJob('cache.warm', id, () => api.call('cache.warm', { profile: profile.name, text, format, jobId: id, confirmation }))
+      )
       setPending(false)
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e))
