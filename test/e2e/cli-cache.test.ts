@@ -154,7 +154,7 @@ describe('lookout cache warm', () => {
     expect(await admin.hget('warm:h', 'field')).toBe('a value')
     const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8')
     expect(audit).toMatch(/"action":"warm cache".*"outcome":"refused"/)
-    expect(audit).toMatch(/"action":"warm cache".*"ok":2501.*"outcome":"ok"/)
+    expect(audit).toMatch(/"action":"warm cache \(job ended\)".*"ok":2501.*"outcome":"ok"/)
   })
 
   it('a file with a forbidden or broken line is refused whole, naming the line', () => {
