@@ -4,6 +4,7 @@ import { ActivityAnswer, PostgresDetails, RelationCache, StatementSort, Statemen
 import {
   AlertsSummary,
   AuditEntryView,
+  CheckFinding,
   MonitorSnapshot,
   ProfileInput,
   ProfileName,
@@ -453,6 +454,15 @@ export const requests = {
       confirmation: z.string().max(100).optional()
     }),
     result: z.object({ jobId: z.string() })
+  },
+  /**
+   * Every Postgres and Redis check of a profile, once, without watching it: the findings, notes on
+   * the checks that could not run (with what would enable them), and the targets that could not
+   * be checked. What `lookout check` runs.
+   */
+  'checks.run': {
+    params: z.object({ profile: ProfileName }),
+    result: z.object({ findings: z.array(CheckFinding), notes: z.array(z.string()), failures: z.array(z.string()) })
   },
   'job.cancel': {
     params: z.object({ jobId: z.string().max(100) }),

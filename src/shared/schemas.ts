@@ -205,3 +205,17 @@ export const AuditEntryView = z.object({
   outcome: z.enum(['ok', 'refused', 'failed']),
   error: z.string().optional()
 })
+
+/** One finding as `checks.run` reports it (and `lookout check` prints it), whatever checked it. */
+export const CheckFinding = z.object({
+  target: z.string(),
+  check: z.string(),
+  object: z.string(),
+  severity: z.enum(['info', 'warning', 'critical']),
+  value: z.union([z.number(), z.string()]).nullable(),
+  unit: z.string(),
+  threshold: z.union([z.number(), z.string()]).nullable(),
+  message: z.string(),
+  fixSql: z.string().nullable()
+})
+export type CheckFinding = z.infer<typeof CheckFinding>

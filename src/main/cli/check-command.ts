@@ -1,25 +1,11 @@
-import { MemorySecretStore } from '../core/ports'
-import { ProfileStore } from '../core/profiles/store'
-import { createMonitorClient, describeDsn, describePgError, pgEndpoint } from '../core/postgres/connection'
-import { pgThresholds } from '../core/postgres/thresholds'
-import { PostgresWatch } from '../core/postgres/watch'
-import { RedisCollector } from '../core/redis/collector'
+import type { CheckFinding as Finding } from '../../shared/schemas'
 import { errorMessage } from '../core/collector'
+import { cliCore, commandProfile } from './one-shot'
 
 export type Severity = 'info' | 'warning' | 'critical'
 
-/** One finding as `lookout check` prints it, whatever checked it. */
-export interface CheckFinding {
-  target: string
-  check: string
-  object: string
-  severity: Severity
-  value: number | string | null
-  unit: string
-  threshold: number | string | null
-  message: string
-  fixSql: string | null
-}
+/** One finding as `lookout check` prints it: what the core's `checks.run` reports. */
+export type CheckFinding = Finding
 
 export interface CheckOptions {
   profile?: string
@@ -35,65 +21,7 @@ type IO = { out(s: string): void; err(s: string): void }
 /** 0: nothing reached --fail-on; 1: something did; 2: a target could not be checked, or bad arguments. */
 export const CHECK_EXIT = { clean: 0, findings: 1, unchecked: 2 } as const
 
-/** Two INFO reads this far apart give Redis its rates (evictions/s, hit rate over the window). */
-export const REDIS_CHECK_WINDOW_MS = 1000
-
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 }
-
-async function checkPostgres(dsn: string, thresholds: Record<string, number>, notes: string[]): Promise<CheckFinding[]> {
-  const target = describeDsn(dsn)
-  // The password comes from the URL, else PGPASSWORD or ~/.pgpass, as libpq would find it.
-  const client = createMonitorClient({ dsn, password: null, connectTimeoutMs: 10_000, statementTimeoutMs: 15_000 })
-  try {
-    await client.connect()
-  } catch (err) {
-    throw new Error(describePgError(err, target, new URL(dsn).password || null), { cause: err })
-  }
-  try {
-    const watch = new PostgresWatch(pgThresholds(thresholds), target.user)
-    await watch.once(client)
-    for (const s of watch.checkStatuses())
-      if (s.error) notes.push(`postgres ${s.check}: ${s.error}${s.enable ? `\n  to enable: ${s.enable}` : ''}`)
-    const where = `postgres ${pgEndpoint(target)}`
-    return watch.findings().map((f) => ({
-      target: where,
-      check: f.check,
-      object: f.object,
-      severity: f.severity,
-      value: f.value,
-      unit: f.unit,
-      threshold: f.threshold,
-      message: f.message,
-      fixSql: f.fixSql
-    }))
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-async function checkRedis(url: string, caFile: string | null): Promise<CheckFinding[]> {
-  const inUrl = new URL(url).password
-  const password = inUrl ? decodeURIComponent(inUrl) : (process.env.REDISCLI_AUTH ?? null)
-  const c = new RedisCollector({ id: 'redis', url, password, timeoutMs: 10_000, caFile })
-  try {
-    await c.collect(AbortSignal.timeout(10_000))
-    await new Promise((r) => setTimeout(r, REDIS_CHECK_WINDOW_MS))
-    await c.collect(AbortSignal.timeout(10_000))
-    return c.getDetails().findings.map((f) => ({
-      target: c.endpoint,
-      check: f.check,
-      object: c.endpoint,
-      severity: f.severity,
-      value: f.value,
-      unit: '',
-      threshold: f.threshold,
-      message: f.message,
-      fixSql: null
-    }))
-  } finally {
-    await c.close()
-  }
-}
 
 function table(findings: CheckFinding[]): string {
   if (findings.length === 0) return 'no findings\n'
@@ -130,40 +58,28 @@ export async function runCheck(o: CheckOptions, io: IO): Promise<number> {
     io.err('lookout check: give --profile NAME, or --postgres URL and/or --redis URL\n')
     return CHECK_EXIT.unchecked
   }
-  let postgres = o.postgres ?? null
-  let redis = o.redis ?? null
-  let thresholds: Record<string, number> = {}
-  let caFile: string | null = null
-  if (o.profile) {
-    try {
-      const p = await new ProfileStore(o.dataDir, new MemorySecretStore()).get(o.profile)
-      postgres ??= p.postgres ?? null
-      redis ??= p.redis ?? null
-      thresholds = p.thresholds
-      caFile = p.redisCaFile ?? null
-    } catch (err) {
-      io.err(`lookout check: ${errorMessage(err)}\n`)
+  if (o.profile && (o.postgres || o.redis)) {
+    io.err('lookout check: give --profile NAME, or URLs, not both\n')
+    return CHECK_EXIT.unchecked
+  }
+  // The core's own checks, through its dispatcher; bare URLs are a transient profile.
+  const core = cliCore(o.dataDir)
+  let findings: CheckFinding[]
+  let notes: string[]
+  let failures: string[]
+  try {
+    const res = await core.dispatch('checks.run', { profile: await commandProfile(core, o) })
+    if (!res.ok) {
+      io.err(`lookout check: ${res.error.message}\n`)
       return CHECK_EXIT.unchecked
     }
-    if (!postgres && !redis) {
-      io.err(`lookout check: profile "${o.profile}" names no Postgres or Redis\n`)
-      return CHECK_EXIT.unchecked
-    }
+    ;({ findings, notes, failures } = res.result as { findings: CheckFinding[]; notes: string[]; failures: string[] })
+  } catch (err) {
+    io.err(`lookout check: ${errorMessage(err)}\n`)
+    return CHECK_EXIT.unchecked
+  } finally {
+    await core.close()
   }
-  const findings: CheckFinding[] = []
-  const notes: string[] = []
-  const failures: string[] = []
-  const run = async (what: () => Promise<CheckFinding[]>) => {
-    try {
-      findings.push(...(await what()))
-    } catch (err) {
-      failures.push(errorMessage(err))
-    }
-  }
-  await Promise.all([
-    postgres ? run(() => checkPostgres(postgres, thresholds, notes)) : null,
-    redis ? run(() => checkRedis(redis, caFile)) : null
-  ])
   findings.sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.target.localeCompare(b.target) || a.check.localeCompare(b.check))
   if (o.json) io.out(JSON.stringify({ findings, notes, failures }, null, 2) + '\n')
   else {

@@ -24,7 +24,8 @@ export async function commandProfile(core: Core, o: { profile?: string; redis?: 
   const input: ProfileInput = {
     name: urlProfileName(url),
     environment: 'dev',
-    ...(o.redis ? { redis: o.redis } : { postgres: o.postgres })
+    ...(o.redis ? { redis: o.redis } : {}),
+    ...(o.postgres ? { postgres: o.postgres } : {})
   }
   return core.addTransientProfile(input)
 }

@@ -3,6 +3,7 @@ import type { ProfileInput } from '../../shared/schemas'
 import { alertmanagerHandlers } from './alertmanager/handlers'
 import { createDispatcher, type Dispatch } from './api/dispatcher'
 import { appHandlers } from './app/handlers'
+import { checkHandlers } from './checks/handlers'
 import { AuditLog } from './audit/audit-log'
 import { MutationGuard } from './audit/guard'
 import { explainHandlers } from './explain/handlers'
@@ -92,6 +93,7 @@ export function createCore(opts: CoreOptions): Core {
     ...prometheusHandlers(services),
     ...alertmanagerHandlers(services),
     ...postgresHandlers(services),
+    ...checkHandlers(services),
     ...explainHandlers(services),
     ...redisHandlers(services),
     ...redisJobHandlers(services)

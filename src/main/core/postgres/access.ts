@@ -33,14 +33,15 @@ export class PostgresAccess {
     const password = secrets.postgres ?? process.env.PGPASSWORD ?? null
     const dsn = secrets.urls.postgres ?? profile.postgres
     const target = describeDsn(profile.postgres)
-    const open = async () => {
+    /** `statementTimeoutMs`: longer than the monitoring sessions' for a one-off run of every check. */
+    const open = async (opts: { statementTimeoutMs?: number } = {}) => {
       const release = this.limits.acquire(
         `pg:${name}`,
         MAX_PG_SESSIONS_PER_PROFILE,
         () =>
           `profile "${name}" already has ${MAX_PG_SESSIONS_PER_PROFILE} sessions open for EXPLAIN and actions on ${pgEndpoint(target)}; wait for one to finish`
       )
-      const c = createMonitorClient({ dsn, password, connectTimeoutMs: 10_000 })
+      const c = createMonitorClient({ dsn, password, connectTimeoutMs: 10_000, ...opts })
       c.once('end', release)
       try {
         await c.connect()
@@ -51,6 +52,6 @@ export class PostgresAccess {
       }
       return c
     }
-    return { profile, open, endpoint: pgEndpoint(target) }
+    return { profile, open, endpoint: pgEndpoint(target), user: target.user }
   }
 }

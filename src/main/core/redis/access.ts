@@ -95,6 +95,8 @@ export class RedisAccess {
       )
     return {
       profile,
+      /** What a collector of this server is built with. */
+      credentials: { url: serverUrl, password, caFile: profile.redisCaFile ?? null },
       open,
       jobSlot,
       connectTo,
