@@ -216,13 +216,18 @@ export async function findSideEffects(
       ]))
         trees.push({ tree: str(r.tree), via: `a column default of ${nameOf(Number(r.rel))}` })
   }
-  // Operators run their functions; aggregates their support functions.
-  if (operators.size) {
+  await addOperatorsAndAggregates(client, functions, operators)
+  const effects = await judgeFunctions(client, functions, allowed)
+  return { effects, checkedFunctions: functions.size }
+}
+
+/** Operators run their functions, aggregates their support functions: both join the functions to judge. */
+async function addOperatorsAndAggregates(client: pg.Client, functions: Map<number, string>, operators: Map<number, string>): Promise<void> {
+  if (operators.size)
     for (const r of await queryRows(client, 'SELECT oid::int AS op, oprcode::oid::int AS fn FROM pg_operator WHERE oid = ANY ($1)', [
       [...operators.keys()]
     ]))
       if (Number(r.fn) && !functions.has(Number(r.fn))) functions.set(Number(r.fn), operators.get(Number(r.op))!)
-  }
   const aggs = await queryRows(
     client,
     `SELECT aggfnoid::oid::int AS agg, unnest(ARRAY[aggtransfn, aggfinalfn, aggcombinefn, aggserialfn, aggdeserialfn, aggmtransfn, aggminvtransfn, aggmfinalfn]::oid[])::int AS fn
@@ -231,46 +236,34 @@ export async function findSideEffects(
   )
   for (const r of aggs)
     if (Number(r.fn) && !functions.has(Number(r.fn))) functions.set(Number(r.fn), functions.get(Number(r.agg)) ?? 'an aggregate')
+}
 
+/** The rule, function by function (`functions`: OID -> how the statement reaches it). */
+async function judgeFunctions(client: pg.Client, functions: Map<number, string>, allowed: readonly string[]): Promise<SideEffect[]> {
+  if (functions.size === 0) return []
   const effects: SideEffect[] = []
   const allow = new Set(allowed.map((a) => a.toLowerCase()))
-  const rows = functions.size
-    ? await queryRows(
-        client,
-        `SELECT p.oid::int AS oid, n.nspname, p.proname, p.provolatile, l.lanname,
-                format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS signature
-         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-         WHERE p.oid = ANY ($1::oid[])`,
-        [[...functions.keys()]]
-      )
-    : []
+  const rows = await queryRows(
+    client,
+    `SELECT p.oid::int AS oid, n.nspname, p.proname, p.provolatile, l.lanname,
+            format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS signature
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+     WHERE p.oid = ANY ($1::oid[])`,
+    [[...functions.keys()]]
+  )
   for (const r of rows) {
     const oid = Number(r.oid)
-    const via = functions.get(oid) ?? 'the statement'
-    const qualified = `${str(r.nspname)}.${str(r.proname)}`.toLowerCase()
+    const effect = (why: string) => effects.push({ function: str(r.signature), via: functions.get(oid) ?? 'the statement', why })
     const volatile = str(r.provolatile) === 'v'
-    if (allow.has(qualified)) continue
+    if (allow.has(`${str(r.nspname)}.${str(r.proname)}`.toLowerCase())) continue
     if (oid < FIRST_USER_OID) {
       if (volatile && !SESSION_ONLY_VOLATILE_BUILTINS.has(str(r.proname)))
-        effects.push({
-          function: str(r.signature),
-          via,
-          why: 'a volatile built-in function: it may act outside the transaction that is rolled back'
-        })
-      continue
-    }
-    if (volatile)
-      effects.push({ function: str(r.signature), via, why: `a volatile ${str(r.lanname)} function: it may act outside the transaction` })
+        effect('a volatile built-in function: it may act outside the transaction that is rolled back')
+    } else if (volatile) effect(`a volatile ${str(r.lanname)} function: it may act outside the transaction`)
     else if (!TRUSTED_LANGUAGES.has(str(r.lanname)))
-      effects.push({
-        function: str(r.signature),
-        via,
-        why: `a ${str(r.lanname)} function: Lookout cannot see what its body calls (a non-volatile one may still call volatile ones)`
-      })
+      effect(`a ${str(r.lanname)} function: Lookout cannot see what its body calls (a non-volatile one may still call volatile ones)`)
   }
-  if (rows.length < functions.size) {
-    const found = new Set(rows.map((r) => Number(r.oid)))
-    for (const [oid, via] of functions) if (!found.has(oid)) effects.push({ function: `function ${oid}`, via, why: 'not found in pg_proc' })
-  }
-  return { effects, checkedFunctions: functions.size }
+  const found = new Set(rows.map((r) => Number(r.oid)))
+  for (const [oid, via] of functions) if (!found.has(oid)) effects.push({ function: `function ${oid}`, via, why: 'not found in pg_proc' })
+  return effects
 }
