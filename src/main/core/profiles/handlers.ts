@@ -1,18 +1,6 @@
-import { ApiError, type ApiHandlers } from '../../../shared/api'
-import { Profile, ProfileInput } from '../../../shared/schemas'
-import { errorMessage } from '../collector'
+import type { ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
-import { separateSecrets } from './secrets'
-import { changedFields, GUARDED_FIELDS } from './store'
-
-/** The profile as it would be stored (a password moving into the secret store is no change). */
-function asStored(input: ProfileInput): Profile {
-  try {
-    return Profile.parse(separateSecrets(ProfileInput.parse(input)).profile)
-  } catch (err) {
-    throw new ApiError('bad_request', `profile: ${errorMessage(err)}`)
-  }
-}
+import { changedFields, GUARDED_FIELDS, prepareProfile } from './store'
 
 export function profileHandlers(s: CoreServices): Pick<ApiHandlers, 'profiles.list' | 'profiles.save' | 'profiles.delete'> {
   return {
@@ -20,7 +8,7 @@ export function profileHandlers(s: CoreServices): Pick<ApiHandlers, 'profiles.li
     'profiles.save': async ({ profile, replace }, ctx) => {
       const current = await s.profiles.get(profile.name).catch(() => null)
       if (current && replace) {
-        const guarded = changedFields(current, asStored(profile)).filter((f) => GUARDED_FIELDS.includes(f))
+        const guarded = changedFields(current, prepareProfile(profile).profile).filter((f) => GUARDED_FIELDS.includes(f))
         if (guarded.length) ctx.requireConfirmation(`changing ${guarded.join(', ')} of profile "${current.name}"`)
       }
       const saved = await s.profiles.save(profile, replace)

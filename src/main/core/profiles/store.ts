@@ -136,21 +136,7 @@ export class ProfileStore {
    * Lookout never sends a stored password to a server it was not given for.
    */
   async save(input: ProfileInput, replace: boolean): Promise<SaveOutcome> {
-    const checked = ProfileInput.safeParse(input)
-    if (!checked.success) throw new ApiError('bad_request', `profile: ${describeZodError(checked.error)}`)
-    let separated: ReturnType<typeof separateSecrets>
-    try {
-      separated = separateSecrets(checked.data)
-    } catch (err) {
-      throw new ApiError('bad_request', `profile: ${(err as Error).message}`)
-    }
-    const { profile, secrets } = separated
-    const clean = Profile.parse(profile)
-    try {
-      pgThresholds(clean.thresholds)
-    } catch (err) {
-      throw new ApiError('bad_request', `profile: ${(err as Error).message}`)
-    }
+    const { profile: clean, secrets } = prepareProfile(input)
     const all = [...(await this.list())]
     const at = all.findIndex((p) => p.name === clean.name)
     if (at >= 0 && !replace) throw new ApiError('conflict', `a profile named "${clean.name}" exists; save with replace to change it`)
@@ -189,8 +175,7 @@ export class ProfileStore {
 
   /** A profile for this process only (the CLI's URL mode): never written, gone when the core closes. */
   async addEphemeral(input: ProfileInput): Promise<Profile> {
-    const { profile, secrets } = separateSecrets(ProfileInput.parse(input))
-    const clean = Profile.parse(profile)
+    const { profile: clean, secrets } = prepareProfile(input)
     for (const [slot, value] of secrets) await this.secrets.set(secretKey(clean.name, slot), value)
     this.ephemeral.set(clean.name, clean)
     return clean
@@ -245,6 +230,23 @@ export class ProfileStore {
   private async write(profiles: Profile[]): Promise<void> {
     await writeFileAtomic(this.path, JSON.stringify({ version: 1, profiles }, null, 2) + '\n')
     this.cache = profiles
+  }
+}
+
+/**
+ * A profile as entered, as it will be stored: validated, its secrets taken out (the URLs without
+ * them, the secrets by slot), its thresholds checked. Any problem is a bad_request naming the field.
+ */
+export function prepareProfile(input: ProfileInput): { profile: Profile; secrets: Map<SecretSlot, string> } {
+  const checked = ProfileInput.safeParse(input)
+  if (!checked.success) throw new ApiError('bad_request', `profile: ${describeZodError(checked.error)}`)
+  try {
+    const { profile, secrets } = separateSecrets(checked.data)
+    const clean = Profile.parse(profile)
+    pgThresholds(clean.thresholds)
+    return { profile: clean, secrets }
+  } catch (err) {
+    throw new ApiError('bad_request', `profile: ${(err as Error).message}`)
   }
 }
 
