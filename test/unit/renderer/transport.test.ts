@@ -128,8 +128,17 @@ describe('the series store', () => {
   const snapshot = {
     profile: 'p',
     targets: [],
-    series: [{ seriesId: 's', targetId: 't', label: 'L', unit: '', seq: 3, t: [1, 2, 3], v: [1, null, 3] }]
+    series: [
+      { seriesId: 's', targetId: 't', label: 'L', unit: '', seq: 3, t: [1, 2, 3], v: [1, null, 3] },
+      { seriesId: 'm', targetId: 't', label: 'Memory', unit: 'B', headline: false, seq: 1, t: [1], v: [5] }
+    ]
   }
+
+  it('keeps what a series says of itself: a series that is not a headline stays off the Health card', () => {
+    useSeries.getState().loadSnapshot(snapshot)
+    expect(useSeries.getState().byId['m']!.info).toEqual({ seriesId: 'm', targetId: 't', label: 'Memory', unit: 'B', headline: false })
+    expect(useSeries.getState().byId['s']!.info.headline).toBeUndefined()
+  })
 
   it('loads a snapshot, appends deltas in order, ignores stale ones, and counts a sequence gap', () => {
     const store = useSeries.getState()

@@ -35,8 +35,9 @@ export const useSeries = create<SeriesState>((set, get) => ({
       const ring = new RingSeries(CHART_CAPACITY)
       const values = fromWire(series.v)
       for (let i = Math.max(0, series.t.length - CHART_CAPACITY); i < series.t.length; i++) ring.push(series.t[i]!, values[i]!)
-      const { seriesId, targetId, label, unit } = series
-      byId[seriesId] = { info: { seriesId, targetId, label, unit }, ring, coreSeq: series.seq, version: 1 }
+      // Everything the series says of itself, `headline` included (the Health card shows only headline series).
+      const { seq: _seq, t: _t, v: _v, ...info } = series
+      byId[info.seriesId] = { info, ring, coreSeq: series.seq, version: 1 }
     }
     set({ byId, gaps: 0 })
   },
