@@ -303,7 +303,9 @@ export const requests = {
   /**
    * EXPLAIN a statement on the profile's Postgres, in a transaction that is always rolled back.
    * With `analyze`, a statement the server finds writing needs `confirmation` and is refused on
-   * read-only and prod profiles. Audited.
+   * read-only and prod profiles. Audited. The checks (policy, the plain plan, what the statement
+   * calls) answer the request; the EXPLAIN itself is a job: its result comes in job.done, and
+   * job.cancel cancels the statement on the server.
    */
   'explain.run': {
     mutation: mutation({
@@ -317,9 +319,11 @@ export const requests = {
       sql: z.string().trim().min(1, 'give a statement to explain').max(1_000_000),
       analyze: z.boolean().default(false),
       params: z.array(z.string().max(100_000)).max(100).nullable().default(null),
-      confirmation: z.string().max(100).optional()
+      confirmation: z.string().max(100).optional(),
+      /** A caller-chosen id (so it can listen before it asks). */
+      jobId: z.string().min(1).max(100).optional()
     }),
-    result: ExplainResult
+    result: z.object({ jobId: z.string() })
   },
   /** Plans run on a profile while Lookout runs, newest first; of one query when `historyId` names one of its plans. */
   'explain.history': {
@@ -499,7 +503,8 @@ export const JobDone = z.union([
   jobEnd('cache.warm', WarmResult),
   jobEnd('cache.analyse', KeyspaceAnalysis),
   jobEnd('cache.invalidate', JobProgress),
-  jobEnd('cache.ttl', JobProgress)
+  jobEnd('cache.ttl', JobProgress),
+  jobEnd('explain.run', ExplainResult)
 ])
 export type JobDone = z.infer<typeof JobDone>
 

@@ -4,10 +4,10 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
-import { startPostgres, type PostgresHandle } from '../harness'
+import { eventuallyAsync, startPostgres, type PostgresHandle } from '../harness'
 import { EXPLAIN_SCHEMA_SQL } from '../helpers/explain-fixture'
 import { tempDir } from '../helpers/temp'
-import { coreCaller } from '../helpers/core-call'
+import { coreCaller, jobCaller } from '../helpers/core-call'
 
 let server: PostgresHandle
 let admin: pg.Client
@@ -15,6 +15,7 @@ let core: Core
 const dataDir = tempDir()
 
 const call = coreCaller(() => core)
+const explainJob = jobCaller(() => core)
 const count = async (table: string) => Number((await admin.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
 
 beforeAll(async () => {
@@ -48,7 +49,7 @@ afterAll(async () => {
 
 describe('EXPLAIN on a live target', () => {
   it('a plain SELECT with ANALYZE runs read-only and comes back analysed and advised, with live facts', async () => {
-    const r = await call('explain.run', {
+    const r = await explainJob('explain.run', {
       profile: 'x-prod',
       sql: 'SELECT * FROM ex_a WHERE val = 7',
       analyze: true,
@@ -60,11 +61,11 @@ describe('EXPLAIN on a live target', () => {
     expect(r.advice.find((a: { rule: string }) => a.rule === 'seq_scan_filter').sql).toBe('CREATE INDEX CONCURRENTLY ON ex_a (val);')
     // A partial index that cannot serve the filter does not count as the proposal being in place.
     await admin.query('CREATE INDEX ex_a_val_partial_idx ON ex_a (val) WHERE val > 999')
-    const partial = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+    const partial = await explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
     expect(partial.advice.find((a: { rule: string }) => a.rule === 'seq_scan_filter').sql).toBe('CREATE INDEX CONCURRENTLY ON ex_a (val);')
     // With the proposed index created, the plan changes and the advice is gone.
     await admin.query('CREATE INDEX ex_a_val_idx ON ex_a (val)')
-    const after = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+    const after = await explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
     expect(after.advice.map((a: { rule: string }) => a.rule)).not.toContain('seq_scan_filter')
     // Both plans are in the query's history (same queryid), and compare node by node.
     expect(after.plan.queryId).toMatch(/^-?\d+$/)
@@ -79,7 +80,7 @@ describe('EXPLAIN on a live target', () => {
   it('with hypopg installed, the proposed index is tried as hypothetical: estimated cost before and after, nothing created', async () => {
     await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg')
     try {
-      const r = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
+      const r = await explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: true })
       const seq = r.advice.find((a: { rule: string }) => a.rule === 'seq_scan_filter')
       expect(seq.hypothetical.used).toBe(true)
       expect(seq.hypothetical.costAfter).toBeLessThan(seq.hypothetical.costBefore / 2)
@@ -93,11 +94,11 @@ describe('EXPLAIN on a live target', () => {
 
   it('EXPLAIN ANALYZE DELETE needs the confirmation, then really runs and is rolled back: every row stays', async () => {
     const before = await count('ex_b')
-    await expect(call('explain.run', { profile: 'x-dev', sql: 'DELETE FROM ex_b', analyze: true })).rejects.toMatchObject({
+    await expect(explainJob('explain.run', { profile: 'x-dev', sql: 'DELETE FROM ex_b', analyze: true })).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringContaining('this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back')
     })
-    const r = await call('explain.run', { profile: 'x-dev', sql: 'DELETE FROM ex_b', analyze: true, confirmation: 'confirm' })
+    const r = await explainJob('explain.run', { profile: 'x-dev', sql: 'DELETE FROM ex_b', analyze: true, confirmation: 'confirm' })
     expect(r.run).toMatchObject({ readOnly: false, rolledBack: true })
     expect(r.plan.nodes[0]).toMatchObject({ nodeType: 'ModifyTable', operation: 'Delete' })
     expect(r.plan.nodes[1].totalRows).toBe(before)
@@ -107,21 +108,21 @@ describe('EXPLAIN on a live target', () => {
   it('writes under ANALYZE are refused outright on prod and read-only profiles; plain EXPLAIN is fine', async () => {
     for (const profile of ['x-prod', 'x-ro'])
       await expect(
-        call('explain.run', {
+        explainJob('explain.run', {
           profile,
           sql: 'UPDATE ex_a SET val = 0',
           analyze: true,
           confirmation: profile === 'x-prod' ? 'x-prod' : 'confirm'
         })
       ).rejects.toMatchObject({ code: 'refused', message: expect.stringContaining('EXPLAIN without ANALYZE') })
-    const plain = await call('explain.run', { profile: 'x-ro', sql: 'UPDATE ex_a SET val = 0', analyze: false })
+    const plain = await explainJob('explain.run', { profile: 'x-ro', sql: 'UPDATE ex_a SET val = 0', analyze: false })
     expect(plain.plan.analyzed).toBe(false)
     expect(Number((await admin.query('SELECT count(*) AS n FROM ex_a WHERE val = 0')).rows[0].n)).toBeLessThan(100)
   })
 
   it('"SELECT 1; DROP TABLE ex_a" is refused by the server’s protocol and the table survives', async () => {
     await expect(
-      call('explain.run', { profile: 'x-dev', sql: 'SELECT 1; DROP TABLE ex_a', analyze: true, confirmation: 'confirm' })
+      explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT 1; DROP TABLE ex_a', analyze: true, confirmation: 'confirm' })
     ).rejects.toMatchObject({
       code: 'bad_request',
       message: expect.stringContaining('one statement at a time')
@@ -134,7 +135,7 @@ describe('EXPLAIN on a live target', () => {
     try {
       await locker.query('BEGIN')
       await locker.query('LOCK TABLE ex_a IN ACCESS EXCLUSIVE MODE')
-      await expect(call('explain.run', { profile: 'x-dev', sql: 'SELECT count(*) FROM ex_a', analyze: true })).rejects.toMatchObject({
+      await expect(explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT count(*) FROM ex_a', analyze: true })).rejects.toMatchObject({
         message: expect.stringContaining('waited longer than lock_timeout (1 s)')
       })
     } finally {
@@ -143,19 +144,37 @@ describe('EXPLAIN on a live target', () => {
     }
   })
 
+  it('EXPLAIN ANALYZE is a job: the request answers while the statement runs, and job.cancel stops it on the server', async () => {
+    const jobId = 'explain-cancel-test'
+    const sleeping = async () =>
+      Number(
+        (await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'lookout' AND query LIKE '%pg_sleep(600)%'"))
+          .rows[0].n
+      )
+    const ended = explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT pg_sleep(600)', analyze: true, jobId }).then(
+      () => null,
+      (e: { code?: string; message: string }) => e
+    )
+    // The request has answered (the job id) long before a ten-minute statement could end.
+    await eventuallyAsync('the EXPLAIN running on the server', async () => (await sleeping()) === 1 || null)
+    expect(await call('job.cancel', { jobId })).toEqual({ cancelling: true })
+    expect(await ended).toMatchObject({ code: 'conflict', message: expect.stringContaining('cancelled') })
+    await eventuallyAsync('the statement gone from the server', async () => (await sleeping()) === 0 || null)
+  })
+
   it('server errors come with SQLSTATE, position in the statement and hint; $n parameters are bound, never spliced', async () => {
-    await expect(call('explain.run', { profile: 'x-dev', sql: 'SELECT nosuchcolumn FROM ex_a', analyze: false })).rejects.toMatchObject({
+    await expect(explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT nosuchcolumn FROM ex_a', analyze: false })).rejects.toMatchObject({
       message: expect.stringMatching(/column "nosuchcolumn" does not exist \(SQLSTATE 42703\) at character 8 of the statement/)
     })
-    await expect(call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true })).rejects.toMatchObject({
+    await expect(explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true })).rejects.toMatchObject({
       message: expect.stringContaining('give a value for each')
     })
     // A value is a value: bound, it is not valid as an integer, and nothing else runs.
     await expect(
-      call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ["1'; DROP TABLE ex_a; --"] })
+      explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ["1'; DROP TABLE ex_a; --"] })
     ).rejects.toMatchObject({ message: expect.stringContaining('SQLSTATE 22P02') })
     expect(await count('ex_a')).toBe(50000)
-    const ok = await call('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ['42'] })
+    const ok = await explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ['42'] })
     expect(ok.plan.nodes[0].totalRows).toBe(1)
   }, 60_000)
 

@@ -4,7 +4,7 @@ import { createCore, type Core } from '../../src/main/core'
 import { MAX_PG_SESSIONS_PER_PROFILE } from '../../src/main/core/limits'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import { eventually, eventuallyAsync, startPostgres, type PostgresHandle } from '../harness'
-import { coreCaller } from '../helpers/core-call'
+import { coreCaller, jobCaller } from '../helpers/core-call'
 import { tempDir } from '../helpers/temp'
 
 /**
@@ -19,6 +19,7 @@ let victim: pg.Client
 let listener: pg.Client
 let core: Core
 const call = coreCaller(() => core)
+const explainJob = jobCaller(() => core)
 
 beforeAll(async () => {
   server = await startPostgres()
@@ -67,29 +68,29 @@ const lastAudit = async () => (await call('audit.recent', { limit: 1 }))[0]
 
 describe('EXPLAIN ANALYZE: where it may run at all', () => {
   it('a read-only profile never runs ANALYZE, not even a plain SELECT; the estimated plan still works', async () => {
-    await expect(call('explain.run', { profile: 'sx-ro', sql: 'SELECT 1', analyze: true, confirmation: 'confirm' })).rejects.toMatchObject({
+    await expect(explainJob('explain.run', { profile: 'sx-ro', sql: 'SELECT 1', analyze: true, confirmation: 'confirm' })).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringMatching(/read-only.*estimated plan/)
     })
     expect(await lastAudit()).toMatchObject({ profile: 'sx-ro', action: 'explain analyze', outcome: 'refused' })
-    const plain = await call('explain.run', { profile: 'sx-ro', sql: 'SELECT * FROM keepme', analyze: false })
+    const plain = await explainJob('explain.run', { profile: 'sx-ro', sql: 'SELECT * FROM keepme', analyze: false })
     expect(plain.plan.analyzed).toBe(false)
   })
 
   it('on prod, ANALYZE is off unless the profile opts in, and then needs the profile name typed', async () => {
     await expect(
-      call('explain.run', { profile: 'sx-prod', sql: 'SELECT 1', analyze: true, confirmation: 'sx-prod' })
+      explainJob('explain.run', { profile: 'sx-prod', sql: 'SELECT 1', analyze: true, confirmation: 'sx-prod' })
     ).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringContaining('allowExplainAnalyze')
     })
     await expect(
-      call('explain.run', { profile: 'sx-prod-opt', sql: 'SELECT 1', analyze: true, confirmation: 'confirm' })
+      explainJob('explain.run', { profile: 'sx-prod-opt', sql: 'SELECT 1', analyze: true, confirmation: 'confirm' })
     ).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringContaining('needs its name typed')
     })
-    const r = await call('explain.run', {
+    const r = await explainJob('explain.run', {
       profile: 'sx-prod-opt',
       sql: 'SELECT count(*) FROM keepme WHERE v LIKE $1',
       params: ['row 1%'],
@@ -98,7 +99,11 @@ describe('EXPLAIN ANALYZE: where it may run at all', () => {
     })
     expect(r.run).toMatchObject({ analyzed: true, rolledBack: true })
     expect(r.plan.analyzed).toBe(true)
-    expect(await lastAudit()).toMatchObject({ profile: 'sx-prod-opt', action: 'explain analyze', outcome: 'ok' })
+    // Audited twice: the request (checked and started) and the job's end.
+    const [end, start] = await call('audit.recent', { limit: 2 })
+    expect(start).toMatchObject({ profile: 'sx-prod-opt', action: 'explain analyze', outcome: 'ok' })
+    expect(end).toMatchObject({ profile: 'sx-prod-opt', action: 'explain analyze (job ended)', outcome: 'ok' })
+    expect(end.target).toBe(start.target)
   })
 
   it('turning ANALYZE on for a prod profile is itself a guarded change', async () => {
@@ -115,7 +120,7 @@ describe('EXPLAIN ANALYZE: where it may run at all', () => {
 
 describe('EXPLAIN ANALYZE refuses what could act outside its transaction, before running anything', () => {
   const attempt = (sql: string, profile = 'sx-prod-opt') =>
-    call('explain.run', { profile, sql, analyze: true, confirmation: profile === 'sx-prod-opt' ? 'sx-prod-opt' : 'confirm' })
+    explainJob('explain.run', { profile, sql, analyze: true, confirmation: profile === 'sx-prod-opt' ? 'sx-prod-opt' : 'confirm' })
 
   it('signalling another backend: pg_terminate_backend and pg_cancel_backend', async () => {
     const pid = await victimPid()
@@ -192,7 +197,7 @@ describe('EXPLAIN ANALYZE refuses what could act outside its transaction, before
 describe('sessions for EXPLAIN and actions are capped per profile', () => {
   it(`27 parallel EXPLAIN ANALYZE of pg_sleep: ${MAX_PG_SESSIONS_PER_PROFILE} run, the rest are refused as busy at once, other clients still connect`, async () => {
     const results = Array.from({ length: 27 }, () =>
-      call('explain.run', { profile: 'sx-dev', sql: 'SELECT pg_sleep(3)', analyze: true }).then(
+      explainJob('explain.run', { profile: 'sx-dev', sql: 'SELECT pg_sleep(3)', analyze: true }).then(
         () => 'ok',
         (e: { code?: string }) => e.code ?? 'error'
       )

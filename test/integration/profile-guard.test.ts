@@ -10,6 +10,7 @@ import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import { serve, type RunningServer } from '../../src/main/serve/server'
 import { exportPlan } from '../../src/shared/plan-export'
+import type { ExplainResult } from '../../src/shared/explain'
 import { eventually, startPostgres, startRedis, type PostgresHandle, type RedisHandle } from '../harness'
 import { coreCaller } from '../helpers/core-call'
 import { wsRpc } from '../helpers/ws-rpc'
@@ -233,8 +234,14 @@ describe('no secret in any field reaches disk in plain text, the renderer, an ev
     await rpc('prom.query', { profile: 'everything', expr: 'up' })
     await rpc('cache.inspect', { profile: 'everything', key: 'nope' })
     await rpc('cache.analyse', { profile: 'everything', sampleKeys: 100 })
-    const explained = await rpc('explain.run', { profile: 'everything', sql: 'SELECT 1', analyze: true })
-    expect(explained.ok).toBe(true)
+    const started = await rpc('explain.run', { profile: 'everything', sql: 'SELECT 1', analyze: true })
+    expect(started.ok).toBe(true)
+    // EXPLAIN runs as a job: its plan comes in its job.done event, which is scanned below with the rest.
+    const explained = await eventually('the EXPLAIN job ended', () => {
+      const frames = traffic.map((t) => JSON.parse(t) as { event?: string; payload?: { jobId?: string } })
+      return frames.find((f) => f.event === 'job.done' && f.payload?.jobId === started.result.jobId)?.payload ?? null
+    })
+    expect(explained).toMatchObject({ error: null })
     await rpc('cache.flush', { profile: 'everything', confirmation: 'confirm' })
     await rpc('audit.recent', { limit: 100 })
     await rpc('profiles.list', {})
@@ -256,7 +263,7 @@ describe('no secret in any field reaches disk in plain text, the renderer, an ev
     }
     walk(dataDir)
     const outbound = traffic.filter((t) => !t.startsWith('{"id":1,"method":"profiles.save"') && !t.includes('"part"'))
-    const plan = exportPlan(explained.result, 'SELECT 1', false)
+    const plan = exportPlan((explained as { result: ExplainResult }).result, 'SELECT 1', false)
     const haystacks = { 'data directory': files.join('\n'), 'API traffic': outbound.join('\n'), 'plan export': plan }
     for (const [where, text] of Object.entries(haystacks))
       for (const [field, secret] of Object.entries({ ...SECRETS, pgPassword: pgServer.password }))

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { Advice, ExplainResult, PlanNode } from '../../shared/explain'
 import { errorMessage } from '../core/collector'
 import { explainPasted } from '../core/explain'
-import { cliConfirmation, cliCore, commandProfile } from './one-shot'
+import { cliConfirmation, cliCore, commandProfile, runCoreJob } from './one-shot'
 
 export interface ExplainOptions {
   profile?: string
@@ -105,18 +105,19 @@ export async function runExplainCommand(o: ExplainOptions, io: IO): Promise<numb
     const core = cliCore(o.dataDir)
     try {
       const profile = await commandProfile(core, o)
-      const res = await core.dispatch('explain.run', {
-        profile,
-        sql,
-        analyze: o.analyze,
-        params: o.param.length ? o.param : null,
-        confirmation: cliConfirmation(o)
-      })
-      if (!res.ok) {
-        io.err(`lookout explain: ${res.error.message}\n`)
-        return res.error.code === 'refused' || res.error.code === 'bad_request' || res.error.code === 'not_found' ? 2 : 1
+      const res = await runCoreJob(
+        core,
+        'explain.run',
+        { profile, sql, analyze: o.analyze, params: o.param.length ? o.param : null, confirmation: cliConfirmation(o) },
+        () => io.err('\ncancelling the statement on the server...\n')
+      )
+      const error = res.ok ? res.end.error : res.error
+      if (error) {
+        io.err(`lookout explain: ${error.message}\n`)
+        return error.code === 'refused' || error.code === 'bad_request' || error.code === 'not_found' ? 2 : 1
       }
-      print(res.result as ExplainResult, o, io)
+      if (!res.ok || res.end.kind !== 'explain.run' || !res.end.result) throw new Error('the EXPLAIN job ended without a plan')
+      print(res.end.result, o, io)
       return 0
     } finally {
       await core.close()

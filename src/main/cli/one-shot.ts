@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto'
+import type { ApiErrorShape, JobDone, Params, RequestName } from '../../shared/api'
+import type { z } from 'zod'
 import type { ProfileInput } from '../../shared/schemas'
 import { createCore, type Core } from '../core'
 import { MemorySecretStore, silentLogger } from '../core/ports'
@@ -37,4 +40,35 @@ export async function commandProfile(core: Core, o: { profile?: string; redis?: 
 export function cliConfirmation(o: { yes?: boolean; confirm?: string }): string | undefined {
   if (!o.yes) return undefined
   return o.confirm ?? 'confirm'
+}
+
+/**
+ * Starts a job through the core and waits for its end, as the app does: listens for its
+ * `job.done` first, and Ctrl-C cancels it (`job.cancel`). Returns the request's refusal, or the end.
+ */
+export async function runCoreJob<N extends RequestName>(
+  core: Core,
+  method: N,
+  params: Params<N>,
+  onCancel: () => void = () => {}
+): Promise<{ ok: false; error: z.infer<typeof ApiErrorShape> } | { ok: true; end: JobDone }> {
+  const jobId = randomUUID()
+  let ended: (d: JobDone) => void = () => {}
+  const done = new Promise<JobDone>((resolve) => (ended = resolve))
+  const off = core.onEvent((name, payload) => {
+    if (name === 'job.done' && (payload as JobDone).jobId === jobId) ended(payload as JobDone)
+  })
+  const onSigint = () => {
+    onCancel()
+    void core.dispatch('job.cancel', { jobId })
+  }
+  process.once('SIGINT', onSigint)
+  try {
+    const res = await core.dispatch(method, { ...params, jobId })
+    if (!res.ok) return res
+    return { ok: true, end: await done }
+  } finally {
+    process.removeListener('SIGINT', onSigint)
+    off()
+  }
 }

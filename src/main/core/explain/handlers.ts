@@ -1,11 +1,12 @@
 import { ApiError, type ApiHandlers } from '../../../shared/api'
-import { queryDigest } from '../postgres/actions'
+import { randomUUID } from 'node:crypto'
 import { pgThresholds } from '../postgres/thresholds'
 import type { CoreServices } from '../services'
 import { comparePlans, PlanHistory } from './history'
 import { explainPasted } from './index'
 import { PlanParseError } from './model'
-import { runExplain } from './run'
+import { auditJobEnd, jobError, runJob } from '../jobs'
+import { checkExplain, runCheckedExplain } from './run'
 
 export function explainHandlers(
   s: CoreServices
@@ -13,12 +14,30 @@ export function explainHandlers(
   const plans = new PlanHistory()
   const gone = () => new ApiError('not_found', 'that plan is no longer in the history')
   return {
-    'explain.run': async ({ profile, sql, analyze, params }, ctx) => {
-      const { profile: p, open } = await s.postgres.forProfile(profile)
+    // Checked while the request waits (planning only); run as a job: ANALYZE executes the statement.
+    'explain.run': async ({ profile, sql, analyze, params, jobId: asked }, ctx) => {
+      const { profile: p, open, cancelBackend } = await s.postgres.forProfile(profile)
       const now = s.clock.now()
-      const r = await runExplain(open, { profile: p, sql, analyze, params, thresholds: pgThresholds(p.thresholds), now }, ctx)
-      const key = r.plan.queryId ? `queryid:${r.plan.queryId}` : `digest:${queryDigest(sql)}`
-      return { ...r, historyId: plans.add(p.name, key, sql, r, now).id }
+      const checked = await checkExplain(open, { profile: p, sql, analyze, params, thresholds: pgThresholds(p.thresholds), now }, ctx)
+      const jobId = asked ?? randomUUID()
+      const action = `${analyze ? 'explain analyze' : 'explain'} (job ended)`
+      const end = { profile: p.name, environment: p.environment, action, target: `query ${checked.digest}` }
+      runJob(s, { jobId, profile, kind: 'explain.run' }, async (signal) => {
+        const started = s.clock.now()
+        try {
+          const { result, writes } = await runCheckedExplain(checked, signal, cancelBackend)
+          const details = { jobId, writes, rolledBack: true, elapsedMs: s.clock.now() - started }
+          await auditJobEnd(s, { ...end, details, outcome: 'ok' })
+          const key = result.plan.queryId ? `queryid:${result.plan.queryId}` : `digest:${checked.digest}`
+          return { ...result, historyId: plans.add(p.name, key, sql, result, now).id }
+        } catch (err) {
+          const e = jobError(err)
+          const outcome = e.code === 'refused' ? 'refused' : 'failed'
+          await auditJobEnd(s, { ...end, details: { jobId, elapsedMs: s.clock.now() - started }, outcome, error: e.message })
+          throw err
+        }
+      })
+      return { jobId }
     },
     'explain.history': async ({ profile, historyId }) => {
       const key = historyId === null ? null : (plans.get(historyId)?.entry.key ?? null)

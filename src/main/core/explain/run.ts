@@ -165,21 +165,100 @@ function sideEffectRefusal(effects: SideEffect[]): string {
   )
 }
 
+/** An EXPLAIN checked and ready to run: its own session, its options, and whether it may write. */
+export interface CheckedExplain {
+  client: pg.Client
+  req: ExplainRequest
+  digest: string
+  options: string[]
+  /** Why running a statement that turns out to write needs confirmation, or null when the request carried it (prod refuses it anyway). */
+  writesRefusal: string | null
+}
+
+async function inTransaction<T>(client: pg.Client, th: PgThresholds, readOnly: boolean, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN')
+  try {
+    if (readOnly) await client.query('SET TRANSACTION READ ONLY')
+    await client.query(`SET LOCAL statement_timeout = ${Math.round(th.explain_statement_timeout_s * 1000)}`)
+    await client.query(`SET LOCAL lock_timeout = ${Math.round(th.explain_lock_timeout_s * 1000)}`)
+    return await work()
+  } finally {
+    await client.query('ROLLBACK')
+  }
+}
+
+/** A server's error as the ApiError the caller sees; positions count from the start of `prefix`. */
+function asApiError(err: unknown, prefix: string, th: PgThresholds): ApiError {
+  return err instanceof ApiError ? err : new ApiError('bad_request', describeExplainError(err, prefix.length, th))
+}
+
+/** The options of the EXPLAIN that runs; $n parameters without values get GENERIC_PLAN (16+) when nothing executes. */
+function explainOptions(req: ExplainRequest, version: number): string[] {
+  const hasParams = /\$\d+/.test(req.sql)
+  const generic = hasParams && !req.params && !req.analyze && version >= 160000
+  if (hasParams && !req.params && !generic)
+    throw new ApiError(
+      'bad_request',
+      req.analyze
+        ? 'the statement has $n parameters: give a value for each to run it with ANALYZE (they are bound as parameters, never spliced in)'
+        : `the statement has $n parameters and PostgreSQL ${Math.floor(version / 10000)} has no GENERIC_PLAN (16+): give a value for each`
+    )
+  return ['FORMAT JSON', 'COSTS', 'VERBOSE', 'BUFFERS', 'SETTINGS', ...(req.analyze ? ['ANALYZE'] : []), ...(generic ? ['GENERIC_PLAN'] : [])]
+}
+
 /**
- * EXPLAIN on a live target under Lookout's rules: one statement (the extended protocol refuses
- * several), inside a transaction that is always rolled back, with SET LOCAL statement and lock
- * timeouts. ANALYZE executes the statement, so: never on a read-only profile; on prod only when
- * the profile opts in, with its name typed; and wherever it runs, only after the server's own
- * catalog shows that nothing it calls can act outside the transaction (side-effects.ts). It first
- * runs in a READ ONLY transaction: if the server says the statement writes, running it for real
- * needs confirmation and is refused on prod. The dispatcher guards and audits the request; this
- * adds the query's digest (never its text) and what was found.
+ * Nothing executes before these checks, made while the request waits (planning only): the
+ * profile's policy, the plain plan (one statement, the server's own syntax errors), then what the
+ * statement would call, read from the catalog (side-effects.ts).
  */
-export async function runExplain(
+async function checkAnalyze(client: pg.Client, req: ExplainRequest, version: number, options: string[], ctx: Pick<RequestContext, 'audit'>) {
+  const plain = prefixWithout(options)
+  await inTransaction(client, req.thresholds, true, () => explainStatement(client, plain, req)).catch((err: unknown) => {
+    throw asApiError(err, plain, req.thresholds)
+  })
+  if (version < MIN_VERSION_FOR_ANALYZE_CHECK)
+    throw new ApiError(
+      'refused',
+      `EXPLAIN ANALYZE needs PostgreSQL 14 or later here: Lookout checks what a statement calls through a BEGIN ATOMIC function body, which PostgreSQL ${Math.floor(version / 10000)} lacks. EXPLAIN without ANALYZE gives the estimated plan`
+    )
+  const verdict = await inTransaction(client, req.thresholds, false, () =>
+    findSideEffects(client, req.sql, /\$\d+/.test(req.sql), req.profile.explainAnalyzeFunctions)
+  ).catch((err: unknown) => {
+    throw new ApiError(
+      'refused',
+      `EXPLAIN ANALYZE refused: Lookout could not check what the statement calls (${describeExplainError(err, 0, req.thresholds)}). It checks SELECT, INSERT, UPDATE, DELETE and MERGE; EXPLAIN without ANALYZE gives the estimated plan`
+    )
+  })
+  ctx.audit({ checkedFunctions: verdict.checkedFunctions })
+  if (verdict.effects.length) {
+    ctx.audit({ sideEffects: verdict.effects.map((e) => `${e.function} via ${e.via}`) })
+    throw new ApiError('refused', sideEffectRefusal(verdict.effects), 'side_effects')
+  }
+}
+
+/** Decided while the request's guard is at hand: the refusal a statement that turns out to write gets without confirmation. */
+function writesRefusalOf(req: ExplainRequest, ctx: Pick<RequestContext, 'requireConfirmation'>): string | null {
+  if (!req.analyze || req.profile.environment === 'prod') return null
+  try {
+    ctx.requireConfirmation('explain analyze (writes, rolled back)')
+    return null
+  } catch (e) {
+    return (e as Error).message
+  }
+}
+
+/**
+ * The request's half of an EXPLAIN on a live target under Lookout's rules. ANALYZE executes the
+ * statement, so: never on a read-only profile; on prod only when the profile opts in, with its
+ * name typed; and wherever it runs, only after the server's own catalog shows that nothing it
+ * calls can act outside the transaction. The dispatcher guards and audits the request; this adds
+ * the query's digest (never its text) and what was found. `runCheckedExplain` then runs it as a job.
+ */
+export async function checkExplain(
   open: () => Promise<pg.Client>,
   req: ExplainRequest,
   ctx: Pick<RequestContext, 'audit' | 'setTarget' | 'requireConfirmation'>
-): Promise<ExplainResult> {
+): Promise<CheckedExplain> {
   const digest = queryDigest(req.sql)
   ctx.setTarget(`query ${digest}`)
   ctx.audit({ queryDigest: digest, analyzed: req.analyze })
@@ -188,108 +267,68 @@ export async function runExplain(
     if (policy) throw new ApiError('refused', policy, req.profile.readOnly ? 'read_only' : 'analyze_not_allowed')
     if (req.profile.environment === 'prod') ctx.requireConfirmation(`EXPLAIN ANALYZE on the prod profile "${req.profile.name}"`)
   }
+  const writesRefusal = writesRefusalOf(req, ctx)
   const client = await open()
-  let writes = false
-  // Positions in server errors count from the start of "EXPLAIN (...) ".
-  let prefix = ''
   try {
     const version = await versionNum(client)
-    const hasParams = /\$\d+/.test(req.sql)
-    const generic = hasParams && !req.params && !req.analyze && version >= 160000
-    if (hasParams && !req.params && !generic)
-      throw new ApiError(
-        'bad_request',
-        req.analyze
-          ? 'the statement has $n parameters: give a value for each to run it with ANALYZE (they are bound as parameters, never spliced in)'
-          : `the statement has $n parameters and PostgreSQL ${Math.floor(version / 10000)} has no GENERIC_PLAN (16+): give a value for each`
-      )
-    const options = [
-      'FORMAT JSON',
-      'COSTS',
-      'VERBOSE',
-      'BUFFERS',
-      'SETTINGS',
-      ...(req.analyze ? ['ANALYZE'] : []),
-      ...(generic ? ['GENERIC_PLAN'] : [])
-    ]
-    const inTransaction = async <T>(readOnly: boolean, work: () => Promise<T>): Promise<T> => {
-      await client.query('BEGIN')
-      try {
-        if (readOnly) await client.query('SET TRANSACTION READ ONLY')
-        await client.query(`SET LOCAL statement_timeout = ${Math.round(req.thresholds.explain_statement_timeout_s * 1000)}`)
-        await client.query(`SET LOCAL lock_timeout = ${Math.round(req.thresholds.explain_lock_timeout_s * 1000)}`)
-        return await work()
-      } finally {
-        await client.query('ROLLBACK')
-      }
-    }
-    if (req.analyze) {
-      // Nothing executes before the checks: first the plain plan (one statement, the server's own
-      // syntax errors), then what the statement would call, read from the catalog.
-      prefix = prefixWithout(options)
-      await inTransaction(true, () => explainStatement(client, prefix, req))
-      if (version < MIN_VERSION_FOR_ANALYZE_CHECK)
-        throw new ApiError(
-          'refused',
-          `EXPLAIN ANALYZE needs PostgreSQL 14 or later here: Lookout checks what a statement calls through a BEGIN ATOMIC function body, which PostgreSQL ${Math.floor(version / 10000)} lacks. EXPLAIN without ANALYZE gives the estimated plan`
-        )
-      prefix = ''
-      const verdict = await inTransaction(false, () =>
-        findSideEffects(client, req.sql, hasParams, req.profile.explainAnalyzeFunctions)
-      ).catch((err: unknown) => {
-        throw new ApiError(
-          'refused',
-          `EXPLAIN ANALYZE refused: Lookout could not check what the statement calls (${describeExplainError(err, 0, req.thresholds)}). It checks SELECT, INSERT, UPDATE, DELETE and MERGE; EXPLAIN without ANALYZE gives the estimated plan`
-        )
-      })
-      ctx.audit({ checkedFunctions: verdict.checkedFunctions })
-      if (verdict.effects.length) {
-        ctx.audit({ sideEffects: verdict.effects.map((e) => `${e.function} via ${e.via}`) })
-        throw new ApiError('refused', sideEffectRefusal(verdict.effects), 'side_effects')
-      }
-    }
-    prefix = `EXPLAIN (${options.join(', ')}) `
+    const options = explainOptions(req, version)
+    if (req.analyze) await checkAnalyze(client, req, version, options, ctx)
+    return { client, req, digest, options, writesRefusal }
+  } catch (err) {
+    await client.end().catch(() => {})
+    throw asApiError(err, '', req.thresholds)
+  }
+}
+
+/**
+ * The job's half: the EXPLAIN itself, inside a transaction that is always rolled back, with SET
+ * LOCAL statement and lock timeouts. It first runs READ ONLY: if the server says the statement
+ * writes, running it for real needs the confirmation the request carried, and is refused on prod.
+ * A cancel (`signal`) cancels the statement on the server. The session ends with the job.
+ */
+export async function runCheckedExplain(
+  checked: CheckedExplain,
+  signal: AbortSignal,
+  cancelBackend: (pid: number) => Promise<void>
+): Promise<{ result: ExplainResult; writes: boolean }> {
+  const { client, req, options } = checked
+  const prefix = `EXPLAIN (${options.join(', ')}) `
+  const pid = (client as unknown as { processID: number }).processID
+  const onAbort = () => void cancelBackend(pid).catch(() => {})
+  signal.addEventListener('abort', onAbort, { once: true })
+  let writes = false
+  try {
     let raw: string
     try {
-      raw = await inTransaction(true, () => explainStatement(client, prefix, req))
+      raw = await inTransaction(client, req.thresholds, true, () => explainStatement(client, prefix, req))
     } catch (err) {
       if ((err as { code?: string }).code !== '25006' || !req.analyze) throw err
       // The server says it writes: ANALYZE would execute it for real (then roll back).
       writes = true
-      ctx.audit({ writes })
       if (req.profile.environment === 'prod')
         throw new ApiError(
           'refused',
           `this statement writes (${errorMessage(err)}); EXPLAIN ANALYZE would execute it, and profile "${req.profile.name}" is prod: run EXPLAIN without ANALYZE`
         )
-      try {
-        ctx.requireConfirmation('explain analyze (writes, rolled back)')
-      } catch (e) {
+      if (checked.writesRefusal !== null)
         throw new ApiError(
           'refused',
-          `this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back. Confirm to run it (${(e as Error).message})`,
+          `this statement writes: EXPLAIN ANALYZE really executes it, then rolls it back. Confirm to run it (${checked.writesRefusal})`,
           'writes_need_confirmation'
         )
-      }
-      raw = await inTransaction(false, () => explainStatement(client, prefix, req))
+      raw = await inTransaction(client, req.thresholds, false, () => explainStatement(client, prefix, req))
     }
     const plan = analysePlan(parseJsonPlan(raw))
     const facts = await liveFacts(client, plan, req.now).catch(() => null)
     const advice = advise(plan, facts)
     await tryHypothetical(client, prefixWithout(options), req, plan, advice).catch(() => {})
-    ctx.audit({ writes, rolledBack: true })
-    return {
-      historyId: null,
-      plan,
-      advice,
-      raw,
-      format: 'json',
-      run: { profile: req.profile.name, analyzed: req.analyze, readOnly: !writes, rolledBack: true, at: req.now }
-    }
+    const run = { profile: req.profile.name, analyzed: req.analyze, readOnly: !writes, rolledBack: true as const, at: req.now }
+    return { writes, result: { historyId: null, plan, advice, raw, format: 'json', run } }
   } catch (err) {
-    if (err instanceof ApiError) throw err
-    throw new ApiError('bad_request', describeExplainError(err, prefix.length, req.thresholds))
+    if (signal.aborted) throw new ApiError('conflict', 'EXPLAIN was cancelled: the server stopped the statement and rolled it back')
+    throw asApiError(err, prefix, req.thresholds)
   } finally {
+    signal.removeEventListener('abort', onAbort)
     await client.end().catch(() => {})
   }
 }

@@ -52,6 +52,20 @@ export class PostgresAccess {
       }
       return c
     }
-    return { profile, open, endpoint: pgEndpoint(target), user: target.user }
+    /**
+     * Cancels what a session of this profile is running (a job's EXPLAIN ANALYZE), from a session
+     * of its own that lives for one statement. It is not counted against the limit: a cancel must
+     * get through when every slot is taken, and the session it cancels holds one of them.
+     */
+    const cancelBackend = async (pid: number): Promise<void> => {
+      const c = createMonitorClient({ dsn, password, connectTimeoutMs: 10_000 })
+      try {
+        await c.connect()
+        await c.query('/* lookout */ SELECT pg_cancel_backend($1)', [pid])
+      } finally {
+        destroyClient(c)
+      }
+    }
+    return { profile, open, cancelBackend, endpoint: pgEndpoint(target), user: target.user }
   }
 }

@@ -1,4 +1,5 @@
 import { ApiError } from '../../../shared/api'
+import type { ExplainResult } from '../../../shared/explain'
 import type { JobProgress, KeyspaceAnalysis, WarmResult } from '../../../shared/redis'
 import { api } from './index'
 
@@ -8,6 +9,7 @@ interface JobResults {
   'cache.analyse': KeyspaceAnalysis
   'cache.invalidate': JobProgress
   'cache.ttl': JobProgress
+  'explain.run': ExplainResult
 }
 type ResultOf<K extends keyof JobResults> = JobResults[K]
 

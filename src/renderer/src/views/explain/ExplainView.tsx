@@ -4,6 +4,7 @@ import { icicleLayout, locateRow, metricMax, metricValue, nodeBadges, visibleRow
 import { exportPlan } from '../../../../shared/plan-export'
 import { ApiError } from '../../../../shared/api'
 import { api } from '../../api'
+import { runJob } from '../../api/jobs'
 import { ConfirmField } from '../../components/ConfirmField'
 import { useExplain } from '../../stores/explain'
 import { useSession } from '../../stores/session'
@@ -238,20 +239,26 @@ export function ExplainView() {
         : null
   const analyzeOnProd = analyze && !analyzeBlocked && profile?.environment === 'prod'
   const [busy, setBusy] = useState(false)
+  // The EXPLAIN running as a job, so it can be cancelled on the server.
+  const [jobId, setJobId] = useState<string | null>(null)
   const raw = useRef<HTMLDetailsElement>(null)
 
   const run = async (confirmation?: string) => {
     if (!profile) return
     setBusy(true)
+    const id = crypto.randomUUID()
+    setJobId(id)
     try {
       const params = hasParams && paramText.trim() ? paramText.split('\n').map((l) => l.trim()) : null
-      setResult(await api.call('explain.run', { profile: profile.name, sql, analyze: analyze && !analyzeBlocked, confirmation, params }))
+      const request = { profile: profile.name, sql, analyze: analyze && !analyzeBlocked, confirmation, params, jobId: id }
+      setResult(await runJob('explain.run', id, () => api.call('explain.run', request)))
       setNeedsWriteConfirmation(false)
     } catch (e) {
       const m = message(e)
       setNeedsWriteConfirmation(e instanceof ApiError && e.reason === 'writes_need_confirmation')
       setResult(null, m)
     } finally {
+      setJobId(null)
       setBusy(false)
     }
   }
@@ -300,6 +307,11 @@ export function ExplainView() {
             ) : (
               <button disabled={busy || !sql.trim() || !profile?.postgres} onClick={() => void run()}>
                 {busy ? 'Explaining…' : 'Run EXPLAIN'}
+              </button>
+            )}
+            {jobId && (
+              <button onClick={() => void api.call('job.cancel', { jobId })} title="Cancels the statement on the server; nothing is kept">
+                Cancel
               </button>
             )}
           </p>
