@@ -148,8 +148,11 @@ describe('EXPLAIN on a live target', () => {
     const jobId = 'explain-cancel-test'
     const sleeping = async () =>
       Number(
-        (await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'lookout' AND query LIKE '%pg_sleep(600)%'"))
-          .rows[0].n
+        (
+          await admin.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'lookout' AND query LIKE '%pg_sleep(600)%'"
+          )
+        ).rows[0].n
       )
     const ended = explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT pg_sleep(600)', analyze: true, jobId }).then(
       () => null,
@@ -163,15 +166,24 @@ describe('EXPLAIN on a live target', () => {
   })
 
   it('server errors come with SQLSTATE, position in the statement and hint; $n parameters are bound, never spliced', async () => {
-    await expect(explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT nosuchcolumn FROM ex_a', analyze: false })).rejects.toMatchObject({
+    await expect(
+      explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT nosuchcolumn FROM ex_a', analyze: false })
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/column "nosuchcolumn" does not exist \(SQLSTATE 42703\) at character 8 of the statement/)
     })
-    await expect(explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true })).rejects.toMatchObject({
+    await expect(
+      explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true })
+    ).rejects.toMatchObject({
       message: expect.stringContaining('give a value for each')
     })
     // A value is a value: bound, it is not valid as an integer, and nothing else runs.
     await expect(
-      explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ["1'; DROP TABLE ex_a; --"] })
+      explainJob('explain.run', {
+        profile: 'x-dev',
+        sql: 'SELECT * FROM ex_a WHERE id = $1',
+        analyze: true,
+        params: ["1'; DROP TABLE ex_a; --"]
+      })
     ).rejects.toMatchObject({ message: expect.stringContaining('SQLSTATE 22P02') })
     expect(await count('ex_a')).toBe(50000)
     const ok = await explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1', analyze: true, params: ['42'] })

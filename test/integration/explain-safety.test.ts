@@ -68,7 +68,9 @@ const lastAudit = async () => (await call('audit.recent', { limit: 1 }))[0]
 
 describe('EXPLAIN ANALYZE: where it may run at all', () => {
   it('a read-only profile never runs ANALYZE, not even a plain SELECT; the estimated plan still works', async () => {
-    await expect(explainJob('explain.run', { profile: 'sx-ro', sql: 'SELECT 1', analyze: true, confirmation: 'confirm' })).rejects.toMatchObject({
+    await expect(
+      explainJob('explain.run', { profile: 'sx-ro', sql: 'SELECT 1', analyze: true, confirmation: 'confirm' })
+    ).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringMatching(/read-only.*estimated plan/)
     })

@@ -56,5 +56,7 @@ export function runJob<D extends JobDone>(
 /** Audits a job's end (`"<action> (job ended)"`); a log that cannot be written is logged, never the job's failure. */
 export async function auditJobEnd(s: { audit: AuditLog; logger: Logger }, entry: Omit<AuditEntry, 'time' | 'prev'>): Promise<void> {
   const jobId = entry.details?.jobId
-  await s.audit.record(entry).catch((err: unknown) => s.logger.error('could not audit the end of a job', { jobId, error: errorMessage(err) }))
+  await s.audit
+    .record(entry)
+    .catch((err: unknown) => s.logger.error('could not audit the end of a job', { jobId, error: errorMessage(err) }))
 }

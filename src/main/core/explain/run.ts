@@ -203,7 +203,15 @@ function explainOptions(req: ExplainRequest, version: number): string[] {
         ? 'the statement has $n parameters: give a value for each to run it with ANALYZE (they are bound as parameters, never spliced in)'
         : `the statement has $n parameters and PostgreSQL ${Math.floor(version / 10000)} has no GENERIC_PLAN (16+): give a value for each`
     )
-  return ['FORMAT JSON', 'COSTS', 'VERBOSE', 'BUFFERS', 'SETTINGS', ...(req.analyze ? ['ANALYZE'] : []), ...(generic ? ['GENERIC_PLAN'] : [])]
+  return [
+    'FORMAT JSON',
+    'COSTS',
+    'VERBOSE',
+    'BUFFERS',
+    'SETTINGS',
+    ...(req.analyze ? ['ANALYZE'] : []),
+    ...(generic ? ['GENERIC_PLAN'] : [])
+  ]
 }
 
 /**
@@ -211,7 +219,13 @@ function explainOptions(req: ExplainRequest, version: number): string[] {
  * profile's policy, the plain plan (one statement, the server's own syntax errors), then what the
  * statement would call, read from the catalog (side-effects.ts).
  */
-async function checkAnalyze(client: pg.Client, req: ExplainRequest, version: number, options: string[], ctx: Pick<RequestContext, 'audit'>) {
+async function checkAnalyze(
+  client: pg.Client,
+  req: ExplainRequest,
+  version: number,
+  options: string[],
+  ctx: Pick<RequestContext, 'audit'>
+) {
   const plain = prefixWithout(options)
   await inTransaction(client, req.thresholds, true, () => explainStatement(client, plain, req)).catch((err: unknown) => {
     throw asApiError(err, plain, req.thresholds)
