@@ -164,8 +164,9 @@ export const requests = {
     params: z.object({ profile: ProfileName }),
     result: z.object({ stopped: z.boolean() })
   },
+  /** A watched profile's targets and series; `points`: the newest points of each series, what the caller's charts show. */
   'monitor.snapshot': {
-    params: z.object({ profile: ProfileName }),
+    params: z.object({ profile: ProfileName, points: z.number().int().min(1).max(100_000).optional() }),
     result: MonitorSnapshot
   },
   'metrics.series': {

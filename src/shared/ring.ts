@@ -72,18 +72,22 @@ export class RingSeries {
   }
 }
 
-/** NaN marks "no data" in the buffers; JSON has no NaN, so it crosses the wire as null. */
-export function toWire(values: ArrayLike<number>): (number | null)[] {
-  const out = new Array<number | null>(values.length)
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!
-    out[i] = Number.isFinite(x) ? x : null
-  }
-  return out
+/**
+ * NaN marks a missing point in the buffers, in the core and in the renderer alike (uPlot is told
+ * to draw NaN as a gap). JSON has no NaN, so on the wire, and only there, it is null: these two
+ * functions are the one place a missing point changes form.
+ */
+export function toWire(x: number): number | null {
+  return Number.isFinite(x) ? x : null
 }
 
-export function fromWire(values: readonly (number | null)[], into?: Float64Array): Float64Array {
-  const out = into ?? new Float64Array(values.length)
-  for (let i = 0; i < values.length; i++) out[i] = values[i] ?? NaN
+export function fromWire(x: number | null): number {
+  return x ?? NaN
+}
+
+/** A whole view for the wire (snapshots). */
+export function viewToWire(values: ArrayLike<number>): (number | null)[] {
+  const out = new Array<number | null>(values.length)
+  for (let i = 0; i < values.length; i++) out[i] = toWire(values[i]!)
   return out
 }

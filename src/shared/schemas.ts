@@ -152,17 +152,17 @@ export const SeriesInfo = z.object({
 export type SeriesInfo = z.infer<typeof SeriesInfo>
 
 /**
- * New points of one series since `fromSeq`. Timestamps are Unix milliseconds. `seq` is the
- * sequence number of the last point, so a client can tell when it missed a delta and must
- * ask for a snapshot.
+ * One poll's points: every series of one target at one instant (Unix milliseconds), one point
+ * each. `seq` is the series' sequence number after the point, so a client that did not see
+ * `seq - 1` knows it missed a point and must ask for a snapshot. A missing point (a failed
+ * poll, a series absent from a page) is NaN in the core and the renderer; JSON has no NaN, so it
+ * crosses the wire as null (`shared/ring.ts` toWire/fromWire, the one place it is converted).
  */
 export const SeriesDelta = z.object({
   profile: ProfileName,
-  seriesId: z.string(),
-  fromSeq: z.number().int().nonnegative(),
-  seq: z.number().int().nonnegative(),
-  t: z.array(z.number()),
-  v: z.array(z.number().nullable())
+  targetId: z.string(),
+  t: z.number(),
+  points: z.array(z.object({ seriesId: z.string(), seq: z.number().int().positive(), v: z.number().nullable() }))
 })
 export type SeriesDelta = z.infer<typeof SeriesDelta>
 

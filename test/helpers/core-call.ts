@@ -37,3 +37,8 @@ export function jobCaller(core: () => Core) {
     return done
   }
 }
+
+/** The points of one `series.delta` event, one per series, each with the poll's time. */
+export function pointsOf(d: { t: number; points: { seriesId: string; v: number | null }[] }) {
+  return d.points.map((p) => ({ seriesId: p.seriesId, t: d.t, v: p.v }))
+}

@@ -1,4 +1,5 @@
 import { tempDir } from '../helpers/temp'
+import { pointsOf } from '../helpers/core-call'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
@@ -24,7 +25,8 @@ let prom: PrometheusHandle
 let fixture: MetricsFixture
 let core: Core
 const states: TargetState[] = []
-const deltas: EventPayload<'series.delta'>[] = []
+/** Every point the core sent, one per series per poll. */
+const deltas: { seriesId: string; t: number; v: number | null }[] = []
 
 const latest = (targetId: string) => [...states].reverse().find((s) => s.targetId === targetId && s.profile === 'it')
 
@@ -41,7 +43,7 @@ beforeAll(async () => {
   })
   core.onEvent((name, payload) => {
     if (name === 'target.state') states.push(payload as TargetState)
-    if (name === 'series.delta') deltas.push(payload as EventPayload<'series.delta'>)
+    if (name === 'series.delta') deltas.push(...pointsOf(payload as EventPayload<'series.delta'>))
   })
   const saved = await core.dispatch('profiles.save', {
     profile: {
@@ -70,8 +72,8 @@ describe('the core against real servers', () => {
     for (const id of ['postgres', 'redis', 'prometheus', 'metrics-0'])
       await eventually(`${id} up`, () => latest(id)?.health === 'up', 20_000)
     // Rates need two polls: wait for a finite transactions/s point from the real server.
-    await eventually('a Postgres tx/s point', () => deltas.some((d) => d.seriesId === 'postgres:tps' && typeof d.v[0] === 'number'))
-    await eventually('a Redis ops/s point', () => deltas.some((d) => d.seriesId === 'redis:ops' && typeof d.v[0] === 'number'))
+    await eventually('a Postgres tx/s point', () => deltas.some((d) => d.seriesId === 'postgres:tps' && typeof d.v === 'number'))
+    await eventually('a Redis ops/s point', () => deltas.some((d) => d.seriesId === 'redis:ops' && typeof d.v === 'number'))
     const pgState = latest('postgres')!
     expect(pgState.endpoint).toBe(`127.0.0.1:${pg.port}/app`)
     expect(pgState.figures.find((f) => f.label === 'Connections')!.detail).toMatch(/of max_connections 100/)
@@ -92,10 +94,10 @@ describe('the core against real servers', () => {
       const after = deltas.filter((d) => d.seriesId === 'postgres:tps').slice(pgPointsBefore)
       return after.length >= 2 ? after : null
     })
-    expect(pgAfter.some((d) => typeof d.v[0] === 'number')).toBe(true)
+    expect(pgAfter.some((d) => typeof d.v === 'number')).toBe(true)
     expect(latest('postgres')!.health).toBe('up')
     // The failed redis polls leave gaps (null) in its chart.
-    expect(deltas.filter((d) => d.seriesId === 'redis:ops' && d.t[0]! >= killedAt).some((d) => d.v[0] === null)).toBe(true)
+    expect(deltas.filter((d) => d.seriesId === 'redis:ops' && d.t >= killedAt).some((d) => d.v === null)).toBe(true)
   })
 
   it('recovers when Redis comes back, without restarting the core', async () => {

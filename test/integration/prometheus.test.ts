@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/temp'
 import { createCore } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
+import { pointsOf } from '../helpers/core-call'
 
 let fixture: MetricsFixture
 let prom: PrometheusHandle
@@ -182,9 +183,9 @@ describe('the core with a Prometheus server and a /metrics endpoint', () => {
       notifier: { notify: (n) => notes.push(n.title) },
       transport: 'websocket'
     })
-    const deltas: EventPayload<'series.delta'>[] = []
+    const deltas: { seriesId: string; t: number; v: number | null }[] = []
     core.onEvent((name, p) => {
-      if (name === 'series.delta') deltas.push(p as EventPayload<'series.delta'>)
+      if (name === 'series.delta') deltas.push(...pointsOf(p as EventPayload<'series.delta'>))
     })
     try {
       const profile = { name: 'prom', environment: 'prod' as const, prometheus: prom.url, metrics: [fixture.url], pollIntervalMs: 500 }
@@ -221,10 +222,8 @@ describe('the core with a Prometheus server and a /metrics endpoint', () => {
       const id = (watched.result as { seriesId: string; label: string }).seriesId
       expect((watched.result as { label: string }).label).toBe('jobs_done_total (rate/s)')
       jobs.inc(1000)
-      const point = await until('a charted rate', async () =>
-        deltas.find((d) => d.seriesId === id && typeof d.v[0] === 'number' && d.v[0] > 0)
-      )
-      expect(point.v[0]).toBeGreaterThan(0)
+      const point = await until('a charted rate', async () => deltas.find((d) => d.seriesId === id && typeof d.v === 'number' && d.v > 0))
+      expect(point.v!).toBeGreaterThan(0)
       const missing = await core.dispatch('metrics.watch', { profile: 'prom', targetId: 'metrics-0', key: 'no_such_series' })
       expect(missing).toMatchObject({ ok: false, error: { code: 'not_found', message: 'the last scrape has no series no_such_series' } })
       const wrongKind = await core.dispatch('metrics.series', { profile: 'prom', targetId: 'prometheus' })

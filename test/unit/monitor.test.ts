@@ -25,19 +25,15 @@ function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
   const deltas: EventPayload<'series.delta'>[] = []
   const notes: Notification[] = []
   const book = new AlertBook({ notify: (n) => notes.push(n) }, () => {})
-  const holder: { monitor?: ProfileMonitor } = {}
-  const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 }, (r) => {
-    const s = holder.monitor!.apply(r)
-    if (s) book.observe(s, env, clock.now())
-  })
-  const monitor = (holder.monitor = new ProfileMonitor(
-    testProfile({ environment: env, pollIntervalMs: 1000 }),
-    [collector('r', behave)],
+  // The core's own wiring: polls report to the monitor, which feeds the alert book itself.
+  const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 })
+  const monitor = new ProfileMonitor(testProfile({ environment: env, pollIntervalMs: 1000 }), [collector('r', behave)], {
     scheduler,
     clock,
-    { targetState: (s) => states.push(s), seriesDelta: (d) => deltas.push(d) },
-    500
-  ))
+    events: { targetState: (s) => states.push(s), seriesDelta: (d) => deltas.push(d) },
+    alerts: book,
+    timeoutMs: 500
+  })
   monitor.start()
   return { clock, states, deltas, notes, book, monitor }
 }
@@ -51,11 +47,13 @@ describe('ProfileMonitor', () => {
     }))
     await clock.advance(2500)
     expect(states.map((s) => s.health)).toEqual(['up', 'up', 'up'])
-    expect(deltas.map((d) => [d.fromSeq, d.seq, d.v[0]])).toEqual([
-      [0, 1, 10],
-      [1, 2, 20],
-      [2, 3, 30]
+    // One event per poll, its points numbered in sequence.
+    expect(deltas.map((d) => d.points.map((p) => [p.seriesId, p.seq, p.v]))).toEqual([
+      [['r:ops', 1, 10]],
+      [['r:ops', 2, 20]],
+      [['r:ops', 3, 30]]
     ])
+    expect(deltas.map((d) => d.targetId)).toEqual(['r', 'r', 'r'])
     expect(monitor.snapshot().series[0]!.v).toEqual([10, 20, 30])
   })
 
@@ -65,7 +63,7 @@ describe('ProfileMonitor', () => {
     })
     await clock.advance(10)
     expect(states[0]).toMatchObject({ health: 'down', lastError: 'Redis h:6379: connection refused', consecutiveFailures: 1 })
-    expect(deltas[0]!.v).toEqual([null])
+    expect(deltas[0]!.points).toEqual([{ seriesId: 'r:ops', seq: 1, v: null }])
   })
 
   it('marks a target degraded when the poll works but warns', async () => {
@@ -135,18 +133,17 @@ describe('a target with a floor on its interval', () => {
   it('is polled no faster than its floor, however short the profile asks', async () => {
     const clock = new FakeClock()
     let polls = 0
-    const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 }, () => {})
+    const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 })
     const redis = { ...collector('r', async () => (polls++, { figures: [], samples: [] })), minIntervalMs: 1000 }
     let other = 0
     const fast = collector('m', async () => (other++, { figures: [], samples: [] }))
-    const monitor = new ProfileMonitor(
-      testProfile({ environment: 'dev', pollIntervalMs: 250 }),
-      [redis, fast],
+    const monitor = new ProfileMonitor(testProfile({ environment: 'dev', pollIntervalMs: 250 }), [redis, fast], {
       scheduler,
       clock,
-      { targetState: () => {}, seriesDelta: () => {} },
-      200
-    )
+      events: { targetState: () => {}, seriesDelta: () => {} },
+      alerts: { observe: () => {}, observeExternal: () => {} },
+      timeoutMs: 200
+    })
     monitor.start()
     await clock.advance(5000)
     // About five polls in five seconds for the floored target; about twenty for the other.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromWire, RingSeries, toWire } from '../../src/shared/ring'
+import { fromWire, RingSeries, toWire, viewToWire } from '../../src/shared/ring'
 
 describe('RingSeries', () => {
   it('keeps points in time order before and after wrapping', () => {
@@ -42,8 +42,9 @@ describe('RingSeries', () => {
   })
 
   it('carries NaN as null over the wire and back', () => {
-    const wire = toWire(new Float64Array([1, NaN, Infinity, 2]))
+    const wire = viewToWire(new Float64Array([1, NaN, Infinity, 2]))
     expect(wire).toEqual([1, null, null, 2])
-    expect(Array.from(fromWire(wire))).toEqual([1, NaN, NaN, 2])
+    expect(wire.map(fromWire)).toEqual([1, NaN, NaN, 2])
+    expect([toWire(NaN), toWire(-Infinity), toWire(0)]).toEqual([null, null, 0])
   })
 })

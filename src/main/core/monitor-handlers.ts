@@ -8,7 +8,7 @@ export function monitorHandlers(
   return {
     'monitor.start': async ({ profile }) => (await s.monitors.start(profile)).snapshot(),
     'monitor.stop': async ({ profile }) => ({ stopped: await s.monitors.stop(profile) }),
-    'monitor.snapshot': async ({ profile }) => s.monitors.of(profile).snapshot(),
+    'monitor.snapshot': async ({ profile, points }) => s.monitors.of(profile).snapshot(points),
     'metrics.series': async ({ profile, targetId, search, limit }) => s.monitors.of(profile).listSeries(targetId, search, limit),
     'metrics.watch': async ({ profile, targetId, key, quantile }) => s.monitors.of(profile).watch(targetId, key, quantile),
     'metrics.unwatch': async ({ profile, seriesId }) => ({ removed: s.monitors.of(profile).unwatch(seriesId) })

@@ -1,7 +1,7 @@
 import { ApiError, type EventPayload } from '../../shared/api'
-import { RingSeries, toWire } from '../../shared/ring'
-import type { MonitorSnapshot, Profile, SeriesInfo, TargetState } from '../../shared/schemas'
-import { errorMessage, type CollectResult, type TargetCollector } from './collector'
+import { RingSeries, toWire, viewToWire } from '../../shared/ring'
+import type { Environment, MonitorSnapshot, Profile, SeriesInfo, TargetState } from '../../shared/schemas'
+import { errorMessage, type CollectResult, type ExternalAlert, type TargetCollector } from './collector'
 import type { Clock } from './ports'
 import type { PollReport, Scheduler } from './scheduler/scheduler'
 
@@ -13,23 +13,42 @@ export const DEGRADED_LATENCY_MS = 2000
 
 export interface MonitorEvents {
   targetState(s: EventPayload<'target.state'>): void
+  /** One event per poll: every series of the target, one point each. */
   seriesDelta(d: EventPayload<'series.delta'>): void
 }
 
-/** One profile being watched: its collectors, their state and their series. */
+/** What the alert book learns from a poll: the target's state, and the alerts its server reports. */
+export interface AlertInputs {
+  observe(state: TargetState, env: Environment, now: number): void
+  observeExternal(profile: string, targetId: string, reported: ExternalAlert[], now: number): void
+}
+
+export interface MonitorDeps {
+  scheduler: Scheduler<CollectResult>
+  clock: Clock
+  events: MonitorEvents
+  alerts: AlertInputs
+  /** A poll that has not answered by then is aborted. */
+  timeoutMs: number
+}
+
+/**
+ * One profile being watched: its collectors, their state, their series and the alert inputs they
+ * feed. A poll's outcome comes straight here from the scheduler (the job's `report`), goes into
+ * the rings, out as one `series.delta`, and into the alert book: one path, no detour.
+ */
 export class ProfileMonitor {
   private readonly states = new Map<string, TargetState>()
   private readonly series = new Map<string, { info: SeriesInfo; ring: RingSeries }>()
   private readonly byJob = new Map<string, TargetCollector>()
+  private readonly clock: Clock
 
   constructor(
     readonly profile: Profile,
     private readonly collectors: TargetCollector[],
-    private readonly scheduler: Scheduler<CollectResult>,
-    private readonly clock: Clock,
-    private readonly events: MonitorEvents,
-    private readonly timeoutMs: number
+    private readonly deps: MonitorDeps
   ) {
+    this.clock = deps.clock
     for (const c of collectors) {
       this.states.set(c.id, {
         profile: profile.name,
@@ -67,23 +86,25 @@ export class ProfileMonitor {
       const id = this.jobId(c.id)
       this.byJob.set(id, c)
       const intervalMs = Math.max(this.profile.pollIntervalMs, c.minIntervalMs ?? 0)
-      this.scheduler.add({ id, intervalMs, timeoutMs: this.timeoutMs, run: (signal) => c.collect(signal) })
+      this.deps.scheduler.add({
+        id,
+        intervalMs,
+        timeoutMs: this.deps.timeoutMs,
+        run: (signal) => c.collect(signal),
+        report: (r) => this.apply(r)
+      })
     }
   }
 
   async stop(): Promise<void> {
-    for (const id of this.byJob.keys()) this.scheduler.remove(id)
+    for (const id of this.byJob.keys()) this.deps.scheduler.remove(id)
     await Promise.allSettled(this.collectors.map((c) => c.close()))
   }
 
-  owns(jobId: string): boolean {
-    return this.byJob.has(jobId)
-  }
-
-  /** Applies one poll's outcome; returns the new state of the target. */
-  apply(report: PollReport<CollectResult>): TargetState | null {
+  /** Applies one poll's outcome: the target's state, its points, its alert inputs. */
+  private apply(report: PollReport<CollectResult>): void {
     const c = this.byJob.get(report.id)
-    if (!c) return null
+    if (!c) return
     const prev = this.states.get(c.id)!
     const now = this.clock.now()
     const next: TargetState = {
@@ -94,30 +115,33 @@ export class ProfileMonitor {
       circuit: report.circuit,
       nextPollAt: report.nextPollAt
     }
+    const points: EventPayload<'series.delta'>['points'] = []
     if (report.ok && report.value) {
       const r = report.value
       const slow = report.latencyMs > DEGRADED_LATENCY_MS
       next.health = r.warning || slow ? 'degraded' : 'up'
       next.lastError = r.warning ?? (slow ? `poll took ${report.latencyMs} ms (over ${DEGRADED_LATENCY_MS} ms)` : null)
       next.figures = r.figures
-      for (const s of r.samples) this.push(s.seriesId, now, s.value)
+      for (const s of r.samples) this.push(points, s.seriesId, now, s.value)
     } else {
       next.health = 'down'
       next.lastError = errorMessage(report.error)
       // A gap in every chart of the target, so a line never bridges an outage.
-      for (const s of c.series) this.push(s.seriesId, now, NaN)
+      for (const s of c.series) this.push(points, s.seriesId, now, NaN)
     }
     this.states.set(c.id, next)
-    this.events.targetState(next)
-    return next
+    const { events, alerts } = this.deps
+    events.targetState(next)
+    if (points.length) events.seriesDelta({ profile: this.profile.name, targetId: c.id, t: now, points })
+    alerts.observe(next, this.profile.environment, now)
+    if (report.ok && report.value?.alerts) alerts.observeExternal(this.profile.name, c.id, report.value.alerts, now)
   }
 
-  private push(seriesId: string, t: number, v: number): void {
+  private push(points: EventPayload<'series.delta'>['points'], seriesId: string, t: number, v: number): void {
     const s = this.series.get(seriesId)
     if (!s) return
-    const fromSeq = s.ring.seq
     s.ring.push(t, v)
-    this.events.seriesDelta({ profile: this.profile.name, seriesId, fromSeq, seq: s.ring.seq, t: [t], v: toWire([v]) })
+    points.push({ seriesId, seq: s.ring.seq, v: toWire(v) })
   }
 
   collector(targetId: string): TargetCollector | undefined {
@@ -151,13 +175,15 @@ export class ProfileMonitor {
     return true
   }
 
-  snapshot(): MonitorSnapshot {
+  /** The targets and, per series, its newest `points` points (all it keeps when not given). */
+  snapshot(points = SERIES_CAPACITY): MonitorSnapshot {
     return {
       profile: this.profile.name,
       targets: [...this.states.values()],
       series: [...this.series.values()].map(({ info, ring }) => {
         const view = ring.view()
-        return { ...info, seq: ring.seq, t: Array.from(view.t), v: toWire(view.v) }
+        const from = Math.max(0, view.t.length - points)
+        return { ...info, seq: ring.seq, t: Array.from(view.t.subarray(from)), v: viewToWire(view.v.subarray(from)) }
       })
     }
   }

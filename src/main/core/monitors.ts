@@ -13,7 +13,8 @@ import { buildCollectors, pollTimeout } from './targets'
 /**
  * The profiles being watched: one ProfileMonitor each, on one scheduler, feeding one alert book.
  * Starting a profile builds its collectors with its secrets and backfills its charts from its
- * Prometheus; stopping it stops its polls and clears its alerts.
+ * Prometheus; stopping it stops its polls and clears its alerts. Polls do not pass through here:
+ * each goes from the scheduler to its monitor.
  */
 export class MonitorRegistry {
   private readonly monitors = new Map<string, ProfileMonitor>()
@@ -25,15 +26,8 @@ export class MonitorRegistry {
   ) {
     const { clock } = deps
     this.alerts = new AlertBook(deps.notifier, (s) => deps.emit('alerts.changed', s))
-    this.scheduler = new Scheduler<CollectResult>({ clock, random: deps.random }, (report) => {
-      for (const m of this.monitors.values()) {
-        if (!m.owns(report.id)) continue
-        const state = m.apply(report)
-        if (!state) continue
-        this.alerts.observe(state, m.profile.environment, clock.now())
-        if (report.ok && report.value?.alerts) this.alerts.observeExternal(m.profile.name, state.targetId, report.value.alerts, clock.now())
-      }
-    })
+    // Each poll reports to its own profile's monitor (the job's `report`), never through here.
+    this.scheduler = new Scheduler<CollectResult>({ clock, random: deps.random })
   }
 
   has(name: string): boolean {
@@ -59,14 +53,13 @@ export class MonitorRegistry {
         'bad_request',
         `profile "${name}" names no target: add a Postgres DSN, a Redis URL, a Prometheus server or a /metrics URL`
       )
-    const m = new ProfileMonitor(
-      profile,
-      collectors,
-      this.scheduler,
+    const m = new ProfileMonitor(profile, collectors, {
+      scheduler: this.scheduler,
       clock,
-      { targetState: (s) => emit('target.state', s), seriesDelta: (d) => emit('series.delta', d) },
-      pollTimeout(profile)
-    )
+      events: { targetState: (s) => emit('target.state', s), seriesDelta: (d) => emit('series.delta', d) },
+      alerts: this.alerts,
+      timeoutMs: pollTimeout(profile)
+    })
     this.monitors.set(name, m)
     m.backfill(await fetchBackfill(profile, secrets.urls.prometheus, collectors, clock.now()))
     // Stopped while the history loaded: do not start polling behind the user's back.

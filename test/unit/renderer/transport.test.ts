@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
 import { ApiError, RequestPart } from '../../../src/shared/api'
 import { webSocketTransport, type ConnectionStatus, type Transport } from '../../../src/renderer/src/api/client'
-import { useSeries } from '../../../src/renderer/src/stores/series'
+import { CHART_CAPACITY, useSeries } from '../../../src/renderer/src/stores/series'
 import { eventually } from '../../harness'
 
 /**
@@ -140,20 +140,56 @@ describe('the series store', () => {
     expect(useSeries.getState().byId['s']!.info.headline).toBeUndefined()
   })
 
-  it('loads a snapshot, appends deltas in order, ignores stale ones, and counts a sequence gap', () => {
+  it('loads a snapshot, appends points in order, ignores stale ones, and counts a sequence gap', () => {
     const store = useSeries.getState()
     store.loadSnapshot(snapshot)
     const entry = () => useSeries.getState().byId['s']!
     expect(entry().ring.length).toBe(3)
     // A missing point is NaN in the ring, as it was null on the wire.
     expect(Number.isNaN(entry().ring.view().v[1])).toBe(true)
-    store.applyDelta({ profile: 'p', seriesId: 's', fromSeq: 3, seq: 4, t: [4], v: [4] })
+    const poll = (t: number, seq: number, v: number | null) => ({ profile: 'p', targetId: 't', t, points: [{ seriesId: 's', seq, v }] })
+    store.applyDelta(poll(4, 4, 4))
     expect(entry().coreSeq).toBe(4)
     expect(useSeries.getState().gaps).toBe(0)
-    store.applyDelta({ profile: 'p', seriesId: 's', fromSeq: 2, seq: 4, t: [4], v: [4] })
+    store.applyDelta(poll(4, 4, 4))
     expect(entry().ring.length).toBe(4)
-    store.applyDelta({ profile: 'p', seriesId: 's', fromSeq: 6, seq: 7, t: [7], v: [7] })
+    store.applyDelta(poll(7, 7, 7))
     expect(useSeries.getState().gaps).toBe(1)
     expect(entry().ring.last()).toEqual({ t: 7, v: 7 })
+    store.applyDelta(poll(8, 8, null))
+    expect(Number.isNaN(entry().ring.last()!.v)).toBe(true)
+  })
+
+  it('applies one poll of several series as one store update', () => {
+    const store = useSeries.getState()
+    store.loadSnapshot(snapshot)
+    let updates = 0
+    const off = useSeries.subscribe(() => updates++)
+    store.applyDelta({
+      profile: 'p',
+      targetId: 't',
+      t: 9,
+      points: [
+        { seriesId: 's', seq: 4, v: 1 },
+        { seriesId: 'm', seq: 2, v: 2 },
+        { seriesId: 'unknown', seq: 1, v: 3 }
+      ]
+    })
+    off()
+    expect(updates).toBe(1)
+    expect(useSeries.getState().byId['s']!.ring.last()).toEqual({ t: 9, v: 1 })
+    expect(useSeries.getState().byId['m']!.ring.last()).toEqual({ t: 9, v: 2 })
+  })
+
+  it('keeps no more points than a chart shows', () => {
+    const n = CHART_CAPACITY + 500
+    const long = { seriesId: 'x', targetId: 't', label: 'X', unit: '', seq: n, t: [...Array(n).keys()], v: [...Array(n).keys()] }
+    useSeries.getState().loadSnapshot({ profile: 'p', targets: [], series: [long] })
+    const ring = useSeries.getState().byId['x']!.ring
+    expect(ring.length).toBe(CHART_CAPACITY)
+    expect(ring.view().t[0]).toBe(500)
+    for (let i = 0; i < 10; i++)
+      useSeries.getState().applyDelta({ profile: 'p', targetId: 't', t: n + i, points: [{ seriesId: 'x', seq: n + i + 1, v: i }] })
+    expect(ring.length).toBe(CHART_CAPACITY)
   })
 })

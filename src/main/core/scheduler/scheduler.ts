@@ -8,6 +8,8 @@ export interface PollJob<T> {
   /** A poll that has not settled by then is aborted and counted as a failure. */
   timeoutMs: number
   run(signal: AbortSignal): Promise<T>
+  /** Where this job's outcomes go: its owner (a profile's monitor), straight from the poll. */
+  report?(r: PollReport<T>): void
 }
 
 export interface PollReport<T> {
@@ -64,7 +66,8 @@ export class Scheduler<T> {
 
   constructor(
     opts: SchedulerOptions,
-    private readonly onReport: (r: PollReport<T>) => void
+    /** Sees every job's outcome after the job's own `report` (tests watch the scheduler with it). */
+    private readonly onReport: (r: PollReport<T>) => void = () => {}
   ) {
     this.clock = opts.clock
     this.failureThreshold = opts.failureThreshold ?? 3
@@ -188,6 +191,7 @@ export class Scheduler<T> {
     }
     if (ok) report.value = value
     else report.error = error
+    s.job.report?.(report)
     this.onReport(report)
   }
 }

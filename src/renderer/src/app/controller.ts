@@ -1,6 +1,6 @@
 import type { ProfileInput } from '../../../shared/schemas'
 import { api } from '../api'
-import { useSeries } from '../stores/series'
+import { CHART_CAPACITY, useSeries } from '../stores/series'
 import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
 import { useJobs } from '../stores/jobs'
@@ -53,7 +53,7 @@ async function resync(): Promise<void> {
   const name = useSession.getState().active
   if (!name) return
   try {
-    const snap = await api.call('monitor.snapshot', { profile: name })
+    const snap = await api.call('monitor.snapshot', { profile: name, points: CHART_CAPACITY })
     useTargets.getState().load(snap.targets)
     useSeries.getState().loadSnapshot(snap)
   } catch {

@@ -7,6 +7,7 @@ import { useTheme } from '../stores/theme'
 import { clockLabel, formatValue } from '../lib/format'
 import { TIME_STEPS_MS, timeLabelSpace } from '../lib/chart-axes'
 import { fitYAxis } from './chart-axes'
+import { liveYRange, nanGaps } from '../lib/chart-data'
 
 interface Props {
   seriesId: string
@@ -17,26 +18,25 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 }
 
-function chartData(ring: RingSeries, into: (number | null)[]): uPlot.AlignedData {
+/** The ring's own views as uPlot's data: typed arrays, nothing copied (see lib/chart-data). */
+function chartData(ring: RingSeries): uPlot.AlignedData {
   const view = ring.view()
-  into.length = view.v.length
-  for (let i = 0; i < view.v.length; i++) {
-    const x = view.v[i]!
-    into[i] = Number.isFinite(x) ? x : null
-  }
-  return [view.t as unknown as number[], into]
+  return [view.t, view.v] as unknown as uPlot.AlignedData
 }
 
+/** uPlot's gaps hook: its own (null) gaps plus the NaN runs, which are Lookout's missing points. */
+const gapsWithNaN: uPlot.Series.GapsRefiner = (u, seriesIdx, idx0, idx1, nullGaps) => [
+  ...nullGaps,
+  ...nanGaps(u.data[0], u.data[seriesIdx] as ArrayLike<number>, idx0, idx1, (x) => Math.round(u.valToPos(x, 'x', true)))
+]
+
 /**
- * One live uPlot chart of one series. It reads the store's ring buffer through zero-copy
- * views and redraws at most once per animation frame.
+ * One live uPlot chart of one series. It hands uPlot the store's ring buffer as zero-copy views
+ * and redraws at most once per animation frame.
  */
 export function SeriesChart({ seriesId, height = 120 }: Props) {
   const host = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
-  // uPlot draws gaps only for null, and a typed array cannot hold null: one reusable array per
-  // chart receives the values, NaN as null. Timestamps stay a zero-copy view of the ring.
-  const values = useRef<(number | null)[]>([])
   const entry = useSeries((s) => s.byId[seriesId])
   const theme = useTheme((s) => s.theme)
 
@@ -51,7 +51,8 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
         ms: 1,
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+        // The range comes from the data itself: uPlot's own min and max would not skip NaN.
+        scales: { x: { time: true }, y: { range: (u) => liveYRange(u.data[1] as ArrayLike<number>) } },
         axes: [
           { ...axis, incrs: TIME_STEPS_MS, space: timeLabelSpace(0), values: (_u, ticks) => ticks.map((t) => clockLabel(t)) },
           {
@@ -61,9 +62,19 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
               ticks.map((t) => formatValue(t, entry.info.unit === 'ms' || entry.info.unit === 's' ? entry.info.unit : ''))
           }
         ],
-        series: [{}, { label: entry.info.label, stroke: cssVar('--accent'), width: 1.5, fill: cssVar('--accent-fill'), spanGaps: false }]
+        series: [
+          {},
+          {
+            label: entry.info.label,
+            stroke: cssVar('--accent'),
+            width: 1.5,
+            fill: cssVar('--accent-fill'),
+            spanGaps: false,
+            gaps: gapsWithNaN
+          }
+        ]
       },
-      chartData(entry.ring, values.current),
+      chartData(entry.ring),
       el
     )
     plot.current = u
@@ -82,7 +93,7 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
   useEffect(() => {
     if (!entry || !plot.current) return
     const frame = requestAnimationFrame(() => {
-      plot.current?.setData(chartData(entry.ring, values.current))
+      plot.current?.setData(chartData(entry.ring))
     })
     return () => cancelAnimationFrame(frame)
   }, [version, entry])
