@@ -3,6 +3,7 @@ import { prometheusParse } from './prometheus-parse'
 import { redisInvalidate } from './redis-invalidate'
 import { postgresPoll } from './postgres-poll'
 import { explainBench } from './explain'
+import { uiLive } from './ui-live'
 
 export interface BenchResult {
   ours_ms: number
@@ -19,5 +20,6 @@ export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[
   'prometheus-parse': prometheusParse,
   'redis-invalidate': redisInvalidate,
   'postgres-poll': postgresPoll,
-  explain: explainBench
+  explain: explainBench,
+  'ui-live': uiLive
 }

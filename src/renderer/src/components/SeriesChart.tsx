@@ -37,7 +37,10 @@ const gapsWithNaN: uPlot.Series.GapsRefiner = (u, seriesIdx, idx0, idx1, nullGap
 export function SeriesChart({ seriesId, height = 120 }: Props) {
   const host = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
+  const visible = useRef(true)
   const entry = useSeries((s) => s.byId[seriesId])
+  const ringOf = useRef(entry?.ring)
+  ringOf.current = entry?.ring
   const theme = useTheme((s) => s.theme)
 
   useEffect(() => {
@@ -78,10 +81,21 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
       el
     )
     plot.current = u
-    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }))
+    const ro = new ResizeObserver(() => visible.current && u.setSize({ width: Math.max(200, el.clientWidth), height }))
     ro.observe(el)
+    // A chart off screen (scrolled away, or in a hidden panel) does not draw; it catches up,
+    // from the same ring, the moment it shows again.
+    const io = new IntersectionObserver(([e]) => {
+      visible.current = e?.isIntersecting ?? true
+      if (visible.current) {
+        u.setSize({ width: Math.max(200, el.clientWidth), height })
+        u.setData(chartData(ringOf.current!))
+      }
+    })
+    io.observe(el)
     return () => {
       ro.disconnect()
+      io.disconnect()
       u.destroy()
       plot.current = null
     }
@@ -91,7 +105,7 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
 
   const version = entry?.version
   useEffect(() => {
-    if (!entry || !plot.current) return
+    if (!entry || !plot.current || !visible.current) return
     const frame = requestAnimationFrame(() => {
       plot.current?.setData(chartData(entry.ring))
     })
