@@ -39,8 +39,6 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
   const plot = useRef<uPlot | null>(null)
   const visible = useRef(true)
   const entry = useSeries((s) => s.byId[seriesId])
-  const ringOf = useRef(entry?.ring)
-  ringOf.current = entry?.ring
   const theme = useTheme((s) => s.theme)
 
   useEffect(() => {
@@ -87,9 +85,10 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
     // from the same ring, the moment it shows again.
     const io = new IntersectionObserver(([e]) => {
       visible.current = e?.isIntersecting ?? true
-      if (visible.current) {
+      const ring = useSeries.getState().byId[seriesId]?.ring
+      if (visible.current && ring) {
         u.setSize({ width: Math.max(200, el.clientWidth), height })
-        u.setData(chartData(ringOf.current!))
+        u.setData(chartData(ring))
       }
     })
     io.observe(el)
