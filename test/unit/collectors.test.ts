@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { CounterRate } from '../../src/main/core/collector'
 import { describeDsn, describePgError } from '../../src/main/core/postgres/connection'
 import { describeRedisError, describeRedisUrl } from '../../src/main/core/redis/connection'
-import { windowHitRate } from '../../src/main/core/redis/collector'
+import { RedisWatch, windowHitRate } from '../../src/main/core/redis/watch'
 import { infoNumber, parseInfo } from '../../src/main/core/redis/info'
 import { redactUrl } from '../../src/main/core/prometheus/http'
 
@@ -70,6 +70,37 @@ describe('Redis', () => {
     expect(windowHitRate(85, 15)).toBeCloseTo(0.85)
     expect(windowHitRate(0, 10)).toBe(0)
     expect(windowHitRate(0, 0)).toBeNaN()
+  })
+  it('the Redis watch turns two INFO replies into rates, a window hit rate and findings, with no server', () => {
+    const info = (ops: number, hits: number, misses: number) =>
+      parseInfo(
+        `# Stats\r\ntotal_commands_processed:${ops}\r\nkeyspace_hits:${hits}\r\nkeyspace_misses:${misses}\r\n` +
+          `evicted_keys:0\r\n# Memory\r\nused_memory:1000\r\nmaxmemory:4000\r\n`
+      )
+    const w = new RedisWatch('redis', 'monitor')
+    const ownCommand = { id: 1, at: 1000, durationUs: 20_000, command: 'INFO all', client: 'lookout 127.0.0.1:5000' }
+    const theirs = { id: 2, at: 1500, durationUs: 30_000, command: 'KEYS *', client: 'app 10.0.0.1:4000' }
+    const poll = (ops: number, hits: number, misses: number, slowlog = [ownCommand, theirs]) => ({
+      info: info(ops, hits, misses),
+      nodes: [{ name: '', slowlog, latest: [] }],
+      denied: [{ what: 'LATENCY LATEST', grant: '+latency' }],
+      failing: [],
+      unreachable: [] as [string, string][],
+      primaries: []
+    })
+    const first = w.observe(poll(100, 0, 0), 0)
+    expect(first.samples.find((x) => x.seriesId === 'redis:ops')!.value).toBeNaN()
+    const second = w.observe(poll(300, 90, 10, []), 2000)
+    const sample = (id: string) => second.samples.find((x) => x.seriesId === `redis:${id}`)!.value
+    expect(sample('ops')).toBe(100)
+    expect(sample('hitrate')).toBeCloseTo(90)
+    expect(sample('memory_of_max')).toBe(25)
+    const details = w.getDetails()
+    // Lookout's own commands stay out of the user's slowlog.
+    expect(details.slowlog.map((e) => e.command)).toEqual(['KEYS *'])
+    expect(details.findings.find((f) => f.check === 'permissions')!.message).toContain('ACL SETUSER monitor +latency')
+    w.reset()
+    expect(w.observe(poll(400, 100, 10), 3000).samples.find((x) => x.seriesId === 'redis:ops')!.value).toBeNaN()
   })
   it('parses INFO tolerantly: sections, unknown fields, malformed lines reported with their number', () => {
     const info = parseInfo(
