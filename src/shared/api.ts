@@ -345,7 +345,7 @@ export const requests = {
     params: z.object({ plan: z.string().min(1).max(50_000_000) }),
     result: ExplainResult
   },
-  'redis.details': {
+  'cache.details': {
     params: z.object({ profile: ProfileName }),
     result: RedisDetails
   },

@@ -51,7 +51,7 @@ describe('Redis over TLS with ACL users', () => {
     expect(s.health).toBe('up')
     expect(s.endpoint).toBe(`rediss://127.0.0.1:${good.port}/0`)
     // This monitoring role has no admin commands: the rest works, and Lookout says what to grant.
-    const d = await core.dispatch('redis.details', { profile: 'tls-acl' })
+    const d = await core.dispatch('cache.details', { profile: 'tls-acl' })
     expect(
       d.ok &&
         (d.result as { findings: { check: string; message: string }[] }).findings

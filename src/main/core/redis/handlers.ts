@@ -10,7 +10,7 @@ import { inspectKey } from './keys'
 /** One key's inspection and commands, a database flush, a pattern's dry run, and the server's details. */
 export function redisHandlers(
   s: CoreServices
-): Pick<ApiHandlers, 'redis.details' | 'cache.inspect' | 'cache.deleteKey' | 'cache.setTtl' | 'cache.flush' | 'cache.dryRun'> {
+): Pick<ApiHandlers, 'cache.details' | 'cache.inspect' | 'cache.deleteKey' | 'cache.setTtl' | 'cache.flush' | 'cache.dryRun'> {
   /** Runs `fn` on the node owning `key` and disconnects. */
   const onKeyOwner = async <T>(profile: string, key: string, fn: (c: Awaited<ReturnType<typeof openFor>>) => Promise<T>) => {
     const c = await openFor(profile, key)
@@ -22,7 +22,7 @@ export function redisHandlers(
   }
   const openFor = async (profile: string, key: string) => (await s.redis.forProfile(profile)).openForKey(key)
   return {
-    'redis.details': async ({ profile }) => {
+    'cache.details': async ({ profile }) => {
       const c = s.monitors.of(profile).collector('redis')
       if (!(c instanceof RedisCollector)) throw new ApiError('bad_request', `profile "${profile}" names no Redis`)
       return c.getDetails()

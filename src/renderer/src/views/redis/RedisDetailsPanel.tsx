@@ -10,7 +10,7 @@ export function RedisDetailsPanel({ profile }: { profile: string }) {
   useEffect(() => {
     let live = true
     const load = () =>
-      api.call('redis.details', { profile }).then(
+      api.call('cache.details', { profile }).then(
         (r) => live && (setD(r), setError(null)),
         (e: unknown) => live && setError(e instanceof Error ? e.message : String(e))
       )
