@@ -431,7 +431,9 @@ export const requests = {
       profile: ProfileName,
       pattern: keyPattern('a pattern of only wildcards would delete every key; flush the database instead'),
       estimatedTotal: z.number().int().nonnegative().optional(),
-      confirmation: z.string().max(100).optional()
+      confirmation: z.string().max(100).optional(),
+      /** A caller-chosen id (so it can listen before it asks): progress comes as job.progress, the end as job.done. */
+      jobId: z.string().min(1).max(100).optional()
     }),
     result: z.object({ jobId: z.string() })
   },
@@ -456,7 +458,9 @@ export const requests = {
         .max(10 * 365 * 86400)
         .nullable(),
       estimatedTotal: z.number().int().nonnegative().optional(),
-      confirmation: z.string().max(100).optional()
+      confirmation: z.string().max(100).optional(),
+      /** A caller-chosen id (so it can listen before it asks): progress comes as job.progress, the end as job.done. */
+      jobId: z.string().min(1).max(100).optional()
     }),
     result: z.object({ jobId: z.string() })
   },

@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
+import { eventuallyAsync } from '../harness'
 import { startRedis, type RedisHandle } from '../../src/main/harness/redis'
 import { freePort } from '../../src/main/harness/net'
 import { createFixture, scanSequentially } from '../helpers/pg-fixture'
@@ -130,6 +131,39 @@ describe('lookout explain', () => {
       expect(Number((await victim.query('SELECT pg_backend_pid() AS p')).rows[0].p)).toBe(pid)
     } finally {
       await victim.end()
+    }
+  })
+
+  it('Ctrl-C cancels a running EXPLAIN ANALYZE on the server, and the command says so', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'explain', '--postgres', pgServer.dsn, '--query', 'SELECT pg_sleep(600)', '--analyze', '--data-dir', dataDir],
+      {
+        cwd: ROOT
+      }
+    )
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    const admin = await pgServer.admin(pgServer.database)
+    const sleeping = async () =>
+      Number(
+        (
+          await admin.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()"
+          )
+        ).rows[0].n
+      )
+    try {
+      await eventuallyAsync('the statement running on the server', async () => (await sleeping()) === 1 || null, 60_000)
+      child.kill('SIGINT')
+      expect(await exited).toBe(1)
+      expect(stderr).toMatch(/cancelling the statement on the server/)
+      expect(stderr).toMatch(/EXPLAIN was cancelled/)
+      await eventuallyAsync('the statement gone from the server', async () => (await sleeping()) === 0 || null)
+    } finally {
+      child.kill('SIGKILL')
+      await admin.end()
     }
   })
 

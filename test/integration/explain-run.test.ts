@@ -150,7 +150,7 @@ describe('EXPLAIN on a live target', () => {
       Number(
         (
           await admin.query(
-            "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'lookout' AND query LIKE '%pg_sleep(600)%'"
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'lookout' AND state = 'active' AND query LIKE '%pg_sleep(600)%'"
           )
         ).rows[0].n
       )

@@ -1,7 +1,7 @@
 import type { JobProgress } from '../../shared/redis'
 import type { InvalidateProgress } from '../core/redis/invalidate'
 import type { KeyInspection } from '../core/redis/keys'
-import { cliConfirmation, cliCore, commandProfile } from './one-shot'
+import { cliConfirmation, cliCore, commandProfile, runCoreJob } from './one-shot'
 
 export interface CacheInvalidateOptions {
   redis?: string
@@ -48,12 +48,6 @@ export async function cacheInvalidate(
     io.err(`lookout cache expire: --ttl takes a whole number of seconds above 0, not ${o.ttl.seconds}\n`)
     return EXIT.refused
   }
-  const abort = new AbortController()
-  const onSigint = () => {
-    io.err('\ncancelling after the batch in flight...\n')
-    abort.abort()
-  }
-  process.once('SIGINT', onSigint)
   const tty = Boolean(process.stderr.isTTY)
   let lastLine = 0
   const showProgress = (p: Parameters<typeof progressLine>[0]) => {
@@ -64,11 +58,7 @@ export async function cacheInvalidate(
       lastLine = now
     }
   }
-  try {
-    return await runPatternJob(o, io, abort.signal, showProgress)
-  } finally {
-    process.removeListener('SIGINT', onSigint)
-  }
+  return runPatternJob(o, io, showProgress)
 }
 
 /**
@@ -78,7 +68,6 @@ export async function cacheInvalidate(
 async function runPatternJob(
   o: CacheInvalidateOptions,
   io: { out(s: string): void; err(s: string): void },
-  signal: AbortSignal,
   show: (p: JobProgress) => void
 ): Promise<number> {
   const action = patternAction(o)
@@ -105,29 +94,24 @@ async function runPatternJob(
       return EXIT.done
     }
     // Nothing is confirmed without --yes; a prod profile also wants its name with --confirm.
-    const confirmation = cliConfirmation(o)
-    let resolveEnd: (p: JobProgress) => void = () => {}
-    const ended = new Promise<JobProgress>((r) => (resolveEnd = r))
-    let jobId = ''
-    core.onEvent((name, payload) => {
-      if (name !== 'job.progress') return
-      const p = payload as JobProgress
-      if (p.jobId !== jobId) return
-      if (p.state === 'running') show(p)
-      else resolveEnd(p)
-    })
-    const params = { profile, pattern: o.pattern, estimatedTotal: dry.estimatedTotal, confirmation }
+    const params = { profile, pattern: o.pattern, estimatedTotal: dry.estimatedTotal, confirmation: cliConfirmation(o) }
+    const hooks = {
+      onCancel: () => io.err('\ncancelling after the batch in flight...\n'),
+      onEvent: (name: string, p: unknown) => name === 'job.progress' && (p as JobProgress).state === 'running' && show(p as JobProgress)
+    }
     const started = o.ttl
-      ? await core.dispatch('cache.ttlPattern', { ...params, ttlSeconds: o.ttl.seconds })
-      : await core.dispatch('cache.invalidate', params)
+      ? await runCoreJob(core, 'cache.ttlPattern', { ...params, ttlSeconds: o.ttl.seconds }, hooks)
+      : await runCoreJob(core, 'cache.invalidate', params, hooks)
     if (!started.ok) {
       const refused = started.error.code === 'refused' || started.error.code === 'bad_request' || started.error.code === 'busy'
       io.err(`lookout cache ${action.command}: ${started.error.message}${!o.yes && refused ? ` (${action.refusal})` : ''}\n`)
       return refused ? EXIT.refused : EXIT.failed
     }
-    jobId = (started.result as { jobId: string }).jobId
-    signal.addEventListener('abort', () => void core.dispatch('job.cancel', { jobId }), { once: true })
-    const end = await ended
+    const end = started.end.result as JobProgress | null
+    if (!end) {
+      io.err(`lookout cache ${action.command}: ${started.end.error?.message ?? 'the job ended without counts'}\n`)
+      return EXIT.failed
+    }
     return finish(end.state === 'running' ? 'failed' : end.state, end, io, action.done)
   } finally {
     await core.close()

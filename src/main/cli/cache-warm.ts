@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { randomUUID } from 'node:crypto'
-import type { JobDone } from '../../shared/api'
 import { errorMessage } from '../core/collector'
 import { EXIT } from './cache-commands'
-import { cliConfirmation, cliCore, commandProfile } from './one-shot'
+import { cliConfirmation, cliCore, commandProfile, runCoreJob } from './one-shot'
 
 export interface CacheWarmOptions {
   redis?: string
@@ -45,26 +43,22 @@ export async function cacheWarm(o: CacheWarmOptions, io: IO): Promise<number> {
     return EXIT.refused
   }
   const core = cliCore(o.dataDir)
-  const jobId = randomUUID()
-  const onSigint = () => {
-    io.err('\ncancelling after the batch in flight...\n')
-    void core.dispatch('job.cancel', { jobId })
-  }
-  process.once('SIGINT', onSigint)
   let last = 0
-  let ended: (d: JobDone) => void = () => {}
-  const done = new Promise<JobDone>((resolve) => (ended = resolve))
-  core.onEvent((name, payload) => {
-    if (name === 'job.done' && (payload as JobDone).jobId === jobId) return ended(payload as JobDone)
+  const onEvent = (name: string, payload: unknown) => {
     if (name !== 'warm.progress') return
-    const p = payload as { jobId: string; total: number; ok: number; failed: number; etaS: number | null }
-    if (p.jobId !== jobId || (Date.now() - last < 1000 && p.ok + p.failed < p.total)) return
+    const p = payload as { total: number; ok: number; failed: number; etaS: number | null }
+    if (Date.now() - last < 1000 && p.ok + p.failed < p.total) return
     last = Date.now()
     io.err(`${p.ok + p.failed} of ${p.total} written (${p.failed} failed)${p.etaS === null ? '' : `, ETA ${Math.ceil(p.etaS)}s`}\n`)
-  })
+  }
   try {
     const profile = await commandProfile(core, o)
-    const res = await core.dispatch('cache.warm', { profile, text, format: o.format, jobId, confirmation: cliConfirmation(o) })
+    const res = await runCoreJob(
+      core,
+      'cache.warm',
+      { profile, text, format: o.format, confirmation: cliConfirmation(o) },
+      { onCancel: () => io.err('\ncancelling after the batch in flight...\n'), onEvent }
+    )
     if (!res.ok) {
       const refused =
         res.error.code === 'refused' || res.error.code === 'bad_request' || res.error.code === 'busy' || res.error.code === 'not_found'
@@ -75,19 +69,17 @@ export async function cacheWarm(o: CacheWarmOptions, io: IO): Promise<number> {
       io.err(`lookout cache warm: ${res.error.code === 'bad_request' ? `${o.file}: ` : ''}${res.error.message}${hint}\n`)
       return refused ? EXIT.refused : EXIT.failed
     }
-    const end = await done
-    if (end.error) {
-      io.err(`lookout cache warm: ${end.error.message}\n`)
+    if (res.end.error) {
+      io.err(`lookout cache warm: ${res.end.error.message}\n`)
       return EXIT.failed
     }
-    const r = end.result as WarmReply
+    const r = res.end.result as WarmReply
     io.out(JSON.stringify(r) + '\n')
     return r.outcome === 'done' ? (r.failed ? EXIT.failed : EXIT.done) : EXIT[r.outcome]
   } catch (err) {
     io.err(`lookout cache warm: ${errorMessage(err)}\n`)
     return EXIT.refused
   } finally {
-    process.removeListener('SIGINT', onSigint)
     await core.close()
   }
 }

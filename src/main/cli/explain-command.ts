@@ -109,7 +109,7 @@ export async function runExplainCommand(o: ExplainOptions, io: IO): Promise<numb
         core,
         'explain.run',
         { profile, sql, analyze: o.analyze, params: o.param.length ? o.param : null, confirmation: cliConfirmation(o) },
-        () => io.err('\ncancelling the statement on the server...\n')
+        { onCancel: () => io.err('\ncancelling the statement on the server...\n') }
       )
       const error = res.ok ? res.end.error : res.error
       if (error) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ApiErrorShape, JobDone, Params, RequestName } from '../../shared/api'
+import type { ApiErrorShape, EventName, JobDone, Params, RequestName } from '../../shared/api'
 import type { z } from 'zod'
 import type { ProfileInput } from '../../shared/schemas'
 import { createCore, type Core } from '../core'
@@ -44,22 +44,26 @@ export function cliConfirmation(o: { yes?: boolean; confirm?: string }): string 
 
 /**
  * Starts a job through the core and waits for its end, as the app does: listens for its
- * `job.done` first, and Ctrl-C cancels it (`job.cancel`). Returns the request's refusal, or the end.
+ * `job.done` first (the id is chosen here), sees its other events through `onEvent`, and Ctrl-C
+ * cancels it (`job.cancel`, after `onCancel`). Returns the request's refusal, or the end.
  */
 export async function runCoreJob<N extends RequestName>(
   core: Core,
   method: N,
   params: Params<N>,
-  onCancel: () => void = () => {}
+  hooks: { onCancel?(): void; onEvent?(name: EventName, payload: { jobId?: string }): void } = {}
 ): Promise<{ ok: false; error: z.infer<typeof ApiErrorShape> } | { ok: true; end: JobDone }> {
   const jobId = randomUUID()
   let ended: (d: JobDone) => void = () => {}
   const done = new Promise<JobDone>((resolve) => (ended = resolve))
   const off = core.onEvent((name, payload) => {
-    if (name === 'job.done' && (payload as JobDone).jobId === jobId) ended(payload as JobDone)
+    const p = payload as { jobId?: string }
+    if (p?.jobId !== jobId) return
+    if (name === 'job.done') ended(payload as JobDone)
+    else hooks.onEvent?.(name, p)
   })
   const onSigint = () => {
-    onCancel()
+    hooks.onCancel?.()
     void core.dispatch('job.cancel', { jobId })
   }
   process.once('SIGINT', onSigint)

@@ -117,11 +117,12 @@ export function redisJobHandlers(
   s: CoreServices
 ): Pick<ApiHandlers, 'cache.invalidate' | 'cache.ttlPattern' | 'cache.warm' | 'cache.analyse'> {
   return {
-    'cache.invalidate': ({ profile, pattern, estimatedTotal }) =>
-      startPatternJob(s, { profile, pattern, estimatedTotal, kind: 'cache.invalidate', action: 'invalidate keys' }),
-    'cache.ttlPattern': ({ profile, pattern, ttlSeconds, estimatedTotal }) =>
+    'cache.invalidate': ({ profile, pattern, estimatedTotal, jobId }) =>
+      startPatternJob(s, { profile, jobId, pattern, estimatedTotal, kind: 'cache.invalidate', action: 'invalidate keys' }),
+    'cache.ttlPattern': ({ profile, pattern, ttlSeconds, estimatedTotal, jobId }) =>
       startPatternJob(s, {
         profile,
+        jobId,
         pattern,
         estimatedTotal,
         kind: 'cache.ttl',

@@ -12,6 +12,8 @@ import { emptyProgress, invalidate, type InvalidateProgress, type InvalidateResu
 
 export interface PatternJob {
   profile: string
+  /** The caller's id for the job, or one chosen here. */
+  jobId: string | undefined
   pattern: string
   estimatedTotal: number | undefined
   kind: 'cache.invalidate' | 'cache.ttl'
@@ -81,7 +83,7 @@ async function patternNodes(s: CoreServices, spec: PatternJob) {
  */
 export async function startPatternJob(s: CoreServices, spec: PatternJob): Promise<{ jobId: string }> {
   const { profile: p, nodes, cluster, probe, newProbe, release } = await patternNodes(s, spec)
-  const jobId = randomUUID()
+  const jobId = spec.jobId ?? randomUUID()
   const job = s.jobs.start(jobId)
   const base = { jobId, profile: spec.profile, kind: spec.kind, pattern: spec.pattern }
   let lastProgress: InvalidateProgress = emptyProgress()
