@@ -66,6 +66,36 @@ describe('ProfileMonitor', () => {
     expect(deltas[0]!.points).toEqual([{ seriesId: 'r:ops', seq: 1, v: null }])
   })
 
+  it('a failed poll leaves a gap in the series watched on the target too, not only in its own', async () => {
+    let up = true
+    const clock = new FakeClock()
+    const deltas: EventPayload<'series.delta'>[] = []
+    const watchedInfo = { seriesId: 'm|x', targetId: 'm', label: 'x', unit: '' }
+    const metrics: TargetCollector = {
+      ...collector('m', async () => {
+        if (!up) throw new Error('HTTP 500')
+        return { figures: [], samples: [{ seriesId: 'm|x', value: 7 }] }
+      }),
+      explorer: { list: () => ({ series: [], total: 0 }), watch: () => watchedInfo, unwatch: () => true }
+    }
+    const monitor = new ProfileMonitor(testProfile({ environment: 'dev', pollIntervalMs: 1000 }), [metrics], {
+      scheduler: new Scheduler<CollectResult>({ clock, random: () => 0.5 }),
+      clock,
+      events: { targetState: () => {}, seriesDelta: (d) => deltas.push(d) },
+      alerts: { observe: () => {}, observeExternal: () => {} },
+      timeoutMs: 500
+    })
+    monitor.watch('m', 'x', null)
+    monitor.start()
+    await clock.advance(10)
+    up = false
+    await clock.advance(1000)
+    const watched = deltas.map((d) => d.points.find((p) => p.seriesId === 'm|x')?.v)
+    expect(watched).toEqual([7, null])
+    expect(monitor.snapshot().series.find((s) => s.seriesId === 'm|x')!.v).toEqual([7, null])
+    await monitor.stop()
+  })
+
   it('marks a target degraded when the poll works but warns', async () => {
     const { clock, states } = setup('dev', async () => ({ figures: [], samples: [], warning: 'connections at 90% of max_connections' }))
     await clock.advance(10)

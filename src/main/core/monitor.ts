@@ -126,8 +126,9 @@ export class ProfileMonitor {
     } else {
       next.health = 'down'
       next.lastError = errorMessage(report.error)
-      // A gap in every chart of the target, so a line never bridges an outage.
-      for (const s of c.series) this.push(points, s.seriesId, now, NaN)
+      // A gap in every chart of the target, the series watched on it included, so a line never
+      // bridges an outage.
+      for (const [seriesId, s] of this.series) if (s.info.targetId === c.id) this.push(points, seriesId, now, NaN)
     }
     this.states.set(c.id, next)
     const { events, alerts } = this.deps
