@@ -71,7 +71,8 @@ async function runPatternJob(
   show: (p: JobProgress) => void
 ): Promise<number> {
   const action = patternAction(o)
-  const core = cliCore(o.dataDir)
+  const core = await cliCore(o.dataDir, io, `lookout cache ${action.command}`)
+  if (!core) return EXIT.refused
   try {
     let profile: string
     try {
@@ -149,7 +150,8 @@ export async function cacheInspect(
     return EXIT.refused
   }
   let r: KeyInspection
-  const core = cliCore(o.dataDir)
+  const core = await cliCore(o.dataDir, io, 'lookout cache inspect')
+  if (!core) return EXIT.refused
   try {
     const res = await core.dispatch('cache.inspect', { profile: await commandProfile(core, o), key: o.key })
     if (!res.ok) {

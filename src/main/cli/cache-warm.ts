@@ -42,7 +42,8 @@ export async function cacheWarm(o: CacheWarmOptions, io: IO): Promise<number> {
     io.err(`lookout cache warm: ${o.file}: ${errorMessage(err)}\n`)
     return EXIT.refused
   }
-  const core = cliCore(o.dataDir)
+  const core = await cliCore(o.dataDir, io, 'lookout cache warm')
+  if (!core) return EXIT.refused
   let last = 0
   const onEvent = (name: string, payload: unknown) => {
     if (name !== 'warm.progress') return

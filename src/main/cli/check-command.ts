@@ -63,7 +63,8 @@ export async function runCheck(o: CheckOptions, io: IO): Promise<number> {
     return CHECK_EXIT.unchecked
   }
   // The core's own checks, through its dispatcher; bare URLs are a transient profile.
-  const core = cliCore(o.dataDir)
+  const core = await cliCore(o.dataDir, io, 'lookout check')
+  if (!core) return CHECK_EXIT.unchecked
   let findings: CheckFinding[]
   let notes: string[]
   let failures: string[]

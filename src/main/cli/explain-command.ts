@@ -102,7 +102,8 @@ export async function runExplainCommand(o: ExplainOptions, io: IO): Promise<numb
     const sql = o.query ?? (await readFile(o.queryFile!, 'utf8'))
     // The app's own flow through the core: the same rules, guard and audit. A bare URL is a
     // transient dev profile (writes under ANALYZE need --yes).
-    const core = cliCore(o.dataDir)
+    const core = await cliCore(o.dataDir, io, 'lookout explain')
+    if (!core) return 2
     try {
       const profile = await commandProfile(core, o)
       const res = await runCoreJob(

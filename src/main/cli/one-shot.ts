@@ -3,11 +3,22 @@ import type { ApiErrorShape, EventName, JobDone, Params, RequestName } from '../
 import type { z } from 'zod'
 import type { ProfileInput } from '../../shared/schemas'
 import { createCore, type Core } from '../core'
-import { MemorySecretStore, silentLogger } from '../core/ports'
+import { silentLogger } from '../core/ports'
+import { headlessSecretStore } from './secrets'
 
-/** The core as a CLI command runs it: headless, quiet, secrets in memory only. */
-export function cliCore(dataDir: string): Core {
-  return createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, logger: silentLogger, transport: 'websocket' })
+/**
+ * The core as a CLI command runs it: headless and quiet, its secrets in the data directory's
+ * encrypted file when LOOKOUT_SECRET_PASSPHRASE is set (so `--profile` finds what `serve` saved),
+ * else in memory. Null, after saying why, when the secret file will not open (a wrong passphrase).
+ */
+export async function cliCore(dataDir: string, io: { err(s: string): void }, command: string): Promise<Core | null> {
+  try {
+    const secrets = await headlessSecretStore(dataDir)
+    return createCore({ dataDir, secrets, notifier: { notify() {} }, logger: silentLogger, transport: 'websocket' })
+  } catch (err) {
+    io.err(`${command}: ${err instanceof Error ? err.message : String(err)}\n`)
+    return null
+  }
 }
 
 /** A profile name for a bare URL: `url-<host>-<port>`, within the profile-name rules. */

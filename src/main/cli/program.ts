@@ -5,7 +5,10 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { startDemo, DEMO_PROFILE } from '../demo/demo'
 import { LOOKOUT_VERSION } from '../core/version'
 import { defaultDataDir } from './paths'
-import { startHeadless, untilSignal } from './serve-command'
+import { startHeadless, untilSignal, type Headless } from './serve-command'
+import { MemorySecretStore } from '../core/ports'
+import { PASSPHRASE_VARIABLE, SECRET_FILE, SecretFileError } from '../core/profiles/secret-file'
+import { MEMORY_ONLY_WARNING } from './secrets'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
 import { cacheInspect, cacheInvalidate } from './cache-commands'
@@ -60,7 +63,17 @@ export function buildProgram(): Command {
       'a host name the browser may use to reach this server (e.g. the jump host’s DNS name); loopback and, on 0.0.0.0, the machine’s own names are always allowed'
     )
     .action(async (o: { port: number; host: string; dataDir: string; profile?: string; allowHost?: string[] }) => {
-      const h = await startHeadless({ dataDir: o.dataDir, host: o.host, port: o.port, allowHosts: o.allowHost })
+      let h: Headless
+      try {
+        h = await startHeadless({ dataDir: o.dataDir, host: o.host, port: o.port, allowHosts: o.allowHost })
+      } catch (err) {
+        if (!(err instanceof SecretFileError)) throw err
+        console.error(`lookout serve: ${err.message}`)
+        process.exit(2)
+      }
+      console.error(
+        process.env[PASSPHRASE_VARIABLE] === undefined ? MEMORY_ONLY_WARNING : `secrets: encrypted in ${join(o.dataDir, SECRET_FILE)}`
+      )
       if (o.profile) {
         const r = await h.core.dispatch('monitor.start', { profile: o.profile })
         if (!r.ok) console.error(`cannot start profile ${o.profile}: ${r.error.message}`)
@@ -95,7 +108,8 @@ export function buildProgram(): Command {
           child.kill()
         } else {
           if (!o.headless) log('Electron is not installed here (or there is no display): serving the console headless instead.')
-          const h = await startHeadless({ dataDir, host: '127.0.0.1', port: o.port, quiet: true })
+          // The demo's profile has no secret worth keeping: memory only, whatever the environment says.
+          const h = await startHeadless({ dataDir, host: '127.0.0.1', port: o.port, quiet: true, secrets: new MemorySecretStore() })
           const saved = await h.core.dispatch('profiles.save', { profile: demo.profile, replace: true })
           if (!saved.ok) throw new Error(saved.error.message)
           const started = await h.core.dispatch('monitor.start', { profile: DEMO_PROFILE })

@@ -1,5 +1,6 @@
 import { createCore, type Core } from '../core'
-import { consoleLogger, MemorySecretStore, stderrNotifier } from '../core/ports'
+import { consoleLogger, stderrNotifier, type SecretStore } from '../core/ports'
+import { headlessSecretStore } from './secrets'
 import { exposureWarning, serve, type RunningServer } from '../serve/server'
 import { newToken } from '../serve/auth'
 import { defaultRendererDir } from './paths'
@@ -13,6 +14,8 @@ export interface HeadlessOptions {
   quiet?: boolean
   /** Names the Host header may give besides loopback and the machine's own (`--allow-host`). */
   allowHosts?: string[]
+  /** Where secrets are kept; by default the encrypted file with LOOKOUT_SECRET_PASSPHRASE, else memory. */
+  secrets?: SecretStore
 }
 
 export interface Headless {
@@ -26,8 +29,8 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
   const logger = opts.quiet ? undefined : consoleLogger()
   const core = createCore({
     dataDir: opts.dataDir,
-    // Headless mode keeps secrets in memory only: nothing is written in plain text.
-    secrets: new MemorySecretStore(),
+    // The encrypted secret file when a passphrase is given, else memory only: never plain text.
+    secrets: opts.secrets ?? (await headlessSecretStore(opts.dataDir)),
     notifier: stderrNotifier(),
     logger,
     transport: 'websocket'

@@ -67,6 +67,8 @@ export function consoleLogger(prefix = 'lookout'): Logger {
 export class MemorySecretStore implements SecretStore {
   readonly persistent = false
   private readonly map = new Map<string, string>()
+  /** `warning`: why secrets are kept in memory only here, and how to keep them (shown to the user). */
+  constructor(readonly warning: string | null = null) {}
   async get(key: string) {
     return this.map.get(key) ?? null
   }

@@ -61,6 +61,10 @@ export function describePgError(err: unknown, target: PgTarget, password?: strin
   else if (e?.code === 'ENOTFOUND') msg = `host ${target.host} not found`
   else if (e?.code === 'ETIMEDOUT') msg = 'connection timed out'
   else if (e?.code && PG_CODES[e.code]) msg = `${msg} (${e.code}: ${PG_CODES[e.code]})`
+  // node-postgres's words for "the server wants a password and none was given".
+  else if (/client password must be a string/.test(msg))
+    msg =
+      'the server asks for a password and Lookout has none for this profile: give it in the profile (kept in the secret store) or in PGPASSWORD'
   let out = `Postgres ${target.host}:${target.port} as user "${target.user}", database "${target.database}": ${msg}`
   if (password) out = out.split(password).join('***')
   return out
