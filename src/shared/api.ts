@@ -5,6 +5,9 @@ import {
   AlertsSummary,
   AuditEntryView,
   CheckFinding,
+  Environment,
+  ImportPlan,
+  ImportSource,
   MonitorSnapshot,
   ProfileInput,
   ProfileName,
@@ -155,6 +158,32 @@ export const requests = {
     }),
     params: z.object({ name: ProfileName, confirmation: z.string().max(100).optional() }),
     result: z.object({ deleted: z.boolean() })
+  },
+  /** What importing profiles from libpq's files or PG* variables would do, before anything is done. */
+  'profiles.importPlan': {
+    params: z.object({ from: ImportSource, environment: Environment.optional() }),
+    result: ImportPlan
+  },
+  /**
+   * Creates the profiles a plan would create and gives new passwords to those it would update;
+   * `names` limits it to some. Never makes a guarded change (those are skipped in the plan).
+   */
+  'profiles.import': {
+    mutation: mutation({
+      action: 'import profiles',
+      target: (p) => String(p.from),
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileOf: () => undefined,
+      profileMustExist: false
+    }),
+    params: z.object({
+      from: ImportSource,
+      environment: Environment.optional(),
+      names: z.array(ProfileName).max(1000).optional(),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({ created: z.array(ProfileName), updated: z.array(ProfileName), plan: ImportPlan })
   },
   'monitor.start': {
     params: z.object({ profile: ProfileName }),
@@ -549,6 +578,11 @@ export interface RequestContext {
    * profile's current environment demands. For 'when-needed' mutations: `what` says why.
    */
   requireConfirmation(what: string): void
+  /**
+   * The same for another profile than the request's (an import that changes existing profiles):
+   * refuses unless the request's confirmation is what that profile's environment demands.
+   */
+  requireConfirmationFor(profile: { name: string; environment: string }, what: string): void
   /** Adds details to the request's audit line (never a secret, never a query's text). */
   audit(details: Record<string, unknown>): void
   /** Names what the request acted on more exactly than the declaration can (`query 1a2b…`, `host:6379 pid 42`). */

@@ -101,6 +101,36 @@ export type ProfileSummary = z.infer<typeof ProfileSummary>
  * A profile as entered by a user: URLs may include a password, which the core moves to the
  * secret store before anything is written to disk.
  */
+/** Where profiles are imported from: libpq's service file, its password file, or the PG* variables. */
+export const ImportSource = z.enum(['pg-service', 'pgpass', 'env'])
+export type ImportSource = z.infer<typeof ImportSource>
+
+/** What an import would do, profile by profile, before anything is done. Never a password: only where one was found. */
+export const ImportPlan = z.object({
+  /** The files and variables read. */
+  sources: z.array(z.string()),
+  /** What could not be used, and why (a pgpass line that is a pattern, a file libpq would ignore). */
+  problems: z.array(z.string()),
+  items: z.array(
+    z.object({
+      name: ProfileName,
+      from: z.string(),
+      action: z.enum(['create', 'update', 'unchanged', 'skip']),
+      reason: z.string().nullable(),
+      environment: Environment,
+      /** True when the environment was guessed from the name (or assumed prod), not given. */
+      environmentGuessed: z.boolean(),
+      /** host:port/database, never with a password. */
+      postgres: z.string().nullable(),
+      /** Where the password came from ("~/.pgpass, line 3"), or null when none was found. */
+      passwordFrom: z.string().nullable(),
+      changes: z.array(z.string()),
+      notes: z.array(z.string())
+    })
+  )
+})
+export type ImportPlan = z.infer<typeof ImportPlan>
+
 export const ProfileInput = Profile
 export type ProfileInput = z.input<typeof ProfileInput>
 

@@ -17,6 +17,8 @@ function validParams(name: RequestName, profileName: string, confirmation?: stri
   switch (name) {
     case 'profiles.save':
       return { profile: { name: profileName, environment: 'dev', readOnly: false }, replace: true, ...c }
+    case 'profiles.import':
+      return { from: 'pgpass', ...c }
     case 'profiles.delete':
       return { name: profileName, ...c }
     case 'alertmanager.createSilence':
@@ -85,6 +87,7 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
         'explain.run',
         'postgres.signalBackend',
         'profiles.delete',
+        'profiles.import',
         'profiles.save'
       ].sort()
     )
@@ -111,6 +114,9 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
   it('on prod, every mutation needs the profile name: "confirm" and nothing are refused and audited', async () => {
     const prod = profile({ name: 'payments-eu', environment: 'prod', allowExplainAnalyze: true })
     const { audit, ran, dispatch } = setup([prod])
+    // An import names no profile: it asks each existing profile it would change for that
+    // profile's confirmation (requireConfirmationFor), attacked in test/integration/profiles-import.test.ts.
+    const mutating = requestNames.filter((n) => mutationOf(n) && n !== 'profiles.import')
     for (const n of mutating) {
       for (const confirmation of [undefined, 'confirm', 'PAYMENTS-EU']) {
         const r = await dispatch(n, validParams(n, 'payments-eu', confirmation))

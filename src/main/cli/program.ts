@@ -16,6 +16,7 @@ import { cacheWarm } from './cache-warm'
 import { auditVerify } from './audit-command'
 import { runCheck, type CheckOptions } from './check-command'
 import { runExplainCommand, type ExplainOptions } from './explain-command'
+import { profilesCommand, profilesImport } from './profiles-command'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -71,9 +72,7 @@ export function buildProgram(): Command {
         console.error(`lookout serve: ${err.message}`)
         process.exit(2)
       }
-      console.error(
-        process.env[PASSPHRASE_VARIABLE] === undefined ? MEMORY_ONLY_WARNING : `secrets: encrypted in ${join(o.dataDir, SECRET_FILE)}`
-      )
+      console.error(process.env[PASSPHRASE_VARIABLE] ? `secrets: encrypted in ${join(o.dataDir, SECRET_FILE)}` : MEMORY_ONLY_WARNING)
       if (o.profile) {
         const r = await h.core.dispatch('monitor.start', { profile: o.profile })
         if (!r.ok) console.error(`cannot start profile ${o.profile}: ${r.error.message}`)
@@ -279,6 +278,49 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
     .action(async (key: string, o: { redis?: string; profile?: string; json?: boolean; dataDir: string }) => {
       process.exitCode = await cacheInspect({ ...o, key, json: Boolean(o.json) })
+    })
+
+  const profiles = program.command('profiles').description('saved connection profiles (never their secrets)')
+  const dataDirOption = (c: Command) => c.option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
+  const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) }
+  dataDirOption(profiles.command('list').description('one line per profile: environment, targets, which secrets are set'))
+    .option('--json', 'print them as JSON')
+    .action(async (o: { json?: boolean; dataDir: string }) => {
+      process.exitCode = await profilesCommand('list', o, io)
+    })
+  dataDirOption(profiles.command('show').description('one profile as JSON, without its secrets').argument('<name>')).action(
+    async (name: string, o: { dataDir: string }) => {
+      process.exitCode = await profilesCommand('show', { ...o, name }, io)
+    }
+  )
+  dataDirOption(profiles.command('export').description('every profile without its secrets, for a team to share'))
+    .option('--file <file>', 'write there instead of standard output')
+    .action(async (o: { file?: string; dataDir: string }) => {
+      process.exitCode = await profilesCommand('export', o, io)
+    })
+  dataDirOption(profiles.command('delete').description('delete a profile and its secrets').argument('<name>'))
+    .option('--yes', 'the confirmation (a prod profile also needs --confirm NAME)')
+    .option('--confirm <name>', "the prod profile's name, typed")
+    .action(async (name: string, o: { yes?: boolean; confirm?: string; dataDir: string }) => {
+      process.exitCode = await profilesCommand('delete', { ...o, name }, io)
+    })
+  dataDirOption(
+    profiles.command('import').description('profiles from pg_service.conf, .pgpass or the PG* variables, matched as libpq does')
+  )
+    .addOption(new Option('--from <source>', 'what to read').choices(['pg-service', 'pgpass', 'env']).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--environment <env>',
+        'the environment of every imported profile (else guessed from each name; prod when unclear)'
+      ).choices(['dev', 'staging', 'prod'])
+    )
+    .option('--only <name...>', 'import only these profiles')
+    .option('--dry-run', 'only show what would be imported')
+    .option('--yes', 'import (without it, the plan is shown and nothing is done)')
+    .option('--confirm <name>', "a prod profile's name, to give it a new password")
+    .option('--json', 'print the plan as JSON')
+    .action(async (o: Parameters<typeof profilesImport>[0]) => {
+      process.exitCode = await profilesImport(o, io)
     })
 
   const audit = program.command('audit').description('the audit log of every mutating action')

@@ -11,6 +11,7 @@ export const MEMORY_ONLY_WARNING = `secrets are kept in memory only and are gone
  */
 export async function headlessSecretStore(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<SecretStore> {
   const passphrase = env[PASSPHRASE_VARIABLE]
-  if (passphrase === undefined) return new MemorySecretStore(MEMORY_ONLY_WARNING)
+  // Set but empty is not set: an empty passphrase protects nothing.
+  if (!passphrase) return new MemorySecretStore(MEMORY_ONLY_WARNING)
   return EncryptedFileSecretStore.open(dataDir, passphrase)
 }

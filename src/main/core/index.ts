@@ -31,6 +31,8 @@ export interface CoreOptions {
   transport: 'ipc' | 'websocket'
   /** For tests: the scheduler's jitter source. */
   random?: () => number
+  /** Where libpq's files and PG* variables are read from for imports (HOME, PGSERVICEFILE...): the process's by default. */
+  env?: Record<string, string | undefined>
 }
 
 export type CoreEventListener = <E extends EventName>(name: E, payload: EventPayload<E>) => void
@@ -74,6 +76,7 @@ export function createCore(opts: CoreOptions): Core {
   const services: CoreServices = {
     dataDir: opts.dataDir,
     transport: opts.transport,
+    env: opts.env ?? process.env,
     clock,
     logger,
     emit,

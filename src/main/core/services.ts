@@ -17,6 +17,8 @@ export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => v
 export interface CoreServices {
   dataDir: string
   transport: 'ipc' | 'websocket'
+  /** The environment imports read libpq's files and PG* variables from. */
+  env: Record<string, string | undefined>
   clock: Clock
   logger: Logger
   emit: Emit

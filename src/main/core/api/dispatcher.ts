@@ -13,7 +13,7 @@ import {
 import type { MutationGuard } from '../audit/guard'
 
 /** The context of a request that mutates nothing: nothing to confirm, nothing to audit. */
-const READ_CONTEXT: RequestContext = { requireConfirmation() {}, audit() {}, setTarget() {}, fail() {} }
+const READ_CONTEXT: RequestContext = { requireConfirmation() {}, requireConfirmationFor() {}, audit() {}, setTarget() {}, fail() {} }
 
 export interface DispatcherOptions {
   onInternalError?: (method: string, err: unknown) => void

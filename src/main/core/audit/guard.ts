@@ -100,6 +100,10 @@ export class MutationGuard {
         refusal = confirmationRefusal(profile, what, params.confirmation)
         if (refusal) throw new ApiError('refused', refusal, 'confirmation_required')
       },
+      requireConfirmationFor: (other, what) => {
+        refusal = confirmationRefusal(other as Profile, what, params.confirmation)
+        if (refusal) throw new ApiError('refused', refusal, 'confirmation_required')
+      },
       audit: (more) => Object.assign(details, more),
       setTarget: (t) => (target = t)
     }

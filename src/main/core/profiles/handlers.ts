@@ -1,8 +1,11 @@
 import type { ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
+import { planImport } from './import'
 import { changedFields, GUARDED_FIELDS, prepareProfile } from './store'
 
-export function profileHandlers(s: CoreServices): Pick<ApiHandlers, 'profiles.list' | 'profiles.save' | 'profiles.delete'> {
+export function profileHandlers(
+  s: CoreServices
+): Pick<ApiHandlers, 'profiles.list' | 'profiles.save' | 'profiles.delete' | 'profiles.importPlan' | 'profiles.import'> {
   return {
     'profiles.list': async () => Promise.all((await s.profiles.list()).map((p) => s.profiles.summary(p))),
     'profiles.save': async ({ profile, replace }, ctx) => {
@@ -16,6 +19,30 @@ export function profileHandlers(s: CoreServices): Pick<ApiHandlers, 'profiles.li
       // A running monitor keeps the old settings until restarted with the new ones.
       await s.monitors.restart(saved.profile.name)
       return s.profiles.summary(saved.profile)
+    },
+    'profiles.importPlan': async ({ from, environment }) => {
+      const { inputs: _inputs, ...plan } = await planImport(s.profiles, from, environment, s.env)
+      return plan
+    },
+    'profiles.import': async ({ from, environment, names }, ctx) => {
+      const { inputs, ...plan } = await planImport(s.profiles, from, environment, s.env)
+      const chosen = plan.items.filter((i) => inputs.has(i.name) && (!names || names.includes(i.name)))
+      // A new password for an existing profile is a change to it: its environment's confirmation,
+      // checked for every one before anything is saved.
+      for (const item of chosen)
+        if (item.action === 'update')
+          ctx.requireConfirmationFor(await s.profiles.get(item.name), `a new password for profile "${item.name}" (import)`)
+      const created: string[] = []
+      const updated: string[] = []
+      for (const item of chosen) {
+        const input = inputs.get(item.name)!
+        await s.profiles.save(input, item.action === 'update')
+        ;(item.action === 'update' ? updated : created).push(item.name)
+        await s.monitors.restart(item.name)
+      }
+      ctx.setTarget(plan.sources.join(', '))
+      ctx.audit({ created, updated, skipped: plan.items.filter((i) => i.action === 'skip').map((i) => i.name) })
+      return { created, updated, plan }
     },
     'profiles.delete': async ({ name }) => {
       await s.monitors.stop(name)

@@ -1,0 +1,137 @@
+import { writeFile } from 'node:fs/promises'
+import type { Environment, ImportPlan, ImportSource, ProfileSummary } from '../../shared/schemas'
+import { describeDsn, pgEndpoint } from '../core/postgres/connection'
+import { describeRedisUrl, redisEndpoint } from '../core/redis/connection'
+import { cliConfirmation, cliCore } from './one-shot'
+
+type IO = { out(s: string): void; err(s: string): void }
+
+/** Exit codes, as the other commands: 0 done, 1 failed, 2 refused or bad arguments. */
+export const PROFILES_EXIT = { done: 0, failed: 1, refused: 2 } as const
+
+const exitFor = (code: string) =>
+  code === 'refused' || code === 'bad_request' || code === 'not_found' ? PROFILES_EXIT.refused : PROFILES_EXIT.failed
+
+/** One line per profile: its environment, what it watches (never a password) and which secrets are set. */
+function profileLine(p: ProfileSummary): string {
+  const targets = [
+    p.postgres ? `postgres ${pgEndpoint(describeDsn(p.postgres))}` : null,
+    p.redis ? `redis ${redisEndpoint(describeRedisUrl(p.redis))}` : null,
+    p.prometheus ? `prometheus ${new URL(p.prometheus).host}` : null,
+    p.metrics.length ? `${p.metrics.length} /metrics` : null
+  ].filter(Boolean)
+  const secrets = Object.entries(p.secrets)
+    .filter(([, set]) => set)
+    .map(([k]) => k)
+  return `${p.name}\t${p.environment}${p.readOnly ? ' read-only' : ''}\t${targets.join(', ') || '(no target)'}\t${secrets.length ? `secrets: ${secrets.join(', ')}` : 'no secret'}\n`
+}
+
+/** `lookout profiles list|show|export|delete`: the saved profiles through the core, never a secret. */
+export async function profilesCommand(
+  verb: 'list' | 'show' | 'export' | 'delete',
+  o: { name?: string; json?: boolean; file?: string; yes?: boolean; confirm?: string; dataDir: string },
+  io: IO
+): Promise<number> {
+  const core = await cliCore(o.dataDir, io, `lookout profiles ${verb}`)
+  if (!core) return PROFILES_EXIT.refused
+  try {
+    if (verb === 'delete') {
+      const r = await core.dispatch('profiles.delete', { name: o.name, confirmation: cliConfirmation(o) })
+      if (!r.ok) {
+        io.err(
+          `lookout profiles delete: ${r.error.message}${r.error.code === 'refused' && !o.yes ? ' (use --yes; a prod profile also needs --confirm with its name)' : ''}\n`
+        )
+        return exitFor(r.error.code)
+      }
+      io.out(JSON.stringify(r.result) + '\n')
+      return PROFILES_EXIT.done
+    }
+    const r = await core.dispatch('profiles.list', {})
+    if (!r.ok) {
+      io.err(`lookout profiles ${verb}: ${r.error.message}\n`)
+      return exitFor(r.error.code)
+    }
+    const all = r.result as ProfileSummary[]
+    if (verb === 'show') {
+      const p = all.find((x) => x.name === o.name)
+      if (!p) {
+        io.err(`lookout profiles show: no profile named "${o.name}"\n`)
+        return PROFILES_EXIT.refused
+      }
+      io.out(JSON.stringify(p, null, 2) + '\n')
+    } else if (verb === 'export') {
+      // What a team shares: the profiles without their secrets (which profiles.json never holds).
+      const text = JSON.stringify({ version: 1, profiles: all.map(({ secrets: _secrets, ...p }) => p) }, null, 2) + '\n'
+      if (o.file) await writeFile(o.file, text, { mode: 0o600 })
+      else io.out(text)
+    } else if (o.json) io.out(JSON.stringify(all) + '\n')
+    else for (const p of all) io.out(profileLine(p))
+    return PROFILES_EXIT.done
+  } finally {
+    await core.close()
+  }
+}
+
+/** The plan as a person reads it: one line per profile, then what could not be used. */
+function printPlan(plan: ImportPlan, io: IO): void {
+  io.err(`read: ${plan.sources.join(', ')}\n`)
+  for (const i of plan.items) {
+    const env = `${i.environment}${i.environmentGuessed ? ' (guessed)' : ''}`
+    const password = i.passwordFrom ? `password from ${i.passwordFrom}` : 'no password found'
+    const why = i.reason ? `: ${i.reason}` : ''
+    io.out(`${i.action}\t${i.name}\t${env}\t${i.postgres ?? '-'}\t${password}${why}\n`)
+    for (const n of i.notes) io.out(`\t${n}\n`)
+  }
+  for (const p of plan.problems) io.err(`skipped: ${p}\n`)
+}
+
+/**
+ * `lookout profiles import`: what the import would do first (always printed), then, with --yes,
+ * the core's own import: the same plan, guard and audit as the app's.
+ */
+export async function profilesImport(
+  o: {
+    from: ImportSource
+    environment?: Environment
+    only?: string[]
+    dryRun?: boolean
+    yes?: boolean
+    confirm?: string
+    json?: boolean
+    dataDir: string
+  },
+  io: IO
+): Promise<number> {
+  const core = await cliCore(o.dataDir, io, 'lookout profiles import')
+  if (!core) return PROFILES_EXIT.refused
+  try {
+    const planned = await core.dispatch('profiles.importPlan', { from: o.from, environment: o.environment })
+    if (!planned.ok) {
+      io.err(`lookout profiles import: ${planned.error.message}\n`)
+      return exitFor(planned.error.code)
+    }
+    const plan = planned.result as ImportPlan
+    if (o.json && (o.dryRun || !o.yes)) io.out(JSON.stringify(plan) + '\n')
+    else printPlan(plan, io)
+    if (o.dryRun) return PROFILES_EXIT.done
+    if (!o.yes) {
+      io.err('nothing imported: add --yes to import (a new password for a prod profile also needs --confirm with its name)\n')
+      return PROFILES_EXIT.refused
+    }
+    const r = await core.dispatch('profiles.import', {
+      from: o.from,
+      environment: o.environment,
+      names: o.only,
+      confirmation: cliConfirmation(o)
+    })
+    if (!r.ok) {
+      io.err(`lookout profiles import: ${r.error.message}\n`)
+      return exitFor(r.error.code)
+    }
+    const { created, updated } = r.result as { created: string[]; updated: string[] }
+    io.out(JSON.stringify({ created, updated }) + '\n')
+    return PROFILES_EXIT.done
+  } finally {
+    await core.close()
+  }
+}

@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
+import { tempDir } from '../helpers/temp'
+import { ROOT } from './browser'
+
+let pg: PostgresHandle
+const home = tempDir()
+const dataDir = tempDir()
+const BIN = join(ROOT, 'bin/lookout.js')
+
+/** The built CLI with a throw-away HOME (its libpq files), no PG* variables of the machine's, and a passphrase for the secret file. */
+function lookout(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')))
+  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    env: { ...clean, HOME: home, LOOKOUT_SECRET_PASSPHRASE: 'cli test passphrase', ...env }
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+beforeAll(async () => {
+  pg = await startPostgres()
+  writeFileSync(
+    join(home, '.pg_service.conf'),
+    `[billing-prod]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n\n[scratch-dev]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n`
+  )
+  writeFileSync(join(home, '.pgpass'), `127.0.0.1:${pg.port}:*:postgres:${pg.password}\n`)
+  chmodSync(join(home, '.pgpass'), 0o600)
+})
+afterAll(async () => {
+  await pg?.stop()
+})
+
+describe('lookout profiles', () => {
+  it('import shows its plan and does nothing without --yes; with it, creates the profiles', () => {
+    const dry = lookout(['profiles', 'import', '--from', 'pg-service'])
+    expect(dry.code).toBe(2)
+    expect(dry.stdout).toMatch(/^create\tbilling-prod\tprod \(guessed\)\t127\.0\.0\.1:\d+\/app\tpassword from .*\.pgpass, line 1$/m)
+    expect(dry.stdout).toMatch(/^create\tscratch-dev\tdev \(guessed\)/m)
+    expect(dry.stderr).toContain('nothing imported: add --yes')
+    expect(lookout(['profiles', 'list']).stdout).toBe('')
+
+    const done = lookout(['profiles', 'import', '--from', 'pg-service', '--yes'])
+    expect(done.code).toBe(0)
+    expect(JSON.parse(done.stdout.trim().split('\n').pop()!)).toEqual({ created: ['billing-prod', 'scratch-dev'], updated: [] })
+    expect(done.stdout + done.stderr).not.toContain(pg.password)
+  })
+
+  it('list, show and export never print a password; the passphrase keeps it for the next command', () => {
+    const list = lookout(['profiles', 'list'])
+    expect(list.code).toBe(0)
+    expect(list.stdout).toMatch(/^billing-prod\tprod\tpostgres 127\.0\.0\.1:\d+\/app\tsecrets: postgres$/m)
+    // Without the passphrase the CLI has no secret file to read: the profile is there, its password is not.
+    expect(lookout(['profiles', 'list'], { LOOKOUT_SECRET_PASSPHRASE: '' }).stdout).toMatch(/^billing-prod\t.*\tno secret$/m)
+    const show = lookout(['profiles', 'show', 'billing-prod'])
+    expect(JSON.parse(show.stdout)).toMatchObject({ name: 'billing-prod', environment: 'prod', secrets: { postgres: true } })
+    const exported = lookout(['profiles', 'export'])
+    expect(JSON.parse(exported.stdout).profiles.map((p: { name: string }) => p.name)).toEqual(['billing-prod', 'scratch-dev'])
+    for (const out of [list, show, exported]) expect(out.stdout).not.toContain(pg.password)
+    for (const file of ['profiles.json', 'secrets.enc.json']) expect(readFileSync(join(dataDir, file), 'utf8')).not.toContain(pg.password)
+    expect(lookout(['profiles', 'show', 'nope'])).toMatchObject({ code: 2, stderr: 'lookout profiles show: no profile named "nope"\n' })
+  })
+
+  it('delete needs --yes, and a prod profile its name typed', () => {
+    expect(lookout(['profiles', 'delete', 'scratch-dev'])).toMatchObject({ code: 2, stderr: expect.stringContaining('use --yes') })
+    expect(lookout(['profiles', 'delete', 'scratch-dev', '--yes']).code).toBe(0)
+    const refused = lookout(['profiles', 'delete', 'billing-prod', '--yes'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('needs its name typed')
+    expect(lookout(['profiles', 'delete', 'billing-prod', '--yes', '--confirm', 'billing-prod']).code).toBe(0)
+    expect(lookout(['profiles', 'list']).stdout).toBe('')
+  })
+})
