@@ -67,4 +67,31 @@ describe('lookout demo in Chromium', () => {
     expect(errors).toEqual([])
     await page.close()
   })
+
+  it('shows the active profile’s environment on every view and in the window title: red with its name on prod', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 700 } })
+    await page.goto(demo.url)
+    await page.waitForSelector('[data-testid=env-bar]')
+    const demoEnv = await page.textContent('[data-testid=env-bar]')
+    expect(demoEnv).not.toMatch(/PROD/)
+    await page.getByRole('button', { name: 'New profile' }).click()
+    const form = page.getByRole('form', { name: 'New profile' })
+    await form.locator('input[name=name]').fill('payments-prod')
+    await form.locator('select[name=environment]').selectOption('prod')
+    await form.locator('input[name=metrics]').fill('http://127.0.0.1:9/metrics')
+    await form.getByRole('button', { name: 'Save and open' }).click()
+    const bar = page.locator('[data-testid=env-bar]')
+    await page.waitForFunction(() => document.querySelector('[data-testid=env-bar]')?.textContent?.includes('payments-prod'))
+    expect(await bar.textContent()).toBe('PROD payments-prod')
+    expect(await bar.getAttribute('class')).toContain('env-bar-prod')
+    expect(await bar.evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(179, 38, 30)')
+    expect(await page.title()).toBe('payments-prod (PROD) · Lookout')
+    // Every view keeps it in sight.
+    for (const view of ['PromQL', 'Cache', 'Metrics']) {
+      await page.getByRole('button', { name: view, exact: true }).click()
+      expect(await bar.isVisible()).toBe(true)
+    }
+    await page.screenshot({ path: join(SHOTS, 'prod-banner.png') })
+    await page.close()
+  })
 })

@@ -65,6 +65,10 @@ export function App() {
   useShortcuts(setShowForm)
 
   const activeProfile = profiles.find((p) => p.name === active)
+  // The environment in the window title too: it is what the taskbar and a screen share show.
+  useEffect(() => {
+    document.title = activeProfile ? `${activeProfile.name} (${activeProfile.environment.toUpperCase()}) · Lookout` : 'Lookout'
+  }, [activeProfile])
   return (
     <div className="app">
       <header className="topbar">
@@ -117,6 +121,12 @@ export function App() {
           {theme === 'dark' ? 'Light' : 'Dark'}
         </button>
       </header>
+      {activeProfile && (
+        <div className={`env-bar env-bar-${activeProfile.environment}`} role="status" aria-label="Environment" data-testid="env-bar">
+          <strong>{activeProfile.environment.toUpperCase()}</strong> {activeProfile.name}
+          {activeProfile.readOnly ? ' · read-only' : ''}
+        </div>
+      )}
       {error && (
         <div className="banner error" role="alert">
           {error} <button onClick={() => setError(null)}>Dismiss</button>
