@@ -50,6 +50,16 @@ const PG_CODES: Record<string, string> = {
   '55P03': 'lock not available (lock_timeout)'
 }
 
+/** Node's TLS verdicts on a server certificate, in words that say what to do. */
+const TLS_CODES: Record<string, string> = {
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is not for this host name",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate is not signed by a CA Lookout trusts: name yours with sslrootcert=FILE",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not signed by a CA Lookout trusts: name yours with sslrootcert=FILE",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain ends in a CA Lookout does not trust: name it with sslrootcert=FILE",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed: name it with sslrootcert=FILE",
+  CERT_HAS_EXPIRED: "the server's certificate has expired"
+}
+
 /**
  * A message an SRE can act on: which server, as which user, what went wrong. The password is
  * never part of it, even when a driver error echoes the connection string.
@@ -61,6 +71,7 @@ export function describePgError(err: unknown, target: PgTarget, password?: strin
   else if (e?.code === 'ENOTFOUND') msg = `host ${target.host} not found`
   else if (e?.code === 'ETIMEDOUT') msg = 'connection timed out'
   else if (e?.code && PG_CODES[e.code]) msg = `${msg} (${e.code}: ${PG_CODES[e.code]})`
+  else if (e?.code && TLS_CODES[e.code]) msg = `TLS refused: ${TLS_CODES[e.code]} (${msg})`
   // node-postgres's words for "the server wants a password and none was given".
   else if (/client password must be a string/.test(msg))
     msg =
