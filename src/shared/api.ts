@@ -5,6 +5,7 @@ import {
   AlertsSummary,
   AuditEntryView,
   CheckFinding,
+  ConnectionTest,
   Environment,
   ImportPlan,
   ImportSource,
@@ -184,6 +185,11 @@ export const requests = {
       confirmation: z.string().max(100).optional()
     }),
     result: z.object({ created: z.array(ProfileName), updated: z.array(ProfileName), plan: ImportPlan })
+  },
+  /** Each Postgres and Redis target of a profile reached step by step (DNS, TCP, TLS, authentication, version, privileges), each timed; a failure names its step. */
+  'profiles.testConnection': {
+    params: z.object({ profile: ProfileName }),
+    result: z.array(ConnectionTest)
   },
   'monitor.start': {
     params: z.object({ profile: ProfileName }),

@@ -131,6 +131,18 @@ export const ImportPlan = z.object({
 })
 export type ImportPlan = z.infer<typeof ImportPlan>
 
+/** One step of a connection test, timed; the first that fails is the last one run. */
+export const ConnectionStep = z.object({
+  step: z.enum(['dns', 'tcp', 'tls', 'authentication', 'version', 'privileges', 'connect']),
+  ok: z.boolean(),
+  ms: z.number(),
+  detail: z.string()
+})
+export type ConnectionStep = z.infer<typeof ConnectionStep>
+
+export const ConnectionTest = z.object({ target: z.string(), endpoint: z.string(), ok: z.boolean(), steps: z.array(ConnectionStep) })
+export type ConnectionTest = z.infer<typeof ConnectionTest>
+
 export const ProfileInput = Profile
 export type ProfileInput = z.input<typeof ProfileInput>
 

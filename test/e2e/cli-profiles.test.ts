@@ -65,6 +65,23 @@ describe('lookout profiles', () => {
     expect(lookout(['profiles', 'show', 'nope'])).toMatchObject({ code: 2, stderr: 'lookout profiles show: no profile named "nope"\n' })
   })
 
+  it('test walks each target step by step, each step timed, with the password from the secret file or ~/.pgpass', () => {
+    const r = lookout(['profiles', 'test', 'billing-prod'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^postgres 127\.0\.0\.1:\d+\/app: ok$/m)
+    for (const step of ['dns', 'tcp', 'authentication', 'version', 'privileges'])
+      expect(r.stdout).toMatch(new RegExp(`^  ok   ${step} +\\d+ ms  `, 'm'))
+    expect(r.stdout).toMatch(/ok {3}version +\d+ ms {2}PostgreSQL 1\d\./)
+    expect(r.stdout).not.toContain(pg.password)
+    // Without the passphrase no password is stored, and the driver finds it in ~/.pgpass, as libpq would.
+    const viaPgpass = lookout(['profiles', 'test', 'billing-prod'], { LOOKOUT_SECRET_PASSPHRASE: '' })
+    expect(viaPgpass.code).toBe(0)
+    // And with neither, the step that fails is named.
+    const none = lookout(['profiles', 'test', 'billing-prod'], { LOOKOUT_SECRET_PASSPHRASE: '', PGPASSFILE: '/nonexistent' })
+    expect(none.code).toBe(1)
+    expect(none.stdout).toMatch(/^  FAIL authentication +\d+ ms  .*the server asks for a password and Lookout has none for this profile/m)
+  })
+
   it('delete needs --yes, and a prod profile its name typed', () => {
     expect(lookout(['profiles', 'delete', 'scratch-dev'])).toMatchObject({ code: 2, stderr: expect.stringContaining('use --yes') })
     expect(lookout(['profiles', 'delete', 'scratch-dev', '--yes']).code).toBe(0)

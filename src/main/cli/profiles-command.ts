@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises'
-import type { Environment, ImportPlan, ImportSource, ProfileSummary } from '../../shared/schemas'
+import type { ConnectionTest, Environment, ImportPlan, ImportSource, ProfileSummary } from '../../shared/schemas'
 import { describeDsn, pgEndpoint } from '../core/postgres/connection'
 import { describeRedisUrl, redisEndpoint } from '../core/redis/connection'
 import { cliConfirmation, cliCore } from './one-shot'
@@ -26,9 +26,9 @@ function profileLine(p: ProfileSummary): string {
   return `${p.name}\t${p.environment}${p.readOnly ? ' read-only' : ''}\t${targets.join(', ') || '(no target)'}\t${secrets.length ? `secrets: ${secrets.join(', ')}` : 'no secret'}\n`
 }
 
-/** `lookout profiles list|show|export|delete`: the saved profiles through the core, never a secret. */
+/** `lookout profiles list|show|export|delete|test`: the saved profiles through the core, never a secret. */
 export async function profilesCommand(
-  verb: 'list' | 'show' | 'export' | 'delete',
+  verb: 'list' | 'show' | 'export' | 'delete' | 'test',
   o: { name?: string; json?: boolean; file?: string; yes?: boolean; confirm?: string; dataDir: string },
   io: IO
 ): Promise<number> {
@@ -45,6 +45,21 @@ export async function profilesCommand(
       }
       io.out(JSON.stringify(r.result) + '\n')
       return PROFILES_EXIT.done
+    }
+    if (verb === 'test') {
+      const t = await core.dispatch('profiles.testConnection', { profile: o.name })
+      if (!t.ok) {
+        io.err(`lookout profiles test: ${t.error.message}\n`)
+        return exitFor(t.error.code)
+      }
+      const tests = t.result as ConnectionTest[]
+      if (o.json) io.out(JSON.stringify(tests) + '\n')
+      else
+        for (const c of tests) {
+          io.out(`${c.target} ${c.endpoint}: ${c.ok ? 'ok' : 'FAILED'}\n`)
+          for (const s of c.steps) io.out(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(14)} ${String(s.ms).padStart(5)} ms  ${s.detail}\n`)
+        }
+      return tests.every((c) => c.ok) ? PROFILES_EXIT.done : PROFILES_EXIT.failed
     }
     const r = await core.dispatch('profiles.list', {})
     if (!r.ok) {

@@ -305,6 +305,16 @@ export function buildProgram(): Command {
       process.exitCode = await profilesCommand('delete', { ...o, name }, io)
     })
   dataDirOption(
+    profiles
+      .command('test')
+      .description('reach each target step by step: DNS, TCP, TLS, authentication, version, privileges')
+      .argument('<name>')
+  )
+    .option('--json', 'print the steps as JSON')
+    .action(async (name: string, o: { json?: boolean; dataDir: string }) => {
+      process.exitCode = await profilesCommand('test', { ...o, name }, io)
+    })
+  dataDirOption(
     profiles.command('import').description('profiles from pg_service.conf, .pgpass or the PG* variables, matched as libpq does')
   )
     .addOption(new Option('--from <source>', 'what to read').choices(['pg-service', 'pgpass', 'env']).makeOptionMandatory())

@@ -1,11 +1,15 @@
 import type { ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
+import { testPostgres, testRedis } from './connection-test'
 import { planImport } from './import'
 import { changedFields, GUARDED_FIELDS, prepareProfile } from './store'
 
 export function profileHandlers(
   s: CoreServices
-): Pick<ApiHandlers, 'profiles.list' | 'profiles.save' | 'profiles.delete' | 'profiles.importPlan' | 'profiles.import'> {
+): Pick<
+  ApiHandlers,
+  'profiles.list' | 'profiles.save' | 'profiles.delete' | 'profiles.importPlan' | 'profiles.import' | 'profiles.testConnection'
+> {
   return {
     'profiles.list': async () => Promise.all((await s.profiles.list()).map((p) => s.profiles.summary(p))),
     'profiles.save': async ({ profile, replace }, ctx) => {
@@ -43,6 +47,13 @@ export function profileHandlers(
       ctx.setTarget(plan.sources.join(', '))
       ctx.audit({ created, updated, skipped: plan.items.filter((i) => i.action === 'skip').map((i) => i.name) })
       return { created, updated, plan }
+    },
+    'profiles.testConnection': async ({ profile }) => {
+      const p = await s.profiles.get(profile)
+      const tests = []
+      if (p.postgres) tests.push(await testPostgres(p.postgres, (await s.postgres.forProfile(profile)).open))
+      if (p.redis) tests.push(await testRedis(p.redis, p.redisCaFile ?? null, (await s.redis.forProfile(profile)).open))
+      return tests
     },
     'profiles.delete': async ({ name }) => {
       await s.monitors.stop(name)

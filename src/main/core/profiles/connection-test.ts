@@ -1,0 +1,178 @@
+import { lookup } from 'node:dns/promises'
+import { connect as tcpConnect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import type { Redis } from 'ioredis'
+import type pg from 'pg'
+import type { ConnectionStep, ConnectionTest } from '../../../shared/schemas'
+import { errorMessage } from '../collector'
+import { describeDsn } from '../postgres/connection'
+import { queryRows, str } from '../postgres/sql'
+import { describeRedisUrl, redisEndpoint, tlsOptions } from '../redis/connection'
+import { infoString, parseInfo } from '../redis/info'
+
+/** Each step's own deadline: an answer slower than this is the failure to report. */
+export const STEP_TIMEOUT_MS = 5000
+
+class StepFailed extends Error {}
+
+/**
+ * Runs steps in order, timing each; the first that fails ends the test with its error, so the
+ * report names the exact step (DNS, TCP, TLS, authentication...) where the path broke.
+ */
+class Steps {
+  readonly steps: ConnectionStep[] = []
+
+  async run<T>(step: ConnectionStep['step'], work: () => Promise<{ value: T; detail: string }>): Promise<T> {
+    const started = performance.now()
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS)
+      })
+      const { value, detail } = await Promise.race([work(), deadline])
+      this.steps.push({ step, ok: true, ms: Math.round(performance.now() - started), detail })
+      return value
+    } catch (err) {
+      this.steps.push({ step, ok: false, ms: Math.round(performance.now() - started), detail: errorMessage(err) })
+      throw new StepFailed()
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+async function dnsStep(s: Steps, host: string): Promise<string> {
+  return s.run('dns', async () => {
+    const a = await lookup(host)
+    return { value: a.address, detail: a.address === host ? `${host} (an address)` : `${host} is ${a.address}` }
+  })
+}
+
+async function tcpStep(s: Steps, address: string, port: number): Promise<void> {
+  await s.run(
+    'tcp',
+    () =>
+      new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
+        const sock = tcpConnect({ host: address, port })
+        sock.once('connect', () => {
+          sock.destroy()
+          resolve({ value: undefined, detail: `connected to ${address}:${port}` })
+        })
+        sock.once('error', reject)
+      })
+  )
+}
+
+/** The result for one target, whatever happened. */
+async function report(target: string, endpoint: string, test: (s: Steps) => Promise<void>): Promise<ConnectionTest> {
+  const s = new Steps()
+  try {
+    await test(s)
+  } catch (err) {
+    if (!(err instanceof StepFailed)) s.steps.push({ step: 'connect', ok: false, ms: 0, detail: errorMessage(err) })
+  }
+  return { target, endpoint, ok: s.steps.every((x) => x.ok), steps: s.steps }
+}
+
+/** What Lookout's Postgres checks need: pg_monitor (or superuser) and pg_stat_statements. */
+const PG_PRIVILEGES_SQL = `/* lookout */ SELECT
+  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+  pg_has_role(current_user, 'pg_monitor', 'member') AS monitor,
+  EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS statements`
+
+/** DNS, TCP, then the session (TLS as the DSN asks, and authentication), the version, and the privileges the checks need. */
+export function testPostgres(dsn: string, open: () => Promise<pg.Client>): Promise<ConnectionTest> {
+  const t = describeDsn(dsn)
+  return report('postgres', `${t.host}:${t.port}/${t.database}`, async (s) => {
+    const address = await dnsStep(s, t.host)
+    await tcpStep(s, address, t.port)
+    const client = await s.run('authentication', async () => ({
+      value: await open(),
+      detail: `as "${t.user}"${/sslmode=(require|verify-ca|verify-full)/.test(dsn) ? ', over TLS' : ''}`
+    }))
+    try {
+      await s.run('version', async () => {
+        const [r] = await queryRows(client, "/* lookout */ SELECT current_setting('server_version') AS v")
+        return { value: undefined, detail: `PostgreSQL ${str(r?.v)}` }
+      })
+      await s.run('privileges', async () => {
+        const [r] = await queryRows(client, PG_PRIVILEGES_SQL)
+        const missing = [
+          !r?.superuser && !r?.monitor ? `pg_monitor (GRANT pg_monitor TO "${t.user}")` : null,
+          !r?.statements ? 'the pg_stat_statements extension (CREATE EXTENSION pg_stat_statements)' : null
+        ].filter(Boolean)
+        if (missing.length) throw new Error(`connected, but the checks need ${missing.join(' and ')}`)
+        return {
+          value: undefined,
+          detail: r?.superuser ? 'superuser; pg_stat_statements present' : 'pg_monitor; pg_stat_statements present'
+        }
+      })
+    } finally {
+      await client.end().catch(() => {})
+    }
+  })
+}
+
+/** The commands the Cache view needs beyond INFO, with the ACL grant that allows each. */
+const REDIS_NEEDS: [string[], string][] = [
+  [['INFO', 'server'], '+info'],
+  [['SLOWLOG', 'LEN'], '+slowlog'],
+  [['LATENCY', 'LATEST'], '+latency']
+]
+
+/** DNS, TCP, TLS (rediss://), authentication and PING, the version, and the commands the Cache view needs. */
+export function testRedis(url: string, caFile: string | null, open: () => Promise<Redis>): Promise<ConnectionTest> {
+  const t = describeRedisUrl(url)
+  return report('redis', redisEndpoint(t), async (s) => {
+    if (t.sentinel) throw new Error('a Sentinel URL: the test follows the primary through the connection itself')
+    const address = await dnsStep(s, t.host)
+    await tcpStep(s, address, t.port)
+    if (t.tls)
+      await s.run(
+        'tls',
+        () =>
+          new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
+            const sock = tlsConnect({ host: address, port: t.port, ...tlsOptions(t, caFile) })
+            sock.once('secureConnect', () => {
+              const protocol = sock.getProtocol()
+              sock.destroy()
+              resolve({ value: undefined, detail: `${protocol}, certificate verified` })
+            })
+            sock.once('error', reject)
+          })
+      )
+    const redis = await s.run('authentication', async () => {
+      const r = await open()
+      await r.ping()
+      return { value: r, detail: `as "${t.user ?? 'default'}", PING answered` }
+    })
+    try {
+      await s.run('version', async () => {
+        const info = parseInfo((await redis.call('INFO', 'server')) as string)
+        return {
+          value: undefined,
+          detail: `Redis ${infoString(info, 'redis_version') ?? '?'} (${infoString(info, 'redis_mode') ?? 'standalone'})`
+        }
+      })
+      await s.run('privileges', async () => {
+        const denied: string[] = []
+        for (const [cmd, grant] of REDIS_NEEDS)
+          await redis.call(cmd[0]!, ...cmd.slice(1)).catch((err: unknown) => {
+            if (!/NOPERM/.test(errorMessage(err))) throw err
+            denied.push(`${cmd.join(' ')} (${grant})`)
+          })
+        if (denied.length)
+          throw new Error(
+            `connected, but the ACL user may not run ${denied.join(', ')}: ACL SETUSER ${t.user ?? 'default'} ${REDIS_NEEDS.filter(([c]) =>
+              denied.some((d) => d.startsWith(c.join(' ')))
+            )
+              .map(([, g]) => g)
+              .join(' ')}`
+          )
+        return { value: undefined, detail: 'INFO, SLOWLOG and LATENCY allowed' }
+      })
+    } finally {
+      redis.disconnect()
+    }
+  })
+}
