@@ -79,7 +79,9 @@ describe('lookout profiles', () => {
     // And with neither, the step that fails is named.
     const none = lookout(['profiles', 'test', 'billing-prod'], { LOOKOUT_SECRET_PASSPHRASE: '', PGPASSFILE: '/nonexistent' })
     expect(none.code).toBe(1)
-    expect(none.stdout).toMatch(/^ {2}FAIL authentication +\d+ ms {2}.*the server asks for a password and Lookout has none for this profile/m)
+    expect(none.stdout).toMatch(
+      /^ {2}FAIL authentication +\d+ ms {2}.*the server asks for a password and Lookout has none for this profile/m
+    )
   })
 
   it('delete needs --yes, and a prod profile its name typed', () => {
