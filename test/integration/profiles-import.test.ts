@@ -152,4 +152,56 @@ describe('importing profiles from pg_service.conf and .pgpass', () => {
       writeFileSync(join(home, '.pg_service.conf'), serviceFile(pg.port))
     }
   })
+
+  it('from the PG* variables: one profile, named by PGSERVICE or the host, its password from .pgpass', async () => {
+    const env = { HOME: home, PGHOST: '127.0.0.1', PGPORT: String(pg.port), PGDATABASE: 'app', PGUSER: 'postgres', PGSSLMODE: 'disable' }
+    const other = createCore({
+      dataDir: tempDir(),
+      secrets: new MemorySecretStore(),
+      notifier: { notify() {} },
+      transport: 'websocket',
+      env
+    })
+    try {
+      const r = await other.dispatch('profiles.importPlan', { from: 'env', environment: 'staging' })
+      expect(r).toMatchObject({
+        ok: true,
+        result: {
+          sources: ['PG* environment variables', join(home, '.pgpass')],
+          items: [
+            {
+              name: 'env-127.0.0.1',
+              action: 'create',
+              environment: 'staging',
+              environmentGuessed: false,
+              postgres: `127.0.0.1:${pg.port}/app`,
+              passwordFrom: `${join(home, '.pgpass')}, line 3`
+            }
+          ]
+        }
+      })
+      const none = createCore({
+        dataDir: tempDir(),
+        secrets: new MemorySecretStore(),
+        notifier: { notify() {} },
+        transport: 'websocket',
+        env: { HOME: home }
+      })
+      expect(await none.dispatch('profiles.importPlan', { from: 'env' })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found', message: expect.stringContaining('no PG* variable') }
+      })
+      await none.close()
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('from .pgpass alone: a line naming one server is a profile; a pattern line only gives passwords', async () => {
+    const p: ImportPlan = await call('profiles.importPlan', { from: 'pgpass', environment: 'dev' })
+    expect(p.items.map((i) => [i.name, i.action, i.postgres])).toEqual([['127.0.0.1-app', 'create', `127.0.0.1:${pg.port}/app`]])
+    expect(p.problems).toEqual([
+      `${join(home, '.pgpass')}, line 2: a pattern (*), not one server: it gives passwords to the profiles it matches`
+    ])
+  })
 })
