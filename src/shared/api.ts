@@ -310,10 +310,14 @@ export const requests = {
     params: z.object({ profile: ProfileName }),
     result: ActivityAnswer
   },
-  /** Re-runs the medium and slow tiers now; resolves when they are done. */
+  /**
+   * Re-runs the medium and slow tiers now, as a job: its end (job.done) carries when they ran.
+   * The tiers read the catalog under their statement timeouts; a cancel stops the waiting, and
+   * the tiers in flight finish on their own.
+   */
   'postgres.runChecks': {
-    params: z.object({ profile: ProfileName }),
-    result: z.object({ ranAt: z.number() })
+    params: z.object({ profile: ProfileName, jobId: z.string().min(1).max(100).optional() }),
+    result: z.object({ jobId: z.string() })
   },
   /** Cache hit per table and index since the statistics were reset: on demand, not polled. */
   'postgres.relationCache': {
@@ -544,7 +548,8 @@ export const JobDone = z.union([
   jobEnd('cache.analyse', KeyspaceAnalysis),
   jobEnd('cache.invalidate', JobProgress),
   jobEnd('cache.ttl', JobProgress),
-  jobEnd('explain.run', ExplainResult)
+  jobEnd('explain.run', ExplainResult),
+  jobEnd('postgres.runChecks', z.object({ ranAt: z.number() }))
 ])
 export type JobDone = z.infer<typeof JobDone>
 

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
 import { queryDigest } from '../../src/main/core/postgres/actions'
 import { MemorySecretStore } from '../../src/main/core/ports'
-import { eventuallyAsync, startPostgres, type PostgresHandle } from '../harness'
+import { eventually, eventuallyAsync, startPostgres, type PostgresHandle } from '../harness'
 import { createFixture } from '../helpers/pg-fixture'
 import { tempDir } from '../helpers/temp'
-import { coreCaller } from '../helpers/core-call'
+import { coreCaller, jobCaller } from '../helpers/core-call'
 
 let server: PostgresHandle
 let core: Core
@@ -90,6 +90,28 @@ describe('Postgres through the core API', () => {
     const cache = await call('postgres.relationCache', { profile: 'pg-dev', limit: 5 })
     expect(cache.some((r: { relation: string }) => r.relation === 'public.seqy')).toBe(true)
     await call('monitor.stop', { profile: 'pg-dev' })
+  })
+
+  it('running the checks now is a job: the request answers with its id first, and job.done says when they ran', async () => {
+    await call('monitor.start', { profile: 'pg-dev' })
+    try {
+      const order: string[] = []
+      const off = core.onEvent((name, p) => {
+        if (name === 'job.done' && (p as { jobId: string }).jobId === 'checks-now')
+          order.push(`done:${JSON.stringify((p as { error: unknown }).error)}`)
+      })
+      const before = Date.now()
+      const reply = await call('postgres.runChecks', { profile: 'pg-dev', jobId: 'checks-now' })
+      order.push('reply')
+      expect(reply).toEqual({ jobId: 'checks-now' })
+      await eventually('the checks done', () => order.length === 2 || null, 60_000)
+      off()
+      expect(order).toEqual(['reply', 'done:null'])
+      const again = await jobCaller(() => core)('postgres.runChecks', { profile: 'pg-dev' })
+      expect(again.ranAt).toBeGreaterThanOrEqual(before)
+    } finally {
+      await call('monitor.stop', { profile: 'pg-dev' })
+    }
   })
 })
 

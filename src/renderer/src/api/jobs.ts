@@ -10,6 +10,7 @@ interface JobResults {
   'cache.invalidate': JobProgress
   'cache.ttl': JobProgress
   'explain.run': ExplainResult
+  'postgres.runChecks': { ranAt: number }
 }
 type ResultOf<K extends keyof JobResults> = JobResults[K]
 

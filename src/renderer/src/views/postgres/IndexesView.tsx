@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { PgFinding, RelationCache } from '../../../../shared/postgres'
 import { formatBytes } from '../../lib/format'
 import { api } from '../../api'
+import { runJob } from '../../api/jobs'
 import { usePoll } from '../../app/usePoll'
 import { useSession } from '../../stores/session'
 
@@ -35,8 +36,8 @@ export function IndexesView() {
   const [running, setRunning] = useState(false)
   const runChecks = () => {
     setRunning(true)
-    api
-      .call('postgres.runChecks', { profile })
+    const id = crypto.randomUUID()
+    runJob('postgres.runChecks', id, () => api.call('postgres.runChecks', { profile, jobId: id }))
       .then(refresh, () => refresh())
       .finally(() => setRunning(false))
   }
