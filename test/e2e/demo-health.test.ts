@@ -94,4 +94,26 @@ describe('lookout demo in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'prod-banner.png') })
     await page.close()
   })
+
+  it('tests a target’s connection from its card, step by step, each step timed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } })
+    await page.goto(`${demo.url}#profile=demo`)
+    const card = page.locator('[data-target="postgres"]')
+    await card.waitFor()
+    await card.getByRole('button', { name: 'Test connection' }).click()
+    const steps = card.getByRole('list', { name: 'Connection test' })
+    await steps.waitFor({ timeout: 30_000 })
+    const rows = await steps
+      .locator('li')
+      .evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.step, (li as HTMLElement).dataset.ok]))
+    expect(rows.slice(0, 4)).toEqual([
+      ['dns', 'true'],
+      ['tcp', 'true'],
+      ['authentication', 'true'],
+      ['version', 'true']
+    ])
+    expect(await steps.locator('li[data-step=version]').textContent()).toMatch(/PostgreSQL 1\d\./)
+    await card.screenshot({ path: join(SHOTS, 'connection-test.png') })
+    await page.close()
+  })
 })

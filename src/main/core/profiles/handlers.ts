@@ -48,11 +48,12 @@ export function profileHandlers(
       ctx.audit({ created, updated, skipped: plan.items.filter((i) => i.action === 'skip').map((i) => i.name) })
       return { created, updated, plan }
     },
-    'profiles.testConnection': async ({ profile }) => {
+    'profiles.testConnection': async ({ profile, target }) => {
       const p = await s.profiles.get(profile)
       const tests = []
-      if (p.postgres) tests.push(await testPostgres(p.postgres, (await s.postgres.forProfile(profile)).open))
-      if (p.redis) tests.push(await testRedis(p.redis, p.redisCaFile ?? null, (await s.redis.forProfile(profile)).open))
+      if (p.postgres && target !== 'redis') tests.push(await testPostgres(p.postgres, (await s.postgres.forProfile(profile)).open))
+      if (p.redis && target !== 'postgres')
+        tests.push(await testRedis(p.redis, p.redisCaFile ?? null, (await s.redis.forProfile(profile)).open))
       return tests
     },
     'profiles.delete': async ({ name }) => {

@@ -2,6 +2,7 @@ import type { TargetState } from '../../../shared/schemas'
 import { formatAgo, formatValue } from '../lib/format'
 import { useSeries } from '../stores/series'
 import { useTargets } from '../stores/targets'
+import { ConnectionTestButton } from './ConnectionTestButton'
 import { SeriesChart } from './SeriesChart'
 
 const KIND_LABEL: Record<TargetState['kind'], string> = {
@@ -67,6 +68,11 @@ export function TargetCard({ targetId, now }: { targetId: string; now: number })
           </span>
         )}
       </footer>
+      {(t.kind === 'postgres' || t.kind === 'redis') && (
+        <div className="connection-test">
+          <ConnectionTestButton target={t.kind} />
+        </div>
+      )}
     </article>
   )
 }
