@@ -84,6 +84,22 @@ describe('lookout profiles', () => {
     )
   })
 
+  it('a re-import that gives a prod profile a new password needs its name typed; nothing is saved before', () => {
+    writeFileSync(join(home, '.pgpass'), `127.0.0.1:${pg.port}:*:postgres:rotated-password\n`)
+    chmodSync(join(home, '.pgpass'), 0o600)
+    const secrets = readFileSync(join(dataDir, 'secrets.enc.json'))
+    const refused = lookout(['profiles', 'import', '--from', 'pg-service', '--yes'])
+    expect(refused.stdout).toMatch(/^update\tbilling-prod\tprod/m)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/needs its name typed/)
+    // The dev profile in the same import was not given its new password either.
+    expect(readFileSync(join(dataDir, 'secrets.enc.json')).equals(secrets)).toBe(true)
+    const done = lookout(['profiles', 'import', '--from', 'pg-service', '--yes', '--only', 'billing-prod', '--confirm', 'billing-prod'])
+    expect(done.code).toBe(0)
+    expect(JSON.parse(done.stdout.trim().split('\n').pop()!)).toEqual({ created: [], updated: ['billing-prod'] })
+    expect(readFileSync(join(dataDir, 'audit.log'), 'utf8')).toMatch(/"action":"import profiles".*"outcome":"refused"/)
+  })
+
   it('delete needs --yes, and a prod profile its name typed', () => {
     expect(lookout(['profiles', 'delete', 'scratch-dev'])).toMatchObject({ code: 2, stderr: expect.stringContaining('use --yes') })
     expect(lookout(['profiles', 'delete', 'scratch-dev', '--yes']).code).toBe(0)

@@ -22,23 +22,47 @@ class StepFailed extends Error {}
 class Steps {
   readonly steps: ConnectionStep[] = []
 
-  async run<T>(step: ConnectionStep['step'], work: () => Promise<{ value: T; detail: string }>): Promise<T> {
+  /**
+   * `work` gets a signal that aborts at the deadline (a socket is then destroyed); a value that
+   * comes after the deadline anyway (a session that connected late) is handed to `dispose`, so a
+   * slow step never leaves a connection or a session slot behind.
+   */
+  async run<T>(
+    step: ConnectionStep['step'],
+    work: (signal: AbortSignal) => Promise<{ value: T; detail: string }>,
+    dispose?: (late: T) => void
+  ): Promise<T> {
     const started = performance.now()
+    const abort = new AbortController()
     let timer: NodeJS.Timeout | undefined
+    const working = work(abort.signal)
     try {
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS)
+        timer = setTimeout(() => {
+          abort.abort()
+          reject(new Error(`no answer within ${STEP_TIMEOUT_MS} ms`))
+        }, STEP_TIMEOUT_MS)
       })
-      const { value, detail } = await Promise.race([work(), deadline])
+      const { value, detail } = await Promise.race([working, deadline])
       this.steps.push({ step, ok: true, ms: Math.round(performance.now() - started), detail })
       return value
     } catch (err) {
+      if (abort.signal.aborted)
+        working.then(
+          (late) => dispose?.(late.value),
+          () => {}
+        )
       this.steps.push({ step, ok: false, ms: Math.round(performance.now() - started), detail: errorMessage(err) })
       throw new StepFailed()
     } finally {
       clearTimeout(timer)
     }
   }
+}
+
+/** A socket that is destroyed if its step's deadline passes first. */
+function destroyOnAbort(signal: AbortSignal, sock: { destroy(): void }): void {
+  signal.addEventListener('abort', () => sock.destroy(), { once: true })
 }
 
 async function dnsStep(s: Steps, host: string): Promise<string> {
@@ -51,9 +75,10 @@ async function dnsStep(s: Steps, host: string): Promise<string> {
 async function tcpStep(s: Steps, address: string, port: number): Promise<void> {
   await s.run(
     'tcp',
-    () =>
+    (signal) =>
       new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
         const sock = tcpConnect({ host: address, port })
+        destroyOnAbort(signal, sock)
         sock.once('connect', () => {
           sock.destroy()
           resolve({ value: undefined, detail: `connected to ${address}:${port}` })
@@ -86,10 +111,14 @@ export function testPostgres(dsn: string, open: () => Promise<pg.Client>): Promi
   return report('postgres', `${t.host}:${t.port}/${t.database}`, async (s) => {
     const address = await dnsStep(s, t.host)
     await tcpStep(s, address, t.port)
-    const client = await s.run('authentication', async () => ({
-      value: await open(),
-      detail: `as "${t.user}"${/sslmode=(require|verify-ca|verify-full)/.test(dsn) ? ', over TLS' : ''}`
-    }))
+    const client = await s.run(
+      'authentication',
+      async () => ({
+        value: await open(),
+        detail: `as "${t.user}"${/sslmode=(require|verify-ca|verify-full)/.test(dsn) ? ', over TLS' : ''}`
+      }),
+      (late) => void late.end().catch(() => {})
+    )
     try {
       await s.run('version', async () => {
         const [r] = await queryRows(client, "/* lookout */ SELECT current_setting('server_version') AS v")
@@ -130,9 +159,10 @@ export function testRedis(url: string, caFile: string | null, open: () => Promis
     if (t.tls)
       await s.run(
         'tls',
-        () =>
+        (signal) =>
           new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
             const sock = tlsConnect({ host: address, port: t.port, ...tlsOptions(t, caFile) })
+            destroyOnAbort(signal, sock)
             sock.once('secureConnect', () => {
               const protocol = sock.getProtocol()
               sock.destroy()
@@ -141,11 +171,15 @@ export function testRedis(url: string, caFile: string | null, open: () => Promis
             sock.once('error', reject)
           })
       )
-    const redis = await s.run('authentication', async () => {
-      const r = await open()
-      await r.ping()
-      return { value: r, detail: `as "${t.user ?? 'default'}", PING answered` }
-    })
+    const redis = await s.run(
+      'authentication',
+      async () => {
+        const r = await open()
+        await r.ping()
+        return { value: r, detail: `as "${t.user ?? 'default'}", PING answered` }
+      },
+      (late) => late.disconnect()
+    )
     try {
       await s.run('version', async () => {
         const info = parseInfo((await redis.call('INFO', 'server')) as string)
