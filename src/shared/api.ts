@@ -15,7 +15,8 @@ import {
   ProfileSummary,
   SeriesDelta,
   SeriesInfo,
-  TargetState
+  TargetState,
+  WorkspaceStatus
 } from './schemas'
 import { AmAlertView, SilenceMatcher, SilenceView } from './alertmanager'
 import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails, WarmResult } from './redis'
@@ -523,6 +524,19 @@ export const requests = {
   'alerts.summary': {
     params: z.object({}),
     result: AlertsSummary
+  },
+  /** Every watched or pinned profile: its worst target state and its firing alerts, for the sidebar. */
+  'workspace.status': {
+    params: z.object({}),
+    result: WorkspaceStatus
+  },
+  /**
+   * Pins a profile (it is watched from now on, and from start-up) or unpins it (it keeps being
+   * watched until it is stopped). A preference of this desktop: it acts on no server.
+   */
+  'workspace.pin': {
+    params: z.object({ profile: ProfileName, pinned: z.boolean() }),
+    result: WorkspaceStatus
   }
 } as const
 
@@ -560,7 +574,9 @@ export const events = {
   'job.progress': JobProgress,
   'target.state': TargetState,
   'series.delta': SeriesDelta,
-  'alerts.changed': AlertsSummary
+  'alerts.changed': AlertsSummary,
+  /** Sent when a profile's worst state, its firing count, or what is watched or pinned changes. */
+  'workspace.changed': WorkspaceStatus
 } as const
 
 export type RequestName = keyof typeof requests

@@ -231,6 +231,26 @@ export const AlertsSummary = z.object({
 })
 export type AlertsSummary = z.infer<typeof AlertsSummary>
 
+/** One profile in the workspace: whether it is watched or pinned, its worst target state and its firing alerts. */
+export const WorkspaceProfile = z.object({
+  profile: ProfileName,
+  environment: Environment,
+  /** Pinned profiles are watched from start-up and keep polling while another one is open. */
+  pinned: z.boolean(),
+  watched: z.boolean(),
+  /** The worst state of its targets (down > degraded > pending > up); null when not watched. */
+  health: TargetHealth.nullable(),
+  targets: z.object({ up: z.number().int(), degraded: z.number().int(), down: z.number().int(), pending: z.number().int() }),
+  firing: z.number().int().nonnegative(),
+  critical: z.number().int().nonnegative(),
+  /** Why a pinned profile is not being watched (it could not start). */
+  error: z.string().nullable()
+})
+export type WorkspaceProfile = z.infer<typeof WorkspaceProfile>
+
+export const WorkspaceStatus = z.object({ profiles: z.array(WorkspaceProfile) })
+export type WorkspaceStatus = z.infer<typeof WorkspaceStatus>
+
 export const MonitorSnapshot = z.object({
   profile: ProfileName,
   targets: z.array(TargetState),

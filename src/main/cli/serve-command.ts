@@ -35,6 +35,9 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
     logger,
     transport: 'websocket'
   })
+  // Pinned profiles are watched from the start, before any browser connects; one that cannot
+  // start is logged and shown in the sidebar, never fatal.
+  void core.watchPinned()
   const warning = exposureWarning(opts.host)
   if (warning) console.error(warning)
   const server = await serve({

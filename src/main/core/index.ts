@@ -21,6 +21,8 @@ import { RedisAccess } from './redis/access'
 import { redisHandlers } from './redis/handlers'
 import { redisJobHandlers } from './redis/job-handlers'
 import type { CoreServices } from './services'
+import { workspaceHandlers } from './workspace/handlers'
+import { Workspace } from './workspace/workspace'
 
 export interface CoreOptions {
   dataDir: string
@@ -43,6 +45,8 @@ export interface Core {
   handlers: ApiHandlers
   /** Subscribes to every event; returns the unsubscribe function. */
   onEvent(listener: CoreEventListener): () => void
+  /** Starts watching the pinned profiles: for the desktop app and `serve`, not one-shot CLI commands. */
+  watchPinned(): Promise<void>
   /**
    * A profile for this process only, never written (the CLI's `--redis URL` / `--postgres URL`):
    * requests on it go through the same dispatcher, guard and audit as any other. Not part of the
@@ -61,7 +65,10 @@ export function createCore(opts: CoreOptions): Core {
   const clock = opts.clock ?? systemClock
   const logger = opts.logger ?? silentLogger
   const listeners = new Set<CoreEventListener>()
+  // Late-bound: the workspace summarises what the monitors report, and they are built first.
+  let workspace: Workspace | null = null
   const emit = <E extends EventName>(name: E, payload: EventPayload<E>) => {
+    if (name === 'target.state' || name === 'alerts.changed') workspace?.refresh()
     for (const l of listeners) {
       try {
         l(name, payload)
@@ -72,7 +79,16 @@ export function createCore(opts: CoreOptions): Core {
   }
   const profiles = new ProfileStore(opts.dataDir, opts.secrets)
   const limits = new SlotLimiter()
-  const monitors = new MonitorRegistry({ profiles, clock, logger, emit, notifier: opts.notifier, random: opts.random })
+  const monitors = new MonitorRegistry({
+    profiles,
+    clock,
+    logger,
+    emit,
+    notifier: opts.notifier,
+    random: opts.random,
+    onWatchedChange: () => workspace?.refresh()
+  })
+  workspace = new Workspace({ dataDir: opts.dataDir, profiles, monitors, logger, changed: (st) => emit('workspace.changed', st) })
   const services: CoreServices = {
     dataDir: opts.dataDir,
     transport: opts.transport,
@@ -87,7 +103,8 @@ export function createCore(opts: CoreOptions): Core {
     jobs: new JobRegistry(),
     monitors,
     postgres: new PostgresAccess(profiles, monitors, limits),
-    redis: new RedisAccess(profiles, limits)
+    redis: new RedisAccess(profiles, limits),
+    workspace
   }
   const handlers: ApiHandlers = {
     ...appHandlers(services),
@@ -99,7 +116,8 @@ export function createCore(opts: CoreOptions): Core {
     ...checkHandlers(services),
     ...explainHandlers(services),
     ...redisHandlers(services),
-    ...redisJobHandlers(services)
+    ...redisJobHandlers(services),
+    ...workspaceHandlers(services)
   }
   const guard = new MutationGuard(services.audit, (name) =>
     profiles.get(name).catch((err: unknown) => {
@@ -117,6 +135,7 @@ export function createCore(opts: CoreOptions): Core {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    watchPinned: () => workspace.watchPinned(),
     async addTransientProfile(input) {
       return (await profiles.addEphemeral(input)).name
     },

@@ -145,6 +145,11 @@ export class ProfileMonitor {
     points.push({ seriesId, seq: s.ring.seq, v: toWire(v) })
   }
 
+  /** Its targets' current states. */
+  targetStates(): TargetState[] {
+    return [...this.states.values()]
+  }
+
   collector(targetId: string): TargetCollector | undefined {
     return this.collectors.find((x) => x.id === targetId)
   }

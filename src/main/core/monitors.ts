@@ -22,12 +22,26 @@ export class MonitorRegistry {
   private readonly scheduler: Scheduler<CollectResult>
 
   constructor(
-    private readonly deps: { profiles: ProfileStore; clock: Clock; logger: Logger; emit: Emit; notifier: Notifier; random?: () => number }
+    private readonly deps: {
+      profiles: ProfileStore
+      clock: Clock
+      logger: Logger
+      emit: Emit
+      notifier: Notifier
+      random?: () => number
+      /** Told when a profile starts or stops being watched. */
+      onWatchedChange?: () => void
+    }
   ) {
     const { clock } = deps
     this.alerts = new AlertBook(deps.notifier, (s) => deps.emit('alerts.changed', s))
     // Each poll reports to its own profile's monitor (the job's `report`), never through here.
     this.scheduler = new Scheduler<CollectResult>({ clock, random: deps.random })
+  }
+
+  /** The profiles being watched, in the order they started. */
+  watched(): ProfileMonitor[] {
+    return [...this.monitors.values()]
   }
 
   has(name: string): boolean {
@@ -61,6 +75,7 @@ export class MonitorRegistry {
       timeoutMs: pollTimeout(profile)
     })
     this.monitors.set(name, m)
+    this.deps.onWatchedChange?.()
     m.backfill(await fetchBackfill(profile, secrets.urls.prometheus, collectors, clock.now()))
     // Stopped while the history loaded: do not start polling behind the user's back.
     if (this.monitors.get(name) !== m) return m
@@ -75,6 +90,7 @@ export class MonitorRegistry {
     this.monitors.delete(name)
     await m.stop()
     this.alerts.clearProfile(name)
+    this.deps.onWatchedChange?.()
     return true
   }
 

@@ -7,6 +7,7 @@ import type { Clock, Logger, SecretStore } from './ports'
 import type { PostgresAccess } from './postgres/access'
 import type { ProfileStore } from './profiles/store'
 import type { RedisAccess } from './redis/access'
+import type { Workspace } from './workspace/workspace'
 
 export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void
 
@@ -30,4 +31,5 @@ export interface CoreServices {
   monitors: MonitorRegistry
   postgres: PostgresAccess
   redis: RedisAccess
+  workspace: Workspace
 }

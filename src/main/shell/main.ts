@@ -54,6 +54,7 @@ export function runDesktopApp(): void {
       await core.dispatch('profiles.save', { profile, replace: true })
       await core.dispatch('monitor.start', { profile: profile.name })
     }
+    void core.watchPinned()
     showWindow()
     app.on('before-quit', () => {
       tray.destroy()

@@ -58,7 +58,9 @@ export function profileHandlers(
     },
     'profiles.delete': async ({ name }) => {
       await s.monitors.stop(name)
-      return { deleted: await s.profiles.delete(name) }
+      const deleted = await s.profiles.delete(name)
+      await s.workspace.forget(name)
+      return { deleted }
     }
   }
 }
