@@ -517,8 +517,14 @@ export const requests = {
     params: z.object({ jobId: z.string().max(100) }),
     result: z.object({ cancelling: z.boolean() })
   },
+  /** The newest audit entries, newest first, optionally only those of one profile, action or outcome. */
   'audit.recent': {
-    params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }),
+    params: z.object({
+      limit: z.number().int().min(1).max(10_000).default(100),
+      profile: z.string().max(100).optional(),
+      action: z.string().max(200).optional(),
+      outcome: z.enum(['ok', 'refused', 'failed']).optional()
+    }),
     result: z.array(AuditEntryView)
   },
   'alerts.summary': {

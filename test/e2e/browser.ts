@@ -31,10 +31,10 @@ export interface CliProcess {
 }
 
 /** Runs the built `lookout` command and waits for the URL it prints. */
-export async function runLookout(args: string[], timeoutMs = 120_000): Promise<CliProcess> {
+export async function runLookout(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<CliProcess> {
   const bin = join(ROOT, 'bin/lookout.js')
   if (!existsSync(join(ROOT, 'out/main/cli.js'))) throw new Error('the app is not built: run npm run build first')
-  const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))

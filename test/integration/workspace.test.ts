@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
-import type { WorkspaceStatus } from '../../src/shared/schemas'
+import type { WorkspaceProfile, WorkspaceStatus } from '../../src/shared/schemas'
 import { eventually, startMetricsFixture, startRedis, type MetricsFixture, type RedisHandle } from '../harness'
+import { coreCaller } from '../helpers/core-call'
 import { tempDir } from '../helpers/temp'
 
 const POLL_MS = 300
@@ -27,13 +28,9 @@ function newCore(): Core {
   return c
 }
 
-const entry = (name: string) => changes.at(-1)?.profiles.find((p) => p.profile === name)
+const entry = (name: string) => changes.at(-1)?.profiles.find((p: WorkspaceProfile) => p.profile === name)
 
-async function ok<T>(p: Promise<{ ok: true; result: T } | { ok: false; error: { message: string } }>): Promise<T> {
-  const r = await p
-  if (!r.ok) throw new Error(r.error.message)
-  return r.result
-}
+const call = coreCaller(() => core)
 
 beforeAll(async () => {
   ;[redisA, redisB, fixture] = await Promise.all([startRedis(), startRedis(), startMetricsFixture()])
@@ -44,12 +41,8 @@ beforeAll(async () => {
     ['shop-prod', 'prod', redisA],
     ['shop-staging', 'staging', redisB]
   ] as const)
-    await ok(
-      core.dispatch('profiles.save', {
-        profile: { name, environment, redis: redis.url, metrics: [fixture.url], pollIntervalMs: POLL_MS }
-      })
-    )
-  await ok(core.dispatch('profiles.save', { profile: { name: 'scratch', environment: 'dev', metrics: [fixture.url], pollIntervalMs: POLL_MS } }))
+    await call('profiles.save', { profile: { name, environment, redis: redis.url, metrics: [fixture.url], pollIntervalMs: POLL_MS } })
+  await call('profiles.save', { profile: { name: 'scratch', environment: 'dev', metrics: [fixture.url], pollIntervalMs: POLL_MS } })
 })
 
 afterAll(async () => {
@@ -59,9 +52,9 @@ afterAll(async () => {
 
 describe('the workspace: several profiles watched at once', () => {
   it('pins two profiles: both are watched, each with its own worst state, and the pins are kept on disk', async () => {
-    await ok(core.dispatch('workspace.pin', { profile: 'shop-prod', pinned: true }))
-    const status = await ok(core.dispatch('workspace.pin', { profile: 'shop-staging', pinned: true }))
-    expect(status.profiles.map((p) => [p.profile, p.pinned, p.watched])).toEqual([
+    await call('workspace.pin', { profile: 'shop-prod', pinned: true })
+    const status = await call('workspace.pin', { profile: 'shop-staging', pinned: true })
+    expect(status.profiles.map((p: WorkspaceProfile) => [p.profile, p.pinned, p.watched])).toEqual([
       ['shop-prod', true, true],
       ['shop-staging', true, true]
     ])
@@ -79,10 +72,10 @@ describe('the workspace: several profiles watched at once', () => {
   })
 
   it('opening and stopping another profile leaves the pinned ones polling', async () => {
-    await ok(core.dispatch('monitor.start', { profile: 'scratch' }))
+    await call('monitor.start', { profile: 'scratch' })
     await eventually('scratch watched', () => entry('scratch')?.watched === true)
     expect(entry('scratch')?.pinned).toBe(false)
-    await ok(core.dispatch('monitor.stop', { profile: 'scratch' }))
+    await call('monitor.stop', { profile: 'scratch' })
     await eventually('scratch no longer listed', () => entry('scratch') === undefined)
     const seen = targetStates
     await eventually('pinned profiles still polling', () => targetStates > seen + 4, 20_000)
@@ -98,8 +91,8 @@ describe('the workspace: several profiles watched at once', () => {
     // The built-in target-down alert counts against the profile it belongs to.
     await eventually('shop-prod has a firing alert', () => (entry('shop-prod')?.firing ?? 0) > 0, 20_000)
     expect(entry('shop-staging')!.firing).toBe(0)
-    const summary = await ok(core.dispatch('alerts.summary', {}))
-    expect(summary.firing.every((a) => a.profile === 'shop-prod')).toBe(true)
+    const summary = await call('alerts.summary', {})
+    expect(summary.firing.every((a: { profile: string }) => a.profile === 'shop-prod')).toBe(true)
     await redisA.restart()
     await eventually('shop-prod up again', () => entry('shop-prod')?.health === 'up', 20_000)
   })
@@ -107,7 +100,7 @@ describe('the workspace: several profiles watched at once', () => {
   it('after a restart of the core, the pinned profiles are watched again from start-up', async () => {
     await core.close()
     core = newCore()
-    expect((await ok(core.dispatch('workspace.status', {}))).profiles.map((p) => [p.profile, p.watched])).toEqual([
+    expect((await call('workspace.status', {})).profiles.map((p: WorkspaceProfile) => [p.profile, p.watched])).toEqual([
       ['shop-prod', false],
       ['shop-staging', false]
     ])
@@ -116,16 +109,23 @@ describe('the workspace: several profiles watched at once', () => {
   })
 
   it('unpinning keeps watching until stopped; deleting a profile drops its pin', async () => {
-    const status = await ok(core.dispatch('workspace.pin', { profile: 'shop-staging', pinned: false }))
-    expect(status.profiles.find((p) => p.profile === 'shop-staging')).toMatchObject({ pinned: false, watched: true })
-    await ok(core.dispatch('profiles.delete', { name: 'shop-prod', confirmation: 'shop-prod' }))
+    const status = await call('workspace.pin', { profile: 'shop-staging', pinned: false })
+    expect(status.profiles.find((p: WorkspaceProfile) => p.profile === 'shop-staging')).toMatchObject({
+      pinned: false,
+      watched: true
+    })
+    await call('profiles.delete', { name: 'shop-prod', confirmation: 'shop-prod' })
     expect(JSON.parse(readFileSync(join(dataDir, 'workspace.json'), 'utf8')).pinned).toEqual([])
-    expect((await ok(core.dispatch('workspace.status', {}))).profiles.map((p) => p.profile)).toEqual(['shop-staging'])
+    // The audit log view's filters, applied by the core: one action of one profile.
+    const deletes = await call('audit.recent', { limit: 10, action: 'delete profile', profile: 'shop-prod' })
+    expect(deletes).toMatchObject([{ action: 'delete profile', profile: 'shop-prod', environment: 'prod', outcome: 'ok' }])
+    expect(await call('audit.recent', { limit: 10, outcome: 'failed' })).toEqual([])
+    expect((await call('audit.recent', { limit: 100 })).length).toBeGreaterThan(deletes.length)
+    expect((await call('workspace.status', {})).profiles.map((p: WorkspaceProfile) => p.profile)).toEqual(['shop-staging'])
   })
 
   it('a pinned profile that cannot start is reported, and the pin of an unknown profile is refused', async () => {
-    const r = await core.dispatch('workspace.pin', { profile: 'nope', pinned: true })
-    expect(r.ok).toBe(false)
+    await expect(call('workspace.pin', { profile: 'nope', pinned: true })).rejects.toMatchObject({ code: 'not_found' })
     expect(existsSync(join(dataDir, 'workspace.json'))).toBe(true)
     expect(JSON.parse(readFileSync(join(dataDir, 'workspace.json'), 'utf8')).pinned).not.toContain('nope')
   })

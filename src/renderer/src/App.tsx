@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react'
-import { openProfile } from './app/controller'
+import { useCallback, useEffect, useState } from 'react'
 import { ProfileForm } from './components/ProfileForm'
+import { Sidebar } from './components/Sidebar'
+import { ImportWizard } from './components/ImportWizard'
 import { useSession } from './stores/session'
 import { useTheme } from './stores/theme'
 import { HealthView } from './views/health/HealthView'
@@ -13,24 +14,27 @@ import { ActivityView } from './views/postgres/ActivityView'
 import { IndexesView } from './views/postgres/IndexesView'
 import { ExplainView } from './views/explain/ExplainView'
 import { desktopBridge } from './api/bridge'
+import { AuditView } from './views/audit/AuditView'
+import { CommandPalette } from './components/CommandPalette'
 import { useView, VIEWS, type ViewId } from './stores/view'
 
-function useShortcuts(showForm: (v: boolean) => void) {
+function useShortcuts(openPalette: () => void) {
   const toggleTheme = useTheme((s) => s.toggle)
   const show = useView((s) => s.show)
   useEffect(() => {
     const run = (command: string) => {
       if (command === 'theme:toggle') toggleTheme()
       const view = VIEWS.find((v) => command === `view:${v.id}`)
-      if (view) {
-        showForm(false)
-        show(view.id)
-      }
+      if (view) show(view.id)
+      if (command === 'palette:open') openPalette()
     }
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey
       const view = VIEWS.find((v) => v.key === e.key)
-      if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
+      if (mod && !e.shiftKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault()
+        run('palette:open')
+      } else if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
         e.preventDefault()
         run('theme:toggle')
       } else if (mod && view) {
@@ -44,7 +48,7 @@ function useShortcuts(showForm: (v: boolean) => void) {
       window.removeEventListener('keydown', onKey)
       offMenu?.()
     }
-  }, [toggleTheme, showForm, show])
+  }, [toggleTheme, openPalette, show])
 }
 
 export function App() {
@@ -59,10 +63,13 @@ export function App() {
   const error = useSession((s) => s.error)
   const setError = useSession((s) => s.setError)
   const alerts = useSession((s) => s.alerts)
-  const [showForm, setShowForm] = useState(false)
+  const [palette, setPalette] = useState(false)
   const view = useView((s) => s.view)
+  const panel = useView((s) => s.panel)
+  const openPanel = useView((s) => s.openPanel)
   const showView = useView((s) => s.show)
-  useShortcuts(setShowForm)
+  const openPalette = useCallback(() => setPalette(true), [])
+  useShortcuts(openPalette)
 
   const activeProfile = profiles.find((p) => p.name === active)
   // The environment in the window title too: it is what the taskbar and a screen share show.
@@ -73,30 +80,20 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <h1>Lookout</h1>
-        <label className="profile-picker">
-          <span className="sr-only">Profile</span>
-          <select aria-label="Profile" value={active ?? ''} onChange={(e) => void openProfile(e.target.value)}>
-            {!active && <option value="">choose a profile…</option>}
-            {profiles.map((p) => (
-              <option key={p.name} value={p.name}>
-                {p.name} ({p.environment})
-              </option>
-            ))}
-          </select>
-        </label>
         {activeProfile && <span className={`env env-${activeProfile.environment}`}>{activeProfile.environment}</span>}
-        <button onClick={() => setShowForm(true)}>New profile</button>
+        <button onClick={() => openPanel('new-profile')}>New profile</button>
+        <button onClick={() => openPanel('import')}>Import</button>
+        <button onClick={openPalette} title="Command palette (Ctrl+K)">
+          Go to… <kbd>Ctrl+K</kbd>
+        </button>
         <nav className="tabs" aria-label="Views">
           {VIEWS.map((v) => (
             <button
               key={v.id}
-              className={view === v.id && !showForm ? 'tab active' : 'tab'}
-              aria-current={view === v.id && !showForm ? 'page' : undefined}
-              title={`${v.label} (Ctrl+${v.key})`}
-              onClick={() => {
-                setShowForm(false)
-                showView(v.id as ViewId)
-              }}
+              className={view === v.id && !panel ? 'tab active' : 'tab'}
+              aria-current={view === v.id && !panel ? 'page' : undefined}
+              title={`${v.label} (${v.shortcut})`}
+              onClick={() => showView(v.id as ViewId)}
             >
               {v.label}
               {v.id === 'alerts' && alerts.firing.length ? <span className="count">{alerts.firing.length}</span> : null}
@@ -142,38 +139,50 @@ export function App() {
           Profiles could not be loaded: {profilesError}
         </div>
       )}
-      <main>
-        {showForm ? (
-          <ProfileForm onDone={() => setShowForm(false)} />
-        ) : active ? (
-          view === 'metrics' ? (
-            <MetricsView />
-          ) : view === 'promql' ? (
-            <PromqlView />
-          ) : view === 'alerts' ? (
-            <AlertsView />
-          ) : view === 'cache' ? (
-            <CacheView />
-          ) : view === 'queries' ? (
-            <SlowQueriesView />
-          ) : view === 'activity' ? (
-            <ActivityView />
-          ) : view === 'indexes' ? (
-            <IndexesView />
-          ) : view === 'explain' ? (
-            <ExplainView />
+      <div className="workspace">
+        <Sidebar />
+        <main>
+          {panel === 'new-profile' ? (
+            <ProfileForm onDone={() => openPanel(null)} />
+          ) : panel === 'import' ? (
+            <ImportWizard onDone={() => openPanel(null)} />
+          ) : view === 'audit' ? (
+            <AuditView />
+          ) : active ? (
+            view === 'metrics' ? (
+              <MetricsView />
+            ) : view === 'promql' ? (
+              <PromqlView />
+            ) : view === 'alerts' ? (
+              <AlertsView />
+            ) : view === 'cache' ? (
+              <CacheView />
+            ) : view === 'queries' ? (
+              <SlowQueriesView />
+            ) : view === 'activity' ? (
+              <ActivityView />
+            ) : view === 'indexes' ? (
+              <IndexesView />
+            ) : view === 'explain' ? (
+              <ExplainView />
+            ) : (
+              <HealthView />
+            )
           ) : (
-            <HealthView />
-          )
-        ) : (
-          <section className="empty">
-            <p>
-              No profile is open. Create one, or run <code>npm run demo</code> to see Lookout on live servers.
-            </p>
-            <button onClick={() => setShowForm(true)}>New profile</button>
-          </section>
-        )}
-      </main>
+            <section className="empty">
+              <p>
+                No profile is open. Create one, or run <code>npm run demo</code> to see Lookout on live servers.
+              </p>
+              <button onClick={() => openPanel('new-profile')}>New profile</button>
+              <button onClick={() => openPanel('import')}>Import</button>
+              <button onClick={openPalette} title="Command palette (Ctrl+K)">
+                Go to… <kbd>Ctrl+K</kbd>
+              </button>
+            </section>
+          )}
+        </main>
+      </div>
+      {palette && <CommandPalette onClose={() => setPalette(false)} />}
     </div>
   )
 }

@@ -14,7 +14,13 @@ export function appHandlers(s: CoreServices): Pick<ApiHandlers, 'app.info' | 'jo
     }),
     'job.cancel': async ({ jobId }) => ({ cancelling: s.jobs.cancel(jobId) }),
     // The renderer gets each entry without its details (they may name keys and hosts it need not hold).
-    'audit.recent': async ({ limit }) => (await s.audit.recent(limit)).map(({ details: _details, prev: _prev, ...rest }) => rest),
+    'audit.recent': async ({ limit, profile, action, outcome }) =>
+      (
+        await s.audit.recent(
+          limit,
+          (e) => (!profile || e.profile === profile) && (!action || e.action === action) && (!outcome || e.outcome === outcome)
+        )
+      ).map(({ details: _details, prev: _prev, ...rest }) => rest),
     'alerts.summary': async () => s.monitors.summary()
   }
 }

@@ -85,7 +85,8 @@ export class AuditLog {
   }
 
   /** The newest entries first; lines that do not parse are skipped, not fatal. */
-  async recent(limit: number): Promise<AuditEntry[]> {
+  /** The newest `limit` entries that pass `keep`, newest first; torn lines from a crash are skipped. */
+  async recent(limit: number, keep: (e: AuditEntry) => boolean = () => true): Promise<AuditEntry[]> {
     let text: string
     try {
       text = await readFile(this.path, 'utf8')
@@ -99,7 +100,7 @@ export class AuditLog {
       if (!lines[i]) continue
       try {
         const parsed = AuditEntry.safeParse(JSON.parse(lines[i]!))
-        if (parsed.success) out.push(parsed.data)
+        if (parsed.success && keep(parsed.data)) out.push(parsed.data)
       } catch {
         // a torn line from a crash: skip it
       }

@@ -1,9 +1,12 @@
-import type { ProfileInput } from '../../../shared/schemas'
+import type { Params, Result } from '../../../shared/api'
+import type { Environment, ImportPlan, ImportSource, ProfileInput } from '../../../shared/schemas'
 import { api } from '../api'
 import { CHART_CAPACITY, useSeries } from '../stores/series'
 import { useSession } from '../stores/session'
 import { useTargets } from '../stores/targets'
 import { useJobs } from '../stores/jobs'
+import { useWorkspace } from '../stores/workspace'
+import { useView } from '../stores/view'
 
 const LAST_PROFILE_KEY = 'lookout.lastProfile'
 
@@ -16,15 +19,36 @@ export async function openProfile(name: string): Promise<void> {
   const session = useSession.getState()
   const previous = session.active
   session.setActive(name)
+  // Opening a profile shows its views, not a form left open.
+  useView.getState().openPanel(null)
   localStorage.setItem(LAST_PROFILE_KEY, name)
   try {
     const snap = await api.call('monitor.start', { profile: name })
     if (useSession.getState().active !== name) return
     useTargets.getState().load(snap.targets)
     useSeries.getState().loadSnapshot(snap)
-    if (previous && previous !== name) await api.call('monitor.stop', { profile: previous }).catch(() => {})
+    // A pinned profile keeps polling in the background; an unpinned one stops when left.
+    if (previous && previous !== name && !useWorkspace.getState().byProfile[previous]?.pinned)
+      await api.call('monitor.stop', { profile: previous }).catch(() => {})
   } catch (err) {
     useSession.getState().setError(`Cannot open profile ${name}: ${message(err)}`)
+  }
+}
+
+/** Pins a profile (watched in the background and from start-up) or unpins it. */
+export async function pinProfile(name: string, pinned: boolean): Promise<void> {
+  try {
+    useWorkspace.getState().load(await api.call('workspace.pin', { profile: name, pinned }))
+  } catch (err) {
+    useSession.getState().setError(`Cannot ${pinned ? 'pin' : 'unpin'} ${name}: ${message(err)}`)
+  }
+}
+
+async function reloadWorkspace(): Promise<void> {
+  try {
+    useWorkspace.getState().load(await api.call('workspace.status', {}))
+  } catch {
+    // The sidebar shows profiles without dots until the next workspace.changed.
   }
 }
 
@@ -49,6 +73,26 @@ export async function saveProfile(profile: ProfileInput, replace: boolean): Prom
   }
 }
 
+/** What an import would do; nothing is created. */
+export async function previewImport(from: ImportSource, environment?: Environment): Promise<{ plan: ImportPlan } | { error: string }> {
+  try {
+    return { plan: await api.call('profiles.importPlan', { from, environment }) }
+  } catch (err) {
+    return { error: message(err) }
+  }
+}
+
+/** Imports the chosen profiles, then reloads the list so the sidebar shows them. */
+export async function importProfiles(params: Params<'profiles.import'>): Promise<Result<'profiles.import'> | { error: string }> {
+  try {
+    const r = await api.call('profiles.import', params)
+    await reloadProfiles()
+    return r
+  } catch (err) {
+    return { error: message(err) }
+  }
+}
+
 async function resync(): Promise<void> {
   const name = useSession.getState().active
   if (!name) return
@@ -70,7 +114,7 @@ export async function boot(): Promise<void> {
     if (status === 'open' && wasClosed) {
       wasClosed = false
       // The server may have restarted: re-read everything.
-      void reloadProfiles().then(resync)
+      void reloadProfiles().then(resync).then(reloadWorkspace)
     }
   })
   api.on('target.state', (t) => {
@@ -81,6 +125,7 @@ export async function boot(): Promise<void> {
     useSeries.getState().applyDelta(d)
   })
   api.on('alerts.changed', (a) => useSession.getState().setAlerts(a))
+  api.on('workspace.changed', (w) => useWorkspace.getState().load(w))
   api.on('job.progress', (p) => useJobs.getState().update(p))
   useSeries.subscribe((s, prev) => {
     if (s.gaps > prev.gaps) void resync()
@@ -90,7 +135,7 @@ export async function boot(): Promise<void> {
     (info) => useSession.getState().setSecretWarning(info.secretStorage.warning),
     () => {}
   )
-  await reloadProfiles()
+  await Promise.all([reloadProfiles(), reloadWorkspace()])
   const { profiles } = useSession.getState()
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('profile')
   const last = localStorage.getItem(LAST_PROFILE_KEY)

@@ -1,4 +1,5 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
+import { useView } from '../../stores/view'
 import type { PgSession } from '../../../../shared/postgres'
 import { formatSeconds } from '../../lib/format'
 import { api } from '../../api'
@@ -23,6 +24,12 @@ export function ActivityView() {
   const [notice, setNotice] = useState<string | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
   const byPid = new Map(data?.sessions.map((s) => [s.pid, s]) ?? [])
+  // A pid chosen in the command palette: highlighted and scrolled into sight once it is listed.
+  const focus = useView((s) => (s.focus?.kind === 'pid' ? s.focus.pid : null))
+  const listed = focus !== null && byPid.has(focus)
+  useEffect(() => {
+    if (listed) document.querySelector(`tr[data-pid="${focus}"]`)?.scrollIntoView({ block: 'center' })
+  }, [focus, listed])
 
   const signal = async (confirmation: string) => {
     if (!pending) return
@@ -109,7 +116,12 @@ export function ActivityView() {
           </thead>
           <tbody>
             {data.sessions.map((s) => (
-              <tr key={s.pid} data-pid={s.pid} className={s.blockedBy.length ? 'blocked' : ''}>
+              <tr
+                key={s.pid}
+                data-pid={s.pid}
+                className={[s.blockedBy.length ? 'blocked' : '', s.pid === focus ? 'focused' : ''].join(' ').trim()}
+                aria-current={s.pid === focus ? 'true' : undefined}
+              >
                 <td className="num">{s.pid}</td>
                 <td>{s.user}</td>
                 <td>{s.database}</td>

@@ -31,6 +31,14 @@ export function SlowQueriesView() {
   const [user, setUser] = useState('')
   const [database, setDatabase] = useState('')
   const [open, setOpen] = useState<string | null>(null)
+  // A query chosen in the command palette opens its details (over the last hour, where it was found).
+  const focus = useView((s) => (s.focus?.kind === 'query' ? s.focus.key : null))
+  const [focused, setFocused] = useState<string | null>(null)
+  if (focus && focus !== focused) {
+    setFocused(focus)
+    setWin('1h')
+    setOpen(focus)
+  }
   const { data, error } = usePoll(
     () =>
       api.call('postgres.statements', { profile, window: win, sort, search, user: user || null, database: database || null, limit: 100 }),

@@ -1,4 +1,5 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
+import { useView } from '../../stores/view'
 import type { ProfileSummary } from '../../../../shared/schemas'
 import type { z } from 'zod'
 import type { KeyInspection } from '../../../../shared/redis'
@@ -31,6 +32,17 @@ export function KeyPanel({ profile }: { profile: ProfileSummary }) {
       setError(message(err))
     }
   }
+
+  // A key typed in the command palette is inspected at once.
+  const focus = useView((s) => (s.focus?.kind === 'key' ? s.focus.key : null))
+  const [focused, setFocused] = useState<string | null>(null)
+  if (focus && focus !== focused) {
+    setFocused(focus)
+    setKey(focus)
+  }
+  useEffect(() => {
+    if (focus) api.call('cache.inspect', { profile: profile.name, key: focus }).then(setInfo, (err: unknown) => setError(message(err)))
+  }, [focus, profile.name])
 
   async function run(confirmation: string) {
     setBusy(true)

@@ -1,0 +1,138 @@
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
+import { tempDir } from '../helpers/temp'
+import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
+
+const SHOTS = join(ROOT, 'test-results')
+const home = tempDir()
+const dataDir = tempDir()
+let pg: PostgresHandle
+let serve: CliProcess
+let browser: Browser
+let page: Page
+/** Every WebSocket frame the page sent or received: the API traffic, scanned for the password. */
+const traffic: string[] = []
+const errors: string[] = []
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  pg = await startPostgres()
+  writeFileSync(
+    join(home, '.pg_service.conf'),
+    `[orders-prod]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n\n[orders-staging]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n`
+  )
+  writeFileSync(join(home, '.pgpass'), `127.0.0.1:${pg.port}:*:postgres:${pg.password}\n`)
+  chmodSync(join(home, '.pgpass'), 0o600)
+  const noPg = Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k]) => k.startsWith('PG'))
+      .map(([k]) => [k, ''])
+  )
+  serve = await runLookout(['serve', '--data-dir', dataDir], 120_000, {
+    ...noPg,
+    HOME: home,
+    LOOKOUT_SECRET_PASSPHRASE: 'e2e workspace passphrase'
+  })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => traffic.push(String(f.payload)))
+    ws.on('framereceived', (f) => traffic.push(String(f.payload)))
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await serve?.stop()
+  await pg?.stop()
+})
+
+describe('the workspace in Chromium', () => {
+  it('imports profiles through the wizard: the plan first, then only what was chosen', async () => {
+    await page.goto(serve.url)
+    await page.getByRole('button', { name: 'Import' }).first().click()
+    const wizard = page.getByRole('region', { name: 'Import profiles' })
+    await wizard.getByLabel('Import from').selectOption('pg-service')
+    await wizard.getByRole('button', { name: 'Preview' }).click()
+    const plan = wizard.getByRole('table', { name: 'Import plan' })
+    await plan.waitFor()
+    const rows = await plan
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.import, (tr as HTMLElement).dataset.action]))
+    expect(rows).toEqual([
+      ['orders-prod', 'create'],
+      ['orders-staging', 'create']
+    ])
+    expect(await plan.locator('tr[data-import="orders-prod"]').textContent()).toMatch(/prod \(guessed\).*\.pgpass, line 1/)
+    // Nothing exists before the user says so.
+    expect(await page.locator('.sidebar [data-profile]').count()).toBe(0)
+    await wizard.getByRole('button', { name: 'Create 2 profiles' }).click()
+    await wizard.getByRole('status').filter({ hasText: 'Imported: orders-prod, orders-staging' }).waitFor()
+    await page.locator('.sidebar [data-profile="orders-staging"]').waitFor()
+    expect(await page.locator('.side-group h2').allTextContents()).toEqual(['prod', 'staging'])
+  })
+
+  it('pins two profiles and shows both health dots live', async () => {
+    await page.getByRole('button', { name: 'Pin orders-prod' }).click()
+    await page.getByRole('button', { name: 'Pin orders-staging' }).click()
+    await page.waitForSelector('[data-testid="dot-orders-prod"].dot-up', { timeout: 30_000 })
+    await page.waitForSelector('[data-testid="dot-orders-staging"].dot-up', { timeout: 30_000 })
+    expect(await page.getByRole('button', { name: 'Unpin orders-prod' }).getAttribute('aria-pressed')).toBe('true')
+  })
+
+  it('tests a connection of an imported profile with the password from .pgpass', async () => {
+    await page.locator('.sidebar [data-profile="orders-staging"] .side-open').click()
+    const card = page.locator('[data-target="postgres"]')
+    await card.waitFor()
+    await card.getByRole('button', { name: 'Test connection' }).click()
+    const steps = card.getByRole('list', { name: 'Connection test' })
+    await steps.waitFor({ timeout: 30_000 })
+    expect(await steps.locator('li[data-step=authentication]').getAttribute('data-ok')).toBe('true')
+  })
+
+  it('switches profile with Ctrl+K, keyboard only, and the one left keeps polling', async () => {
+    await page.keyboard.press('Control+k')
+    const palette = page.getByRole('dialog', { name: 'Command palette' })
+    await palette.waitFor()
+    await page.keyboard.type('ord prod')
+    expect(await palette.locator('[role=option][aria-selected=true]').textContent()).toMatch(/orders-prod/)
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() => document.querySelector('[data-testid=env-bar]')?.textContent === 'PROD orders-prod')
+    expect(await palette.count()).toBe(0)
+    expect(await page.title()).toBe('orders-prod (PROD) · Lookout')
+    // orders-staging is pinned: leaving it did not stop it, its dot stays live.
+    const status = await page.evaluate(() => document.querySelector('[data-testid="dot-orders-staging"]')?.className)
+    expect(status).toContain('dot-up')
+    await page.waitForSelector('[data-target="postgres"][data-health="up"]', { timeout: 30_000 })
+    await page.screenshot({ path: join(SHOTS, 'workspace-prod.png') })
+  })
+
+  it('the palette jumps to a view and Escape closes it', async () => {
+    await page.keyboard.press('Control+k')
+    await page.keyboard.type('audit')
+    await page.keyboard.press('Enter')
+    const log = page.getByRole('table', { name: 'Audit entries' })
+    await log.locator('tr[data-outcome]').first().waitFor()
+    expect(await log.textContent()).toMatch(/import profiles/)
+    await page.getByLabel('Audit outcome').selectOption('refused')
+    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Audit entries"] tr[data-outcome]').length === 0)
+    await page.keyboard.press('Control+k')
+    await page.getByRole('dialog', { name: 'Command palette' }).waitFor()
+    await page.keyboard.press('Escape')
+    expect(await page.getByRole('dialog', { name: 'Command palette' }).count()).toBe(0)
+  })
+
+  it('no password reached the page, the traffic or the data directory in plain text', async () => {
+    expect(traffic.length).toBeGreaterThan(10)
+    for (const frame of traffic) expect(frame).not.toContain(pg.password)
+    for (const f of readdirSync(dataDir)) expect(readFileSync(join(dataDir, f), 'utf8')).not.toContain(pg.password)
+    expect(readdirSync(dataDir)).toContain('secrets.enc.json')
+    expect(await page.content()).not.toContain(pg.password)
+    expect(errors).toEqual([])
+  })
+})
