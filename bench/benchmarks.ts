@@ -4,6 +4,7 @@ import { redisInvalidate } from './redis-invalidate'
 import { postgresPoll } from './postgres-poll'
 import { explainBench } from './explain'
 import { uiLive } from './ui-live'
+import { workspaceBench } from './workspace'
 
 export interface BenchResult {
   ours_ms: number
@@ -21,5 +22,6 @@ export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[
   'redis-invalidate': redisInvalidate,
   'postgres-poll': postgresPoll,
   explain: explainBench,
-  'ui-live': uiLive
+  'ui-live': uiLive,
+  workspace: workspaceBench
 }
