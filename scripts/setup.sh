@@ -24,6 +24,8 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v openssl >/dev/null || missing+=(openssl)
 [[ -x /usr/bin/prometheus-alertmanager || -x /usr/bin/alertmanager ]] || missing+=(prometheus-alertmanager)
+# The SSH tunnel tests run a throw-away sshd (and ssh-keygen, from its dependency openssh-client).
+[[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
 if ((want_browser)); then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fi
@@ -32,7 +34,7 @@ if ((want_bench)); then
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL$( ((want_browser)) && echo ' and Chromium') are installed."
+  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL, OpenSSH server$( ((want_browser)) && echo ' and Chromium') are installed."
   exit 0
 fi
 
@@ -52,6 +54,6 @@ echo "setup: missing: ${missing[*]}" >&2
 if command -v apt-get >/dev/null; then
   echo "setup: run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
 else
-  echo "setup: install with your package manager: PostgreSQL 13+ server with contrib (pg_stat_statements), redis-server 6+, prometheus 2.x$( ((want_browser)) && echo ', chromium'); the binaries must be on PATH (PostgreSQL's in /usr/lib/postgresql/<major>/bin or PATH)." >&2
+  echo "setup: install with your package manager: PostgreSQL 13+ server with contrib (pg_stat_statements), redis-server 6+, prometheus 2.x, openssh-server$( ((want_browser)) && echo ', chromium'); the binaries must be on PATH (PostgreSQL's in /usr/lib/postgresql/<major>/bin or PATH)." >&2
 fi
 exit 1

@@ -26,6 +26,12 @@ export const PostgresUrl = urlWithScheme(['postgres:', 'postgresql:'], 'a Postgr
 /** redis:// and rediss://; redis+sentinel://host:26379/mastername/db follows a Sentinel-managed primary. */
 export const RedisUrl = urlWithScheme(['redis:', 'rediss:', 'redis+sentinel:', 'rediss+sentinel:'], 'a Redis URL')
 export const HttpUrl = urlWithScheme(['http:', 'https:'], 'an HTTP endpoint')
+/** ssh://[user[:key passphrase]@]host[:port]: a bastion, by host name or by its alias in ~/.ssh/config. */
+export const SshUrl = urlWithScheme(['ssh:'], 'an ssh:// URL')
+/** An SSH host key fingerprint as OpenSSH prints it (`ssh-keygen -l -E sha256`). */
+export const SshFingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint as ssh-keygen -l prints it: SHA256: and 43 base64 characters')
 
 /**
  * A /metrics endpoint to scrape. Given as a plain URL or with auth and TLS settings. A password in
@@ -79,6 +85,26 @@ export const Profile = z.object({
     .array(z.union([HttpUrl.transform((url): MetricsEndpoint => ({ url, auth: 'none', insecureSkipVerify: false })), MetricsEndpoint]))
     .max(50)
     .default([]),
+  /**
+   * An SSH bastion the Postgres and Redis targets are reached through (ssh -L, done by Lookout):
+   * its host key is checked against known_hosts or `sshHostKey`; ~/.ssh/config is read for it.
+   * The URL's password is the key's passphrase (or the login password when no key is found).
+   */
+  ssh: SshUrl.optional(),
+  /** A private key file for the bastion; else ~/.ssh/config's IdentityFile, else OpenSSH's defaults. */
+  sshIdentityFile: z.string().min(1).max(4096).optional(),
+  /** A jump host before the bastion (`[user@]host[:port]`), when ~/.ssh/config does not give one. */
+  sshProxyJump: z.string().min(1).max(300).optional(),
+  /** The bastion's pinned host key: then known_hosts is not consulted. */
+  sshHostKey: SshFingerprint.optional(),
+  /** A known_hosts file other than ~/.ssh/known_hosts. */
+  sshKnownHostsFile: z.string().min(1).max(4096).optional(),
+  /** Which targets go through the bastion: both when not said. */
+  sshTargets: z
+    .array(z.enum(['postgres', 'redis']))
+    .min(1)
+    .max(2)
+    .optional(),
   pollIntervalMs: z.number().int().min(250).max(3_600_000).default(2000),
   /** Overrides of the checks' named thresholds, e.g. { "long_running_query_s": 30 }. */
   thresholds: z.record(z.string().regex(/^[a-z0-9_]+$/, 'threshold names are lower_snake_case'), z.number().finite()).default({})
@@ -92,7 +118,8 @@ export const ProfileSummary = Profile.extend({
     redis: z.boolean(),
     redisReplica: z.boolean(),
     prometheus: z.boolean(),
-    alertmanager: z.boolean()
+    alertmanager: z.boolean(),
+    ssh: z.boolean()
   })
 })
 export type ProfileSummary = z.infer<typeof ProfileSummary>
@@ -133,7 +160,7 @@ export type ImportPlan = z.infer<typeof ImportPlan>
 
 /** One step of a connection test, timed; the first that fails is the last one run. */
 export const ConnectionStep = z.object({
-  step: z.enum(['dns', 'tcp', 'tls', 'authentication', 'version', 'privileges', 'connect']),
+  step: z.enum(['dns', 'tcp', 'ssh', 'tls', 'authentication', 'version', 'privileges', 'connect']),
   ok: z.boolean(),
   ms: z.number(),
   detail: z.string()

@@ -13,6 +13,7 @@ export { startPrometheus, type PrometheusHandle } from '../../src/main/harness/p
 export { startAlertmanager, type AlertmanagerHandle } from '../../src/main/harness/alertmanager'
 export { startMetricsFixture, type MetricsFixture } from '../../src/main/harness/metrics-fixture'
 export { freePort } from '../../src/main/harness/net'
+export { startSshd, type SshdHandle } from '../../src/main/harness/sshd'
 
 /** Polls `check` until it holds or `timeoutMs` passes; the failure says what was awaited. */
 export async function eventually<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 15_000): Promise<T> {

@@ -32,7 +32,14 @@ describe('ProfileStore', () => {
     expect(await secrets.get('profile/prod-eu/redis')).toBe('redispw')
     expect(statSync(join(d, 'profiles.json')).mode & 0o077).toBe(0)
     const summary = await store.summary(await store.get('prod-eu'))
-    expect(summary.secrets).toEqual({ postgres: true, redis: true, redisReplica: false, prometheus: false, alertmanager: false })
+    expect(summary.secrets).toEqual({
+      postgres: true,
+      redis: true,
+      redisReplica: false,
+      prometheus: false,
+      alertmanager: false,
+      ssh: false
+    })
     expect(JSON.stringify(summary)).not.toContain('redispw')
   })
 

@@ -22,6 +22,7 @@ import { redisHandlers } from './redis/handlers'
 import { redisJobHandlers } from './redis/job-handlers'
 import type { CoreServices } from './services'
 import { workspaceHandlers } from './workspace/handlers'
+import { SshTunnels } from './ssh/tunnels'
 import { Workspace } from './workspace/workspace'
 
 export interface CoreOptions {
@@ -77,7 +78,11 @@ export function createCore(opts: CoreOptions): Core {
       }
     }
   }
+  const env = opts.env ?? process.env
   const profiles = new ProfileStore(opts.dataDir, opts.secrets)
+  // Every URL a client connects with passes through the profile's SSH tunnel when it has one.
+  const tunnels = new SshTunnels(env)
+  profiles.routeThrough((p, urls, secret) => tunnels.route(p, urls, secret))
   const limits = new SlotLimiter()
   const monitors = new MonitorRegistry({
     profiles,
@@ -86,13 +91,14 @@ export function createCore(opts: CoreOptions): Core {
     emit,
     notifier: opts.notifier,
     random: opts.random,
-    onWatchedChange: () => workspace?.refresh()
+    onWatchedChange: () => workspace?.refresh(),
+    tunnelError: (name) => tunnels.lastError(name)
   })
   workspace = new Workspace({ dataDir: opts.dataDir, profiles, monitors, logger, changed: (st) => emit('workspace.changed', st) })
   const services: CoreServices = {
     dataDir: opts.dataDir,
     transport: opts.transport,
-    env: opts.env ?? process.env,
+    env,
     clock,
     logger,
     emit,
@@ -104,7 +110,8 @@ export function createCore(opts: CoreOptions): Core {
     monitors,
     postgres: new PostgresAccess(profiles, monitors, limits),
     redis: new RedisAccess(profiles, limits),
-    workspace
+    workspace,
+    tunnels
   }
   const handlers: ApiHandlers = {
     ...appHandlers(services),
@@ -142,6 +149,7 @@ export function createCore(opts: CoreOptions): Core {
     async close() {
       services.jobs.cancelAll()
       await monitors.close()
+      await tunnels.close()
       listeners.clear()
     }
   }

@@ -30,6 +30,11 @@ export interface MonitorDeps {
   alerts: AlertInputs
   /** A poll that has not answered by then is aborted. */
   timeoutMs: number
+  /**
+   * What broke on the way to a target when its client only saw a closed socket: an SSH tunnel's
+   * last failure (host key refused, bastion down). Null when there is nothing to add.
+   */
+  pathError?: (targetId: string) => string | null
 }
 
 /**
@@ -125,7 +130,8 @@ export class ProfileMonitor {
       for (const s of r.samples) this.push(points, s.seriesId, now, s.value)
     } else {
       next.health = 'down'
-      next.lastError = errorMessage(report.error)
+      const path = this.deps.pathError?.(c.id) ?? null
+      next.lastError = path ? `${path} (${errorMessage(report.error)})` : errorMessage(report.error)
       // A gap in every chart of the target, the series watched on it included, so a line never
       // bridges an outage.
       for (const [seriesId, s] of this.series) if (s.info.targetId === c.id) this.push(points, seriesId, now, NaN)

@@ -8,7 +8,7 @@ import { fetchBackfill } from './prometheus/backfill'
 import type { ProfileStore } from './profiles/store'
 import { Scheduler } from './scheduler/scheduler'
 import type { Emit } from './services'
-import { buildCollectors, pollTimeout } from './targets'
+import { buildCollectors, pollTimeout, throughSsh } from './targets'
 
 /**
  * The profiles being watched: one ProfileMonitor each, on one scheduler, feeding one alert book.
@@ -31,6 +31,8 @@ export class MonitorRegistry {
       random?: () => number
       /** Told when a profile starts or stops being watched. */
       onWatchedChange?: () => void
+      /** The last failure of a profile's SSH tunnel, for the error of a target behind it. */
+      tunnelError?: (profile: string) => string | null
     }
   ) {
     const { clock } = deps
@@ -72,7 +74,9 @@ export class MonitorRegistry {
       clock,
       events: { targetState: (s) => emit('target.state', s), seriesDelta: (d) => emit('series.delta', d) },
       alerts: this.alerts,
-      timeoutMs: pollTimeout(profile)
+      timeoutMs: pollTimeout(profile),
+      pathError: (targetId) =>
+        (targetId === 'postgres' || targetId === 'redis') && throughSsh(profile, targetId) ? (this.deps.tunnelError?.(name) ?? null) : null
     })
     this.monitors.set(name, m)
     this.deps.onWatchedChange?.()

@@ -8,6 +8,7 @@ import type { PostgresAccess } from './postgres/access'
 import type { ProfileStore } from './profiles/store'
 import type { RedisAccess } from './redis/access'
 import type { Workspace } from './workspace/workspace'
+import type { SshTunnels } from './ssh/tunnels'
 
 export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void
 
@@ -32,4 +33,5 @@ export interface CoreServices {
   postgres: PostgresAccess
   redis: RedisAccess
   workspace: Workspace
+  tunnels: SshTunnels
 }

@@ -5,6 +5,8 @@ import { PostgresCollector } from './postgres/collector'
 import { MetricsEndpointCollector } from './prometheus/metrics-collector'
 import { PrometheusServerCollector } from './prometheus/server-collector'
 import { RedisCollector } from './redis/collector'
+import { describeDsn, pgEndpoint } from './postgres/connection'
+import { describeRedisUrl, redisEndpoint } from './redis/connection'
 
 /** A poll gets at most this long, and at least one interval up to it. */
 export const MAX_POLL_TIMEOUT_MS = 5000
@@ -12,6 +14,11 @@ export const MIN_POLL_TIMEOUT_MS = 1000
 
 export function pollTimeout(profile: Profile): number {
   return Math.min(MAX_POLL_TIMEOUT_MS, Math.max(MIN_POLL_TIMEOUT_MS, profile.pollIntervalMs))
+}
+
+/** Whether a target of the profile is reached through its SSH bastion. */
+export function throughSsh(profile: Profile, target: 'postgres' | 'redis'): boolean {
+  return Boolean(profile.ssh) && (profile.sshTargets ?? ['postgres', 'redis']).includes(target)
 }
 
 /** The collectors of a profile, one per target it names. */
@@ -24,6 +31,7 @@ export function buildCollectors(profile: Profile, secrets: ProfileSecrets): Targ
       new PostgresCollector({
         id: 'postgres',
         dsn: secrets.urls.postgres ?? profile.postgres,
+        shownAs: throughSsh(profile, 'postgres') ? `${pgEndpoint(describeDsn(profile.postgres))} via ssh` : undefined,
         password: secrets.postgres,
         connectTimeoutMs: timeoutMs,
         thresholds: profile.thresholds
@@ -34,6 +42,7 @@ export function buildCollectors(profile: Profile, secrets: ProfileSecrets): Targ
       new RedisCollector({
         id: 'redis',
         url: secrets.urls.redis ?? profile.redis,
+        shownAs: throughSsh(profile, 'redis') ? `${redisEndpoint(describeRedisUrl(profile.redis))} via ssh` : undefined,
         password: secrets.redis,
         timeoutMs,
         caFile: profile.redisCaFile ?? null

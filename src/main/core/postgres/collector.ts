@@ -16,6 +16,8 @@ import { PostgresWatch } from './watch'
 
 export interface PostgresCollectorOptions {
   id: string
+  /** The endpoint to show when the URL connected to is not the server's own (an SSH tunnel's local end). */
+  shownAs?: string
   dsn: string
   password: string | null
   connectTimeoutMs: number
@@ -44,7 +46,7 @@ export class PostgresCollector implements TargetCollector {
 
   constructor(private readonly opts: PostgresCollectorOptions) {
     this.target = describeDsn(opts.dsn)
-    this.endpoint = pgEndpoint(this.target)
+    this.endpoint = opts.shownAs ?? pgEndpoint(this.target)
     this.watch = new PostgresWatch(pgThresholds(opts.thresholds), this.target.user, opts.now ?? Date.now, this.own)
     const s = (key: string, label: string, unit: string): SeriesInfo => ({ seriesId: `${opts.id}:${key}`, targetId: opts.id, label, unit })
     this.series = [

@@ -88,6 +88,31 @@ async function tcpStep(s: Steps, address: string, port: number): Promise<void> {
   )
 }
 
+/** The way to a target through an SSH bastion: log in, then ask the bastion to open the target's port. */
+export interface SshPath {
+  describe: string
+  login(): Promise<unknown>
+  probe(host: string, port: number): Promise<void>
+}
+
+/** DNS and TCP from here, or through the bastion: SSH login, then TCP from the bastion (which resolves the name). */
+async function reach(s: Steps, host: string, port: number, ssh: SshPath | null): Promise<string> {
+  if (!ssh) {
+    const address = await dnsStep(s, host)
+    await tcpStep(s, address, port)
+    return address
+  }
+  await s.run('ssh', async () => {
+    await ssh.login()
+    return { value: undefined, detail: `logged in to ${ssh.describe}, host key checked` }
+  })
+  await s.run('tcp', async () => {
+    await ssh.probe(host, port)
+    return { value: undefined, detail: `the bastion reached ${host}:${port}` }
+  })
+  return host
+}
+
 /** The result for one target, whatever happened. */
 async function report(target: string, endpoint: string, test: (s: Steps) => Promise<void>): Promise<ConnectionTest> {
   const s = new Steps()
@@ -106,11 +131,10 @@ const PG_PRIVILEGES_SQL = `/* lookout */ SELECT
   EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS statements`
 
 /** DNS, TCP, then the session (TLS as the DSN asks, and authentication), the version, and the privileges the checks need. */
-export function testPostgres(dsn: string, open: () => Promise<pg.Client>): Promise<ConnectionTest> {
+export function testPostgres(dsn: string, open: () => Promise<pg.Client>, ssh: SshPath | null = null): Promise<ConnectionTest> {
   const t = describeDsn(dsn)
   return report('postgres', `${t.host}:${t.port}/${t.database}`, async (s) => {
-    const address = await dnsStep(s, t.host)
-    await tcpStep(s, address, t.port)
+    await reach(s, t.host, t.port, ssh)
     const client = await s.run(
       'authentication',
       async () => ({
@@ -150,13 +174,18 @@ const REDIS_NEEDS: [string[], string][] = [
 ]
 
 /** DNS, TCP, TLS (rediss://), authentication and PING, the version, and the commands the Cache view needs. */
-export function testRedis(url: string, caFile: string | null, open: () => Promise<Redis>): Promise<ConnectionTest> {
+export function testRedis(
+  url: string,
+  caFile: string | null,
+  open: () => Promise<Redis>,
+  ssh: SshPath | null = null
+): Promise<ConnectionTest> {
   const t = describeRedisUrl(url)
   return report('redis', redisEndpoint(t), async (s) => {
     if (t.sentinel) throw new Error('a Sentinel URL: the test follows the primary through the connection itself')
-    const address = await dnsStep(s, t.host)
-    await tcpStep(s, address, t.port)
-    if (t.tls)
+    const address = await reach(s, t.host, t.port, ssh)
+    // Through SSH the handshake is made over the tunnel by the authentication step.
+    if (t.tls && !ssh)
       await s.run(
         'tls',
         (signal) =>

@@ -1,3 +1,4 @@
+import { throughSsh } from '../targets'
 import type { ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
 import { testPostgres, testRedis } from './connection-test'
@@ -51,15 +52,24 @@ export function profileHandlers(
     'profiles.testConnection': async ({ profile, target }) => {
       const p = await s.profiles.get(profile)
       const tests = []
-      if (p.postgres && target !== 'redis') tests.push(await testPostgres(p.postgres, (await s.postgres.forProfile(profile)).open))
-      if (p.redis && target !== 'postgres')
-        tests.push(await testRedis(p.redis, p.redisCaFile ?? null, (await s.redis.forProfile(profile)).open))
+      // forProfile makes the profile's tunnel (when it has a bastion) before the test asks for it.
+      const pgAccess = p.postgres && target !== 'redis' ? await s.postgres.forProfile(profile) : null
+      const redisAccess = p.redis && target !== 'postgres' ? await s.redis.forProfile(profile) : null
+      const through = (kind: 'postgres' | 'redis') => {
+        const tunnel = s.tunnels.tunnelOf(profile)
+        return tunnel && throughSsh(p, kind)
+          ? { describe: tunnel.describe, login: () => tunnel.connection(), probe: (h: string, port: number) => tunnel.probe(h, port) }
+          : null
+      }
+      if (pgAccess) tests.push(await testPostgres(p.postgres!, pgAccess.open, through('postgres')))
+      if (redisAccess) tests.push(await testRedis(p.redis!, p.redisCaFile ?? null, redisAccess.open, through('redis')))
       return tests
     },
     'profiles.delete': async ({ name }) => {
       await s.monitors.stop(name)
       const deleted = await s.profiles.delete(name)
       await s.workspace.forget(name)
+      await s.tunnels.drop(name)
       return { deleted }
     }
   }

@@ -4,10 +4,11 @@ import type { MetricsEndpoint, Profile } from '../../../shared/schemas'
  * Where a secret lives in the secret store, per profile: the password of each endpoint field, and
  * any secret a URL carries in its query string (`?token=`, `?password=`, ...).
  */
-export type SecretSlot = 'postgres' | 'redis' | 'redisReplica' | 'prometheus' | 'alertmanager' | `metrics:${string}` | `${string}?${string}`
+export type SecretSlot =
+  'postgres' | 'redis' | 'redisReplica' | 'prometheus' | 'alertmanager' | 'ssh' | `metrics:${string}` | `${string}?${string}`
 
 /** The profile fields that hold one URL each. */
-export const URL_FIELDS = ['postgres', 'redis', 'redisReplica', 'prometheus', 'alertmanager'] as const
+export const URL_FIELDS = ['postgres', 'redis', 'redisReplica', 'prometheus', 'alertmanager', 'ssh'] as const
 export type UrlField = (typeof URL_FIELDS)[number]
 
 /**

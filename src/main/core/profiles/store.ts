@@ -182,6 +182,18 @@ export class ProfileStore {
   }
 
   /** What the core connects with for a profile: its passwords, and its URLs with their query secrets. */
+  /**
+   * What turns a profile's URLs into the ones a client connects to: the SSH tunnels, when the
+   * profile has a bastion. Set once by createCore.
+   */
+  private router:
+    ((p: Profile, urls: Partial<Record<UrlField, string>>, sshSecret: string | null) => Promise<Partial<Record<UrlField, string>>>) | null =
+    null
+
+  routeThrough(router: NonNullable<ProfileStore['router']>): void {
+    this.router = router
+  }
+
   async secretsOf(p: Profile): Promise<ProfileSecrets> {
     const get = (slot: SecretSlot) => this.secrets.get(secretKey(p.name, slot))
     const querySecrets = async (field: string) => {
@@ -212,7 +224,7 @@ export class ProfileStore {
       postgres: passwords.postgres ?? null,
       redis: passwords.redis ?? null,
       redisReplica: passwords.redisReplica ?? null,
-      urls,
+      urls: this.router ? await this.router(p, urls, passwords.ssh ?? null) : urls,
       metrics
     }
   }

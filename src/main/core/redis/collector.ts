@@ -16,6 +16,8 @@ export const NODE_RETRY_MS = 30_000
 
 export interface RedisCollectorOptions {
   id: string
+  /** The endpoint to show when the URL connected to is not the server's own (an SSH tunnel's local end). */
+  shownAs?: string
   url: string
   password: string | null
   timeoutMs: number
@@ -51,7 +53,7 @@ export class RedisCollector implements TargetCollector {
 
   constructor(private readonly opts: RedisCollectorOptions) {
     this.target = describeRedisUrl(opts.url)
-    this.endpoint = redisEndpoint(this.target)
+    this.endpoint = opts.shownAs ?? redisEndpoint(this.target)
     this.now = opts.now ?? Date.now
     this.watch = new RedisWatch(opts.id, this.target.user ?? 'default')
     this.series = this.watch.series
