@@ -12,6 +12,7 @@ import {
   MonitorSnapshot,
   ProfileInput,
   ProfileName,
+  ProfilesFileStatus,
   ProfileSummary,
   SeriesDelta,
   SeriesInfo,
@@ -116,6 +117,14 @@ export function actionName(spec: MutationSpec, params: unknown): string {
   }
 }
 
+/** Where an import reads from: `text` is the exported file's content, `urls` the URLs to import. */
+const ImportParams = z.object({
+  from: ImportSource,
+  environment: Environment.optional(),
+  text: z.string().max(4_000_000).optional(),
+  urls: z.array(z.string().max(4096)).max(200).optional()
+})
+
 /**
  * The one declaration of Lookout's API. Every request (name -> params -> result) and every
  * event stream (name -> payload) is declared here once; the main-process dispatcher, the
@@ -161,9 +170,32 @@ export const requests = {
     params: z.object({ name: ProfileName, confirmation: z.string().max(100).optional() }),
     result: z.object({ deleted: z.boolean() })
   },
+  /** Profiles as a file to share with a team: profiles.json's shape, no secret in it (the store never holds one). */
+  'profiles.export': {
+    params: z.object({ names: z.array(ProfileName).max(1000).optional() }),
+    result: z.object({ text: z.string(), count: z.number().int() })
+  },
+  /** Whether profiles.json reads; when it does not, the problem (line, column, field) and the backup on offer. */
+  'profiles.fileStatus': {
+    params: z.object({}),
+    result: ProfilesFileStatus
+  },
+  /** Replaces profiles.json with its backup; the file replaced is kept aside under a dated name. */
+  'profiles.restoreBackup': {
+    mutation: mutation({
+      action: 'restore profiles backup',
+      target: () => 'profiles.json',
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileOf: () => undefined,
+      profileMustExist: false
+    }),
+    params: z.object({ confirmation: z.string().max(100).optional() }),
+    result: z.object({ restored: z.number().int(), keptAside: z.string().nullable() })
+  },
   /** What importing profiles from libpq's files or PG* variables would do, before anything is done. */
   'profiles.importPlan': {
-    params: z.object({ from: ImportSource, environment: Environment.optional() }),
+    params: ImportParams,
     result: ImportPlan
   },
   /**
@@ -179,9 +211,7 @@ export const requests = {
       profileOf: () => undefined,
       profileMustExist: false
     }),
-    params: z.object({
-      from: ImportSource,
-      environment: Environment.optional(),
+    params: ImportParams.extend({
       names: z.array(ProfileName).max(1000).optional(),
       confirmation: z.string().max(100).optional()
     }),

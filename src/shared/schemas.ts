@@ -128,8 +128,23 @@ export type ProfileSummary = z.infer<typeof ProfileSummary>
  * A profile as entered by a user: URLs may include a password, which the core moves to the
  * secret store before anything is written to disk.
  */
-/** Where profiles are imported from: libpq's service file, its password file, or the PG* variables. */
-export const ImportSource = z.enum(['pg-service', 'pgpass', 'env'])
+/** Whether profiles.json reads; if not, what is wrong and where, and the backup that could replace it. */
+export const ProfilesFileStatus = z.object({
+  path: z.string(),
+  ok: z.boolean(),
+  problem: z
+    .object({ message: z.string(), line: z.number().int().nullable(), column: z.number().int().nullable(), field: z.string().nullable() })
+    .nullable(),
+  backup: z.object({ path: z.string(), profiles: z.number().int(), savedAt: z.number(), problem: z.string().nullable() }).nullable()
+})
+export type ProfilesFileStatus = z.infer<typeof ProfilesFileStatus>
+
+/**
+ * Where profiles are imported from: libpq's service file, its password file, the PG* variables,
+ * a file of exported profiles (its text), or connection URLs (postgres://, redis://, rediss://,
+ * redis+sentinel://, a Prometheus http(s):// URL).
+ */
+export const ImportSource = z.enum(['pg-service', 'pgpass', 'env', 'file', 'url'])
 export type ImportSource = z.infer<typeof ImportSource>
 
 /** What an import would do, profile by profile, before anything is done. Never a password: only where one was found. */
@@ -149,6 +164,8 @@ export const ImportPlan = z.object({
       environmentGuessed: z.boolean(),
       /** host:port/database, never with a password. */
       postgres: z.string().nullable(),
+      /** The other endpoints it names (Redis, Prometheus...), never with a password. */
+      endpoints: z.array(z.string()).default([]),
       /** Where the password came from ("~/.pgpass, line 3"), or null when none was found. */
       passwordFrom: z.string().nullable(),
       changes: z.array(z.string()),

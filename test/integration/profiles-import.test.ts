@@ -204,4 +204,68 @@ describe('importing profiles from pg_service.conf and .pgpass', () => {
       `${join(home, '.pgpass')}, line 2: a pattern (*), not one server: it gives passwords to the profiles it matches`
     ])
   })
+
+  it('exports without secrets; importing that file elsewhere recreates the profiles, which ask for their password', async () => {
+    const exported = await call('profiles.export', {})
+    expect(exported.count).toBe(2)
+    expect(exported.text).not.toContain(pg.password)
+    expect(JSON.parse(exported.text).version).toBe(2)
+    const team = createCore({
+      dataDir: tempDir(),
+      secrets: new MemorySecretStore(),
+      notifier: { notify() {} },
+      transport: 'websocket',
+      env: {}
+    })
+    const teamCall = coreCaller(() => team)
+    try {
+      const p: ImportPlan = await teamCall('profiles.importPlan', { from: 'file', text: exported.text })
+      expect(p.items.map((i) => [i.name, i.action, i.environment, i.passwordFrom])).toEqual([
+        ['orders-prod', 'create', 'prod', null],
+        ['reports', 'create', 'prod', null]
+      ])
+      expect(p.items[0]!.notes).toEqual([expect.stringContaining('asked for when the profile first connects')])
+      await teamCall('profiles.import', { from: 'file', text: exported.text })
+      // No password came with the file: the connection test says the server asks for one.
+      const saved = process.env.PGPASSWORD
+      delete process.env.PGPASSWORD
+      try {
+        const [t] = await teamCall('profiles.testConnection', { profile: 'reports' })
+        expect(t.steps.at(-1)).toMatchObject({ step: 'authentication', ok: false, detail: expect.stringMatching(/password/) })
+      } finally {
+        if (saved !== undefined) process.env.PGPASSWORD = saved
+      }
+      // Importing the same file again changes nothing.
+      expect(
+        ((await teamCall('profiles.importPlan', { from: 'file', text: exported.text })) as ImportPlan).items.map((i) => i.action)
+      ).toEqual(['unchanged', 'unchanged'])
+      await expect(
+        teamCall('profiles.importPlan', { from: 'file', text: '{"version": 2, "profiles": [{"name": 1}]}' })
+      ).rejects.toMatchObject({
+        code: 'bad_request',
+        message: expect.stringMatching(/^not a file of exported profiles: line 1, column \d+: profiles\[0\]\.name/)
+      })
+    } finally {
+      await team.close()
+    }
+  })
+
+  it('from URLs: Postgres, Redis and Prometheus, each a profile; a password in a URL goes to the secret store and never into the plan', async () => {
+    const urls = [pg.dsn, 'rediss://:s3cret@cache.staging.example:6380/0', 'http://prom.dev.example:9090', 'ftp://nope', 'not a url']
+    const p: ImportPlan = await call('profiles.importPlan', { from: 'url', urls })
+    expect(p.items.map((i) => [i.name, i.action, i.environment, i.passwordFrom])).toEqual([
+      ['127.0.0.1-app', 'create', 'prod', 'the URL'],
+      ['cache.staging.example', 'create', 'staging', 'the URL'],
+      ['prom.dev.example', 'create', 'dev', null]
+    ])
+    expect(p.items[1]!.endpoints).toEqual(['rediss://cache.staging.example:6380/0'])
+    expect(p.problems).toEqual([expect.stringContaining('ftp: is not postgres://'), 'not a url: not a URL'])
+    expect(JSON.stringify(p)).not.toContain('s3cret')
+    expect(JSON.stringify(p)).not.toContain(pg.password)
+    const r = await call('profiles.import', { from: 'url', urls, names: ['cache.staging.example'] })
+    expect(r.created).toEqual(['cache.staging.example'])
+    const [summary] = (await call('profiles.list', {})).filter((x: { name: string }) => x.name === 'cache.staging.example')
+    expect(summary).toMatchObject({ redis: 'rediss://cache.staging.example:6380/0', secrets: { redis: true } })
+    expect(readFileSync(join(dataDir, 'profiles.json'), 'utf8')).not.toContain('s3cret')
+  })
 })

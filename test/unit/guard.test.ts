@@ -21,6 +21,8 @@ function validParams(name: RequestName, profileName: string, confirmation?: stri
       return { from: 'pgpass', ...c }
     case 'profiles.delete':
       return { name: profileName, ...c }
+    case 'profiles.restoreBackup':
+      return { ...c }
     case 'alertmanager.createSilence':
       return { profile: profileName, matchers: [{ name: 'alertname', value: 'X' }], durationMinutes: 60, comment: 'maintenance', ...c }
     case 'alertmanager.expireSilence':
@@ -88,6 +90,7 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
         'postgres.signalBackend',
         'profiles.delete',
         'profiles.import',
+        'profiles.restoreBackup',
         'profiles.save'
       ].sort()
     )
@@ -116,7 +119,9 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
     const { audit, ran, dispatch } = setup([prod])
     // An import names no profile: it asks each existing profile it would change for that
     // profile's confirmation (requireConfirmationFor), attacked in test/integration/profiles-import.test.ts.
-    const mutating = requestNames.filter((n) => mutationOf(n) && n !== 'profiles.import')
+    // Restoring the profiles backup names none either (the file may not read): it wants the
+    // explicit word, attacked in test/unit/profiles-file-core.test.ts.
+    const mutating = requestNames.filter((n) => mutationOf(n) && n !== 'profiles.import' && n !== 'profiles.restoreBackup')
     for (const n of mutating) {
       for (const confirmation of [undefined, 'confirm', 'PAYMENTS-EU']) {
         const r = await dispatch(n, validParams(n, 'payments-eu', confirmation))

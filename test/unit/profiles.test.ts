@@ -56,7 +56,7 @@ describe('ProfileStore', () => {
     const broken = '{\n  "version": 1,\n  "profiles": [\n    { "name": "x", }\n  ]\n}\n'
     writeFileSync(join(d, 'profiles.json'), broken)
     const store = new ProfileStore(d, new MemorySecretStore())
-    await expect(store.list()).rejects.toThrow(/not valid JSON at line 4/)
+    await expect(store.list()).rejects.toThrow(/line 4, column 20: not valid JSON \(PropertyNameExpected\)/)
     await expect(store.save({ name: 'b', environment: 'dev' }, false)).rejects.toThrow(/not valid JSON/)
     expect(readFileSync(join(d, 'profiles.json'), 'utf8')).toBe(broken)
   })
@@ -73,7 +73,60 @@ describe('ProfileStore', () => {
         ]
       })
     )
-    await expect(new ProfileStore(d, new MemorySecretStore()).list()).rejects.toThrow(/profiles\.1\.environment/)
+    // Line, column and field: the file is one line here, the second profile’s environment value starts at column 88.
+    await expect(new ProfileStore(d, new MemorySecretStore()).list()).rejects.toThrow(
+      /line 1, column 88: profiles\[1\]\.environment: Invalid option/
+    )
+  })
+
+  it('migrates a version 1 file on read, and on the first save keeps it as profiles.json.v1 and the previous file as .bak', async () => {
+    const d = dir()
+    const v1 = JSON.stringify({ version: 1, profiles: [{ name: 'old', environment: 'dev', metrics: ['http://h:9100/metrics'] }] })
+    writeFileSync(join(d, 'profiles.json'), v1)
+    const store = new ProfileStore(d, new MemorySecretStore())
+    expect((await store.get('old')).metrics).toEqual([{ url: 'http://h:9100/metrics', auth: 'none', insecureSkipVerify: false }])
+    // Reading never writes.
+    expect(readFileSync(join(d, 'profiles.json'), 'utf8')).toBe(v1)
+    await store.save({ name: 'new', environment: 'dev' }, false)
+    expect(JSON.parse(readFileSync(join(d, 'profiles.json'), 'utf8')).version).toBe(2)
+    expect(readFileSync(join(d, 'profiles.json.v1'), 'utf8')).toBe(v1)
+    expect(readFileSync(join(d, 'profiles.json.bak'), 'utf8')).toBe(v1)
+    await store.save({ name: 'third', environment: 'dev' }, false)
+    // The backup is always the file as it was before the last save; the v1 copy is kept once.
+    expect(JSON.parse(readFileSync(join(d, 'profiles.json.bak'), 'utf8')).profiles.map((p: { name: string }) => p.name)).toEqual([
+      'old',
+      'new'
+    ])
+    expect(readFileSync(join(d, 'profiles.json.v1'), 'utf8')).toBe(v1)
+  })
+
+  it('refuses a file from a newer Lookout and never rewrites it in an older shape', async () => {
+    const d = dir()
+    const future = JSON.stringify({ version: 9, profiles: [] }, null, 2)
+    writeFileSync(join(d, 'profiles.json'), future)
+    const store = new ProfileStore(d, new MemorySecretStore())
+    await expect(store.list()).rejects.toThrow(
+      /line 2, column 14: version: written by a newer Lookout \(version 9\); this one reads up to version 2/
+    )
+    await expect(store.save({ name: 'x', environment: 'dev' }, false)).rejects.toThrow(/newer Lookout/)
+    expect(readFileSync(join(d, 'profiles.json'), 'utf8')).toBe(future)
+  })
+
+  it('offers the backup of a corrupt file, restores it and keeps the bad file aside', async () => {
+    const d = dir()
+    const store = new ProfileStore(d, new MemorySecretStore())
+    await store.save({ name: 'a', environment: 'dev' }, false)
+    await store.save({ name: 'b', environment: 'dev' }, false)
+    const broken = '{"version": 2, "profiles": [ {"name": "a", "environment": "dev"} '
+    writeFileSync(join(d, 'profiles.json'), broken)
+    const status = await store.fileStatus()
+    expect(status).toMatchObject({ ok: false, problem: { line: 1, field: null }, backup: { profiles: 1, problem: null } })
+    expect(status.problem!.message).toMatch(/not valid JSON/)
+    const r = await store.restoreBackup()
+    expect(r.restored).toBe(1)
+    expect(readFileSync(r.keptAside!, 'utf8')).toBe(broken)
+    expect((await store.list()).map((p) => p.name)).toEqual(['a'])
+    expect((await store.fileStatus()).ok).toBe(true)
   })
 
   it('deletes a profile with its secrets', async () => {

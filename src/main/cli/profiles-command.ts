@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import type { ConnectionTest, Environment, ImportPlan, ImportSource, ProfileSummary } from '../../shared/schemas'
 import { describeDsn, pgEndpoint } from '../core/postgres/connection'
 import { describeRedisUrl, redisEndpoint } from '../core/redis/connection'
@@ -75,8 +75,13 @@ export async function profilesCommand(
       }
       io.out(JSON.stringify(p, null, 2) + '\n')
     } else if (verb === 'export') {
-      // What a team shares: the profiles without their secrets (which profiles.json never holds).
-      const text = JSON.stringify({ version: 1, profiles: all.map(({ secrets: _secrets, ...p }) => p) }, null, 2) + '\n'
+      // What a team shares: the core's export, the profiles without their secrets.
+      const exported = await core.dispatch('profiles.export', {})
+      if (!exported.ok) {
+        io.err(`lookout profiles export: ${exported.error.message}\n`)
+        return exitFor(exported.error.code)
+      }
+      const { text } = exported.result as { text: string }
       if (o.file) await writeFile(o.file, text, { mode: 0o600 })
       else io.out(text)
     } else if (o.json) io.out(JSON.stringify(all) + '\n')
@@ -104,9 +109,22 @@ function printPlan(plan: ImportPlan, io: IO): void {
  * `lookout profiles import`: what the import would do first (always printed), then, with --yes,
  * the core's own import: the same plan, guard and audit as the app's.
  */
+/** `--from`: a keyword, URLs, or the path of an exported file (read here, sent as text). */
+async function importSource(from: string[]): Promise<{ from: ImportSource; text?: string; urls?: string[] } | string> {
+  const [first] = from
+  if (from.length === 1 && (first === 'pg-service' || first === 'pgpass' || first === 'env')) return { from: first }
+  if (from.every((f) => /^[a-z][a-z0-9+.-]*:\/\//i.test(f))) return { from: 'url', urls: from }
+  if (from.length > 1) return 'give one file, or URLs (scheme://...), to --from'
+  try {
+    return { from: 'file', text: await readFile(first!, 'utf8') }
+  } catch (err) {
+    return `cannot read ${first}: ${(err as Error).message}`
+  }
+}
+
 export async function profilesImport(
   o: {
-    from: ImportSource
+    from: string[]
     environment?: Environment
     only?: string[]
     dryRun?: boolean
@@ -117,10 +135,15 @@ export async function profilesImport(
   },
   io: IO
 ): Promise<number> {
+  const source = await importSource(o.from)
+  if (typeof source === 'string') {
+    io.err(`lookout profiles import: ${source}\n`)
+    return PROFILES_EXIT.refused
+  }
   const core = await cliCore(o.dataDir, io, 'lookout profiles import')
   if (!core) return PROFILES_EXIT.refused
   try {
-    const planned = await core.dispatch('profiles.importPlan', { from: o.from, environment: o.environment })
+    const planned = await core.dispatch('profiles.importPlan', { ...source, environment: o.environment })
     if (!planned.ok) {
       io.err(`lookout profiles import: ${planned.error.message}\n`)
       return exitFor(planned.error.code)
@@ -134,7 +157,7 @@ export async function profilesImport(
       return PROFILES_EXIT.refused
     }
     const r = await core.dispatch('profiles.import', {
-      from: o.from,
+      ...source,
       environment: o.environment,
       names: o.only,
       confirmation: cliConfirmation(o)

@@ -315,9 +315,16 @@ export function buildProgram(): Command {
       process.exitCode = await profilesCommand('test', { ...o, name }, io)
     })
   dataDirOption(
-    profiles.command('import').description('profiles from pg_service.conf, .pgpass or the PG* variables, matched as libpq does')
+    profiles
+      .command('import')
+      .description(
+        'profiles from pg_service.conf, .pgpass or the PG* variables (matched as libpq does), a file `profiles export` wrote, or URLs'
+      )
   )
-    .addOption(new Option('--from <source>', 'what to read').choices(['pg-service', 'pgpass', 'env']).makeOptionMandatory())
+    .requiredOption(
+      '--from <source...>',
+      'pg-service, pgpass, env, a file of exported profiles, or one or more postgres://, redis://, rediss://, redis+sentinel:// or Prometheus http(s):// URLs'
+    )
     .addOption(
       new Option(
         '--environment <env>',

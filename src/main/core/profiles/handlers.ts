@@ -1,15 +1,25 @@
 import { throughSsh } from '../targets'
-import type { ApiHandlers } from '../../../shared/api'
+import { CONFIRM_WORD } from '../audit/guard'
+import { ApiError, type ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
 import { testPostgres, testRedis } from './connection-test'
 import { planImport } from './import'
+import { serializeProfiles } from './profiles-file'
 import { changedFields, GUARDED_FIELDS, prepareProfile } from './store'
 
 export function profileHandlers(
   s: CoreServices
 ): Pick<
   ApiHandlers,
-  'profiles.list' | 'profiles.save' | 'profiles.delete' | 'profiles.importPlan' | 'profiles.import' | 'profiles.testConnection'
+  | 'profiles.list'
+  | 'profiles.save'
+  | 'profiles.delete'
+  | 'profiles.importPlan'
+  | 'profiles.import'
+  | 'profiles.testConnection'
+  | 'profiles.fileStatus'
+  | 'profiles.export'
+  | 'profiles.restoreBackup'
 > {
   return {
     'profiles.list': async () => Promise.all((await s.profiles.list()).map((p) => s.profiles.summary(p))),
@@ -25,18 +35,21 @@ export function profileHandlers(
       await s.monitors.restart(saved.profile.name)
       return s.profiles.summary(saved.profile)
     },
-    'profiles.importPlan': async ({ from, environment }) => {
-      const { inputs: _inputs, ...plan } = await planImport(s.profiles, from, environment, s.env)
+    'profiles.importPlan': async (req) => {
+      const { inputs: _inputs, ...plan } = await planImport(s.profiles, req, s.env)
       return plan
     },
-    'profiles.import': async ({ from, environment, names }, ctx) => {
-      const { inputs, ...plan } = await planImport(s.profiles, from, environment, s.env)
+    'profiles.import': async ({ names, ...req }, ctx) => {
+      const { inputs, ...plan } = await planImport(s.profiles, req, s.env)
       const chosen = plan.items.filter((i) => inputs.has(i.name) && (!names || names.includes(i.name)))
       // A new password for an existing profile is a change to it: its environment's confirmation,
       // checked for every one before anything is saved.
       for (const item of chosen)
         if (item.action === 'update')
-          ctx.requireConfirmationFor(await s.profiles.get(item.name), `a new password for profile "${item.name}" (import)`)
+          ctx.requireConfirmationFor(
+            await s.profiles.get(item.name),
+            `changing ${item.changes.join(', ')} of profile "${item.name}" (import)`
+          )
       const created: string[] = []
       const updated: string[] = []
       for (const item of chosen) {
@@ -64,6 +77,25 @@ export function profileHandlers(
       if (pgAccess) tests.push(await testPostgres(p.postgres!, pgAccess.open, through('postgres')))
       if (redisAccess) tests.push(await testRedis(p.redis!, p.redisCaFile ?? null, redisAccess.open, through('redis')))
       return tests
+    },
+    'profiles.fileStatus': async () => s.profiles.fileStatus(),
+    'profiles.export': async ({ names }) => {
+      const chosen = (await s.profiles.list()).filter((p) => !names || names.includes(p.name))
+      const missing = (names ?? []).filter((n) => !chosen.some((p) => p.name === n))
+      if (missing.length) throw new ApiError('not_found', `no profile named ${missing.map((n) => `"${n}"`).join(', ')}`)
+      return { text: serializeProfiles(chosen), count: chosen.length }
+    },
+    'profiles.restoreBackup': async ({ confirmation }) => {
+      // No profile to take a confirmation from (the file may not read): the explicit word.
+      if (confirmation !== CONFIRM_WORD)
+        throw new ApiError(
+          'refused',
+          `restoring the profiles backup replaces profiles.json: send "${CONFIRM_WORD}"`,
+          'confirmation_required'
+        )
+      const r = await s.profiles.restoreBackup()
+      await Promise.allSettled(s.monitors.watched().map((m) => s.monitors.restart(m.profile.name)))
+      return r
     },
     'profiles.delete': async ({ name }) => {
       await s.monitors.stop(name)

@@ -18,6 +18,7 @@ import {
   USED_SERVICE_KEYWORDS,
   type PgpassEntry
 } from './libpq-files'
+import { parseProfilesFile } from './profiles-file'
 import { changedFields, GUARDED_FIELDS, prepareProfile, type ProfileStore } from './store'
 
 /** A profile an import would make, with its password (in its URL) and where each part came from. */
@@ -103,13 +104,25 @@ function candidate(
   return c
 }
 
+/** What an import reads: libpq's places, an exported file's text, or URLs. */
+export interface ImportRequest {
+  from: ImportSource
+  environment?: Environment
+  text?: string
+  urls?: string[]
+}
+
 /** What a source describes, as candidate profiles, with the files read and what could not be used. */
-async function candidatesOf(from: ImportSource, environment: Environment | undefined, env: Env) {
+async function candidatesOf(req: ImportRequest, env: Env) {
+  const { from, environment } = req
   const problems: string[] = []
   const sources: string[] = []
+  const out: Candidate[] = []
+  if (from === 'file')
+    return { candidates: exportedFileCandidates(req.text, environment, problems), sources: ['exported profiles'], problems }
+  if (from === 'url') return { candidates: urlCandidates(req.urls ?? [], environment, problems), sources: ['URLs'], problems }
   const pgpass = await readPgpass(env, problems)
   if (pgpass) sources.push(pgpass.path)
-  const out: Candidate[] = []
   if (from === 'pg-service') {
     const path = serviceFilePath(env)
     const text = await readIfThere(path)
@@ -153,11 +166,10 @@ async function candidatesOf(from: ImportSource, environment: Environment | undef
  */
 export async function planImport(
   store: ProfileStore,
-  from: ImportSource,
-  environment: Environment | undefined,
+  req: ImportRequest,
   env: Env
 ): Promise<ImportPlan & { inputs: Map<string, ProfileInput> }> {
-  const { candidates, sources, problems } = await candidatesOf(from, environment, env)
+  const { candidates, sources, problems } = await candidatesOf(req, env)
   const existing = new Map((await store.list()).map((p) => [p.name, p]))
   const inputs = new Map<string, ProfileInput>()
   const seen = new Set<string>()
@@ -172,8 +184,9 @@ export async function planImport(
       notes: c.notes
     }
     const endpoint = c.input?.postgres ? pgEndpoint(describeDsn(c.input.postgres)) : null
+    const endpoints = c.input ? otherEndpoints(c.input) : []
     const item = (action: ImportPlan['items'][number]['action'], reason: string | null, changes: string[] = []) =>
-      items.push({ ...base, postgres: endpoint, action, reason, changes })
+      items.push({ ...base, postgres: endpoint, endpoints, action, reason, changes })
     if (seen.has(c.name)) {
       item('skip', `another entry of this import is also named "${c.name}"`)
       continue
@@ -189,8 +202,18 @@ export async function planImport(
       item('create', null)
       continue
     }
-    const merged = { ...current, postgres: c.input.postgres }
-    const changed = changedFields(current, prepareProfile(merged).profile)
+    // What the source says wins over what the profile holds; what it does not say is kept.
+    // Only an exported file speaks for the environment; libpq's files and URLs only guess it.
+    const { name: _name, environment: givenEnvironment, ...fields } = c.input
+    const merged: ProfileInput = { ...current, ...fields, ...(req.from === 'file' ? { environment: givenEnvironment } : {}) }
+    let prepared
+    try {
+      prepared = prepareProfile(merged).profile
+    } catch (err) {
+      item('skip', errorMessage(err))
+      continue
+    }
+    const changed = changedFields(current, prepared)
     const guarded = changed.filter((f) => GUARDED_FIELDS.includes(f))
     if (guarded.length) {
       item(
@@ -200,17 +223,126 @@ export async function planImport(
       )
       continue
     }
-    if (!c.passwordFrom || (await samePassword(store, current, merged))) {
+    const newPassword = c.passwordFrom !== null && !(await samePasswords(store, current, merged))
+    if (!newPassword && changed.length === 0) {
       item('unchanged', null)
       continue
     }
     inputs.set(c.name, merged)
-    item('update', null, ['password'])
+    item('update', null, [...changed, ...(newPassword ? ['password'] : [])])
   }
   return { sources, problems, items, inputs }
 }
 
-async function samePassword(store: ProfileStore, current: Profile, merged: ProfileInput): Promise<boolean> {
-  const incoming = prepareProfile(merged).secrets.get('postgres') ?? null
-  return (await store.secretsOf(current)).postgres === incoming
+/** Whether every password the source gives is the one already stored. */
+async function samePasswords(store: ProfileStore, current: Profile, merged: ProfileInput): Promise<boolean> {
+  const incoming = prepareProfile(merged).secrets
+  const held = await store.secretsOf(current)
+  for (const field of ['postgres', 'redis'] as const) {
+    const given = incoming.get(field)
+    if (given !== undefined && given !== held[field]) return false
+  }
+  return true
+}
+
+/** The endpoints other than Postgres a profile names, as host:port, never with a password. */
+function otherEndpoints(p: ProfileInput): string[] {
+  const out: string[] = []
+  for (const url of [p.redis, p.prometheus, p.alertmanager]) {
+    if (!url) continue
+    try {
+      const u = new URL(url)
+      out.push(`${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`)
+    } catch {
+      // validated later; shown as nothing here
+    }
+  }
+  for (const m of p.metrics ?? []) out.push(typeof m === 'string' ? m : m.url)
+  return out
+}
+
+/**
+ * Profiles from a file `lookout profiles export` (or the app) wrote: no secret in it, so each
+ * password is asked for when the profile first connects. Its environments are kept as written.
+ */
+function exportedFileCandidates(text: string | undefined, environment: Environment | undefined, problems: string[]): Candidate[] {
+  if (!text) throw new ApiError('bad_request', 'give the exported file’s content')
+  let profiles: Profile[]
+  try {
+    profiles = parseProfilesFile(text).profiles
+  } catch (err) {
+    throw new ApiError('bad_request', `not a file of exported profiles: ${errorMessage(err)}`)
+  }
+  if (profiles.length === 0) problems.push('the file holds no profile')
+  return profiles.map((p) => ({
+    name: p.name,
+    from: 'exported file',
+    environment: environment ?? p.environment,
+    environmentGuessed: false,
+    input: { ...p, environment: environment ?? p.environment },
+    passwordFrom: null,
+    problem: null,
+    notes: ['no password in an exported file: each is asked for when the profile first connects']
+  }))
+}
+
+/** One profile per URL: a Postgres DSN, a Redis URL (Sentinel included) or a Prometheus server. */
+function urlCandidates(urls: string[], environment: Environment | undefined, problems: string[]): Candidate[] {
+  if (urls.length === 0) throw new ApiError('bad_request', 'give at least one URL')
+  const out: Candidate[] = []
+  for (const raw of urls) {
+    const text = raw.trim()
+    if (!text) continue
+    let u: URL
+    try {
+      u = new URL(text)
+    } catch {
+      problems.push(`${redact(text)}: not a URL`)
+      continue
+    }
+    const kind =
+      u.protocol === 'postgres:' || u.protocol === 'postgresql:'
+        ? 'postgres'
+        : /^rediss?(\+sentinel)?:$/.test(u.protocol)
+          ? 'redis'
+          : u.protocol === 'http:' || u.protocol === 'https:'
+            ? 'prometheus'
+            : null
+    if (!kind) {
+      problems.push(`${redact(text)}: ${u.protocol} is not postgres://, redis://, rediss://, redis+sentinel:// or http(s)://`)
+      continue
+    }
+    const db = kind === 'postgres' ? u.pathname.replace(/^\//, '') : ''
+    const name = profileNameFrom([u.hostname, db].filter(Boolean).join('-'))
+    const guessed = environmentFromName(`${u.hostname} ${db}`)
+    const c: Candidate = {
+      name,
+      from: redact(text),
+      environment: environment ?? guessed ?? 'prod',
+      environmentGuessed: environment === undefined,
+      input: { name, environment: environment ?? guessed ?? 'prod', [kind]: text },
+      passwordFrom: u.password ? 'the URL' : null,
+      problem: null,
+      notes: !environment && !guessed ? ['the host does not say which environment: prod assumed, the strictest'] : []
+    }
+    try {
+      prepareProfile(c.input!)
+    } catch (err) {
+      c.problem = errorMessage(err)
+      c.input = null
+    }
+    out.push(c)
+  }
+  return out
+}
+
+/** A URL as a plan may show it: without its password. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@')
+  }
 }

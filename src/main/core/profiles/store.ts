@@ -1,9 +1,9 @@
 import { pgThresholds } from '../postgres/thresholds'
-import { readFile } from 'node:fs/promises'
+import { access, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
 import { ApiError, describeZodError } from '../../../shared/api'
-import { Profile, ProfileInput, type ProfileSummary } from '../../../shared/schemas'
+import { Profile, ProfileInput, type ProfilesFileStatus, type ProfileSummary } from '../../../shared/schemas'
+import { parseProfilesFile, ProfilesFileError, serializeProfiles } from './profiles-file'
 import type { SecretStore } from '../ports'
 import { writeFileAtomic } from '../fs'
 import {
@@ -29,7 +29,13 @@ export const GUARDED_FIELDS: readonly string[] = [
   'explainAnalyzeFunctions',
   ...URL_FIELDS,
   'metrics',
-  'redisCaFile'
+  'redisCaFile',
+  // The way to the servers is an endpoint too: another bastion, key or host key is another path.
+  'sshIdentityFile',
+  'sshProxyJump',
+  'sshHostKey',
+  'sshKnownHostsFile',
+  'sshTargets'
 ]
 
 /** What the core connects with: passwords, and URLs with their query secrets back. Never leaves the core. */
@@ -52,20 +58,7 @@ export interface SaveOutcome {
   droppedSecrets: string[]
 }
 
-const ProfilesFile = z.object({ version: z.literal(1), profiles: z.array(Profile) })
-
 export const PROFILES_FILE = 'profiles.json'
-
-/** "line 3, column 7" from a JSON.parse error message, when the engine gives a position. */
-function jsonErrorPosition(text: string, err: unknown): string {
-  const m = /position (\d+)/.exec(String((err as Error)?.message))
-  if (!m) return ''
-  const pos = Number(m[1])
-  const before = text.slice(0, pos)
-  const line = before.split('\n').length
-  const column = pos - before.lastIndexOf('\n')
-  return ` at line ${line}, column ${column}`
-}
 
 /**
  * Profiles on disk, without secrets. A malformed file is never overwritten: the store refuses
@@ -74,6 +67,12 @@ function jsonErrorPosition(text: string, err: unknown): string {
 export class ProfileStore {
   private readonly path: string
   private cache: Profile[] | null = null
+  /** The file's mtime and size when the cache was read. */
+  private cacheVersion: string | null = null
+  /** What is wrong with the file on disk, from the last read. */
+  private problem: ProfilesFileError | null = null
+  /** The version the file on disk was migrated from, until it is saved in the current shape. */
+  private migratedFrom: number | null = null
   /** Profiles that live in memory only (the CLI's `--redis URL` and `--postgres URL`): never written. */
   private readonly ephemeral = new Map<string, Profile>()
 
@@ -84,33 +83,87 @@ export class ProfileStore {
     this.path = join(dataDir, PROFILES_FILE)
   }
 
+  private get backupPath(): string {
+    return `${this.path}.bak`
+  }
+
   async list(): Promise<Profile[]> {
-    if (this.cache) return this.cache
     let text: string
     try {
+      // A file edited by hand while Lookout runs is read again: the cache holds for one version.
+      const st = await stat(this.path)
+      const version = `${st.mtimeMs}:${st.size}`
+      if (this.cache && this.cacheVersion === version) return this.cache
       text = await readFile(this.path, 'utf8')
+      this.cacheVersion = version
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return (this.cache = [])
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.cacheVersion = null
+        return (this.cache = [])
+      }
       throw new ApiError('unavailable', `cannot read ${this.path}: ${(err as Error).message}`)
     }
-    let json: unknown
     try {
-      json = JSON.parse(text)
+      const { profiles, migratedFrom } = parseProfilesFile(text)
+      this.migratedFrom = migratedFrom
+      this.problem = null
+      return (this.cache = profiles)
     } catch (err) {
-      throw new ApiError(
-        'unavailable',
-        `${this.path} is not valid JSON${jsonErrorPosition(text, err)}; fix or move it, Lookout will not overwrite it`
-      )
+      if (!(err instanceof ProfilesFileError)) throw err
+      this.problem = err
+      throw new ApiError('unavailable', `${this.path}: ${err.message}; fix it or restore the backup, Lookout will not overwrite it`)
     }
-    const parsed = ProfilesFile.safeParse(json)
-    if (!parsed.success)
-      throw new ApiError('unavailable', `${this.path}: ${describeZodError(parsed.error)}; fix or move it, Lookout will not overwrite it`)
-    const names = new Set<string>()
-    for (const p of parsed.data.profiles) {
-      if (names.has(p.name)) throw new ApiError('unavailable', `${this.path}: profile "${p.name}" appears twice`)
-      names.add(p.name)
+  }
+
+  /** Whether profiles.json reads, what is wrong with it if not, and the backup that could replace it. */
+  async fileStatus(): Promise<ProfilesFileStatus> {
+    this.cache = null
+    await this.list().catch(() => {})
+    const backup = await readFile(this.backupPath, 'utf8').then(
+      async (text) => {
+        try {
+          const { profiles } = parseProfilesFile(text)
+          return { path: this.backupPath, profiles: profiles.length, savedAt: (await stat(this.backupPath)).mtimeMs, problem: null }
+        } catch (err) {
+          return { path: this.backupPath, profiles: 0, savedAt: (await stat(this.backupPath)).mtimeMs, problem: (err as Error).message }
+        }
+      },
+      () => null
+    )
+    const p = this.problem
+    return {
+      path: this.path,
+      ok: p === null,
+      problem: p ? { message: p.problem, line: p.line, column: p.column, field: p.field } : null,
+      backup
     }
-    return (this.cache = parsed.data.profiles)
+  }
+
+  /**
+   * Puts the backup (the file as it was before the last save) in place of profiles.json. The
+   * file it replaces is kept aside under a dated name, never deleted.
+   */
+  async restoreBackup(): Promise<{ restored: number; keptAside: string | null }> {
+    const text = await readFile(this.backupPath, 'utf8').catch(() => {
+      throw new ApiError('not_found', `there is no backup (${this.backupPath})`)
+    })
+    let restored: number
+    try {
+      restored = parseProfilesFile(text).profiles.length
+    } catch (err) {
+      throw new ApiError('unavailable', `the backup ${this.backupPath} is not usable either: ${(err as Error).message}`)
+    }
+    let keptAside: string | null = `${this.path}.bad-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    try {
+      await rename(this.path, keptAside)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      keptAside = null
+    }
+    await writeFileAtomic(this.path, text)
+    this.cache = null
+    this.problem = null
+    return { restored, keptAside }
   }
 
   async get(name: string): Promise<Profile> {
@@ -238,9 +291,24 @@ export class ProfileStore {
     return true
   }
 
-  /** Atomic: a crash mid-write leaves the old file, never a truncated one. Owner-only permissions. */
+  /**
+   * Atomic: a crash mid-write leaves the old file, never a truncated one. Owner-only permissions.
+   * The file as it was is kept as profiles.json.bak first; the first save after a migration also
+   * keeps the file in its old version's shape (profiles.json.vN), for a downgrade.
+   */
   private async write(profiles: Profile[]): Promise<void> {
-    await writeFileAtomic(this.path, JSON.stringify({ version: 1, profiles }, null, 2) + '\n')
+    const current = await readFile(this.path, 'utf8').catch(() => null)
+    if (current !== null) {
+      await writeFileAtomic(this.backupPath, current)
+      if (this.migratedFrom !== null) {
+        const old = `${this.path}.v${this.migratedFrom}`
+        await access(old).catch(() => writeFileAtomic(old, current))
+        this.migratedFrom = null
+      }
+    }
+    await writeFileAtomic(this.path, serializeProfiles(profiles))
+    const st = await stat(this.path)
+    this.cacheVersion = `${st.mtimeMs}:${st.size}`
     this.cache = profiles
   }
 }
