@@ -156,7 +156,17 @@ export const requests = {
       profileOf: (raw) => (raw.profile as { name?: unknown } | undefined)?.name,
       profileMustExist: false
     }),
-    params: z.object({ profile: ProfileInput, replace: z.boolean().default(false), confirmation: z.string().max(100).optional() }),
+    params: z.object({
+      profile: ProfileInput,
+      replace: z.boolean().default(false),
+      /**
+       * A duplicate: the secrets of this profile are copied for every endpoint the new one names
+       * alike (same host, port and user), in the core; the renderer never holds them. Copying a prod
+       * profile's secrets needs that profile's confirmation.
+       */
+      copySecretsFrom: ProfileName.optional(),
+      confirmation: z.string().max(100).optional()
+    }),
     result: ProfileSummary
   },
   'profiles.delete': {

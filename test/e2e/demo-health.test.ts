@@ -82,7 +82,8 @@ describe('lookout demo in Chromium', () => {
     await form.getByRole('button', { name: 'Save and open' }).click()
     const bar = page.locator('[data-testid=env-bar]')
     await page.waitForFunction(() => document.querySelector('[data-testid=env-bar]')?.textContent?.includes('payments-prod'))
-    expect(await bar.textContent()).toBe('PROD payments-prod')
+    // A new prod profile starts read-only, and the bar says so.
+    expect(await bar.locator('.env-bar-label').textContent()).toBe('PROD payments-prod · read-only')
     expect(await bar.getAttribute('class')).toContain('env-bar-prod')
     expect(await bar.evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(179, 38, 30)')
     expect(await page.title()).toBe('payments-prod (PROD) · Lookout')

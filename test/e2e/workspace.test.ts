@@ -102,7 +102,7 @@ describe('the workspace in Chromium', () => {
     await page.keyboard.type('ord prod')
     expect(await palette.locator('[role=option][aria-selected=true]').textContent()).toMatch(/orders-prod/)
     await page.keyboard.press('Enter')
-    await page.waitForFunction(() => document.querySelector('[data-testid=env-bar]')?.textContent === 'PROD orders-prod')
+    await page.waitForFunction(() => document.querySelector('[data-testid=env-bar] .env-bar-label')?.textContent === 'PROD orders-prod')
     expect(await palette.count()).toBe(0)
     expect(await page.title()).toBe('orders-prod (PROD) · Lookout')
     // orders-staging is pinned: leaving it did not stop it, its dot stays live.
@@ -125,6 +125,43 @@ describe('the workspace in Chromium', () => {
     await page.getByRole('dialog', { name: 'Command palette' }).waitFor()
     await page.keyboard.press('Escape')
     expect(await page.getByRole('dialog', { name: 'Command palette' }).count()).toBe(0)
+  })
+
+  it('edits a profile with every field checked as typed; duplicates one with its secrets after the prod confirmation; deletes it', async () => {
+    await page.locator('[data-testid=env-bar]').getByRole('button', { name: 'Edit' }).click()
+    const form = page.getByRole('form', { name: 'Edit profile' })
+    const dsn = form.locator('input[name=postgres]')
+    const original = await dsn.inputValue()
+    await dsn.fill('mysql://db/app')
+    await form.locator('#err-postgres').waitFor()
+    expect(await form.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true)
+    await dsn.fill(original)
+    await form.locator('input[name=pollIntervalMs]').fill('1500')
+    await form.getByRole('button', { name: 'Save', exact: true }).click()
+    await form.waitFor({ state: 'detached' })
+
+    await page.locator('[data-testid=env-bar]').getByRole('button', { name: 'Duplicate' }).click()
+    const dup = page.getByRole('form', { name: 'Duplicate profile' })
+    expect(await dup.locator('input[name=name]').inputValue()).toBe('orders-prod-copy')
+    await dup.getByRole('button', { name: 'Save and open' }).click()
+    // Its passwords are orders-prod's: copying them is confirmed with that profile's name.
+    const confirm = dup.getByLabel('Type orders-prod to Save')
+    await confirm.fill('orders-prod')
+    await dup.getByRole('button', { name: 'Save', exact: true }).last().click()
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=env-bar] .env-bar-label')?.textContent === 'PROD orders-prod-copy'
+    )
+    await page.getByRole('button', { name: 'Health', exact: true }).click()
+    const card = page.locator('[data-target="postgres"]')
+    await card.getByRole('button', { name: 'Test connection' }).click()
+    await card.locator('li[data-step=authentication][data-ok=true]').waitFor({ timeout: 30_000 })
+
+    await page.locator('[data-testid=env-bar]').getByRole('button', { name: 'Edit' }).click()
+    const edit = page.getByRole('form', { name: 'Edit profile' })
+    await edit.getByRole('button', { name: 'Delete profile…' }).click()
+    await edit.getByLabel('Type orders-prod-copy to Delete').fill('orders-prod-copy')
+    await edit.getByRole('button', { name: 'Delete', exact: true }).click()
+    await page.locator('.sidebar [data-profile="orders-prod-copy"]').waitFor({ state: 'detached' })
   })
 
   it('no password reached the page, the traffic or the data directory in plain text', async () => {

@@ -42,3 +42,31 @@ describe('a corrupt profiles.json, through the API', () => {
     expect(audit.map((a: { outcome: string }) => a.outcome)).toEqual(['ok', 'refused', 'refused', 'refused'])
   })
 })
+
+describe('duplicating a profile', () => {
+  it('copies its secrets in the core for the endpoints named alike, and only with the source’s confirmation', async () => {
+    const secrets = new MemorySecretStore()
+    core = createCore({ dataDir: tempDir(), secrets, notifier: { notify() {} }, transport: 'websocket' })
+    await call('profiles.save', {
+      profile: {
+        name: 'shop-prod',
+        environment: 'prod',
+        redis: 'redis://:hunter2@cache:6379/0',
+        postgres: 'postgres://mon:pgpw@db:5432/app'
+      }
+    })
+    const copy = { name: 'shop-copy', environment: 'dev', redis: 'redis://cache:6379/0', postgres: 'postgres://mon@other-db:5432/app' }
+    for (const confirmation of [undefined, 'confirm'])
+      await expect(call('profiles.save', { profile: copy, copySecretsFrom: 'shop-prod', confirmation })).rejects.toMatchObject({
+        reason: 'confirmation_required'
+      })
+    await expect(call('profiles.list', {})).resolves.toHaveLength(1)
+    const saved = await call('profiles.save', { profile: copy, copySecretsFrom: 'shop-prod', confirmation: 'shop-prod' })
+    // The same Redis: its password came along; another Postgres host: its password did not.
+    expect(saved.secrets).toMatchObject({ redis: true, postgres: false })
+    expect(await secrets.get('profile/shop-copy/redis')).toBe('hunter2')
+    expect(await secrets.get('profile/shop-copy/postgres')).toBeNull()
+    const [line] = await call('audit.recent', { limit: 1 })
+    expect(line).toMatchObject({ action: 'save profile', outcome: 'ok', profile: 'shop-copy' })
+  })
+})

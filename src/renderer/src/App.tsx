@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react'
-import { ProfileForm } from './components/ProfileForm'
+import { ProfileEditor } from './components/ProfileEditor'
 import { Sidebar } from './components/Sidebar'
 import { ImportWizard } from './components/ImportWizard'
+import { ProfilesFileProblem } from './components/ProfilesFileProblem'
 import { useSession } from './stores/session'
 import { useTheme } from './stores/theme'
 import { HealthView } from './views/health/HealthView'
@@ -66,12 +67,14 @@ export function App() {
   const [palette, setPalette] = useState(false)
   const view = useView((s) => s.view)
   const panel = useView((s) => s.panel)
+  const panelProfile = useView((s) => s.panelProfile)
   const openPanel = useView((s) => s.openPanel)
   const showView = useView((s) => s.show)
   const openPalette = useCallback(() => setPalette(true), [])
   useShortcuts(openPalette)
 
   const activeProfile = profiles.find((p) => p.name === active)
+  const panelSummary = profiles.find((p) => p.name === panelProfile)
   // The environment in the window title too: it is what the taskbar and a screen share show.
   useEffect(() => {
     document.title = activeProfile ? `${activeProfile.name} (${activeProfile.environment.toUpperCase()}) · Lookout` : 'Lookout'
@@ -120,8 +123,16 @@ export function App() {
       </header>
       {activeProfile && (
         <div className={`env-bar env-bar-${activeProfile.environment}`} role="status" aria-label="Environment" data-testid="env-bar">
-          <strong>{activeProfile.environment.toUpperCase()}</strong> {activeProfile.name}
-          {activeProfile.readOnly ? ' · read-only' : ''}
+          <span className="env-bar-label">
+            <strong>{activeProfile.environment.toUpperCase()}</strong> {activeProfile.name}
+            {activeProfile.readOnly ? ' · read-only' : ''}
+          </span>
+          <button className="env-bar-action" onClick={() => openPanel('edit-profile', activeProfile.name)}>
+            Edit
+          </button>
+          <button className="env-bar-action" onClick={() => openPanel('duplicate-profile', activeProfile.name)}>
+            Duplicate
+          </button>
         </div>
       )}
       {error && (
@@ -134,16 +145,18 @@ export function App() {
           Passwords are not saved: {secretWarning}
         </div>
       )}
-      {profilesError && (
-        <div className="banner error" role="alert">
-          Profiles could not be loaded: {profilesError}
-        </div>
-      )}
+      {profilesError && <ProfilesFileProblem error={profilesError} />}
       <div className="workspace">
         <Sidebar />
         <main>
           {panel === 'new-profile' ? (
-            <ProfileForm onDone={() => openPanel(null)} />
+            <ProfileEditor mode={{ kind: 'new' }} onDone={() => openPanel(null)} />
+          ) : (panel === 'edit-profile' || panel === 'duplicate-profile') && panelSummary ? (
+            <ProfileEditor
+              key={`${panel}:${panelSummary.name}`}
+              mode={{ kind: panel === 'edit-profile' ? 'edit' : 'duplicate', profile: panelSummary }}
+              onDone={() => openPanel(null)}
+            />
           ) : panel === 'import' ? (
             <ImportWizard onDone={() => openPanel(null)} />
           ) : view === 'audit' ? (

@@ -23,14 +23,23 @@ export function profileHandlers(
 > {
   return {
     'profiles.list': async () => Promise.all((await s.profiles.list()).map((p) => s.profiles.summary(p))),
-    'profiles.save': async ({ profile, replace }, ctx) => {
+    'profiles.save': async ({ profile, replace, copySecretsFrom }, ctx) => {
       const current = await s.profiles.get(profile.name).catch(() => null)
+      const source = copySecretsFrom ? await s.profiles.get(copySecretsFrom) : null
+      // Another profile's passwords in a new one: as much a use of them as any action on that profile.
+      if (source) ctx.requireConfirmationFor(source, `copying the secrets of profile "${source.name}"`)
       if (current && replace) {
         const guarded = changedFields(current, prepareProfile(profile).profile).filter((f) => GUARDED_FIELDS.includes(f))
         if (guarded.length) ctx.requireConfirmation(`changing ${guarded.join(', ')} of profile "${current.name}"`)
       }
       const saved = await s.profiles.save(profile, replace)
-      ctx.audit({ created: saved.previous === null, changed: saved.changed, droppedSecrets: saved.droppedSecrets })
+      const copiedSecrets = source ? await s.profiles.copySecrets(source, saved.profile) : []
+      ctx.audit({
+        created: saved.previous === null,
+        changed: saved.changed,
+        droppedSecrets: saved.droppedSecrets,
+        ...(source ? { copiedSecretsFrom: source.name, copiedSecrets } : {})
+      })
       // A running monitor keeps the old settings until restarted with the new ones.
       await s.monitors.restart(saved.profile.name)
       return s.profiles.summary(saved.profile)

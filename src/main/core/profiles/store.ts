@@ -226,6 +226,32 @@ export class ProfileStore {
     return { profile: clean, previous, changed, droppedSecrets }
   }
 
+  /**
+   * Copies a profile's secrets to another for each endpoint both name alike (same scheme, host,
+   * port and user; a /metrics URL by its URL), where the other has none of its own. Returns the
+   * slots copied. Values stay in the core.
+   */
+  async copySecrets(from: Profile, to: Profile): Promise<string[]> {
+    const copied: string[] = []
+    const copy = async (slot: SecretSlot) => {
+      if ((await this.secrets.get(secretKey(to.name, slot))) !== null) return
+      const v = await this.secrets.get(secretKey(from.name, slot))
+      if (v === null) return
+      await this.secrets.set(secretKey(to.name, slot), v)
+      copied.push(slot)
+    }
+    for (const f of URL_FIELDS) {
+      if (!from[f] || credentialScope(from[f]) !== credentialScope(to[f])) continue
+      for (const slot of fieldSlots(f)) await copy(slot)
+    }
+    const theirs = new Set(to.metrics.map((m) => metricsSlot(m.url)))
+    for (const m of from.metrics) {
+      const slot = metricsSlot(m.url)
+      if (theirs.has(slot)) for (const s of fieldSlots(slot as `metrics:${string}`)) await copy(s)
+    }
+    return copied
+  }
+
   /** A profile for this process only (the CLI's URL mode): never written, gone when the core closes. */
   async addEphemeral(input: ProfileInput): Promise<Profile> {
     const { profile: clean, secrets } = prepareProfile(input)

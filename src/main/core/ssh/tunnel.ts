@@ -1,10 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
-import { Client, utils, type AuthenticationType, type ConnectConfig } from 'ssh2'
+// ssh2 is CommonJS: its named exports are taken from the default one, for Node's ESM loader.
+import ssh2, { type AuthenticationType, type Client as SshClient, type ConnectConfig } from 'ssh2'
 import { errorMessage } from '../collector'
 import { homeOf, type SshHop, type SshRoute } from './config'
 import { checkKnownHosts, fingerprintOf, knownHostsName } from './known-hosts'
+
+const { Client, utils } = ssh2
+type Client = SshClient
 
 /** How long an SSH handshake and login may take before the attempt fails. */
 export const SSH_READY_TIMEOUT_MS = 10_000

@@ -1,5 +1,5 @@
 import type { Params, Result } from '../../../shared/api'
-import type { Environment, ImportPlan, ImportSource, ProfileInput } from '../../../shared/schemas'
+import type { ImportPlan, ProfileInput } from '../../../shared/schemas'
 import { api } from '../api'
 import { CHART_CAPACITY, useSeries } from '../stores/series'
 import { useSession } from '../stores/session'
@@ -62,11 +62,37 @@ export async function reloadProfiles(): Promise<void> {
   }
 }
 
-export async function saveProfile(profile: ProfileInput, replace: boolean): Promise<string | null> {
+/**
+ * Saves a profile from the editor and opens it. A refusal that wants a confirmation comes back as
+ * such, for the editor to ask for it; any other error as its message.
+ */
+export async function saveProfileDraft(
+  profile: ProfileInput,
+  opts: { replace: boolean; copySecretsFrom?: string; confirmation?: string }
+): Promise<{ message: string; confirm: boolean } | null> {
   try {
-    const saved = await api.call('profiles.save', { profile, replace })
+    const saved = await api.call('profiles.save', { profile, ...opts })
     await reloadProfiles()
-    await openProfile(saved.name)
+    // Not awaited: opening closes the editor at once; the user may act before the snapshot comes,
+    // and nothing here may close a panel they open meanwhile.
+    void openProfile(saved.name)
+    return null
+  } catch (err) {
+    return { message: message(err), confirm: (err as { reason?: string }).reason === 'confirmation_required' }
+  }
+}
+
+/** Deletes a profile (its secrets too); when it was open, the first other one opens. */
+export async function deleteProfile(name: string, confirmation: string): Promise<string | null> {
+  try {
+    await api.call('profiles.delete', { name, confirmation })
+    await reloadProfiles()
+    const session = useSession.getState()
+    if (session.active === name) {
+      session.setActive(null)
+      const next = session.profiles[0]?.name
+      if (next) await openProfile(next)
+    }
     return null
   } catch (err) {
     return message(err)
@@ -74,9 +100,9 @@ export async function saveProfile(profile: ProfileInput, replace: boolean): Prom
 }
 
 /** What an import would do; nothing is created. */
-export async function previewImport(from: ImportSource, environment?: Environment): Promise<{ plan: ImportPlan } | { error: string }> {
+export async function previewImport(source: Params<'profiles.importPlan'>): Promise<{ plan: ImportPlan } | { error: string }> {
   try {
-    return { plan: await api.call('profiles.importPlan', { from, environment }) }
+    return { plan: await api.call('profiles.importPlan', source) }
   } catch (err) {
     return { error: message(err) }
   }

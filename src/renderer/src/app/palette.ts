@@ -32,6 +32,10 @@ export function staticItems(): PaletteItem[] {
     { id: 'cmd:import', group: 'command', label: 'Import profiles (pg_service.conf, .pgpass, PG*)', run: () => openPanel('import') }
   )
   if (active) {
+    items.push(
+      { id: 'cmd:edit', group: 'command', label: `Edit profile ${active}`, run: () => openPanel('edit-profile', active) },
+      { id: 'cmd:duplicate', group: 'command', label: `Duplicate profile ${active}`, run: () => openPanel('duplicate-profile', active) }
+    )
     const isPinned = pinned[active]?.pinned ?? false
     items.push({
       id: 'cmd:pin',

@@ -7,7 +7,9 @@ import { ConfirmField } from './ConfirmField'
 const SOURCES: { id: ImportSource; label: string }[] = [
   { id: 'pg-service', label: 'pg_service.conf (PGSERVICEFILE, ~/.pg_service.conf)' },
   { id: 'pgpass', label: '.pgpass (PGPASSFILE, ~/.pgpass)' },
-  { id: 'env', label: 'PG* environment variables' }
+  { id: 'env', label: 'PG* environment variables' },
+  { id: 'file', label: 'a file of exported profiles' },
+  { id: 'url', label: 'URLs (postgres://, redis://, rediss://, redis+sentinel://, Prometheus)' }
 ]
 
 type Item = ImportPlan['items'][number]
@@ -27,11 +29,20 @@ export function ImportWizard({ onDone }: { onDone(opened: string | null): void }
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const [done, setDone] = useState<string[]>([])
+  /** The exported file's text, or the URLs typed: what the core reads for those sources. */
+  const [fileText, setFileText] = useState<string | null>(null)
+  const [urls, setUrls] = useState('')
+  const source = () => ({
+    from,
+    environment: environment || undefined,
+    ...(from === 'file' ? { text: fileText ?? '' } : {}),
+    ...(from === 'url' ? { urls: urls.split(/\s+/).filter(Boolean) } : {})
+  })
 
   async function preview() {
     setBusy(true)
     setError(null)
-    const r = await previewImport(from, environment || undefined)
+    const r = await previewImport(source())
     setBusy(false)
     if ('error' in r) return setError(r.error)
     setPlan(r.plan)
@@ -41,7 +52,7 @@ export function ImportWizard({ onDone }: { onDone(opened: string | null): void }
   async function run(names: string[], confirmation?: string) {
     setBusy(true)
     setError(null)
-    const r = await importProfiles({ from, environment: environment || undefined, names, confirmation })
+    const r = await importProfiles({ ...source(), names, confirmation })
     setBusy(false)
     if ('error' in r) return setError(r.error)
     setDone((d) => [...d, ...r.created, ...r.updated])
@@ -88,11 +99,44 @@ export function ImportWizard({ onDone }: { onDone(opened: string | null): void }
             <option value="prod">prod</option>
           </select>
         </label>{' '}
-        <button onClick={() => void preview()} disabled={busy}>
+        <button
+          onClick={() => void preview()}
+          disabled={busy || (from === 'file' && fileText === null) || (from === 'url' && !urls.trim())}
+        >
           Preview
         </button>{' '}
         <button onClick={() => onDone(done[0] ?? null)}>Close</button>
       </div>
+      {from === 'file' && (
+        <label>
+          Exported file{' '}
+          <input
+            type="file"
+            aria-label="Exported profiles file"
+            accept=".json,application/json"
+            onChange={(e) => {
+              setPlan(null)
+              const f = e.target.files?.[0]
+              if (f) void f.text().then(setFileText)
+            }}
+          />
+        </label>
+      )}
+      {from === 'url' && (
+        <label className="urls">
+          URLs, one per line (a password in one goes to the secret store)
+          <textarea
+            aria-label="URLs to import"
+            rows={4}
+            spellCheck={false}
+            value={urls}
+            onChange={(e) => {
+              setUrls(e.target.value)
+              setPlan(null)
+            }}
+          />
+        </label>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}
@@ -150,7 +194,7 @@ function PlanTable({
               <th>Profile</th>
               <th>Action</th>
               <th>Environment</th>
-              <th>Postgres</th>
+              <th>Endpoints</th>
               <th>Password</th>
               <th>Why</th>
             </tr>
@@ -170,7 +214,7 @@ function PlanTable({
                   {i.environmentGuessed ? ' (guessed)' : ''}
                 </td>
                 <td>
-                  <code>{i.postgres ?? ''}</code>
+                  <code>{[i.postgres, ...i.endpoints].filter(Boolean).join(' ')}</code>
                 </td>
                 <td>{i.passwordFrom ?? 'none found'}</td>
                 <td>

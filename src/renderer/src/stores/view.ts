@@ -15,8 +15,8 @@ export const VIEWS = [
 
 export type ViewId = (typeof VIEWS)[number]['id']
 
-/** A form shown in place of the view: a new profile, or the import wizard. */
-export type Panel = 'new-profile' | 'import' | null
+/** A form shown in place of the view: a profile's editor (new, edit, duplicate), or the import wizard. */
+export type Panel = 'new-profile' | 'edit-profile' | 'duplicate-profile' | 'import' | null
 
 /** What a view should bring into sight when it opens (from the command palette). */
 export type Focus = { kind: 'pid'; pid: number } | { kind: 'query'; key: string } | { kind: 'key'; key: string } | null
@@ -24,9 +24,11 @@ export type Focus = { kind: 'pid'; pid: number } | { kind: 'query'; key: string 
 interface ViewState {
   view: ViewId
   panel: Panel
+  /** The profile the panel is about (edit, duplicate). */
+  panelProfile: string | null
   focus: Focus
   show(v: ViewId, focus?: Focus): void
-  openPanel(p: Panel): void
+  openPanel(p: Panel, profile?: string): void
 }
 
 function fromHash(): ViewId {
@@ -37,7 +39,8 @@ function fromHash(): ViewId {
 export const useView = create<ViewState>((set) => ({
   view: fromHash(),
   panel: null,
+  panelProfile: null,
   focus: null,
   show: (view, focus = null) => set({ view, focus, panel: null }),
-  openPanel: (panel) => set({ panel })
+  openPanel: (panel, profile) => set({ panel, panelProfile: profile ?? null })
 }))

@@ -1,0 +1,177 @@
+import { ProfileInput, type MetricsEndpoint, type ProfileSummary } from '../../../shared/schemas'
+
+/** The URL fields whose password the editor takes apart: typed here, moved to the secret store by the core. */
+export const SECRET_FIELDS = ['postgres', 'redis', 'redisReplica', 'prometheus', 'alertmanager', 'ssh'] as const
+export type SecretField = (typeof SECRET_FIELDS)[number]
+
+/** A profile as the editor holds it: every field as typed, lists as text. */
+export interface ProfileDraft {
+  name: string
+  environment: string
+  readOnly: boolean
+  postgres: string
+  redis: string
+  redisReplica: string
+  redisCaFile: string
+  prometheus: string
+  alertmanager: string
+  /** One /metrics URL per line (or comma-separated). */
+  metrics: string
+  pollIntervalMs: string
+  allowFlush: boolean
+  allowExplainAnalyze: boolean
+  /** schema.function, one per line or comma-separated. */
+  explainAnalyzeFunctions: string
+  /** name=value, one per line. */
+  thresholds: string
+  ssh: string
+  sshIdentityFile: string
+  sshProxyJump: string
+  sshHostKey: string
+  sshKnownHostsFile: string
+  sshPostgres: boolean
+  sshRedis: boolean
+  /** New passwords typed: empty keeps the stored one. */
+  passwords: Partial<Record<SecretField, string>>
+}
+
+export function emptyDraft(): ProfileDraft {
+  return {
+    name: '',
+    environment: 'dev',
+    readOnly: false,
+    postgres: '',
+    redis: '',
+    redisReplica: '',
+    redisCaFile: '',
+    prometheus: '',
+    alertmanager: '',
+    metrics: '',
+    pollIntervalMs: '2000',
+    allowFlush: false,
+    allowExplainAnalyze: false,
+    explainAnalyzeFunctions: '',
+    thresholds: '',
+    ssh: '',
+    sshIdentityFile: '',
+    sshProxyJump: '',
+    sshHostKey: '',
+    sshKnownHostsFile: '',
+    sshPostgres: true,
+    sshRedis: true,
+    passwords: {}
+  }
+}
+
+/** A stored profile in the editor's shape (it holds no password: the summary only says which are set). */
+export function draftOf(p: ProfileSummary): ProfileDraft {
+  return {
+    ...emptyDraft(),
+    name: p.name,
+    environment: p.environment,
+    readOnly: p.readOnly,
+    postgres: p.postgres ?? '',
+    redis: p.redis ?? '',
+    redisReplica: p.redisReplica ?? '',
+    redisCaFile: p.redisCaFile ?? '',
+    prometheus: p.prometheus ?? '',
+    alertmanager: p.alertmanager ?? '',
+    metrics: p.metrics.map((m) => m.url).join('\n'),
+    pollIntervalMs: String(p.pollIntervalMs),
+    allowFlush: p.allowFlush,
+    allowExplainAnalyze: p.allowExplainAnalyze,
+    explainAnalyzeFunctions: p.explainAnalyzeFunctions.join('\n'),
+    thresholds: Object.entries(p.thresholds)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    ssh: p.ssh ?? '',
+    sshIdentityFile: p.sshIdentityFile ?? '',
+    sshProxyJump: p.sshProxyJump ?? '',
+    sshHostKey: p.sshHostKey ?? '',
+    sshKnownHostsFile: p.sshKnownHostsFile ?? '',
+    sshPostgres: !p.sshTargets || p.sshTargets.includes('postgres'),
+    sshRedis: !p.sshTargets || p.sshTargets.includes('redis')
+  }
+}
+
+const list = (text: string) =>
+  text
+    .split(/[\n,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+/** A URL with a password put into it, for the core to take out again; the URL as typed if it does not parse. */
+function withPassword(url: string, password: string | undefined): string {
+  if (!url || !password) return url
+  try {
+    const u = new URL(url)
+    u.password = encodeURIComponent(password)
+    return u.toString()
+  } catch {
+    return url
+  }
+}
+
+/** Problems the draft has that the schema cannot see (text that is not a list of name=value). */
+function thresholdsOf(text: string, problems: Record<string, string>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (!line) continue
+    const m = /^([a-z0-9_]+)\s*=\s*(-?\d+(\.\d+)?)$/.exec(line)
+    if (!m) {
+      problems.thresholds = `"${line}": write name=number, one per line (e.g. long_running_query_s=30)`
+      continue
+    }
+    out[m[1]!] = Number(m[2])
+  }
+  return out
+}
+
+/**
+ * The draft as the input the core takes, and what is wrong with it, by field, checked against
+ * the same schema the core checks (so the editor says it as the user types, and the core still
+ * checks). /metrics entries kept from the stored profile keep their settings (auth, CA).
+ */
+export function draftToInput(
+  d: ProfileDraft,
+  stored: ProfileSummary | null
+): { input: ProfileInput; problems: Record<string, string>; ok: boolean } {
+  const problems: Record<string, string> = {}
+  const opt = (s: string) => s.trim() || undefined
+  const pw = d.passwords
+  const keptMetrics = new Map((stored?.metrics ?? []).map((m) => [m.url, m]))
+  const metrics: (string | MetricsEndpoint)[] = list(d.metrics).map((url) => keptMetrics.get(url) ?? url)
+  const sshTargets = [d.sshPostgres ? 'postgres' : null, d.sshRedis ? 'redis' : null].filter(Boolean) as ('postgres' | 'redis')[]
+  const poll = Number(d.pollIntervalMs)
+  const input: ProfileInput = {
+    name: d.name.trim(),
+    environment: d.environment as ProfileInput['environment'],
+    readOnly: d.readOnly,
+    postgres: opt(withPassword(d.postgres.trim(), pw.postgres)),
+    redis: opt(withPassword(d.redis.trim(), pw.redis)),
+    redisReplica: opt(withPassword(d.redisReplica.trim(), pw.redisReplica)),
+    redisCaFile: opt(d.redisCaFile),
+    prometheus: opt(withPassword(d.prometheus.trim(), pw.prometheus)),
+    alertmanager: opt(withPassword(d.alertmanager.trim(), pw.alertmanager)),
+    metrics,
+    pollIntervalMs: Number.isFinite(poll) && d.pollIntervalMs.trim() ? poll : NaN,
+    allowFlush: d.allowFlush,
+    allowExplainAnalyze: d.allowExplainAnalyze,
+    explainAnalyzeFunctions: list(d.explainAnalyzeFunctions),
+    thresholds: thresholdsOf(d.thresholds, problems),
+    ssh: opt(withPassword(d.ssh.trim(), pw.ssh)),
+    sshIdentityFile: opt(d.sshIdentityFile),
+    sshProxyJump: opt(d.sshProxyJump),
+    sshHostKey: opt(d.sshHostKey),
+    sshKnownHostsFile: opt(d.sshKnownHostsFile),
+    sshTargets: d.ssh.trim() ? (sshTargets.length ? sshTargets : []) : undefined
+  }
+  const parsed = ProfileInput.safeParse(input)
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? 'name')
+      problems[field] ??= issue.message
+    }
+  if (d.ssh.trim() && sshTargets.length === 0) problems.sshTargets = 'tick Postgres, Redis or both: what goes through the bastion'
+  return { input, problems, ok: Object.keys(problems).length === 0 }
+}
