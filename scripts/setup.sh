@@ -26,6 +26,9 @@ command -v openssl >/dev/null || missing+=(openssl)
 [[ -x /usr/bin/prometheus-alertmanager || -x /usr/bin/alertmanager ]] || missing+=(prometheus-alertmanager)
 # The SSH tunnel tests run a throw-away sshd (and ssh-keygen, from its dependency openssh-client).
 [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
+# The secret file's OS-keyring key is tested against GNOME Keyring's Secret Service in a D-Bus session.
+command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
+command -v dbus-run-session >/dev/null || missing+=(dbus-daemon)
 if ((want_browser)); then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fi
@@ -34,7 +37,7 @@ if ((want_bench)); then
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL, OpenSSH server$( ((want_browser)) && echo ' and Chromium') are installed."
+  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL, OpenSSH server, GNOME Keyring$( ((want_browser)) && echo ' and Chromium') are installed."
   exit 0
 fi
 
@@ -54,6 +57,6 @@ echo "setup: missing: ${missing[*]}" >&2
 if command -v apt-get >/dev/null; then
   echo "setup: run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
 else
-  echo "setup: install with your package manager: PostgreSQL 13+ server with contrib (pg_stat_statements), redis-server 6+, prometheus 2.x, openssh-server$( ((want_browser)) && echo ', chromium'); the binaries must be on PATH (PostgreSQL's in /usr/lib/postgresql/<major>/bin or PATH)." >&2
+  echo "setup: install with your package manager: PostgreSQL 13+ server with contrib (pg_stat_statements), redis-server 6+, prometheus 2.x, openssh-server, gnome-keyring and dbus$( ((want_browser)) && echo ', chromium'); the binaries must be on PATH (PostgreSQL's in /usr/lib/postgresql/<major>/bin or PATH)." >&2
 fi
 exit 1

@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
 import { tempDir } from '../helpers/temp'
+import { eventually } from '../harness'
 import { ROOT } from './browser'
 
 let pg: PostgresHandle
@@ -108,5 +109,33 @@ describe('lookout profiles', () => {
     expect(refused.stderr).toContain('needs its name typed')
     expect(lookout(['profiles', 'delete', 'billing-prod', '--yes', '--confirm', 'billing-prod']).code).toBe(0)
     expect(lookout(['profiles', 'list']).stdout).toBe('')
+  })
+
+  it('asks for the passphrase on a terminal, without echo, and reads the secret file with it', async () => {
+    const dir = tempDir()
+    const made = spawnSync(
+      process.execPath,
+      [BIN, 'profiles', 'import', '--from', 'redis://:tty-secret@cache.dev.example:6379/0', '--yes', '--data-dir', dir],
+      {
+        cwd: ROOT,
+        env: { ...process.env, HOME: home, LOOKOUT_SECRET_PASSPHRASE: 'terminal passphrase' }
+      }
+    )
+    expect(made.status).toBe(0)
+    // util-linux's script gives the command a pseudo-terminal; what is written to its input is typed.
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'LOOKOUT_SECRET_PASSPHRASE'))
+    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} profiles list --data-dir ${dir}`, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...clean, HOME: home, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }
+    })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    await eventually('the prompt', () => out.includes('Passphrase for'), 30_000)
+    child.stdin.write('terminal passphrase\n')
+    const code = await new Promise((r) => child.on('exit', r))
+    expect(code).toBe(0)
+    expect(out).toMatch(/cache\.dev\.example\tdev\tredis redis:\/\/cache\.dev\.example:6379\/0\tsecrets: redis/)
+    expect(out).not.toContain('terminal passphrase')
+    expect(out).not.toContain('tty-secret')
   })
 })

@@ -26,7 +26,14 @@ afterAll(async () => {
 })
 
 const serveWith = async (dataDir: string, env: Record<string, string>) =>
-  startHeadless({ dataDir, rendererDir, host: '127.0.0.1', port: 0, quiet: true, secrets: await headlessSecretStore(dataDir, env) })
+  startHeadless({
+    dataDir,
+    rendererDir,
+    host: '127.0.0.1',
+    port: 0,
+    quiet: true,
+    secrets: await headlessSecretStore(dataDir, { env, keyring: null, prompt: null })
+  })
 
 describe('serve with LOOKOUT_SECRET_PASSPHRASE', () => {
   it('keeps the password across a restart, encrypted, and connects with it; without the passphrase it cannot', async () => {

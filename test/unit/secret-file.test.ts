@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { headlessSecretStore, MEMORY_ONLY_WARNING } from '../../src/main/cli/secrets'
@@ -80,11 +80,34 @@ describe('the encrypted secret file (serve and CLI)', () => {
 
   it('serve and the CLI use it with LOOKOUT_SECRET_PASSPHRASE, and say how to keep secrets without it', async () => {
     const dir = tempDir()
-    const memory = await headlessSecretStore(dir, {})
+    const none = { keyring: null, prompt: null }
+    const memory = await headlessSecretStore(dir, { env: {}, ...none })
     expect(memory).toMatchObject({ persistent: false, warning: MEMORY_ONLY_WARNING })
-    const file = await headlessSecretStore(dir, { LOOKOUT_SECRET_PASSPHRASE: PASS })
+    const file = await headlessSecretStore(dir, { env: { LOOKOUT_SECRET_PASSPHRASE: PASS }, ...none })
     expect(file).toMatchObject({ persistent: true, warning: null })
     await file.set('x', 'y')
-    await expect(headlessSecretStore(dir, { LOOKOUT_SECRET_PASSPHRASE: 'wrong' })).rejects.toThrow(/wrong passphrase/)
+    await expect(headlessSecretStore(dir, { env: { LOOKOUT_SECRET_PASSPHRASE: 'wrong' }, ...none })).rejects.toThrow(/wrong passphrase/)
+    // The file exists now: without its passphrase, memory only, and the warning names the file.
+    expect((await headlessSecretStore(dir, { env: {}, ...none })).warning).toMatch(/secrets\.enc\.json needs its passphrase/)
+  })
+
+  it('asks for a passphrase on a terminal: twice for a new file, once to open it; a mismatch creates nothing', async () => {
+    const dir = tempDir()
+    const answers = (...a: string[]) => {
+      const asked: string[] = []
+      return { asked, prompt: async (q: string) => (asked.push(q), a.shift() ?? '') }
+    }
+    const mismatch = answers('one passphrase', 'another')
+    await expect(headlessSecretStore(dir, { env: {}, keyring: null, prompt: mismatch.prompt })).rejects.toThrow(
+      /differ: nothing was created/
+    )
+    expect(existsSync(join(dir, SECRET_FILE))).toBe(false)
+    const create = answers(PASS, PASS)
+    const store = await headlessSecretStore(dir, { env: {}, keyring: null, prompt: create.prompt })
+    expect(create.asked).toEqual([expect.stringMatching(/^New passphrase for .*secrets\.enc\.json/), 'The same passphrase again: '])
+    await store.set('k', 'v')
+    const reopen = answers(PASS)
+    expect(await (await headlessSecretStore(dir, { env: {}, keyring: null, prompt: reopen.prompt })).get('k')).toBe('v')
+    await expect(headlessSecretStore(dir, { env: {}, keyring: null, prompt: answers('nope').prompt })).rejects.toThrow(/wrong passphrase/)
   })
 })

@@ -67,7 +67,8 @@ vi.mock('electron', () => fake.module)
 
 import { createMainWindow, hardenApp, lockDownSession } from '../../src/main/shell/window'
 import { serveRenderer } from '../../src/main/shell/protocol'
-import { SafeStorageSecretStore, secretStorageWarning } from '../../src/main/shell/ports'
+import { desktopSecretStore, SafeStorageSecretStore, secretStorageWarning } from '../../src/main/shell/ports'
+import { fileSecretStore } from '../../src/main/core/profiles/secret-source'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -233,6 +234,22 @@ describe('secrets in the desktop app', () => {
     await store.set('profile/p/postgres', 'pw-basic-text')
     expect(await store.get('profile/p/postgres')).toBe('pw-basic-text')
     expect(existsSync(join(dir, 'secrets.bin'))).toBe(false)
+  })
+
+  it('with basic_text, falls back to the encrypted file when a passphrase or the OS keyring keys it; a file that will not open is said so', async () => {
+    const dir = tempDir()
+    const withPassphrase = (d: string) => fileSecretStore(d, { env: { LOOKOUT_SECRET_PASSPHRASE: 'desk top' }, keyring: null })
+    const store = await desktopSecretStore(dir, ss('basic_text'), 'linux', withPassphrase)
+    expect(store).toMatchObject({ persistent: true, warning: null })
+    await store.set('profile/p/postgres', 'pw-file')
+    expect(existsSync(join(dir, 'secrets.bin'))).toBe(false)
+    expect(readFileSync(join(dir, 'secrets.enc.json'), 'utf8')).not.toContain('pw-file')
+    const wrong = (d: string) => fileSecretStore(d, { env: { LOOKOUT_SECRET_PASSPHRASE: 'other' }, keyring: null })
+    const refused = await desktopSecretStore(dir, ss('basic_text'), 'linux', wrong)
+    expect(refused.persistent).toBe(false)
+    expect(refused.warning).toMatch(/wrong passphrase for .*secrets\.enc\.json: nothing was read or changed.*memory only/)
+    const none = await desktopSecretStore(tempDir(), ss('basic_text'), 'linux', (d) => fileSecretStore(d, { env: {}, keyring: null }))
+    expect(none.warning).toMatch(/basic_text/)
   })
 
   it('with a keyring, secrets are written encrypted, never in plain text', async () => {

@@ -7,7 +7,7 @@ import { LOOKOUT_VERSION } from '../core/version'
 import { defaultDataDir } from './paths'
 import { startHeadless, untilSignal, type Headless } from './serve-command'
 import { MemorySecretStore } from '../core/ports'
-import { PASSPHRASE_VARIABLE, SECRET_FILE, SecretFileError } from '../core/profiles/secret-file'
+import { SECRET_FILE, SecretFileError } from '../core/profiles/secret-file'
 import { MEMORY_ONLY_WARNING } from './secrets'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
@@ -72,7 +72,13 @@ export function buildProgram(): Command {
         console.error(`lookout serve: ${err.message}`)
         process.exit(2)
       }
-      console.error(process.env[PASSPHRASE_VARIABLE] ? `secrets: encrypted in ${join(o.dataDir, SECRET_FILE)}` : MEMORY_ONLY_WARNING)
+      const info = await h.core.dispatch('app.info', {})
+      const storage = info.ok ? (info.result as { secretStorage: { persistent: boolean; warning: string | null } }).secretStorage : null
+      console.error(
+        storage?.persistent
+          ? `secrets: encrypted in ${join(o.dataDir, SECRET_FILE)}`
+          : `secrets: ${storage?.warning ?? MEMORY_ONLY_WARNING}`
+      )
       if (o.profile) {
         const r = await h.core.dispatch('monitor.start', { profile: o.profile })
         if (!r.ok) console.error(`cannot start profile ${o.profile}: ${r.error.message}`)

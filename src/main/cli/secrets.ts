@@ -1,17 +1,14 @@
-import { MemorySecretStore, type SecretStore } from '../core/ports'
-import { EncryptedFileSecretStore, PASSPHRASE_VARIABLE } from '../core/profiles/secret-file'
+import type { SecretStore } from '../core/ports'
+import { fileSecretStore, type SecretSourceOptions } from '../core/profiles/secret-source'
+import { promptHidden } from './prompt'
 
-/** What the user is told when `serve` and the CLI keep secrets in memory only. */
-export const MEMORY_ONLY_WARNING = `secrets are kept in memory only and are gone when Lookout stops: set ${PASSPHRASE_VARIABLE} to keep them in an encrypted file in the data directory`
+export { MEMORY_ONLY_WARNING } from '../core/profiles/secret-source'
 
 /**
- * Where `lookout serve` and the CLI keep secrets: the data directory's encrypted file when a
- * passphrase is given (`LOOKOUT_SECRET_PASSPHRASE`), else memory only, with a warning that says
- * how to keep them. A wrong passphrase is an error (SecretFileError), never a fresh empty store.
+ * Where `lookout serve` and the CLI keep secrets: the core's choice (passphrase variable, OS
+ * keyring, else memory), with a passphrase asked on the terminal when there is one.
  */
-export async function headlessSecretStore(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<SecretStore> {
-  const passphrase = env[PASSPHRASE_VARIABLE]
-  // Set but empty is not set: an empty passphrase protects nothing.
-  if (!passphrase) return new MemorySecretStore(MEMORY_ONLY_WARNING)
-  return EncryptedFileSecretStore.open(dataDir, passphrase)
+export function headlessSecretStore(dataDir: string, opts: SecretSourceOptions = {}): Promise<SecretStore> {
+  const prompt = opts.prompt === undefined ? (process.stdin.isTTY && process.stderr.isTTY ? promptHidden : null) : opts.prompt
+  return fileSecretStore(dataDir, { ...opts, prompt })
 }

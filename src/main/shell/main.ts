@@ -6,7 +6,7 @@ import { createCore } from '../core'
 import { consoleLogger } from '../core/ports'
 import { bindIpc } from './ipc'
 import { buildMenu } from './menu'
-import { desktopNotifier, SafeStorageSecretStore } from './ports'
+import { desktopNotifier, desktopSecretStore } from './ports'
 import { registerAppScheme, serveRenderer } from './protocol'
 import { createTray } from './tray'
 import { createMainWindow, hardenApp, lockDownSession } from './window'
@@ -35,7 +35,7 @@ export function runDesktopApp(): void {
     const dataDir = process.env.LOOKOUT_DATA_DIR ?? app.getPath('userData')
     const core = createCore({
       dataDir,
-      secrets: new SafeStorageSecretStore(dataDir),
+      secrets: await desktopSecretStore(dataDir),
       notifier: desktopNotifier(),
       logger: consoleLogger(),
       transport: 'ipc'

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Notification, safeStorage } from 'electron'
 import type { Notifier, SecretStore } from '../core/ports'
+import { fileSecretStore } from '../core/profiles/secret-source'
 
 /** The part of Electron's safeStorage this store uses (a fake in tests). */
 export type SafeStorageLike = Pick<typeof safeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & {
@@ -85,4 +86,29 @@ export function desktopNotifier(): Notifier {
       new Notification({ title: n.title, body: n.body, urgency: n.severity === 'critical' ? 'critical' : 'normal' }).show()
     }
   }
+}
+
+/**
+ * The desktop app's secret store: safeStorage when the OS encrypts for it. When it does not (Linux
+ * with the `basic_text` backend), the encrypted file `serve` uses, keyed by the OS keyring or
+ * LOOKOUT_SECRET_PASSPHRASE; when neither answers, memory only, and the warning says why. A file
+ * that will not open (a wrong passphrase, a lost key) is left as it is and said so.
+ */
+export async function desktopSecretStore(
+  dataDir: string,
+  ss: SafeStorageLike = safeStorage,
+  platform: string = process.platform,
+  fallback: (dataDir: string) => Promise<SecretStore> = (dir) => fileSecretStore(dir)
+): Promise<SecretStore> {
+  const memoryOnly = new SafeStorageSecretStore(dataDir, ss, platform)
+  if (memoryOnly.persistent) return memoryOnly
+  try {
+    const file = await fallback(dataDir)
+    if (file.persistent) return file
+  } catch (err) {
+    return Object.assign(new SafeStorageSecretStore(dataDir, ss, platform), {
+      warning: `${(err as Error).message}. Until then passwords are kept in memory only`
+    })
+  }
+  return memoryOnly
 }

@@ -1,6 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { z } from 'zod'
 import { writeFileAtomic } from '../fs'
@@ -18,13 +18,50 @@ const CHECK_PLAINTEXT = 'lookout secret file v1'
 
 const Sealed = z.object({ iv: z.string(), tag: z.string(), data: z.string() })
 type Sealed = z.infer<typeof Sealed>
+/** Where the file's key comes from: a passphrase through scrypt, or a random key kept in the OS keyring. */
+const Kdf = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('scrypt'), salt: z.string(), N: z.number().int(), r: z.number().int(), p: z.number().int() }),
+  z.object({ name: z.literal('keyring'), service: z.string(), account: z.string() })
+])
 const SecretFile = z.object({
   version: z.literal(1),
-  kdf: z.object({ name: z.literal('scrypt'), salt: z.string(), N: z.number().int(), r: z.number().int(), p: z.number().int() }),
+  kdf: Kdf,
   check: Sealed,
   secrets: z.record(z.string(), Sealed)
 })
 type SecretFile = z.infer<typeof SecretFile>
+
+/** The OS keyring, as the secret file uses it: one value per account, under Lookout's service. */
+export interface Keyring {
+  readonly service: string
+  /** The value, or null when there is none; throws when no keyring answers. */
+  get(account: string): Promise<string | null>
+  set(account: string, value: string): Promise<void>
+}
+
+/** How the data directory's secret file is keyed, read without opening it: null when there is no file. */
+export async function secretFileKind(dataDir: string): Promise<'scrypt' | 'keyring' | null> {
+  const path = join(dataDir, SECRET_FILE)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw new SecretFileError(`${path}: ${(err as Error).message}`)
+  }
+  try {
+    return SecretFile.parse(JSON.parse(text)).kdf.name
+  } catch (err) {
+    throw new SecretFileError(
+      `${path} is not a Lookout secret file (${err instanceof SyntaxError ? err.message : 'unexpected fields'}); it was left as it is`
+    )
+  }
+}
+
+/** The keyring account of a data directory's file: one per directory, so two installs never share a key. */
+export function keyringAccount(path: string): string {
+  return `secret-file:${createHash('sha256').update(resolve(path)).digest('hex').slice(0, 16)}`
+}
 
 export class SecretFileError extends Error {
   constructor(message: string) {
@@ -96,11 +133,53 @@ export class EncryptedFileSecretStore implements SecretStore {
         `${path} is not a Lookout secret file (${err instanceof SyntaxError ? err.message : 'unexpected fields'}); it was left as it is`
       )
     }
+    if (file.kdf.name !== 'scrypt')
+      throw new SecretFileError(`${path} is keyed by the OS keyring, not a passphrase: Lookout opens it with the keyring's key`)
     const { salt, N, r, p } = file.kdf
     const key = await scrypt(passphrase, Buffer.from(salt, 'base64'), 32, { N, r, p, maxmem: SCRYPT.maxmem })
     const check = open(key, '', file.check)
     if (check === null || !timingSafeEqual(Buffer.from(check), Buffer.from(CHECK_PLAINTEXT)))
       throw new SecretFileError(`wrong passphrase for ${path}: nothing was read or changed. Give the passphrase the file was created with`)
+    return new EncryptedFileSecretStore(path, key, file)
+  }
+
+  /**
+   * Opens (or creates) the secret file with a random 256-bit key kept in the OS keyring, so no
+   * passphrase is needed. Throws when the keyring does not answer (the caller falls back), and
+   * refuses a file whose key the keyring no longer holds, leaving it as it is.
+   */
+  static async openWithKeyring(dataDir: string, keyring: Keyring): Promise<EncryptedFileSecretStore> {
+    const path = join(dataDir, SECRET_FILE)
+    const account = keyringAccount(path)
+    const kind = await secretFileKind(dataDir)
+    if (kind === 'scrypt') throw new SecretFileError(`${path} is keyed by a passphrase: give it (${PASSPHRASE_VARIABLE} or the prompt)`)
+    if (kind === null) {
+      const key = randomBytes(32)
+      await keyring.set(account, key.toString('base64'))
+      // Read back: a keyring that accepts a value and forgets it would lose every secret later.
+      if ((await keyring.get(account)) !== key.toString('base64'))
+        throw new SecretFileError('the OS keyring did not keep the key it was given')
+      const store = new EncryptedFileSecretStore(path, key, {
+        version: 1,
+        kdf: { name: 'keyring', service: keyring.service, account },
+        check: seal(key, '', CHECK_PLAINTEXT),
+        secrets: {}
+      })
+      // Written at once: the key in the keyring and the file that needs it exist together.
+      await store.write(() => {})
+      return store
+    }
+    const file = SecretFile.parse(JSON.parse(await readFile(path, 'utf8')))
+    const kdf = file.kdf as { name: 'keyring'; service: string; account: string }
+    const stored = await keyring.get(kdf.account)
+    if (stored === null)
+      throw new SecretFileError(
+        `the key of ${path} is not in the OS keyring (${kdf.service}/${kdf.account}), or no keyring answers here: nothing was read or changed. Unlock or restore the keyring, or move the file aside to start again`
+      )
+    const key = Buffer.from(stored, 'base64')
+    const check = open(key, '', file.check)
+    if (check === null || !timingSafeEqual(Buffer.from(check), Buffer.from(CHECK_PLAINTEXT)))
+      throw new SecretFileError(`the OS keyring's key does not open ${path}: nothing was read or changed`)
     return new EncryptedFileSecretStore(path, key, file)
   }
 
