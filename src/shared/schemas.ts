@@ -62,6 +62,9 @@ export const Profile = z.object({
   redis: RedisUrl.optional(),
   /** PEM file of the CA that signed a rediss:// server's certificate, when not a system CA. */
   redisCaFile: z.string().min(1).max(4096).optional(),
+  /** Lookout's own certificate and key (PEM) for a rediss:// server that asks for one (tls-auth-clients). */
+  redisCertFile: z.string().min(1).max(4096).optional(),
+  redisKeyFile: z.string().min(1).max(4096).optional(),
   /** A replica of the same data: key-space analysis reads there, off the primary (same password and CA). */
   redisReplica: RedisUrl.optional(),
   /** FLUSHDB ASYNC is refused unless the profile says it may be done at all. */

@@ -16,6 +16,8 @@ import { tempDir } from '../helpers/temp'
  */
 let good: PostgresHandle
 let wrongName: PostgresHandle
+/** Logs postgres in by its client certificate alone (pg_hba `cert`): no password is accepted. */
+let certOnly: PostgresHandle
 let core: Core
 const call = coreCaller(() => core)
 const pki = makePki(tempDir())
@@ -44,11 +46,22 @@ const tlsDsn = (pg: PostgresHandle, query: string) => {
 beforeAll(async () => {
   good = await startPostgres({ extraSettings: serverFiles('good') })
   wrongName = await startPostgres({ extraSettings: serverFiles('wrong') })
+  const ca = serverFiles('good')
+  const caDir = join(ca.ssl_cert_file!, '..')
+  copyFileSync(pki.ca, join(caDir, 'ca.pem'))
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
+    chownSync(join(caDir, 'ca.pem'), uid, Number(execFileSync('id', ['-g', 'postgres']).toString().trim()))
+  }
+  certOnly = await startPostgres({
+    extraSettings: { ...ca, ssl_ca_file: join(caDir, 'ca.pem') },
+    hbaFirst: ['hostssl all postgres 127.0.0.1/32 cert', 'host all postgres 127.0.0.1/32 reject']
+  })
   core = createCore({ dataDir: tempDir(), secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
 })
 afterAll(async () => {
   await core?.close()
-  await Promise.allSettled([good?.stop(), wrongName?.stop()])
+  await Promise.allSettled([good?.stop(), wrongName?.stop(), certOnly?.stop()])
 })
 
 const check = async (name: string, dsn: string) => {
@@ -97,5 +110,29 @@ describe('PostgreSQL over TLS', () => {
     expect(r.failures.join('\n')).toMatch(
       /Postgres 127\.0\.0\.1:\d+ .*TLS refused: the server's certificate is not signed by a CA Lookout trusts: name yours with sslrootcert=FILE/
     )
+  })
+
+  it('a client certificate logs in where the server takes only certificates; without it the server refuses', async () => {
+    const base = `postgresql://postgres@127.0.0.1:${certOnly.port}/${certOnly.database}?sslmode=verify-full&sslrootcert=${encodeURIComponent(pki.ca)}`
+    const saved = process.env.PGPASSWORD
+    delete process.env.PGPASSWORD
+    try {
+      const withCert = await check(
+        'tls-client-cert',
+        `${base}&sslcert=${encodeURIComponent(pki.client.cert)}&sslkey=${encodeURIComponent(pki.client.key)}`
+      )
+      expect(withCert.failures).toEqual([])
+      const [t] = await call('profiles.testConnection', { profile: 'tls-client-cert' })
+      expect(t.steps.find((x: { step: string }) => x.step === 'authentication')).toMatchObject({
+        ok: true,
+        detail: 'as "postgres", over TLS'
+      })
+      const without = await check('tls-no-client-cert', base)
+      expect(without.failures.join('\n')).toMatch(
+        /Postgres 127\.0\.0\.1:\d+ as user "postgres", database "app": connection requires a valid client certificate/
+      )
+    } finally {
+      if (saved !== undefined) process.env.PGPASSWORD = saved
+    }
   })
 })

@@ -11,6 +11,8 @@ import { tempDir } from '../helpers/temp'
 let pki: ReturnType<typeof makePki>
 let good: RedisHandle
 let wrongName: RedisHandle
+/** Asks every client for a certificate (tls-auth-clients yes). */
+let mutual: RedisHandle
 let core: Core
 const states: TargetState[] = []
 const latest = (profile: string) => [...states].reverse().find((s) => s.profile === profile && s.targetId === 'redis')
@@ -19,6 +21,7 @@ beforeAll(async () => {
   pki = makePki(tempDir())
   good = await startRedis([], { certFile: pki.good.cert, keyFile: pki.good.key, caFile: pki.ca })
   wrongName = await startRedis([], { certFile: pki.wrong.cert, keyFile: pki.wrong.key, caFile: pki.ca })
+  mutual = await startRedis([], { certFile: pki.good.cert, keyFile: pki.good.key, caFile: pki.ca, clientCert: pki.client })
   // An ACL user that may only read INFO-level data and scan, as a monitoring role would.
   const admin = new Redis(good.url, { tls: { ca: readFileSync(pki.ca), rejectUnauthorized: true }, maxRetriesPerRequest: 1 })
   await admin.call('ACL', 'SETUSER', 'monitor', 'on', '>m0nitor-pw', '~*', '+@read', '+info', '+ping', '+client')
@@ -29,12 +32,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await core?.close()
-  await Promise.allSettled([good?.stop(), wrongName?.stop()])
+  await Promise.allSettled([good?.stop(), wrongName?.stop(), mutual?.stop()])
 })
 
-async function watch(name: string, redis: string, caFile?: string) {
+async function watch(name: string, redis: string, caFile?: string, client?: { cert: string; key: string }) {
   const r = await core.dispatch('profiles.save', {
-    profile: { name, environment: 'prod', redis, ...(caFile ? { redisCaFile: caFile } : {}), pollIntervalMs: 500 }
+    profile: {
+      name,
+      environment: 'prod',
+      redis,
+      ...(caFile ? { redisCaFile: caFile } : {}),
+      ...(client ? { redisCertFile: client.cert, redisKeyFile: client.key } : {}),
+      pollIntervalMs: 500
+    }
   })
   if (!r.ok) throw new Error(r.error.message)
   await core.dispatch('monitor.start', { profile: name })
@@ -61,6 +71,18 @@ describe('Redis over TLS with ACL users', () => {
       'the ACL user "monitor" may not run SLOWLOG GET: ACL SETUSER monitor +slowlog to see it',
       'the ACL user "monitor" may not run LATENCY LATEST: ACL SETUSER monitor +latency to see it'
     ])
+  })
+
+  it('presents the profile’s client certificate to a server that asks for one; without it the server refuses', async () => {
+    const s = await watch('mutual-tls', mutual.url, pki.ca, pki.client)
+    expect(s.health).toBe('up')
+    const t = await core.dispatch('profiles.testConnection', { profile: 'mutual-tls' })
+    expect(t.ok && (t.result as { ok: boolean }[])[0]!.ok).toBe(true)
+    const without = await watch('mutual-no-cert', mutual.url, pki.ca)
+    expect(without.health).toBe('down')
+    expect(without.lastError).toContain(
+      'TLS refused: the server asks for a client certificate: give the profile its redisCertFile and redisKeyFile'
+    )
   })
 
   it('refuses a server whose certificate no trusted CA signed', async () => {

@@ -6,7 +6,7 @@ import { MetricsEndpointCollector } from './prometheus/metrics-collector'
 import { PrometheusServerCollector } from './prometheus/server-collector'
 import { RedisCollector } from './redis/collector'
 import { describeDsn, pgEndpoint } from './postgres/connection'
-import { describeRedisUrl, redisEndpoint } from './redis/connection'
+import { describeRedisUrl, redisEndpoint, redisTlsFiles } from './redis/connection'
 
 /** A poll gets at most this long, and at least one interval up to it. */
 export const MAX_POLL_TIMEOUT_MS = 5000
@@ -45,7 +45,7 @@ export function buildCollectors(profile: Profile, secrets: ProfileSecrets): Targ
         shownAs: throughSsh(profile, 'redis') ? `${redisEndpoint(describeRedisUrl(profile.redis))} via ssh` : undefined,
         password: secrets.redis,
         timeoutMs,
-        caFile: profile.redisCaFile ?? null
+        tls: redisTlsFiles(profile)
       })
     )
   if (profile.prometheus) out.push(new PrometheusServerCollector({ id: 'prometheus', url: secrets.urls.prometheus ?? profile.prometheus }))

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -31,6 +31,8 @@ export interface StartPostgresOptions {
   extraSettings?: Record<string, string>
   /** pg_stat_statements in shared_preload_libraries (default true). */
   statStatements?: boolean
+  /** pg_hba.conf lines put before initdb's own (the first match wins), e.g. `hostssl all all 127.0.0.1/32 cert`. */
+  hbaFirst?: string[]
 }
 
 const SERVICE_USER = 'postgres'
@@ -70,6 +72,10 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     rmSync(dir, { recursive: true, force: true })
     const e = err as { stderr?: Buffer }
     throw new Error(`initdb failed: ${e.stderr?.toString() ?? String(err)}`, { cause: err })
+  }
+  if (opts.hbaFirst?.length) {
+    const hba = join(dataDir, 'pg_hba.conf')
+    writeFileSync(hba, `${opts.hbaFirst.join('\n')}\n${readFileSync(hba, 'utf8')}`)
   }
   const port = await freePort()
   const settings: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { tmpdir } from 'node:os'
@@ -21,16 +21,25 @@ export interface RedisTls {
   certFile: string
   keyFile: string
   caFile: string
+  /** Ask every client for a certificate signed by caFile (tls-auth-clients yes); the harness's own readiness check presents this one. */
+  clientCert?: { cert: string; key: string }
 }
 
 /** A server that wants a password answers -NOAUTH: it is up all the same. */
 const UP = /^(\+PONG|-NOAUTH)/
 
 /** Sends one inline PING and resolves whether the server answered, over TCP or TLS. */
-export function redisPing(port: number, timeoutMs = 500, tls = false): Promise<boolean> {
+export function redisPing(port: number, timeoutMs = 500, tls = false, client?: { cert: string; key: string }): Promise<boolean> {
   return new Promise((resolve) => {
     // The handshake is not verified here: readiness only; the tests check certificates.
-    const s = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect({ port, host: '127.0.0.1' })
+    const s = tls
+      ? tlsConnect({
+          port,
+          host: '127.0.0.1',
+          rejectUnauthorized: false,
+          ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {})
+        })
+      : connect({ port, host: '127.0.0.1' })
     const done = (ok: boolean) => {
       s.destroy()
       resolve(ok)
@@ -63,7 +72,7 @@ export async function startRedis(extraArgs: string[] = [], tls?: RedisTls): Prom
         '--tls-ca-cert-file',
         tls.caFile,
         '--tls-auth-clients',
-        'no'
+        tls.clientCert ? 'yes' : 'no'
       ]
     : ['--port', String(port)]
   const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...extraArgs]
@@ -73,7 +82,7 @@ export async function startRedis(extraArgs: string[] = [], tls?: RedisTls): Prom
       'Redis',
       async () => {
         if (!proc.running) throw new Error(`redis-server exited:\n${proc.tail()}`)
-        return redisPing(port, 500, Boolean(tls))
+        return redisPing(port, 500, Boolean(tls), tls?.clientCert)
       },
       15_000,
       () => proc.tail()

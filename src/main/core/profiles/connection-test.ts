@@ -7,7 +7,7 @@ import type { ConnectionStep, ConnectionTest } from '../../../shared/schemas'
 import { errorMessage } from '../collector'
 import { describeDsn } from '../postgres/connection'
 import { queryRows, str } from '../postgres/sql'
-import { describeRedisUrl, redisEndpoint, tlsOptions } from '../redis/connection'
+import { describeRedisUrl, redisEndpoint, tlsOptions, type RedisTlsFiles } from '../redis/connection'
 import { infoString, parseInfo } from '../redis/info'
 
 /** Each step's own deadline: an answer slower than this is the failure to report. */
@@ -176,7 +176,7 @@ const REDIS_NEEDS: [string[], string][] = [
 /** DNS, TCP, TLS (rediss://), authentication and PING, the version, and the commands the Cache view needs. */
 export function testRedis(
   url: string,
-  caFile: string | null,
+  tlsFiles: RedisTlsFiles | null,
   open: () => Promise<Redis>,
   ssh: SshPath | null = null
 ): Promise<ConnectionTest> {
@@ -190,7 +190,7 @@ export function testRedis(
         'tls',
         (signal) =>
           new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
-            const sock = tlsConnect({ host: address, port: t.port, ...tlsOptions(t, caFile) })
+            const sock = tlsConnect({ host: address, port: t.port, ...tlsOptions(t, tlsFiles) })
             destroyOnAbort(signal, sock)
             sock.once('secureConnect', () => {
               const protocol = sock.getProtocol()

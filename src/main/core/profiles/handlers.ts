@@ -4,6 +4,7 @@ import { ApiError, type ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
 import { testPostgres, testRedis } from './connection-test'
 import { planImport } from './import'
+import { redisTlsFiles } from '../redis/connection'
 import { serializeProfiles } from './profiles-file'
 import { changedFields, GUARDED_FIELDS, prepareProfile } from './store'
 
@@ -84,7 +85,7 @@ export function profileHandlers(
           : null
       }
       if (pgAccess) tests.push(await testPostgres(p.postgres!, pgAccess.open, through('postgres')))
-      if (redisAccess) tests.push(await testRedis(p.redis!, p.redisCaFile ?? null, redisAccess.open, through('redis')))
+      if (redisAccess) tests.push(await testRedis(p.redis!, redisTlsFiles(p), redisAccess.open, through('redis')))
       return tests
     },
     'profiles.fileStatus': async () => s.profiles.fileStatus(),

@@ -30,6 +30,8 @@ export const GUARDED_FIELDS: readonly string[] = [
   ...URL_FIELDS,
   'metrics',
   'redisCaFile',
+  'redisCertFile',
+  'redisKeyFile',
   // The way to the servers is an endpoint too: another bastion, key or host key is another path.
   'sshIdentityFile',
   'sshProxyJump',

@@ -3,7 +3,15 @@ import { ApiError } from '../../../shared/api'
 import { MAX_JOBS_PER_REDIS_SERVER, type SlotLimiter } from '../limits'
 import type { ProfileStore } from '../profiles/store'
 import { clusterPrimaries, isCluster, primaryForKey, splitNodeName } from './cluster'
-import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure, resolvePrimary } from './connection'
+import {
+  createMonitorRedis,
+  describeRedisError,
+  describeRedisUrl,
+  redisEndpoint,
+  redisFailure,
+  resolvePrimary,
+  redisTlsFiles
+} from './connection'
 import { ThreadLatencyProbe } from './latency-probe'
 
 /** A node that key commands and jobs go to: the server itself, or one primary of a cluster. */
@@ -31,7 +39,7 @@ export class RedisAccess {
     const password = secrets.redis ?? process.env.REDISCLI_AUTH ?? null
     /** One connection with the profile's credentials and TLS; a failure says which server and why. */
     const connectUrl = async (url: string, what: string, pw = password): Promise<Redis> => {
-      const c = createMonitorRedis(url, pw, 10_000, profile.redisCaFile)
+      const c = createMonitorRedis(url, pw, 10_000, redisTlsFiles(profile))
       try {
         await c.connect()
       } catch (err) {
@@ -96,7 +104,7 @@ export class RedisAccess {
     return {
       profile,
       /** What a collector of this server is built with. */
-      credentials: { url: serverUrl, password, caFile: profile.redisCaFile ?? null },
+      credentials: { url: serverUrl, password, tls: redisTlsFiles(profile) },
       open,
       jobSlot,
       connectTo,
@@ -110,7 +118,7 @@ export class RedisAccess {
             ? { ...describeRedisUrl(profile.redis!), ...splitNodeName(node) }
             : await resolvePrimary(describeRedisUrl(profile.redis!), 10_000),
           password,
-          profile.redisCaFile
+          redisTlsFiles(profile)
         )
     }
   }

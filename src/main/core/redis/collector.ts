@@ -3,7 +3,15 @@ import type { RedisDetails } from '../../../shared/redis'
 import type { SeriesInfo } from '../../../shared/schemas'
 import { abortable, errorMessage, type CollectResult, type TargetCollector } from '../collector'
 import { parseClusterNodes } from './cluster'
-import { createMonitorRedis, describeRedisError, describeRedisUrl, redisEndpoint, redisFailure, type RedisTarget } from './connection'
+import {
+  createMonitorRedis,
+  describeRedisError,
+  describeRedisUrl,
+  redisEndpoint,
+  redisFailure,
+  type RedisTarget,
+  type RedisTlsFiles
+} from './connection'
 import { infoNumber, parseInfo, type RedisInfo } from './info'
 import { SlowlogReader, type SlowlogEntry } from './slowlog'
 import { sumInfos } from './sum-infos'
@@ -21,7 +29,7 @@ export interface RedisCollectorOptions {
   url: string
   password: string | null
   timeoutMs: number
-  caFile?: string | null
+  tls?: RedisTlsFiles | null
   now?: () => number
 }
 
@@ -182,7 +190,7 @@ export class RedisCollector implements TargetCollector {
     const u = new URL(this.opts.url)
     u.hostname = n.host
     u.port = String(n.port)
-    const c = createMonitorRedis(u.toString(), this.opts.password, this.opts.timeoutMs, this.opts.caFile)
+    const c = createMonitorRedis(u.toString(), this.opts.password, this.opts.timeoutMs, this.opts.tls)
     try {
       await abortable(signal, c.connect())
     } catch (err) {
@@ -207,7 +215,7 @@ export class RedisCollector implements TargetCollector {
   private async connected(signal: AbortSignal): Promise<Redis> {
     if (this.client && this.client.status === 'ready') return this.client
     if (this.client) this.drop()
-    const client = createMonitorRedis(this.opts.url, this.opts.password, this.opts.timeoutMs, this.opts.caFile)
+    const client = createMonitorRedis(this.opts.url, this.opts.password, this.opts.timeoutMs, this.opts.tls)
     this.client = client
     this.lastClient = client
     await abortable(signal, client.connect(), () => this.drop())

@@ -60,8 +60,25 @@ export function redisEndpoint(t: RedisTarget): string {
  * TLS for rediss://: certificates always verified, host name included; the profile's CA when it
  * has one. SNI carries a name only, never an IP address (RFC 6066).
  */
-export function tlsOptions(t: RedisTarget, caFile?: string | null): ConnectionOptions {
-  return { rejectUnauthorized: true, ...(isIP(t.host) ? {} : { servername: t.host }), ...(caFile ? { ca: readFileSync(caFile) } : {}) }
+/** The files a rediss:// connection is made with: the CA that signed the server, and Lookout's own certificate and key when the server asks for one. */
+export interface RedisTlsFiles {
+  ca: string | null
+  cert: string | null
+  key: string | null
+}
+
+export function redisTlsFiles(p: { redisCaFile?: string; redisCertFile?: string; redisKeyFile?: string }): RedisTlsFiles {
+  return { ca: p.redisCaFile ?? null, cert: p.redisCertFile ?? null, key: p.redisKeyFile ?? null }
+}
+
+export function tlsOptions(t: RedisTarget, files?: RedisTlsFiles | null): ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    ...(isIP(t.host) ? {} : { servername: t.host }),
+    ...(files?.ca ? { ca: readFileSync(files.ca) } : {}),
+    ...(files?.cert ? { cert: readFileSync(files.cert) } : {}),
+    ...(files?.key ? { key: readFileSync(files.key) } : {})
+  }
 }
 
 export function describeRedisError(err: unknown, t: RedisTarget, password?: string | null): string {
@@ -79,6 +96,11 @@ export function describeRedisError(err: unknown, t: RedisTarget, password?: stri
     ].includes(e.code)
   )
     msg += ' (the certificate is not signed by a CA Lookout trusts: give the profile its Redis CA file)'
+  // TLS alert 116: the server wants a client certificate (tls-auth-clients) and got none it accepts.
+  else if (/alert certificate required|alert number 116\b/.test(msg))
+    msg = 'TLS refused: the server asks for a client certificate: give the profile its redisCertFile and redisKeyFile'
+  else if (/alert (unknown ca|bad certificate)|alert number (48|42)\b/.test(msg))
+    msg = 'TLS refused: the server does not accept the profile’s client certificate (not signed by a CA it trusts)'
   let out = `Redis ${t.host}:${t.port}${t.user ? ` as user "${t.user}"` : ''}: ${msg}`
   if (password) out = out.split(password).join('***')
   return out
@@ -88,7 +110,7 @@ export function describeRedisError(err: unknown, t: RedisTarget, password?: stri
  * A monitoring connection: named, no offline queue and no automatic retries, so a dead server
  * fails the poll at once instead of queueing commands; the scheduler owns retry and backoff.
  */
-export function createMonitorRedis(url: string, password: string | null, timeoutMs: number, caFile?: string | null): Redis {
+export function createMonitorRedis(url: string, password: string | null, timeoutMs: number, tlsFiles?: RedisTlsFiles | null): Redis {
   const t = describeRedisUrl(url)
   const opts: RedisOptions = {
     host: t.host,
@@ -104,7 +126,7 @@ export function createMonitorRedis(url: string, password: string | null, timeout
   }
   if (t.user) opts.username = t.user
   if (password) opts.password = password
-  if (t.tls) opts.tls = tlsOptions(t, caFile)
+  if (t.tls) opts.tls = tlsOptions(t, tlsFiles)
   if (t.sentinel) {
     // The Sentinels say where the primary is now; after a failover the next connection follows.
     delete opts.host

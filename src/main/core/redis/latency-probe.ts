@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
-import type { RedisTarget } from './connection'
+import type { RedisTarget, RedisTlsFiles } from './connection'
 
 /**
  * The probe's own thread: PINGs one at a time over a raw RESP connection (TLS and AUTH when the
@@ -12,11 +12,11 @@ const PROBE_SOURCE = `
 const { workerData } = require('node:worker_threads')
 const net = require('node:net')
 const tls = require('node:tls')
-const { host, port, useTls, user, password, shared, ca } = workerData
+const { host, port, useTls, user, password, shared, ca, cert, key } = workerData
 const worst = new Int32Array(shared)
 const bulk = (s) => '$' + Buffer.byteLength(s) + '\\r\\n' + s + '\\r\\n'
 const cmd = (...args) => '*' + args.length + '\\r\\n' + args.map(bulk).join('')
-const sock = useTls ? tls.connect({ host, port, rejectUnauthorized: true, ...(net.isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}) }) : net.connect({ host, port })
+const sock = useTls ? tls.connect({ host, port, rejectUnauthorized: true, ...(net.isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}), ...(cert ? { cert, key } : {}) }) : net.connect({ host, port })
 sock.setNoDelay(true)
 let sentAt = 0
 let buf = ''
@@ -47,7 +47,7 @@ export class ThreadLatencyProbe {
   private readonly worker: Worker
   private readonly worst: Int32Array
 
-  constructor(target: RedisTarget, password: string | null, caFile?: string | null) {
+  constructor(target: RedisTarget, password: string | null, tlsFiles?: RedisTlsFiles | null) {
     const shared = new SharedArrayBuffer(3 * 4)
     this.worst = new Int32Array(shared)
     this.worker = new Worker(PROBE_SOURCE, {
@@ -59,7 +59,9 @@ export class ThreadLatencyProbe {
         user: target.user,
         password,
         shared,
-        ca: caFile ? readFileSync(caFile, 'utf8') : null
+        ca: tlsFiles?.ca ? readFileSync(tlsFiles.ca, 'utf8') : null,
+        cert: tlsFiles?.cert ? readFileSync(tlsFiles.cert, 'utf8') : null,
+        key: tlsFiles?.key ? readFileSync(tlsFiles.key, 'utf8') : null
       }
     })
     this.worker.unref()

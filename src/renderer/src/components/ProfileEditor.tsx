@@ -165,6 +165,8 @@ export function ProfileEditor({ mode, onDone }: { mode: EditorMode; onDone(): vo
         {text('redis', 'URL', 'redis://cache.internal:6379/0, rediss://…, redis+sentinel://…')}
         {password('redis', 'Password')}
         {text('redisCaFile', 'CA file (rediss://)', '/etc/ssl/redis-ca.pem')}
+        {text('redisCertFile', 'Client certificate (when the server asks for one)', '/etc/ssl/lookout.pem')}
+        {text('redisKeyFile', 'Client key', '/etc/ssl/lookout.key')}
         {text('redisReplica', 'Replica URL (key-space analysis reads there)', 'redis://replica.internal:6379/0')}
         {password('redisReplica', 'Replica password')}
         {check('allowFlush', 'Allow FLUSHDB (still confirmed every time)')}

@@ -13,6 +13,8 @@ export interface ProfileDraft {
   redis: string
   redisReplica: string
   redisCaFile: string
+  redisCertFile: string
+  redisKeyFile: string
   prometheus: string
   alertmanager: string
   /** One /metrics URL per line (or comma-separated). */
@@ -44,6 +46,8 @@ export function emptyDraft(): ProfileDraft {
     redis: '',
     redisReplica: '',
     redisCaFile: '',
+    redisCertFile: '',
+    redisKeyFile: '',
     prometheus: '',
     alertmanager: '',
     metrics: '',
@@ -74,6 +78,8 @@ export function draftOf(p: ProfileSummary): ProfileDraft {
     redis: p.redis ?? '',
     redisReplica: p.redisReplica ?? '',
     redisCaFile: p.redisCaFile ?? '',
+    redisCertFile: p.redisCertFile ?? '',
+    redisKeyFile: p.redisKeyFile ?? '',
     prometheus: p.prometheus ?? '',
     alertmanager: p.alertmanager ?? '',
     metrics: p.metrics.map((m) => m.url).join('\n'),
@@ -151,6 +157,8 @@ export function draftToInput(
     redis: opt(withPassword(d.redis.trim(), pw.redis)),
     redisReplica: opt(withPassword(d.redisReplica.trim(), pw.redisReplica)),
     redisCaFile: opt(d.redisCaFile),
+    redisCertFile: opt(d.redisCertFile),
+    redisKeyFile: opt(d.redisKeyFile),
     prometheus: opt(withPassword(d.prometheus.trim(), pw.prometheus)),
     alertmanager: opt(withPassword(d.alertmanager.trim(), pw.alertmanager)),
     metrics,
