@@ -634,6 +634,11 @@ export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
 
 export const requestNames = Object.keys(requests) as RequestName[]
 
+/** The requests that act on a profile's servers (those a read-only profile refuses): what `allowedActions` may name. */
+export function targetActions(): RequestName[] {
+  return requestNames.filter((n) => mutationOf(n)?.onReadOnly === 'refuse')
+}
+
 export function isRequestName(name: unknown): name is RequestName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name)
 }

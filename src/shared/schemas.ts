@@ -109,6 +109,27 @@ export const Profile = z.object({
     .max(2)
     .optional(),
   pollIntervalMs: z.number().int().min(250).max(3_600_000).default(2000),
+  /** Per kind of target: its own poll interval and poll timeout, over the profile's. */
+  targetSettings: z
+    .partialRecord(
+      z.enum(['postgres', 'redis', 'prometheus', 'metrics']),
+      z.object({
+        pollIntervalMs: z.number().int().min(250).max(3_600_000).optional(),
+        timeoutMs: z.number().int().min(250).max(60_000).optional()
+      })
+    )
+    .optional(),
+  /**
+   * When set, the only actions on the profile's servers the core lets through (by request name,
+   * e.g. "cache.invalidate", "postgres.signalBackend"); every other one is refused. Unset: all,
+   * each still guarded and confirmed.
+   */
+  allowedActions: z
+    .array(z.string().regex(/^[a-z]+\.[A-Za-z]+$/, 'an action is a request name such as cache.invalidate'))
+    .max(50)
+    .optional(),
+  /** Free text for the team: what this environment is, who owns it, the runbook. */
+  notes: z.string().max(4000).optional(),
   /** Overrides of the checks' named thresholds, e.g. { "long_running_query_s": 30 }. */
   thresholds: z.record(z.string().regex(/^[a-z0-9_]+$/, 'threshold names are lower_snake_case'), z.number().finite()).default({})
 })

@@ -96,6 +96,20 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
     )
   })
 
+  it('a profile that allows only some actions refuses every other action on its servers, audited; its edits stay allowed', async () => {
+    const narrow = profile({ name: 'narrow', allowedActions: ['cache.deleteKey'] })
+    const { audit, ran, dispatch } = setup([narrow])
+    const targetMutations = mutating.filter((n) => mutationOf(n)!.onReadOnly === 'refuse')
+    for (const n of targetMutations.filter((x) => x !== 'cache.deleteKey')) {
+      const r = await dispatch(n, validParams(n, 'narrow', 'confirm'))
+      expect(r, n).toMatchObject({ ok: false, error: { code: 'refused', message: expect.stringContaining('allows only cache.deleteKey') } })
+    }
+    expect(ran).toEqual([])
+    await dispatch('cache.deleteKey', validParams('cache.deleteKey', 'narrow', 'confirm'))
+    expect(ran).toEqual(['cache.deleteKey'])
+    expect((await audit.recent(100)).filter((l) => l.outcome === 'refused')).toHaveLength(targetMutations.length - 1)
+  })
+
   it('a read-only profile refuses every mutation of its targets, each refusal audited, no handler run', async () => {
     const ro = profile({ name: 'ro', readOnly: true })
     const { audit, ran, dispatch } = setup([ro])

@@ -57,6 +57,46 @@ describe('ProfileMonitor', () => {
     expect(monitor.snapshot().series[0]!.v).toEqual([10, 20, 30])
   })
 
+  it('polls a kind of target on its own interval and timeout when the profile gives one', async () => {
+    const clock = new FakeClock()
+    const states: EventPayload<'target.state'>[] = []
+    let slowStarted = 0
+    const monitor = new ProfileMonitor(
+      testProfile({ pollIntervalMs: 1000, targetSettings: { metrics: { pollIntervalMs: 3000, timeoutMs: 250 } } }),
+      [
+        collector('r', async () => ({ figures: [], samples: [] })),
+        {
+          ...collector('m', async () => ({ figures: [], samples: [] })),
+          kind: 'metrics',
+          // Never answers; gives up when the poll's timeout aborts it, as real collectors do.
+          collect: (signal: AbortSignal) => {
+            slowStarted++
+            return new Promise<CollectResult>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))))
+          }
+        }
+      ],
+      {
+        scheduler: new Scheduler<CollectResult>({ clock, random: () => 0.5 }),
+        clock,
+        events: { targetState: (s) => states.push(s), seriesDelta: () => {} },
+        alerts: new AlertBook({ notify() {} }, () => {}),
+        timeoutMs: 900
+      }
+    )
+    monitor.start()
+    await clock.advance(6100)
+    const gaps = (id: string) => states.filter((s) => s.targetId === id).map((s) => [s.nextPollAt! - s.lastPollAt!, s.lastLatencyMs])
+    // Redis on the profile's second; the /metrics page 3 s after each attempt, each given up after its own 250 ms.
+    expect(new Set(gaps('r').map(([gap]) => gap))).toEqual(new Set([1000]))
+    expect(gaps('m')).toEqual([
+      [3000, 250],
+      [3000, 250]
+    ])
+    expect(slowStarted).toBe(2)
+    expect(states.filter((s) => s.targetId === 'm').every((s) => /250 ms/.test(s.lastError ?? ''))).toBe(true)
+    await monitor.stop()
+  })
+
   it('shows the error of a failing target and leaves a gap in its chart', async () => {
     const { clock, states, deltas } = setup('dev', async () => {
       throw new Error('Redis h:6379: connection refused')

@@ -129,6 +129,15 @@ describe('ProfileStore', () => {
     expect((await store.fileStatus()).ok).toBe(true)
   })
 
+  it('refuses an allowed action that is not an action on a server, naming the ones that are', async () => {
+    const store = new ProfileStore(dir(), new MemorySecretStore())
+    await expect(store.save({ name: 'a', environment: 'dev', allowedActions: ['profiles.delete'] }, false)).rejects.toThrow(
+      /allowedActions: profiles\.delete is not an action on a server; choose from .*cache\.invalidate/
+    )
+    await store.save({ name: 'a', environment: 'dev', allowedActions: ['cache.invalidate'], notes: 'owned by team payments' }, false)
+    expect(await store.get('a')).toMatchObject({ allowedActions: ['cache.invalidate'], notes: 'owned by team payments' })
+  })
+
   it('deletes a profile with its secrets', async () => {
     const secrets = new MemorySecretStore()
     const store = new ProfileStore(dir(), secrets)

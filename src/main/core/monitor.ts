@@ -90,11 +90,13 @@ export class ProfileMonitor {
     for (const c of this.collectors) {
       const id = this.jobId(c.id)
       this.byJob.set(id, c)
-      const intervalMs = Math.max(this.profile.pollIntervalMs, c.minIntervalMs ?? 0)
+      // A kind of target may have its own interval and timeout (a slow /metrics page, a busy Redis).
+      const own = this.profile.targetSettings?.[c.kind]
+      const intervalMs = Math.max(own?.pollIntervalMs ?? this.profile.pollIntervalMs, c.minIntervalMs ?? 0)
       this.deps.scheduler.add({
         id,
         intervalMs,
-        timeoutMs: this.deps.timeoutMs,
+        timeoutMs: own?.timeoutMs ?? this.deps.timeoutMs,
         run: (signal) => c.collect(signal),
         report: (r) => this.apply(r)
       })

@@ -86,6 +86,12 @@ export class MutationGuard {
     }
     if (!profile && spec.profileMustExist !== false) return refuse(`no profile named "${profileName}"`, 'not_found')
     if (profile?.readOnly && spec.onReadOnly === 'refuse') return refuse(readOnlyRefusal(profile, action), 'refused', 'read_only')
+    if (profile?.allowedActions && spec.onReadOnly === 'refuse' && !profile.allowedActions.includes(name))
+      return refuse(
+        `profile "${profile.name}" allows only ${profile.allowedActions.join(', ') || 'no action on its servers'}: ${action} (${name}) refused`,
+        'refused',
+        'read_only'
+      )
     if (profile && spec.confirm === 'always') {
       const why = confirmationRefusal(profile, action, params.confirmation)
       if (why) return refuse(why, 'refused', 'confirmation_required')

@@ -1,7 +1,7 @@
 import { pgThresholds } from '../postgres/thresholds'
 import { access, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ApiError, describeZodError } from '../../../shared/api'
+import { ApiError, describeZodError, targetActions } from '../../../shared/api'
 import { Profile, ProfileInput, type ProfilesFileStatus, type ProfileSummary } from '../../../shared/schemas'
 import { parseProfilesFile, ProfilesFileError, serializeProfiles } from './profiles-file'
 import type { SecretStore } from '../ports'
@@ -30,6 +30,7 @@ export const GUARDED_FIELDS: readonly string[] = [
   ...URL_FIELDS,
   'metrics',
   'redisCaFile',
+  'allowedActions',
   'redisCertFile',
   'redisKeyFile',
   // The way to the servers is an endpoint too: another bastion, key or host key is another path.
@@ -352,10 +353,17 @@ export function prepareProfile(input: ProfileInput): { profile: Profile; secrets
     const { profile, secrets } = separateSecrets(checked.data)
     const clean = Profile.parse(profile)
     pgThresholds(clean.thresholds)
+    checkAllowedActions(clean.allowedActions)
     return { profile: clean, secrets }
   } catch (err) {
     throw new ApiError('bad_request', `profile: ${(err as Error).message}`)
   }
+}
+
+function checkAllowedActions(allowed: string[] | undefined): void {
+  const known: string[] = targetActions()
+  const unknown = (allowed ?? []).filter((a) => !known.includes(a))
+  if (unknown.length) throw new Error(`allowedActions: ${unknown.join(', ')} is not an action on a server; choose from ${known.join(', ')}`)
 }
 
 /** The fields of a profile an edit changes, by name (values are not named: they may hold hosts of interest). */

@@ -1,7 +1,7 @@
 import { useMemo, useState, type ReactNode } from 'react'
 import type { ProfileSummary } from '../../../shared/schemas'
 import { deleteProfile, saveProfileDraft } from '../app/controller'
-import { draftOf, draftToInput, emptyDraft, type ProfileDraft, type SecretField } from '../lib/profile-draft'
+import { draftOf, draftToInput, emptyDraft, TARGET_KINDS, targetActions, type ProfileDraft, type SecretField } from '../lib/profile-draft'
 import { ConfirmField, confirmationFor } from './ConfirmField'
 
 export type EditorMode = { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'duplicate'; profile: ProfileSummary }
@@ -151,6 +151,53 @@ export function ProfileEditor({ mode, onDone }: { mode: EditorMode; onDone(): vo
         )}
         {check('readOnly', 'Read-only: refuse every action that changes a server')}
         {text('pollIntervalMs', 'Poll every (ms)', '2000')}
+        {field(
+          'allowedActions',
+          'Allowed actions (empty: all, each confirmed; else one per line)',
+          <textarea
+            name="allowedActions"
+            rows={2}
+            value={draft.allowedActions}
+            placeholder={targetActions().slice(0, 3).join('\n')}
+            onChange={(e) => set('allowedActions', e.target.value)}
+          />,
+          `one of: ${targetActions().join(', ')}`
+        )}
+        {field('notes', 'Notes', <textarea name="notes" rows={2} value={draft.notes} onChange={(e) => set('notes', e.target.value)} />)}
+      </fieldset>
+      <fieldset>
+        <legend>Per target (empty: the profile’s interval, and a timeout of one interval up to 5 s)</legend>
+        {TARGET_KINDS.map((k) => (
+          <div className="row" key={k}>
+            <label>
+              {k} poll every (ms)
+              <input
+                name={`${k}-poll`}
+                inputMode="numeric"
+                value={draft.targetSettings[k].pollIntervalMs}
+                onChange={(e) =>
+                  set('targetSettings', { ...draft.targetSettings, [k]: { ...draft.targetSettings[k], pollIntervalMs: e.target.value } })
+                }
+              />
+            </label>
+            <label>
+              timeout (ms)
+              <input
+                name={`${k}-timeout`}
+                inputMode="numeric"
+                value={draft.targetSettings[k].timeoutMs}
+                onChange={(e) =>
+                  set('targetSettings', { ...draft.targetSettings, [k]: { ...draft.targetSettings[k], timeoutMs: e.target.value } })
+                }
+              />
+            </label>
+          </div>
+        ))}
+        {problems.targetSettings && (
+          <span className="field-error" role="alert">
+            {problems.targetSettings}
+          </span>
+        )}
       </fieldset>
       <fieldset>
         <legend>PostgreSQL</legend>

@@ -1,4 +1,7 @@
+import { targetActions } from '../../../shared/api'
 import { ProfileInput, type MetricsEndpoint, type ProfileSummary } from '../../../shared/schemas'
+
+export { targetActions }
 
 /** The URL fields whose password the editor takes apart: typed here, moved to the secret store by the core. */
 export const SECRET_FIELDS = ['postgres', 'redis', 'redisReplica', 'prometheus', 'alertmanager', 'ssh'] as const
@@ -33,9 +36,20 @@ export interface ProfileDraft {
   sshKnownHostsFile: string
   sshPostgres: boolean
   sshRedis: boolean
+  notes: string
+  /** Empty: every action on the servers (each still confirmed); else request names, one per line. */
+  allowedActions: string
+  /** Per kind of target: interval and timeout in ms as typed ('' = the profile's). */
+  targetSettings: Record<TargetKindName, { pollIntervalMs: string; timeoutMs: string }>
   /** New passwords typed: empty keeps the stored one. */
   passwords: Partial<Record<SecretField, string>>
 }
+
+export const TARGET_KINDS = ['postgres', 'redis', 'prometheus', 'metrics'] as const
+export type TargetKindName = (typeof TARGET_KINDS)[number]
+
+const noTargetSettings = () =>
+  Object.fromEntries(TARGET_KINDS.map((k) => [k, { pollIntervalMs: '', timeoutMs: '' }])) as ProfileDraft['targetSettings']
 
 export function emptyDraft(): ProfileDraft {
   return {
@@ -63,6 +77,9 @@ export function emptyDraft(): ProfileDraft {
     sshKnownHostsFile: '',
     sshPostgres: true,
     sshRedis: true,
+    notes: '',
+    allowedActions: '',
+    targetSettings: noTargetSettings(),
     passwords: {}
   }
 }
@@ -96,7 +113,15 @@ export function draftOf(p: ProfileSummary): ProfileDraft {
     sshHostKey: p.sshHostKey ?? '',
     sshKnownHostsFile: p.sshKnownHostsFile ?? '',
     sshPostgres: !p.sshTargets || p.sshTargets.includes('postgres'),
-    sshRedis: !p.sshTargets || p.sshTargets.includes('redis')
+    sshRedis: !p.sshTargets || p.sshTargets.includes('redis'),
+    notes: p.notes ?? '',
+    allowedActions: (p.allowedActions ?? []).join('\n'),
+    targetSettings: Object.fromEntries(
+      TARGET_KINDS.map((k) => [
+        k,
+        { pollIntervalMs: String(p.targetSettings?.[k]?.pollIntervalMs ?? ''), timeoutMs: String(p.targetSettings?.[k]?.timeoutMs ?? '') }
+      ])
+    ) as ProfileDraft['targetSettings']
   }
 }
 
@@ -131,6 +156,17 @@ function thresholdsOf(text: string, problems: Record<string, string>): Record<st
     out[m[1]!] = Number(m[2])
   }
   return out
+}
+
+function targetSettingsOf(t: ProfileDraft['targetSettings']): ProfileInput['targetSettings'] {
+  const out: NonNullable<ProfileInput['targetSettings']> = {}
+  for (const k of TARGET_KINDS) {
+    const poll = t[k].pollIntervalMs.trim()
+    const timeout = t[k].timeoutMs.trim()
+    if (!poll && !timeout) continue
+    out[k] = { ...(poll ? { pollIntervalMs: Number(poll) } : {}), ...(timeout ? { timeoutMs: Number(timeout) } : {}) }
+  }
+  return Object.keys(out).length ? out : undefined
 }
 
 /**
@@ -172,7 +208,10 @@ export function draftToInput(
     sshProxyJump: opt(d.sshProxyJump),
     sshHostKey: opt(d.sshHostKey),
     sshKnownHostsFile: opt(d.sshKnownHostsFile),
-    sshTargets: d.ssh.trim() ? (sshTargets.length ? sshTargets : []) : undefined
+    sshTargets: d.ssh.trim() ? (sshTargets.length ? sshTargets : []) : undefined,
+    notes: opt(d.notes),
+    allowedActions: d.allowedActions.trim() ? list(d.allowedActions) : undefined,
+    targetSettings: targetSettingsOf(d.targetSettings)
   }
   const parsed = ProfileInput.safeParse(input)
   if (!parsed.success)
@@ -180,6 +219,9 @@ export function draftToInput(
       const field = String(issue.path[0] ?? 'name')
       problems[field] ??= issue.message
     }
+  const allowed = targetActions()
+  const unknown = list(d.allowedActions).filter((a) => !(allowed as string[]).includes(a))
+  if (unknown.length) problems.allowedActions = `${unknown.join(', ')}: not an action on a server`
   if (d.ssh.trim() && sshTargets.length === 0) problems.sshTargets = 'tick Postgres, Redis or both: what goes through the bastion'
   return { input, problems, ok: Object.keys(problems).length === 0 }
 }
