@@ -229,7 +229,7 @@ export const requests = {
   },
   /** Each Postgres and Redis target of a profile reached step by step (DNS, TCP, TLS, authentication, version, privileges), each timed; a failure names its step. */
   'profiles.testConnection': {
-    params: z.object({ profile: ProfileName, target: z.enum(['postgres', 'redis']).optional() }),
+    params: z.object({ profile: ProfileName, target: z.enum(['postgres', 'redis', 'prometheus', 'alertmanager']).optional() }),
     result: z.array(ConnectionTest)
   },
   'monitor.start': {

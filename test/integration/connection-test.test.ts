@@ -3,7 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
 import { MemorySecretStore } from '../../src/main/core/ports'
 import type { ConnectionTest } from '../../src/shared/schemas'
-import { freePort, startPostgres, startRedis, type PostgresHandle, type RedisHandle } from '../harness'
+import {
+  freePort,
+  startAlertmanager,
+  startPostgres,
+  startPrometheus,
+  startRedis,
+  type AlertmanagerHandle,
+  type PostgresHandle,
+  type PrometheusHandle,
+  type RedisHandle
+} from '../harness'
 import { coreCaller } from '../helpers/core-call'
 import { makePki } from '../helpers/pki'
 import { tempDir } from '../helpers/temp'
@@ -12,6 +22,8 @@ import { tempDir } from '../helpers/temp'
 let pg: PostgresHandle
 let redis: RedisHandle
 let tlsRedis: RedisHandle
+let prom: PrometheusHandle
+let am: AlertmanagerHandle
 let core: Core
 const call = coreCaller(() => core)
 const pki = makePki(tempDir())
@@ -23,6 +35,7 @@ beforeAll(async () => {
   await admin.end()
   redis = await startRedis()
   tlsRedis = await startRedis([], { certFile: pki.good.cert, keyFile: pki.good.key, caFile: pki.ca })
+  ;[prom, am] = await Promise.all([startPrometheus([]), startAlertmanager()])
   const r = new Redis(redis.url, { maxRetriesPerRequest: 1 })
   // A monitoring user that may read INFO but not the slowlog or the latency monitor.
   await r.call(
@@ -46,7 +59,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await core?.close()
-  await Promise.allSettled([pg?.stop(), redis?.stop(), tlsRedis?.stop()])
+  await Promise.allSettled([pg?.stop(), redis?.stop(), tlsRedis?.stop(), prom?.stop(), am?.stop()])
 })
 
 const test = async (name: string, profile: Record<string, unknown>): Promise<ConnectionTest[]> => {
@@ -115,6 +128,32 @@ describe('test connection', () => {
       ['tls', false]
     ])
     expect(unknownCa!.steps[2]!.detail).toMatch(/self[- ]signed|unable to verify/i)
+  })
+
+  it('reaches a Prometheus server and an Alertmanager over HTTP and reads their versions; a server that is not one is named', async () => {
+    const [p, a] = await test('http-targets', { prometheus: prom.url, alertmanager: am.url })
+    expect(steps(p!)).toEqual([
+      ['dns', true],
+      ['tcp', true],
+      ['authentication', true],
+      ['version', true]
+    ])
+    expect(p!.steps[3]!.detail).toMatch(/^Prometheus 2\.\d+\.\d+/)
+    expect(a!.target).toBe('alertmanager')
+    expect(a!.steps.at(-1)!.detail).toMatch(/^Alertmanager \d+\.\d+\.\d+/)
+    // Only the one asked for.
+    expect(
+      (await call('profiles.testConnection', { profile: 'http-targets', target: 'alertmanager' })).map((t: ConnectionTest) => t.target)
+    ).toEqual(['alertmanager'])
+    // An Alertmanager given as the Prometheus server: the version step says what it is not.
+    const [wrong] = await test('http-wrong', { prometheus: am.url })
+    expect(steps(wrong!).at(-1)).toEqual(['authentication', false])
+    expect(wrong!.steps.at(-1)!.detail).toMatch(/HTTP 404 from \/api\/v1\/status\/buildinfo: is this a Prometheus server\?/)
+    const [closed] = await test('http-closed', { prometheus: `http://127.0.0.1:${await freePort()}` })
+    expect(steps(closed!)).toEqual([
+      ['dns', true],
+      ['tcp', false]
+    ])
   })
 })
 

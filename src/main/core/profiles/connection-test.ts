@@ -9,6 +9,8 @@ import { describeDsn } from '../postgres/connection'
 import { queryRows, str } from '../postgres/sql'
 import { describeRedisUrl, redisEndpoint, tlsOptions, type RedisTlsFiles } from '../redis/connection'
 import { infoString, parseInfo } from '../redis/info'
+import { authHeaders, describeHttpError, readBodyLimited, redactUrl, stripCredentials } from '../prometheus/http'
+import { isIP } from 'node:net'
 
 /** Each step's own deadline: an answer slower than this is the failure to report. */
 export const STEP_TIMEOUT_MS = 5000
@@ -237,5 +239,69 @@ export function testRedis(
     } finally {
       redis.disconnect()
     }
+  })
+}
+
+/** Where each HTTP server says what it is: its version, behind the same auth as everything else. */
+const HTTP_VERSION_PATH = { prometheus: '/api/v1/status/buildinfo', alertmanager: '/api/v2/status' } as const
+
+/**
+ * A Prometheus server or an Alertmanager: DNS, TCP, TLS (https), then one authenticated GET of its
+ * status, whose answer gives the version. A 401 or 403 is the authentication step failing, named.
+ */
+export function testHttp(kind: 'prometheus' | 'alertmanager', url: string): Promise<ConnectionTest> {
+  const u = new URL(url)
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80))
+  const host = u.hostname.replace(/^\[|\]$/g, '')
+  return report(kind, redactUrl(url), async (s) => {
+    const address = await dnsStep(s, host)
+    await tcpStep(s, address, port)
+    if (u.protocol === 'https:')
+      await s.run(
+        'tls',
+        (signal) =>
+          new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
+            const sock = tlsConnect({ host: address, port, rejectUnauthorized: true, ...(isIP(host) ? {} : { servername: host }) })
+            destroyOnAbort(signal, sock)
+            sock.once('secureConnect', () => {
+              const protocol = sock.getProtocol()
+              sock.destroy()
+              resolve({ value: undefined, detail: `${protocol}, certificate verified` })
+            })
+            sock.once('error', reject)
+          })
+      )
+    const body = await s.run('authentication', async (signal) => {
+      const target = new URL(HTTP_VERSION_PATH[kind], stripCredentials(url))
+      let res: Response
+      try {
+        res = await fetch(target, { headers: { accept: 'application/json', ...authHeaders(url) }, signal })
+      } catch (err) {
+        throw new Error(describeHttpError(err, url), { cause: err })
+      }
+      if (res.status === 401 || res.status === 403)
+        throw new Error(
+          `HTTP ${res.status}: the server wants credentials: put them in the URL (https://user:password@...); Lookout keeps the password in the secret store`
+        )
+      if (!res.ok)
+        throw new Error(
+          `HTTP ${res.status} from ${HTTP_VERSION_PATH[kind]}: is this a ${kind === 'prometheus' ? 'Prometheus server' : 'Alertmanager'}?`
+        )
+      return {
+        value: await readBodyLimited(res, 1024 * 1024),
+        detail: u.username ? `as "${decodeURIComponent(u.username)}"` : 'no credentials needed'
+      }
+    })
+    await s.run('version', async () => {
+      let version: unknown
+      try {
+        const json = JSON.parse(body) as { data?: { version?: unknown }; versionInfo?: { version?: unknown } }
+        version = kind === 'prometheus' ? json.data?.version : json.versionInfo?.version
+      } catch {
+        version = undefined
+      }
+      if (typeof version !== 'string') throw new Error(`${HTTP_VERSION_PATH[kind]} did not answer with a version: not a ${kind}?`)
+      return { value: undefined, detail: `${kind === 'prometheus' ? 'Prometheus' : 'Alertmanager'} ${version}` }
+    })
   })
 }

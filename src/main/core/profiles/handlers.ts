@@ -2,7 +2,7 @@ import { throughSsh } from '../targets'
 import { CONFIRM_WORD } from '../audit/guard'
 import { ApiError, type ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
-import { testPostgres, testRedis } from './connection-test'
+import { testHttp, testPostgres, testRedis } from './connection-test'
 import { planImport } from './import'
 import { redisTlsFiles } from '../redis/connection'
 import { serializeProfiles } from './profiles-file'
@@ -76,8 +76,9 @@ export function profileHandlers(
       const p = await s.profiles.get(profile)
       const tests = []
       // forProfile makes the profile's tunnel (when it has a bastion) before the test asks for it.
-      const pgAccess = p.postgres && target !== 'redis' ? await s.postgres.forProfile(profile) : null
-      const redisAccess = p.redis && target !== 'postgres' ? await s.redis.forProfile(profile) : null
+      const wanted = (kind: string) => !target || target === kind
+      const pgAccess = p.postgres && wanted('postgres') ? await s.postgres.forProfile(profile) : null
+      const redisAccess = p.redis && wanted('redis') ? await s.redis.forProfile(profile) : null
       const through = (kind: 'postgres' | 'redis') => {
         const tunnel = s.tunnels.tunnelOf(profile)
         return tunnel && throughSsh(p, kind)
@@ -86,6 +87,11 @@ export function profileHandlers(
       }
       if (pgAccess) tests.push(await testPostgres(p.postgres!, pgAccess.open, through('postgres')))
       if (redisAccess) tests.push(await testRedis(p.redis!, redisTlsFiles(p), redisAccess.open, through('redis')))
+      if (p.prometheus || p.alertmanager) {
+        const { urls } = await s.profiles.secretsOf(p)
+        for (const kind of ['prometheus', 'alertmanager'] as const)
+          if (p[kind] && wanted(kind)) tests.push(await testHttp(kind, urls[kind] ?? p[kind]!))
+      }
       return tests
     },
     'profiles.fileStatus': async () => s.profiles.fileStatus(),

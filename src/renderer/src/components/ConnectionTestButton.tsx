@@ -4,11 +4,11 @@ import { api } from '../api'
 import { useSession } from '../stores/session'
 
 /**
- * "Test connection" for one Postgres or Redis target: the core reaches it step by step (DNS,
+ * "Test connection" for one Postgres, Redis or Prometheus target: the core reaches it step by step (DNS,
  * TCP, TLS, authentication, version, privileges) and the card lists each step with its time; the
  * first that failed is the last shown, with what to do.
  */
-export function ConnectionTestButton({ target }: { target: 'postgres' | 'redis' }) {
+export function ConnectionTestButton({ target }: { target: 'postgres' | 'redis' | 'prometheus' }) {
   const profile = useSession((s) => s.active)
   const [result, setResult] = useState<ConnectionTest | null>(null)
   const [error, setError] = useState<string | null>(null)

@@ -68,7 +68,7 @@ export function TargetCard({ targetId, now }: { targetId: string; now: number })
           </span>
         )}
       </footer>
-      {(t.kind === 'postgres' || t.kind === 'redis') && (
+      {(t.kind === 'postgres' || t.kind === 'redis' || t.kind === 'prometheus') && (
         <div className="connection-test">
           <ConnectionTestButton target={t.kind} />
         </div>
