@@ -1,8 +1,24 @@
 import { z } from 'zod'
 
 /** Environments order how careful Lookout is: `prod` gets the strictest guardrails. */
-export const Environment = z.enum(['dev', 'staging', 'prod'])
+/** The environments every install knows; a profile may also name one of its own. */
+export const BUILTIN_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const
+/** dev, staging, prod, or a name of the team's own (eu-prod, perf, dr...). */
+export const Environment = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'an environment is dev, staging, prod, or a lower-case name of your own (letters, digits, -)')
 export type Environment = z.infer<typeof Environment>
+
+/**
+ * Whether a profile is production, as far as safety goes (the name typed to confirm, EXPLAIN
+ * ANALYZE off, alerts that page): prod always, dev and staging never, an environment of the
+ * team's own as its `production` flag says, and production when it does not say: the safe side.
+ */
+export function isProduction(p: { environment: string; production?: boolean }): boolean {
+  if (p.environment === 'prod') return true
+  if (p.environment === 'dev' || p.environment === 'staging') return false
+  return p.production ?? true
+}
 
 export const ProfileName = z
   .string()
@@ -57,6 +73,12 @@ export type MetricsEndpoint = z.infer<typeof MetricsEndpoint>
 export const Profile = z.object({
   name: ProfileName,
   environment: Environment,
+  /** For an environment of the team's own: the colour of its bar (#rrggbb), and whether it is production (default yes). */
+  environmentColor: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+    .optional(),
+  production: z.boolean().optional(),
   readOnly: z.boolean().default(false),
   postgres: PostgresUrl.optional(),
   redis: RedisUrl.optional(),

@@ -31,7 +31,7 @@ describe('the API declaration', () => {
 
   it('rejects bad params with the field named', () => {
     expect(() => parseParams('monitor.start', { profile: 'has space' })).toThrow(/profile: use letters/)
-    expect(() => parseParams('profiles.save', { profile: { name: 'x', environment: 'qa' } })).toThrow(/profile\.environment/)
+    expect(() => parseParams('profiles.save', { profile: { name: 'x', environment: 'Q A' } })).toThrow(/profile\.environment/)
     expect(() => parseParams('profiles.save', { profile: { name: 'x', environment: 'dev', redis: 'http://x' } })).toThrow(
       /redis:\/\/ or rediss:\/\//
     )

@@ -5,6 +5,7 @@ import { mutationOf, requestNames, type ApiHandlers, type RequestName } from '..
 import { createDispatcher } from '../../src/main/core/api/dispatcher'
 import { AuditLog, verifyAuditText } from '../../src/main/core/audit/audit-log'
 import { MutationGuard, requiredConfirmation } from '../../src/main/core/audit/guard'
+import { analyzePolicyRefusal } from '../../src/main/core/explain/run'
 import type { Profile } from '../../src/shared/schemas'
 import { testProfile } from '../helpers/profile'
 import { tempDir } from '../helpers/temp'
@@ -73,6 +74,22 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
   it('needs "confirm" off prod and the profile name typed on prod', () => {
     expect(requiredConfirmation(profile({ environment: 'staging' }))).toBe('confirm')
     expect(requiredConfirmation(profile({ name: 'payments-eu', environment: 'prod' }))).toBe('payments-eu')
+  })
+
+  it('an environment of the team’s own is production unless it says otherwise: its name typed, ANALYZE off', async () => {
+    expect(requiredConfirmation(profile({ name: 'eu-1', environment: 'eu-prod' }))).toBe('eu-1')
+    expect(requiredConfirmation(profile({ name: 'perf-1', environment: 'perf', production: false }))).toBe('confirm')
+    // dev and staging cannot be made production by a flag, nor prod made otherwise.
+    expect(requiredConfirmation(profile({ name: 'p', environment: 'prod', production: false }))).toBe('p')
+    expect(requiredConfirmation(profile({ name: 'd', environment: 'dev', production: true }))).toBe('confirm')
+    const { ran, dispatch } = setup([profile({ name: 'eu-1', environment: 'eu-prod' })])
+    const r = await dispatch('cache.deleteKey', validParams('cache.deleteKey', 'eu-1', 'confirm'))
+    expect(r).toMatchObject({
+      ok: false,
+      error: { reason: 'confirmation_required', message: expect.stringContaining('on the eu-prod profile "eu-1" needs its name typed') }
+    })
+    expect(ran).toEqual([])
+    expect(analyzePolicyRefusal(profile({ name: 'eu-1', environment: 'eu-prod' }))).toMatch(/EXPLAIN ANALYZE is off on the eu-prod profile/)
   })
 
   it('the declaration marks every request that changes a target or a profile', () => {

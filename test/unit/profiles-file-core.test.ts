@@ -16,7 +16,7 @@ describe('a corrupt profiles.json, through the API', () => {
     core = createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
     await call('profiles.save', { profile: { name: 'kept', environment: 'dev' } })
     await call('profiles.save', { profile: { name: 'later', environment: 'dev' } })
-    const bad = '{\n  "version": 2,\n  "profiles": [\n    {"name": "kept", "environment": "qa"}\n  ]\n}\n'
+    const bad = '{\n  "version": 2,\n  "profiles": [\n    {"name": "kept", "environment": "Q A"}\n  ]\n}\n'
     writeFileSync(join(dataDir, 'profiles.json'), bad)
     await expect(call('profiles.list', {})).rejects.toMatchObject({
       code: 'unavailable',

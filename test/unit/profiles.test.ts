@@ -69,13 +69,13 @@ describe('ProfileStore', () => {
         version: 1,
         profiles: [
           { name: 'ok', environment: 'dev' },
-          { name: 'bad', environment: 'qa' }
+          { name: 'bad', environment: 'Q A' }
         ]
       })
     )
     // Line, column and field: the file is one line here, the second profile’s environment value starts at column 88.
     await expect(new ProfileStore(d, new MemorySecretStore()).list()).rejects.toThrow(
-      /line 1, column 88: profiles\[1\]\.environment: Invalid option/
+      /line 1, column 88: profiles\[1\]\.environment: an environment is dev, staging, prod/
     )
   })
 

@@ -334,8 +334,8 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--environment <env>',
-        'the environment of every imported profile (else guessed from each name; prod when unclear)'
-      ).choices(['dev', 'staging', 'prod'])
+        'the environment of every imported profile: dev, staging, prod or a name of your own (else guessed from each name; prod when unclear)'
+      )
     )
     .option('--only <name...>', 'import only these profiles')
     .option('--dry-run', 'only show what would be imported')

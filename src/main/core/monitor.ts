@@ -1,6 +1,7 @@
 import { ApiError, type EventPayload } from '../../shared/api'
 import { RingSeries, toWire, viewToWire } from '../../shared/ring'
-import type { Environment, MonitorSnapshot, Profile, SeriesInfo, TargetState } from '../../shared/schemas'
+import type { MonitorSnapshot, Profile, SeriesInfo, TargetState } from '../../shared/schemas'
+import type { EnvironmentOf } from './alerts/target-down'
 import { errorMessage, type CollectResult, type ExternalAlert, type TargetCollector } from './collector'
 import type { Clock } from './ports'
 import type { PollReport, Scheduler } from './scheduler/scheduler'
@@ -19,7 +20,7 @@ export interface MonitorEvents {
 
 /** What the alert book learns from a poll: the target's state, and the alerts its server reports. */
 export interface AlertInputs {
-  observe(state: TargetState, env: Environment, now: number): void
+  observe(state: TargetState, env: EnvironmentOf, now: number): void
   observeExternal(profile: string, targetId: string, reported: ExternalAlert[], now: number): void
 }
 
@@ -142,7 +143,7 @@ export class ProfileMonitor {
     const { events, alerts } = this.deps
     events.targetState(next)
     if (points.length) events.seriesDelta({ profile: this.profile.name, targetId: c.id, t: now, points })
-    alerts.observe(next, this.profile.environment, now)
+    alerts.observe(next, this.profile, now)
     if (report.ok && report.value?.alerts) alerts.observeExternal(this.profile.name, c.id, report.value.alerts, now)
   }
 

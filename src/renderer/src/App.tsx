@@ -18,6 +18,7 @@ import { desktopBridge } from './api/bridge'
 import { AuditView } from './views/audit/AuditView'
 import { CommandPalette } from './components/CommandPalette'
 import { useView, VIEWS, type ViewId } from './stores/view'
+import { environmentBarStyle } from './lib/workspace'
 
 function useShortcuts(openPalette: () => void) {
   const toggleTheme = useTheme((s) => s.toggle)
@@ -122,7 +123,7 @@ export function App() {
         </button>
       </header>
       {activeProfile && (
-        <div className={`env-bar env-bar-${activeProfile.environment}`} role="status" aria-label="Environment" data-testid="env-bar">
+        <div {...environmentBarStyle(activeProfile)} role="status" aria-label="Environment" data-testid="env-bar">
           <span className="env-bar-label">
             <strong>{activeProfile.environment.toUpperCase()}</strong> {activeProfile.name}
             {activeProfile.readOnly ? ' · read-only' : ''}

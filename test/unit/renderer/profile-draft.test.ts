@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { draftOf, draftToInput, emptyDraft } from '../../../src/renderer/src/lib/profile-draft'
+import { environmentBarStyle, groupByEnvironment, readableOn } from '../../../src/renderer/src/lib/workspace'
 import type { ProfileSummary } from '../../../src/shared/schemas'
 
 const stored: ProfileSummary = {
@@ -49,5 +50,34 @@ describe('the profile editor’s draft', () => {
     const d = { ...emptyDraft(), name: 'x', ssh: 'ssh://ops@bastion', sshPostgres: false, sshRedis: false }
     expect(draftToInput(d, null).problems.sshTargets).toMatch(/tick Postgres, Redis or both/)
     expect(draftToInput({ ...d, sshRedis: true }, null).input.sshTargets).toEqual(['redis'])
+  })
+})
+
+describe('an environment of the team’s own', () => {
+  it('is saved with its colour and production flag; a built-in one carries neither', () => {
+    const d = { ...emptyDraft(), name: 'eu-1', environment: 'eu-prod', environmentColor: '#7b1fa2', production: true }
+    expect(draftToInput(d, null)).toMatchObject({
+      ok: true,
+      input: { environment: 'eu-prod', environmentColor: '#7b1fa2', production: true }
+    })
+    expect(draftToInput({ ...d, environment: 'EU prod' }, null).problems.environment).toMatch(/lower-case name of your own/)
+    expect(draftToInput({ ...d, environment: 'prod' }, null).input).not.toHaveProperty('production')
+  })
+
+  it('gets a bar in its colour with readable text, red when production gives none', () => {
+    expect(environmentBarStyle({ environment: 'prod' })).toEqual({ className: 'env-bar env-bar-prod' })
+    expect(environmentBarStyle({ environment: 'eu-prod' })).toMatchObject({ style: { background: '#b3261e', color: '#fff' } })
+    expect(environmentBarStyle({ environment: 'perf', production: false, environmentColor: '#ffe082' })).toMatchObject({
+      style: { background: '#ffe082', color: '#111' }
+    })
+    expect(environmentBarStyle({ environment: 'perf', production: false })).toEqual({ className: 'env-bar env-bar-custom' })
+    expect(readableOn('#000000')).toBe('#fff')
+  })
+
+  it('sorts production environments first in the sidebar, then staging, dev and the rest', () => {
+    const p = (name: string, environment: string, production?: boolean) => ({ ...stored, name, environment, production })
+    expect(
+      groupByEnvironment([p('a', 'dev'), p('b', 'perf', false), p('c', 'eu-prod'), p('d', 'staging'), p('e', 'prod')]).map(([e]) => e)
+    ).toEqual(['prod', 'eu-prod', 'staging', 'dev', 'perf'])
   })
 })

@@ -1,8 +1,8 @@
-import type { Alert, AlertsSummary, Environment, TargetState } from '../../../shared/schemas'
+import type { Alert, AlertsSummary, TargetState } from '../../../shared/schemas'
 import type { Notifier } from '../ports'
 import type { ExternalAlert } from '../collector'
 import { seriesKey } from '../prometheus/series'
-import { evaluateTargetDown } from './target-down'
+import { evaluateTargetDown, type EnvironmentOf } from './target-down'
 
 /**
  * The firing alerts of every monitored profile. Raises a notification when a critical alert
@@ -16,7 +16,7 @@ export class AlertBook {
     private readonly onChange: (s: AlertsSummary) => void
   ) {}
 
-  observe(state: TargetState, env: Environment, now: number): void {
+  observe(state: TargetState, env: EnvironmentOf, now: number): void {
     const id = `${state.profile}/${state.targetId}/down`
     const before = this.firing.get(id)
     const alert = evaluateTargetDown(state, env, before?.since ?? null, now)

@@ -1,15 +1,18 @@
-import type { Alert, AlertSeverity, Environment, TargetState } from '../../../shared/schemas'
+import { isProduction, type Alert, type AlertSeverity, type Profile, type TargetState } from '../../../shared/schemas'
+
+/** What the target-down rule needs of a profile: whether a failure there pages someone. */
+export type EnvironmentOf = Pick<Profile, 'environment' | 'production'>
 
 /** A target must fail this many polls in a row before it alerts: one lost poll is noise. */
 export const TARGET_DOWN_AFTER_FAILURES = 2
 
-/** Down on prod or staging pages someone; down on dev is worth a look. */
-export function targetDownSeverity(env: Environment): AlertSeverity {
-  return env === 'dev' ? 'warning' : 'critical'
+/** Down on production or staging pages someone; down on dev, or an environment said not to be production, is worth a look. */
+export function targetDownSeverity(env: EnvironmentOf): AlertSeverity {
+  return env.environment === 'staging' || isProduction(env) ? 'critical' : 'warning'
 }
 
 /** The "target down" rule: firing while the target has failed enough polls in a row. */
-export function evaluateTargetDown(state: TargetState, env: Environment, firingSince: number | null, now: number): Alert | null {
+export function evaluateTargetDown(state: TargetState, env: EnvironmentOf, firingSince: number | null, now: number): Alert | null {
   if (state.health !== 'down' || state.consecutiveFailures < TARGET_DOWN_AFTER_FAILURES) return null
   return {
     id: `${state.profile}/${state.targetId}/down`,

@@ -8,23 +8,23 @@ import {
   type RequestContext,
   type RequestName
 } from '../../../shared/api'
-import type { Profile } from '../../../shared/schemas'
+import { isProduction, type Profile } from '../../../shared/schemas'
 import { errorMessage } from '../collector'
 import type { AuditLog } from './audit-log'
 
 /** What a non-prod profile's confirmation must say: an explicit word, never a default. */
 export const CONFIRM_WORD = 'confirm'
 
-/** The confirmation a mutating action needs on this profile: the profile's name on prod. */
+/** The confirmation a mutating action needs on this profile: the profile's name on production. */
 export function requiredConfirmation(profile: Profile): string {
-  return profile.environment === 'prod' ? profile.name : CONFIRM_WORD
+  return isProduction(profile) ? profile.name : CONFIRM_WORD
 }
 
 /** Why a confirmation does not do for this profile, or null when it does. */
 export function confirmationRefusal(profile: Profile, action: string, confirmation: unknown): string | null {
   if (confirmation === requiredConfirmation(profile)) return null
-  return profile.environment === 'prod'
-    ? `${action} on the prod profile "${profile.name}" needs its name typed as confirmation`
+  return isProduction(profile)
+    ? `${action} on the ${profile.environment} profile "${profile.name}" needs its name typed as confirmation`
     : `${action} needs confirmation: send "${CONFIRM_WORD}"`
 }
 

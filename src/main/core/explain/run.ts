@@ -3,7 +3,7 @@ import pg from 'pg'
 const pgTypes = pg.types
 import { ApiError, type RequestContext } from '../../../shared/api'
 import type { Advice, ExplainResult, PlanModel } from '../../../shared/explain'
-import type { Profile } from '../../../shared/schemas'
+import { isProduction, type Profile } from '../../../shared/schemas'
 import { errorMessage } from '../collector'
 import { findSideEffects, type SideEffect } from './side-effects'
 import { queryDigest } from '../postgres/actions'
@@ -151,8 +151,8 @@ export const MIN_VERSION_FOR_ANALYZE_CHECK = 140000
 export function analyzePolicyRefusal(profile: Profile): string | null {
   if (profile.readOnly)
     return `profile "${profile.name}" is read-only: EXPLAIN ANALYZE executes the statement, so Lookout never runs it here. EXPLAIN without ANALYZE gives the estimated plan; run ANALYZE on a profile that is neither read-only nor prod`
-  if (profile.environment === 'prod' && !profile.allowExplainAnalyze)
-    return `EXPLAIN ANALYZE is off on the prod profile "${profile.name}": it executes the statement. EXPLAIN without ANALYZE gives the estimated plan; run ANALYZE on a staging or dev copy, or turn on allowExplainAnalyze for this profile (a guarded change)`
+  if (isProduction(profile) && !profile.allowExplainAnalyze)
+    return `EXPLAIN ANALYZE is off on the ${profile.environment} profile "${profile.name}": it executes the statement. EXPLAIN without ANALYZE gives the estimated plan; run ANALYZE on a staging or dev copy, or turn on allowExplainAnalyze for this profile (a guarded change)`
   return null
 }
 
@@ -252,7 +252,7 @@ async function checkAnalyze(
 
 /** Decided while the request's guard is at hand: the refusal a statement that turns out to write gets without confirmation. */
 function writesRefusalOf(req: ExplainRequest, ctx: Pick<RequestContext, 'requireConfirmation'>): string | null {
-  if (!req.analyze || req.profile.environment === 'prod') return null
+  if (!req.analyze || isProduction(req.profile)) return null
   try {
     ctx.requireConfirmation('explain analyze (writes, rolled back)')
     return null
@@ -279,7 +279,8 @@ export async function checkExplain(
   if (req.analyze) {
     const policy = analyzePolicyRefusal(req.profile)
     if (policy) throw new ApiError('refused', policy, req.profile.readOnly ? 'read_only' : 'analyze_not_allowed')
-    if (req.profile.environment === 'prod') ctx.requireConfirmation(`EXPLAIN ANALYZE on the prod profile "${req.profile.name}"`)
+    if (isProduction(req.profile))
+      ctx.requireConfirmation(`EXPLAIN ANALYZE on the ${req.profile.environment} profile "${req.profile.name}"`)
   }
   const writesRefusal = writesRefusalOf(req, ctx)
   const client = await open()
@@ -319,10 +320,10 @@ export async function runCheckedExplain(
       if ((err as { code?: string }).code !== '25006' || !req.analyze) throw err
       // The server says it writes: ANALYZE would execute it for real (then roll back).
       writes = true
-      if (req.profile.environment === 'prod')
+      if (isProduction(req.profile))
         throw new ApiError(
           'refused',
-          `this statement writes (${errorMessage(err)}); EXPLAIN ANALYZE would execute it, and profile "${req.profile.name}" is prod: run EXPLAIN without ANALYZE`
+          `this statement writes (${errorMessage(err)}); EXPLAIN ANALYZE would execute it, and profile "${req.profile.name}" is production: run EXPLAIN without ANALYZE`
         )
       if (checked.writesRefusal !== null)
         throw new ApiError(

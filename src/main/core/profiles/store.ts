@@ -23,6 +23,7 @@ import {
 /** The fields whose change needs the confirmation of the profile's current environment. */
 export const GUARDED_FIELDS: readonly string[] = [
   'environment',
+  'production',
   'readOnly',
   'allowFlush',
   'allowExplainAnalyze',

@@ -1,9 +1,9 @@
 import { useState } from 'react'
-import type { ProfileSummary } from '../../../shared/schemas'
+import { isProduction, type ProfileSummary } from '../../../shared/schemas'
 
-/** The confirmation the core will demand: the profile's name on prod, "confirm" elsewhere. */
+/** The confirmation the core will demand: the profile's name on production, "confirm" elsewhere. */
 export function confirmationFor(profile: ProfileSummary): string {
-  return profile.environment === 'prod' ? profile.name : 'confirm'
+  return isProduction(profile) ? profile.name : 'confirm'
 }
 
 /**
@@ -28,11 +28,11 @@ export function ConfirmField({
     <span className="confirm">
       <input
         aria-label={`Type ${need} to ${action}`}
-        placeholder={profile.environment === 'prod' ? `type ${need} (prod)` : `type ${need}`}
+        placeholder={isProduction(profile) ? `type ${need} (${profile.environment})` : `type ${need}`}
         value={typed}
         onChange={(e) => setTyped(e.target.value)}
       />
-      <button className={profile.environment === 'prod' ? 'danger' : ''} disabled={busy || typed !== need} onClick={() => onConfirm(typed)}>
+      <button className={isProduction(profile) ? 'danger' : ''} disabled={busy || typed !== need} onClick={() => onConfirm(typed)}>
         {action}
       </button>
     </span>

@@ -1,10 +1,13 @@
 import { useMemo, useState, type ReactNode } from 'react'
-import type { ProfileSummary } from '../../../shared/schemas'
+import { BUILTIN_ENVIRONMENTS, type ProfileSummary } from '../../../shared/schemas'
 import { deleteProfile, saveProfileDraft } from '../app/controller'
 import { draftOf, draftToInput, emptyDraft, TARGET_KINDS, targetActions, type ProfileDraft, type SecretField } from '../lib/profile-draft'
 import { ConfirmField, confirmationFor } from './ConfirmField'
 
 export type EditorMode = { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'duplicate'; profile: ProfileSummary }
+
+/** The select's value for an environment of the team's own (its name is typed beside it). */
+const CUSTOM = '__custom'
 
 const TITLE = { new: 'New profile', edit: 'Edit profile', duplicate: 'Duplicate profile' } as const
 
@@ -27,6 +30,7 @@ export function ProfileEditor({ mode, onDone }: { mode: EditorMode; onDone(): vo
   const [deleting, setDeleting] = useState(false)
   const [busy, setBusy] = useState(false)
   const { input, problems, ok } = useMemo(() => draftToInput(draft, stored), [draft, stored])
+  const custom = !(BUILTIN_ENVIRONMENTS as readonly string[]).includes(draft.environment)
 
   const set = <K extends keyof ProfileDraft>(k: K, v: ProfileDraft[K]) => {
     setDraft((d) => ({ ...d, [k]: v }))
@@ -137,17 +141,34 @@ export function ProfileEditor({ mode, onDone }: { mode: EditorMode; onDone(): vo
           'Environment',
           <select
             name="environment"
-            value={draft.environment}
+            value={custom ? CUSTOM : draft.environment}
             onChange={(e) => {
-              set('environment', e.target.value)
+              const env = e.target.value === CUSTOM ? '' : e.target.value
+              set('environment', env)
               // Production starts read-only; the user may still untick it.
-              if (e.target.value === 'prod' && mode.kind === 'new') set('readOnly', true)
+              if ((env === 'prod' || e.target.value === CUSTOM) && mode.kind === 'new') set('readOnly', true)
             }}
           >
             <option value="dev">dev</option>
             <option value="staging">staging</option>
             <option value="prod">prod</option>
+            <option value={CUSTOM}>another…</option>
           </select>
+        )}
+        {custom && (
+          <div className="row">
+            {text('environment', 'Its name', 'eu-prod')}
+            <label>
+              Bar colour
+              <input
+                type="color"
+                name="environmentColor"
+                value={draft.environmentColor || '#b3261e'}
+                onChange={(e) => set('environmentColor', e.target.value)}
+              />
+            </label>
+            {check('production', 'Production: its name typed to confirm, ANALYZE off, alerts page')}
+          </div>
         )}
         {check('readOnly', 'Read-only: refuse every action that changes a server')}
         {text('pollIntervalMs', 'Poll every (ms)', '2000')}

@@ -1,4 +1,4 @@
-import type { ProfileSummary, WorkspaceProfile } from '../../../shared/schemas'
+import { isProduction, type ProfileSummary, type WorkspaceProfile } from '../../../shared/schemas'
 import { openProfile, pinProfile } from '../app/controller'
 import { groupByEnvironment, healthTitle } from '../lib/workspace'
 import { useSession } from '../stores/session'
@@ -44,7 +44,7 @@ export function Sidebar() {
   return (
     <aside className="sidebar" aria-label="Profiles">
       {groupByEnvironment(profiles).map(([env, list]) => (
-        <section key={env} className={`side-group side-${env}`}>
+        <section key={env} className={`side-group side-${env}${list.some(isProduction) ? ' side-production' : ''}`}>
           <h2>{env}</h2>
           <ul>
             {list.map((p) => (

@@ -1,5 +1,5 @@
 import { targetActions } from '../../../shared/api'
-import { ProfileInput, type MetricsEndpoint, type ProfileSummary } from '../../../shared/schemas'
+import { BUILTIN_ENVIRONMENTS, ProfileInput, type MetricsEndpoint, type ProfileSummary } from '../../../shared/schemas'
 
 export { targetActions }
 
@@ -11,6 +11,9 @@ export type SecretField = (typeof SECRET_FIELDS)[number]
 export interface ProfileDraft {
   name: string
   environment: string
+  /** A custom environment's bar colour (#rrggbb, '' for none) and whether it is production. */
+  environmentColor: string
+  production: boolean
   readOnly: boolean
   postgres: string
   redis: string
@@ -55,6 +58,8 @@ export function emptyDraft(): ProfileDraft {
   return {
     name: '',
     environment: 'dev',
+    environmentColor: '',
+    production: true,
     readOnly: false,
     postgres: '',
     redis: '',
@@ -90,6 +95,8 @@ export function draftOf(p: ProfileSummary): ProfileDraft {
     ...emptyDraft(),
     name: p.name,
     environment: p.environment,
+    environmentColor: p.environmentColor ?? '',
+    production: p.production ?? true,
     readOnly: p.readOnly,
     postgres: p.postgres ?? '',
     redis: p.redis ?? '',
@@ -187,7 +194,10 @@ export function draftToInput(
   const poll = Number(d.pollIntervalMs)
   const input: ProfileInput = {
     name: d.name.trim(),
-    environment: d.environment as ProfileInput['environment'],
+    environment: d.environment.trim(),
+    ...(BUILTIN_ENVIRONMENTS.includes(d.environment as never)
+      ? {}
+      : { environmentColor: opt(d.environmentColor), production: d.production }),
     readOnly: d.readOnly,
     postgres: opt(withPassword(d.postgres.trim(), pw.postgres)),
     redis: opt(withPassword(d.redis.trim(), pw.redis)),

@@ -3,6 +3,7 @@ import type { PlanModel, PlanNode } from '../../../../shared/explain'
 import { icicleLayout, locateRow, metricMax, metricValue, nodeBadges, visibleRows, windowSlice, type PlanMetric } from '../../lib/plan-view'
 import { exportPlan } from '../../../../shared/plan-export'
 import { ApiError } from '../../../../shared/api'
+import { isProduction } from '../../../../shared/schemas'
 import { api } from '../../api'
 import { runJob } from '../../api/jobs'
 import { ConfirmField } from '../../components/ConfirmField'
@@ -234,10 +235,10 @@ export function ExplainView() {
     ? null
     : profile.readOnly
       ? 'read-only profile: estimated plans only'
-      : profile.environment === 'prod' && !profile.allowExplainAnalyze
-        ? 'off on this prod profile (allowExplainAnalyze)'
+      : isProduction(profile) && !profile.allowExplainAnalyze
+        ? 'off on this production profile (allowExplainAnalyze)'
         : null
-  const analyzeOnProd = analyze && !analyzeBlocked && profile?.environment === 'prod'
+  const analyzeOnProd = analyze && !analyzeBlocked && Boolean(profile && isProduction(profile))
   const [busy, setBusy] = useState(false)
   // The EXPLAIN running as a job, so it can be cancelled on the server.
   const [jobId, setJobId] = useState<string | null>(null)
