@@ -1,4 +1,5 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
@@ -224,5 +225,37 @@ describe('SSH tunnels against a real sshd', () => {
     expect(bad.steps[0]).toMatchObject({ step: 'ssh', ok: false })
     expect(bad.steps[0].detail).toMatch(/could not be read: wrong passphrase/)
     expect(bad.steps[0].detail).not.toContain('wrong-phrase')
+  })
+
+  it('logs in with a key held by ssh-agent, with no key file and no passphrase of its own', async () => {
+    const sock = join(tempDir(), 'agent.sock')
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' })
+    const other = createCore({
+      dataDir: tempDir(),
+      secrets: new MemorySecretStore(),
+      notifier: { notify() {} },
+      transport: 'websocket',
+      // No ~/.ssh of its own: the agent is the only way in.
+      env: { HOME: tempDir(), SSH_AUTH_SOCK: sock }
+    })
+    try {
+      await eventually('the agent’s socket', () => existsSync(sock))
+      execFileSync('ssh-add', [sshd.clientKeyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' })
+      const r = await other.dispatch('profiles.save', {
+        profile: {
+          name: 'via-agent',
+          environment: 'dev',
+          redis: redis.url,
+          ssh: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+          sshKnownHostsFile: sshd.knownHostsFile
+        }
+      })
+      expect(r.ok).toBe(true)
+      const t = await other.dispatch('profiles.testConnection', { profile: 'via-agent' })
+      expect(t.ok && (t.result as ConnectionTest[])[0]!.ok).toBe(true)
+    } finally {
+      await other.close()
+      agent.kill()
+    }
   })
 })
