@@ -162,6 +162,17 @@ describe('the workspace in Chromium', () => {
     await edit.getByLabel('Type orders-prod-copy to Delete').fill('orders-prod-copy')
     await edit.getByRole('button', { name: 'Delete', exact: true }).click()
     await page.locator('.sidebar [data-profile="orders-prod-copy"]').waitFor({ state: 'detached' })
+    // The confirmation's button deleted and did not also submit the editor around it (a save).
+    const lines = readFileSync(join(dataDir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; profile: string; outcome: string })
+    expect(lines.at(-1)).toMatchObject({ action: 'delete profile', profile: 'orders-prod-copy' })
+    expect(lines.filter((l) => l.profile === 'orders-prod-copy').map((l) => [l.action, l.outcome])).toEqual([
+      ['save profile', 'refused'],
+      ['save profile', 'ok'],
+      ['delete profile', 'ok']
+    ])
   })
 
   it('no password reached the page, the traffic or the data directory in plain text', async () => {

@@ -138,6 +138,16 @@ describe('ProfileStore', () => {
     expect(await store.get('a')).toMatchObject({ allowedActions: ['cache.invalidate'], notes: 'owned by team payments' })
   })
 
+  it('applies concurrent saves and deletes one after the other: none is lost, no write steals another’s temp file', async () => {
+    const d = dir()
+    const store = new ProfileStore(d, new MemorySecretStore())
+    await Promise.all(Array.from({ length: 12 }, (_, i) => store.save({ name: `p${i}`, environment: 'dev' }, false)))
+    await Promise.all([store.delete('p0'), store.save({ name: 'p1', environment: 'dev', pollIntervalMs: 5000 }, true), store.delete('p2')])
+    const names = (await new ProfileStore(d, new MemorySecretStore()).list()).map((p) => p.name).sort()
+    expect(names).toEqual(['p1', 'p10', 'p11', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9'])
+    expect((await store.get('p1')).pollIntervalMs).toBe(5000)
+  })
+
   it('deletes a profile with its secrets', async () => {
     const secrets = new MemorySecretStore()
     const store = new ProfileStore(dir(), secrets)

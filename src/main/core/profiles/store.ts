@@ -87,6 +87,15 @@ export class ProfileStore {
     this.path = join(dataDir, PROFILES_FILE)
   }
 
+  /** One change of the file at a time: each reads the list as the previous one left it (no lost update). */
+  private changes: Promise<unknown> = Promise.resolve()
+
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.changes.then(change)
+    this.changes = next.catch(() => {})
+    return next
+  }
+
   private get backupPath(): string {
     return `${this.path}.bak`
   }
@@ -147,7 +156,11 @@ export class ProfileStore {
    * Puts the backup (the file as it was before the last save) in place of profiles.json. The
    * file it replaces is kept aside under a dated name, never deleted.
    */
-  async restoreBackup(): Promise<{ restored: number; keptAside: string | null }> {
+  restoreBackup(): Promise<{ restored: number; keptAside: string | null }> {
+    return this.exclusive(() => this.restoreBackupNow())
+  }
+
+  private async restoreBackupNow(): Promise<{ restored: number; keptAside: string | null }> {
     const text = await readFile(this.backupPath, 'utf8').catch(() => {
       throw new ApiError('not_found', `there is no backup (${this.backupPath})`)
     })
@@ -192,7 +205,11 @@ export class ProfileStore {
    * endpoint now names another host, port or user is dropped unless the edit gives a new one:
    * Lookout never sends a stored password to a server it was not given for.
    */
-  async save(input: ProfileInput, replace: boolean): Promise<SaveOutcome> {
+  save(input: ProfileInput, replace: boolean): Promise<SaveOutcome> {
+    return this.exclusive(() => this.saveNow(input, replace))
+  }
+
+  private async saveNow(input: ProfileInput, replace: boolean): Promise<SaveOutcome> {
     const { profile: clean, secrets } = prepareProfile(input)
     const all = [...(await this.list())]
     const at = all.findIndex((p) => p.name === clean.name)
@@ -312,7 +329,11 @@ export class ProfileStore {
     }
   }
 
-  async delete(name: string): Promise<boolean> {
+  delete(name: string): Promise<boolean> {
+    return this.exclusive(() => this.deleteNow(name))
+  }
+
+  private async deleteNow(name: string): Promise<boolean> {
     const all = await this.list()
     const gone = all.find((p) => p.name === name)
     if (!gone) return false

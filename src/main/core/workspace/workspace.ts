@@ -67,8 +67,15 @@ export class Workspace {
     return this.loaded
   }
 
-  private async save(): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify({ version: 1, pinned: [...this.pins].sort() }, null, 2) + '\n')
+  private writes: Promise<void> = Promise.resolve()
+
+  /** Writes one after the other, each the pins as they are when it runs: the file ends as the set does. */
+  private save(): Promise<void> {
+    const next = this.writes.then(() =>
+      writeFileAtomic(this.file, JSON.stringify({ version: 1, pinned: [...this.pins].sort() }, null, 2) + '\n')
+    )
+    this.writes = next.catch(() => {})
+    return next
   }
 
   async pinned(): Promise<string[]> {

@@ -14,13 +14,16 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-/** Opens a profile: starts (or joins) its monitoring and loads the snapshot into the stores. */
-export async function openProfile(name: string): Promise<void> {
+/**
+ * Opens a profile: starts (or joins) its monitoring and loads the snapshot into the stores. When
+ * the user opens it (`showViews`), a form left open gives way to its views; a re-join in the
+ * background (after a gap or a reconnect) never closes what the user has open.
+ */
+export async function openProfile(name: string, { showViews = true } = {}): Promise<void> {
   const session = useSession.getState()
   const previous = session.active
   session.setActive(name)
-  // Opening a profile shows its views, not a form left open.
-  useView.getState().openPanel(null)
+  if (showViews) useView.getState().openPanel(null)
   localStorage.setItem(LAST_PROFILE_KEY, name)
   try {
     const snap = await api.call('monitor.start', { profile: name })
@@ -127,7 +130,7 @@ async function resync(): Promise<void> {
     useTargets.getState().load(snap.targets)
     useSeries.getState().loadSnapshot(snap)
   } catch {
-    await openProfile(name)
+    await openProfile(name, { showViews: false })
   }
 }
 

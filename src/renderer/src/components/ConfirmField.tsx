@@ -32,7 +32,8 @@ export function ConfirmField({
         value={typed}
         onChange={(e) => setTyped(e.target.value)}
       />
-      <button className={isProduction(profile) ? 'danger' : ''} disabled={busy || typed !== need} onClick={() => onConfirm(typed)}>
+      {/* type="button": inside a form (the profile editor) a plain button would also submit it. */}
+      <button type="button" className={isProduction(profile) ? 'danger' : ''} disabled={busy || typed !== need} onClick={() => onConfirm(typed)}>
         {action}
       </button>
     </span>
