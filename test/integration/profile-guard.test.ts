@@ -11,7 +11,7 @@ import { MemorySecretStore } from '../../src/main/core/ports'
 import { serve, type RunningServer } from '../../src/main/serve/server'
 import { exportPlan } from '../../src/shared/plan-export'
 import type { ExplainResult } from '../../src/shared/explain'
-import { eventually, startPostgres, startRedis, type PostgresHandle, type RedisHandle } from '../harness'
+import { eventually, startPostgres, startRedis, startSshd, type PostgresHandle, type RedisHandle, type SshdHandle } from '../harness'
 import { coreCaller } from '../helpers/core-call'
 import { wsRpc } from '../helpers/ws-rpc'
 import { tempDir } from '../helpers/temp'
@@ -166,8 +166,10 @@ describe('no secret in any field reaches disk in plain text, the renderer, an ev
     promToken: 'prom-token-Q9z5',
     alertmanager: 'am-pw-B6n2',
     metrics: 'metrics-pw-J3m8',
-    metricsToken: 'metrics-token-V1c4'
+    metricsToken: 'metrics-token-V1c4',
+    sshPassphrase: 'ssh-key-passphrase-D8r2'
   }
+  let sshd: SshdHandle
   let core: Core
   let server: RunningServer
   let http: HttpServer
@@ -192,13 +194,22 @@ describe('no secret in any field reaches disk in plain text, the renderer, an ev
     const renderer = tempDir()
     mkdirSync(join(renderer, 'assets'))
     writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Lookout</title>')
-    core = createCore({ dataDir, secrets: new MemorySecretStore(), notifier: { notify() {} }, transport: 'websocket' })
+    // Postgres is reached through a bastion whose key only the passphrase opens: the passphrase is really used.
+    sshd = await startSshd({ clientKeyPassphrase: SECRETS.sshPassphrase })
+    core = createCore({
+      dataDir,
+      secrets: new MemorySecretStore(),
+      notifier: { notify() {} },
+      transport: 'websocket',
+      env: { HOME: tempDir() }
+    })
     server = await serve({ core, rendererDir: renderer, token: 'tok-0123456789abcdef' })
   })
   afterAll(async () => {
     await server?.close()
     await core?.close()
     http?.close()
+    await sshd?.stop()
   })
 
   it('with every field carrying a distinctive secret, the whole API session and the data directory are scanned', async () => {
@@ -219,6 +230,10 @@ describe('no secret in any field reaches disk in plain text, the renderer, an ev
       prometheus: `http://ops:${SECRETS.prometheus}@127.0.0.1:${httpPort}/?token=${SECRETS.promToken}`,
       alertmanager: `http://ops:${SECRETS.alertmanager}@127.0.0.1:${httpPort}/am`,
       metrics: [`http://scrape:${SECRETS.metrics}@127.0.0.1:${httpPort}/metrics?access_token=${SECRETS.metricsToken}`],
+      ssh: `ssh://${sshd.user}:${SECRETS.sshPassphrase}@127.0.0.1:${sshd.port}`,
+      sshIdentityFile: sshd.clientKeyFile,
+      sshKnownHostsFile: sshd.knownHostsFile,
+      sshTargets: ['postgres'],
       pollIntervalMs: 500
     }
     const saved = await rpc('profiles.save', { profile })
@@ -245,6 +260,15 @@ describe('no secret in any field reaches disk in plain text, the renderer, an ev
     await rpc('cache.flush', { profile: 'everything', confirmation: 'confirm' })
     await rpc('audit.recent', { limit: 100 })
     await rpc('profiles.list', {})
+    const exported = await rpc('profiles.export', {})
+    expect(exported.ok).toBe(true)
+    // Through the tunnel, with the key the passphrase opened.
+    const tests = await rpc('profiles.testConnection', { profile: 'everything', target: 'postgres' })
+    expect(tests.result[0].steps.map((x: { step: string; ok: boolean }) => [x.step, x.ok]).slice(0, 3)).toEqual([
+      ['ssh', true],
+      ['tcp', true],
+      ['authentication', true]
+    ])
     ws.close()
     await core.dispatch('monitor.stop', { profile: 'everything' })
 
