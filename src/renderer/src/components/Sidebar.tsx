@@ -30,7 +30,7 @@ function ProfileRow({ p, w, active }: { p: ProfileSummary; w: WorkspaceProfile |
         title={pinned ? 'Pinned: watched in the background and from start-up' : 'Pin: keep watching it while another profile is open'}
         onClick={() => void pinProfile(p.name, !pinned)}
       >
-        {pinned ? '●' : '○'}
+        {pinned ? '★' : '☆'}
       </button>
     </li>
   )
