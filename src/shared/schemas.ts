@@ -81,6 +81,15 @@ export const Profile = z.object({
   production: z.boolean().optional(),
   readOnly: z.boolean().default(false),
   postgres: PostgresUrl.optional(),
+  /**
+   * Other databases on the same server, each watched as a target of its own (its transactions,
+   * cache hit, size and findings) with the DSN's user, password and TLS. The DSN's database stays
+   * the one the Slow queries, Activity, Indexes and Explain views use.
+   */
+  postgresDatabases: z
+    .array(z.string().regex(/^[A-Za-z0-9_$.-]{1,63}$/, 'a database name: letters, digits, _ $ . -'))
+    .max(20)
+    .optional(),
   redis: RedisUrl.optional(),
   /** PEM file of the CA that signed a rediss:// server's certificate, when not a system CA. */
   redisCaFile: z.string().min(1).max(4096).optional(),

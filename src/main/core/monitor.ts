@@ -35,7 +35,7 @@ export interface MonitorDeps {
    * What broke on the way to a target when its client only saw a closed socket: an SSH tunnel's
    * last failure (host key refused, bastion down). Null when there is nothing to add.
    */
-  pathError?: (targetId: string) => string | null
+  pathError?: (kind: TargetCollector['kind']) => string | null
 }
 
 /**
@@ -133,7 +133,7 @@ export class ProfileMonitor {
       for (const s of r.samples) this.push(points, s.seriesId, now, s.value)
     } else {
       next.health = 'down'
-      const path = this.deps.pathError?.(c.id) ?? null
+      const path = this.deps.pathError?.(c.kind) ?? null
       next.lastError = path ? `${path} (${errorMessage(report.error)})` : errorMessage(report.error)
       // A gap in every chart of the target, the series watched on it included, so a line never
       // bridges an outage.

@@ -75,8 +75,8 @@ export class MonitorRegistry {
       events: { targetState: (s) => emit('target.state', s), seriesDelta: (d) => emit('series.delta', d) },
       alerts: this.alerts,
       timeoutMs: pollTimeout(profile),
-      pathError: (targetId) =>
-        (targetId === 'postgres' || targetId === 'redis') && throughSsh(profile, targetId) ? (this.deps.tunnelError?.(name) ?? null) : null
+      pathError: (kind) =>
+        (kind === 'postgres' || kind === 'redis') && throughSsh(profile, kind) ? (this.deps.tunnelError?.(name) ?? null) : null
     })
     this.monitors.set(name, m)
     this.deps.onWatchedChange?.()

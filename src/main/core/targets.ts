@@ -21,22 +21,46 @@ export function throughSsh(profile: Profile, target: 'postgres' | 'redis'): bool
   return Boolean(profile.ssh) && (profile.sshTargets ?? ['postgres', 'redis']).includes(target)
 }
 
+/** The target of another database on the profile's Postgres server: postgres-<name>, within target-id rules. */
+export function postgresTargetId(database: string): string {
+  return `postgres-${database.replace(/[^A-Za-z0-9_-]/g, '_')}`
+}
+
+/** The DSN with another database in its path (null: as it is); the rest (user, TLS, options) kept. */
+function withDatabase(dsn: string, database: string | null): string {
+  if (database === null) return dsn
+  const u = new URL(dsn)
+  u.pathname = `/${encodeURIComponent(database)}`
+  u.searchParams.delete('dbname')
+  return u.toString()
+}
+
 /** The collectors of a profile, one per target it names. */
 /** `secrets`: what the profile's targets are reached with; the collectors show their endpoints without it. */
 export function buildCollectors(profile: Profile, secrets: ProfileSecrets): TargetCollector[] {
   const timeoutMs = pollTimeout(profile)
   const out: TargetCollector[] = []
-  if (profile.postgres)
-    out.push(
-      new PostgresCollector({
-        id: 'postgres',
-        dsn: secrets.urls.postgres ?? profile.postgres,
-        shownAs: throughSsh(profile, 'postgres') ? `${pgEndpoint(describeDsn(profile.postgres))} via ssh` : undefined,
-        password: secrets.postgres,
-        connectTimeoutMs: timeoutMs,
-        thresholds: profile.thresholds
-      })
-    )
+  if (profile.postgres) {
+    const viaSsh = throughSsh(profile, 'postgres')
+    const databases: [string, string | null][] = [
+      ['postgres', null],
+      ...(profile.postgresDatabases ?? []).map((db): [string, string] => [postgresTargetId(db), db])
+    ]
+    for (const [id, database] of databases) {
+      const dsn = withDatabase(secrets.urls.postgres ?? profile.postgres, database)
+      const shown = withDatabase(profile.postgres, database)
+      out.push(
+        new PostgresCollector({
+          id,
+          dsn,
+          shownAs: viaSsh ? `${pgEndpoint(describeDsn(shown))} via ssh` : pgEndpoint(describeDsn(shown)),
+          password: secrets.postgres,
+          connectTimeoutMs: timeoutMs,
+          thresholds: profile.thresholds
+        })
+      )
+    }
+  }
   if (profile.redis)
     out.push(
       new RedisCollector({

@@ -39,6 +39,8 @@ export class PostgresCollector implements TargetCollector {
   private readonly target: PgTarget
   private client: pg.Client | null = null
   private bgClient: pg.Client | null = null
+  /** The background session's connect in flight, aborted by drop(). */
+  private bgConnecting: AbortController | null = null
   private background: Promise<void> | null = null
   private closed = false
   /** Both sessions' statements: the watch leaves them out of the database's transactions. */
@@ -161,12 +163,18 @@ export class PostgresCollector implements TargetCollector {
     client.on('end', () => {
       if (this.bgClient === client) this.bgClient = null
     })
+    // A connect whose socket drop() destroys may never settle in pg: drop() aborts it, so the
+    // background ends (and the tiers run again later) instead of hanging for good.
+    const connecting = new AbortController()
+    this.bgConnecting = connecting
     try {
-      await client.connect()
+      await abortable(connecting.signal, client.connect())
     } catch (err) {
       if (this.bgClient === client) this.bgClient = null
       destroyClient(client)
       throw err
+    } finally {
+      if (this.bgConnecting === connecting) this.bgConnecting = null
     }
     return client
   }
@@ -186,6 +194,8 @@ export class PostgresCollector implements TargetCollector {
   }
 
   private drop(): void {
+    this.bgConnecting?.abort(new Error('the monitoring session was dropped'))
+    this.bgConnecting = null
     const c = this.client
     this.client = null
     if (c) destroyClient(c)

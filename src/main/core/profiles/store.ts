@@ -24,6 +24,7 @@ import {
 export const GUARDED_FIELDS: readonly string[] = [
   'environment',
   'production',
+  'postgresDatabases',
   'readOnly',
   'allowFlush',
   'allowExplainAnalyze',

@@ -33,7 +33,12 @@ export function ConfirmField({
         onChange={(e) => setTyped(e.target.value)}
       />
       {/* type="button": inside a form (the profile editor) a plain button would also submit it. */}
-      <button type="button" className={isProduction(profile) ? 'danger' : ''} disabled={busy || typed !== need} onClick={() => onConfirm(typed)}>
+      <button
+        type="button"
+        className={isProduction(profile) ? 'danger' : ''}
+        disabled={busy || typed !== need}
+        onClick={() => onConfirm(typed)}
+      >
         {action}
       </button>
     </span>

@@ -224,6 +224,7 @@ export function ProfileEditor({ mode, onDone }: { mode: EditorMode; onDone(): vo
         <legend>PostgreSQL</legend>
         {text('postgres', 'DSN', 'postgresql://monitor@db.internal:5432/app?sslmode=verify-full&sslrootcert=/path/ca.pem')}
         {password('postgres', 'Password')}
+        {text('postgresDatabases', 'Other databases on this server (each its own target)', 'analytics, billing')}
         {check('allowExplainAnalyze', 'Allow EXPLAIN ANALYZE on prod (it runs the statement, rolled back)')}
         {text('explainAnalyzeFunctions', 'Functions EXPLAIN ANALYZE may run', 'public.price_with_tax')}
         {text('thresholds', 'Check thresholds (name=value, one per line)', 'long_running_query_s=30')}

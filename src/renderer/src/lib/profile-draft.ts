@@ -16,6 +16,8 @@ export interface ProfileDraft {
   production: boolean
   readOnly: boolean
   postgres: string
+  /** Other databases on the same server, one per line or comma-separated. */
+  postgresDatabases: string
   redis: string
   redisReplica: string
   redisCaFile: string
@@ -62,6 +64,7 @@ export function emptyDraft(): ProfileDraft {
     production: true,
     readOnly: false,
     postgres: '',
+    postgresDatabases: '',
     redis: '',
     redisReplica: '',
     redisCaFile: '',
@@ -99,6 +102,7 @@ export function draftOf(p: ProfileSummary): ProfileDraft {
     production: p.production ?? true,
     readOnly: p.readOnly,
     postgres: p.postgres ?? '',
+    postgresDatabases: (p.postgresDatabases ?? []).join('\n'),
     redis: p.redis ?? '',
     redisReplica: p.redisReplica ?? '',
     redisCaFile: p.redisCaFile ?? '',
@@ -200,6 +204,7 @@ export function draftToInput(
       : { environmentColor: opt(d.environmentColor), production: d.production }),
     readOnly: d.readOnly,
     postgres: opt(withPassword(d.postgres.trim(), pw.postgres)),
+    postgresDatabases: d.postgresDatabases.trim() ? list(d.postgresDatabases) : undefined,
     redis: opt(withPassword(d.redis.trim(), pw.redis)),
     redisReplica: opt(withPassword(d.redisReplica.trim(), pw.redisReplica)),
     redisCaFile: opt(d.redisCaFile),
