@@ -54,7 +54,8 @@ describe('lookout profiles', () => {
   it('list, show and export never print a password; the passphrase keeps it for the next command', () => {
     const list = lookout(['profiles', 'list'])
     expect(list.code).toBe(0)
-    expect(list.stdout).toMatch(/^billing-prod\tprod\tpostgres 127\.0\.0\.1:\d+\/app\tsecrets: postgres$/m)
+    // Imported on prod, so read-only until that is turned off (a guarded change).
+    expect(list.stdout).toMatch(/^billing-prod\tprod read-only\tpostgres 127\.0\.0\.1:\d+\/app\tsecrets: postgres$/m)
     // Without the passphrase the CLI has no secret file to read: the profile is there, its password is not.
     expect(lookout(['profiles', 'list'], { LOOKOUT_SECRET_PASSPHRASE: '' }).stdout).toMatch(/^billing-prod\t.*\tno secret$/m)
     const show = lookout(['profiles', 'show', 'billing-prod'])

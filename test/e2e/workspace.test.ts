@@ -75,6 +75,10 @@ describe('the workspace in Chromium', () => {
     await wizard.getByRole('status').filter({ hasText: 'Imported: orders-prod, orders-staging' }).waitFor()
     await page.locator('.sidebar [data-profile="orders-staging"]').waitFor()
     expect(await page.locator('.side-group h2').allTextContents()).toEqual(['prod', 'staging'])
+    // Imported on prod, read-only until someone turns that off (a guarded change); staging is not.
+    expect(readFileSync(join(dataDir, 'profiles.json'), 'utf8')).toMatch(
+      /"name": "orders-prod",\s+"environment": "prod",\s+"readOnly": true/
+    )
   })
 
   it('pins two profiles and shows both health dots live', async () => {
@@ -102,7 +106,9 @@ describe('the workspace in Chromium', () => {
     await page.keyboard.type('ord prod')
     expect(await palette.locator('[role=option][aria-selected=true]').textContent()).toMatch(/orders-prod/)
     await page.keyboard.press('Enter')
-    await page.waitForFunction(() => document.querySelector('[data-testid=env-bar] .env-bar-label')?.textContent === 'PROD orders-prod')
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=env-bar] .env-bar-label')?.textContent === 'PROD orders-prod · read-only'
+    )
     expect(await palette.count()).toBe(0)
     expect(await page.title()).toBe('orders-prod (PROD) · Lookout')
     // orders-staging is pinned: leaving it did not stop it, its dot stays live.
@@ -149,7 +155,7 @@ describe('the workspace in Chromium', () => {
     await confirm.fill('orders-prod')
     await dup.getByRole('button', { name: 'Save', exact: true }).last().click()
     await page.waitForFunction(
-      () => document.querySelector('[data-testid=env-bar] .env-bar-label')?.textContent === 'PROD orders-prod-copy'
+      () => document.querySelector('[data-testid=env-bar] .env-bar-label')?.textContent === 'PROD orders-prod-copy · read-only'
     )
     await page.getByRole('button', { name: 'Health', exact: true }).click()
     const card = page.locator('[data-target="postgres"]')

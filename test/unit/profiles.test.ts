@@ -148,6 +148,16 @@ describe('ProfileStore', () => {
     expect((await store.get('p1')).pollIntervalMs).toBe(5000)
   })
 
+  it('a production profile is read-only unless it says otherwise', async () => {
+    const store = new ProfileStore(dir(), new MemorySecretStore())
+    const saved = async (input: Parameters<ProfileStore['save']>[0]) => (await store.save(input, false)).profile.readOnly
+    expect(await saved({ name: 'p', environment: 'prod' })).toBe(true)
+    expect(await saved({ name: 'eu', environment: 'eu-prod' })).toBe(true)
+    expect(await saved({ name: 'perf', environment: 'perf', production: false })).toBe(false)
+    expect(await saved({ name: 's', environment: 'staging' })).toBe(false)
+    expect(await saved({ name: 'p2', environment: 'prod', readOnly: false })).toBe(false)
+  })
+
   it('deletes a profile with its secrets', async () => {
     const secrets = new MemorySecretStore()
     const store = new ProfileStore(dir(), secrets)

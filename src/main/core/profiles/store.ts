@@ -2,7 +2,7 @@ import { pgThresholds } from '../postgres/thresholds'
 import { access, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiError, describeZodError, targetActions } from '../../../shared/api'
-import { Profile, ProfileInput, type ProfilesFileStatus, type ProfileSummary } from '../../../shared/schemas'
+import { isProduction, Profile, ProfileInput, type ProfilesFileStatus, type ProfileSummary } from '../../../shared/schemas'
 import { parseProfilesFile, ProfilesFileError, serializeProfiles } from './profiles-file'
 import type { SecretStore } from '../ports'
 import { writeFileAtomic } from '../fs'
@@ -370,6 +370,10 @@ export class ProfileStore {
  * them, the secrets by slot), its thresholds checked. Any problem is a bad_request naming the field.
  */
 export function prepareProfile(input: ProfileInput): { profile: Profile; secrets: Map<SecretSlot, string> } {
+  // A production profile is read-only unless it says otherwise: what an import or a bare API call
+  // creates on prod cannot change a server until someone turns that off (a guarded change).
+  if (input && typeof input === 'object' && input.readOnly === undefined && typeof input.environment === 'string')
+    input = { ...input, readOnly: isProduction(input as { environment: string; production?: boolean }) }
   const checked = ProfileInput.safeParse(input)
   if (!checked.success) throw new ApiError('bad_request', `profile: ${describeZodError(checked.error)}`)
   try {

@@ -99,6 +99,11 @@ export function describeRedisError(err: unknown, t: RedisTarget, password?: stri
   // TLS alert 116: the server wants a client certificate (tls-auth-clients) and got none it accepts.
   else if (/alert certificate required|alert number 116\b/.test(msg))
     msg = 'TLS refused: the server asks for a client certificate: give the profile its redisCertFile and redisKeyFile'
+  // The alert can be lost when the server resets right after sending it: over TLS a reset at
+  // connect is how a server that wants a client certificate refuses one too.
+  else if (t.tls && e?.code === 'ECONNRESET')
+    msg +=
+      ' (the server closed the TLS connection: if it asks for client certificates, give the profile its redisCertFile and redisKeyFile)'
   else if (/alert (unknown ca|bad certificate)|alert number (48|42)\b/.test(msg))
     msg = 'TLS refused: the server does not accept the profile’s client certificate (not signed by a CA it trusts)'
   let out = `Redis ${t.host}:${t.port}${t.user ? ` as user "${t.user}"` : ''}: ${msg}`
