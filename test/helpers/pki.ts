@@ -12,6 +12,8 @@ export function makePki(dir: string): {
   good: { cert: string; key: string }
   wrong: { cert: string; key: string }
   client: { cert: string; key: string }
+  /** For `localhost` by name only: checked against 127.0.0.1 it fails. */
+  named: { cert: string; key: string }
 } {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Lookout Test CA')
@@ -19,7 +21,8 @@ export function makePki(dir: string): {
     ['good', 'good', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
     ['wrong', 'wrong', 'subjectAltName=DNS:wrong.example'],
     // PostgreSQL's `cert` authentication maps the certificate's CN to the role.
-    ['client', 'postgres', 'extendedKeyUsage=clientAuth']
+    ['client', 'postgres', 'extendedKeyUsage=clientAuth'],
+    ['named', 'localhost', 'subjectAltName=DNS:localhost']
   ]) {
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`)
     writeFileSync(join(dir, `${name}.ext`), `${ext}\n`)
@@ -46,6 +49,7 @@ export function makePki(dir: string): {
     ca: f('ca.pem'),
     good: { cert: f('good.pem'), key: f('good.key') },
     wrong: { cert: f('wrong.pem'), key: f('wrong.key') },
-    client: { cert: f('client.pem'), key: f('client.key') }
+    client: { cert: f('client.pem'), key: f('client.key') },
+    named: { cert: f('named.pem'), key: f('named.key') }
   }
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '../../src/main/core'
@@ -8,6 +8,7 @@ import type { ConnectionTest, TargetState } from '../../src/shared/schemas'
 import { eventually, startPostgres, startRedis, startSshd, type PostgresHandle, type RedisHandle, type SshdHandle } from '../harness'
 import { coreCaller } from '../helpers/core-call'
 import { tempDir } from '../helpers/temp'
+import { makePki } from '../helpers/pki'
 
 const POLL_MS = 400
 
@@ -256,6 +257,46 @@ describe('SSH tunnels against a real sshd', () => {
     } finally {
       await other.close()
       agent.kill()
+    }
+  })
+
+  it('checks a TLS server’s certificate against its own name through the tunnel, not against the tunnel’s 127.0.0.1', async () => {
+    const pki = makePki(tempDir())
+    // Certificates for "localhost" by name only: checked against 127.0.0.1 they would fail.
+    const files = tempDir()
+    const settings = { ssl: 'on', ssl_cert_file: join(files, 'server.pem'), ssl_key_file: join(files, 'server.key') }
+    copyFileSync(pki.named.cert, settings.ssl_cert_file)
+    copyFileSync(pki.named.key, settings.ssl_key_file)
+    chmodSync(settings.ssl_key_file, 0o600)
+    if (process.getuid?.() === 0) {
+      const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim())
+      for (const f of [files, settings.ssl_cert_file, settings.ssl_key_file]) chownSync(f, id('-u'), id('-g'))
+    }
+    const tlsPg = await startPostgres({ extraSettings: settings })
+    const tlsRedis = await startRedis([], { certFile: pki.named.cert, keyFile: pki.named.key, caFile: pki.ca })
+    try {
+      const dsn = new URL(tlsPg.dsn)
+      dsn.hostname = 'localhost'
+      dsn.search = `?sslmode=verify-full&sslrootcert=${encodeURIComponent(pki.ca)}`
+      await call('profiles.save', {
+        profile: {
+          name: 'tls-behind-bastion',
+          environment: 'dev',
+          postgres: dsn.toString(),
+          redis: `rediss://localhost:${tlsRedis.port}/0`,
+          redisCaFile: pki.ca,
+          ssh: 'ssh://bastion',
+          pollIntervalMs: POLL_MS
+        }
+      })
+      const tests: ConnectionTest[] = await call('profiles.testConnection', { profile: 'tls-behind-bastion' })
+      expect(tests.map((t) => [t.target, t.ok, t.steps.at(-1)!.detail])).toEqual([
+        ['postgres', true, expect.any(String)],
+        ['redis', true, expect.any(String)]
+      ])
+      expect(tests[0]!.steps.find((x) => x.step === 'authentication')!.detail).toBe('as "postgres", over TLS')
+    } finally {
+      await Promise.allSettled([tlsPg.stop(), tlsRedis.stop()])
     }
   })
 })

@@ -1,4 +1,6 @@
 import pg from 'pg'
+import { parseIntoClientConfig } from 'pg-connection-string'
+import { takeTlsName, tlsIdentity } from '../tls-name'
 import { errorMessage } from '../collector'
 
 /** The application_name that marks Lookout's own sessions, so its checks can leave them out. */
@@ -91,8 +93,10 @@ export interface MonitorClientOptions {
 
 /** A pg client configured as a monitoring session. */
 export function createMonitorClient(opts: MonitorClientOptions): pg.Client {
+  const { url, tlsName } = takeTlsName(opts.dsn)
+  const connection = clientConfigOf(withPassword(url, opts.password), tlsName)
   const client = new pg.Client({
-    connectionString: withPassword(opts.dsn, opts.password),
+    ...connection,
     application_name: LOOKOUT_APPLICATION_NAME,
     statement_timeout: opts.statementTimeoutMs ?? MONITOR_STATEMENT_TIMEOUT_MS,
     lock_timeout: MONITOR_LOCK_TIMEOUT_MS,
@@ -102,6 +106,26 @@ export function createMonitorClient(opts: MonitorClientOptions): pg.Client {
   // A server that goes away emits 'error' on an idle client; the next poll reconnects.
   client.on('error', () => {})
   return client
+}
+
+/**
+ * The DSN as pg takes it. Through an SSH tunnel the client connects to 127.0.0.1, so for a TLS
+ * mode that checks the host name, the certificate is checked against the server's real name: pg
+ * reads libpq's parameters from the DSN (sslmode, sslrootcert...), and the name is added to the
+ * TLS options that come of them.
+ */
+function clientConfigOf(dsn: string, tlsName: string | null): pg.ClientConfig {
+  if (!tlsName) return { connectionString: dsn }
+  const config = parseIntoClientConfig(dsn) as pg.ClientConfig
+  const ssl = config.ssl
+  if (ssl && typeof ssl === 'object') {
+    // verify-ca checks the chain and not the name: keep its own (empty) identity check, add SNI only.
+    const identity = tlsIdentity(tlsName)
+    config.ssl = ssl.checkServerIdentity
+      ? { ...ssl, ...(identity.servername ? { servername: identity.servername } : {}) }
+      : { ...ssl, ...identity }
+  }
+  return config
 }
 
 /** Drops a client at once, without waiting for a server that may be hung. */

@@ -114,9 +114,8 @@ export class RedisAccess {
       // The probe speaks raw RESP to one address: a Sentinel URL's current primary, or a cluster node.
       probe: async (node?: string) =>
         new ThreadLatencyProbe(
-          node
-            ? { ...describeRedisUrl(profile.redis!), ...splitNodeName(node) }
-            : await resolvePrimary(describeRedisUrl(profile.redis!), 10_000),
+          // The URL connected to (through the profile's SSH tunnel when it has one), not the one stored.
+          node ? { ...describeRedisUrl(serverUrl), ...splitNodeName(node) } : await resolvePrimary(describeRedisUrl(serverUrl), 10_000),
           password,
           redisTlsFiles(profile)
         )

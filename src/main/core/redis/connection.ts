@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { errorMessage } from '../collector'
+import { TLS_NAME_PARAM, tlsIdentity } from '../tls-name'
 
 export const LOOKOUT_CLIENT_NAME = 'lookout'
 
@@ -12,6 +13,8 @@ export interface RedisTarget {
   user: string | null
   db: number
   tls: boolean
+  /** The server's real name for its certificate, when the URL is an SSH tunnel's local end. */
+  tlsName?: string | null
   /** Set for redis+sentinel:// URLs: the primary's name and the Sentinels to ask for it. */
   sentinel: { name: string; nodes: { host: string; port: number }[] } | null
 }
@@ -47,6 +50,7 @@ export function describeRedisUrl(url: string): RedisTarget {
     user: decodeURIComponent(u.username) || null,
     db: Number.isInteger(db) ? db : 0,
     tls: u.protocol.startsWith('rediss'),
+    tlsName: u.searchParams.get(TLS_NAME_PARAM),
     sentinel
   }
 }
@@ -74,7 +78,7 @@ export function redisTlsFiles(p: { redisCaFile?: string; redisCertFile?: string;
 export function tlsOptions(t: RedisTarget, files?: RedisTlsFiles | null): ConnectionOptions {
   return {
     rejectUnauthorized: true,
-    ...(isIP(t.host) ? {} : { servername: t.host }),
+    ...(t.tlsName ? tlsIdentity(t.tlsName) : isIP(t.host) ? {} : { servername: t.host }),
     ...(files?.ca ? { ca: readFileSync(files.ca) } : {}),
     ...(files?.cert ? { cert: readFileSync(files.cert) } : {}),
     ...(files?.key ? { key: readFileSync(files.key) } : {})

@@ -12,11 +12,15 @@ const PROBE_SOURCE = `
 const { workerData } = require('node:worker_threads')
 const net = require('node:net')
 const tls = require('node:tls')
-const { host, port, useTls, user, password, shared, ca, cert, key } = workerData
+const { host, port, useTls, user, password, shared, ca, cert, key, tlsName } = workerData
+// Through an SSH tunnel the certificate names the server, not the tunnel's 127.0.0.1.
+const identity = tlsName
+  ? { ...(net.isIP(tlsName) ? {} : { servername: tlsName }), checkServerIdentity: (h, c) => tls.checkServerIdentity(tlsName, c) }
+  : net.isIP(host) ? {} : { servername: host }
 const worst = new Int32Array(shared)
 const bulk = (s) => '$' + Buffer.byteLength(s) + '\\r\\n' + s + '\\r\\n'
 const cmd = (...args) => '*' + args.length + '\\r\\n' + args.map(bulk).join('')
-const sock = useTls ? tls.connect({ host, port, rejectUnauthorized: true, ...(net.isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}), ...(cert ? { cert, key } : {}) }) : net.connect({ host, port })
+const sock = useTls ? tls.connect({ host, port, rejectUnauthorized: true, ...identity, ...(ca ? { ca } : {}), ...(cert ? { cert, key } : {}) }) : net.connect({ host, port })
 sock.setNoDelay(true)
 let sentAt = 0
 let buf = ''
@@ -56,6 +60,7 @@ export class ThreadLatencyProbe {
         host: target.host,
         port: target.port,
         useTls: target.tls,
+        tlsName: target.tlsName ?? null,
         user: target.user,
         password,
         shared,

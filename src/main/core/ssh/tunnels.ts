@@ -5,6 +5,7 @@ import type { Profile } from '../../../shared/schemas'
 import type { UrlField } from '../profiles/secrets'
 import { parseHopSpec, resolveSshRoute } from './config'
 import { SshTunnel } from './tunnel'
+import { TLS_NAME_PARAM } from '../tls-name'
 
 type Urls = Partial<Record<UrlField, string>>
 
@@ -46,9 +47,12 @@ export class SshTunnels {
     if (u.searchParams.has('host') || u.searchParams.has('hostaddr'))
       throw new ApiError('bad_request', `${field}: through SSH, name the server in the URL's host, not in ?host= or ?hostaddr=`)
     const defaultPort = field === 'postgres' ? 5432 : 6379
-    const local = await tunnel.forward(u.hostname.replace(/^\[|\]$/g, ''), u.port ? Number(u.port) : defaultPort)
+    const realHost = u.hostname.replace(/^\[|\]$/g, '')
+    const local = await tunnel.forward(realHost, u.port ? Number(u.port) : defaultPort)
     u.hostname = local.host
     u.port = String(local.port)
+    // TLS checks the certificate against the server's name, not the tunnel's 127.0.0.1.
+    u.searchParams.set(TLS_NAME_PARAM, realHost)
     return u.toString()
   }
 
