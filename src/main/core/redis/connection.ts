@@ -44,13 +44,14 @@ export function describeRedisUrl(url: string): RedisTarget {
     }
     sentinel = { name, nodes }
   }
+  const tlsName = u.searchParams.get(TLS_NAME_PARAM)
   return {
     host,
     port,
     user: decodeURIComponent(u.username) || null,
     db: Number.isInteger(db) ? db : 0,
     tls: u.protocol.startsWith('rediss'),
-    tlsName: u.searchParams.get(TLS_NAME_PARAM),
+    ...(tlsName ? { tlsName } : {}),
     sentinel
   }
 }
