@@ -5,6 +5,7 @@ import { postgresPoll } from './postgres-poll'
 import { explainBench } from './explain'
 import { uiLive } from './ui-live'
 import { workspaceBench } from './workspace'
+import { alertsBench } from './alerts'
 
 export interface BenchResult {
   ours_ms: number
@@ -23,5 +24,6 @@ export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[
   'postgres-poll': postgresPoll,
   explain: explainBench,
   'ui-live': uiLive,
-  workspace: workspaceBench
+  workspace: workspaceBench,
+  alerts: alertsBench
 }

@@ -1,0 +1,112 @@
+import { RuleState, instanceKey, type AlertInstance, type AlertTransition, type RuleCondition } from './rule-state'
+
+/** How a rule reduces a series' window to one value. `rate` and `increase` read a counter, resets included. */
+export type Aggregation = 'last' | 'avg' | 'max' | 'min' | 'rate' | 'increase'
+
+/** A rule on one of the core's own series (what the charts show): its window's value against a threshold. */
+export interface SeriesRule {
+  name: string
+  /** The series, as the core names it (`redis:hitrate`, `postgres:connections`...). */
+  seriesId: string
+  aggregation: Aggregation
+  windowMs: number
+  condition: RuleCondition
+  labels?: Record<string, string>
+}
+
+/** The newest points of a series, oldest first, as the ring's views give them (NaN: a failed poll). */
+export interface SeriesView {
+  t: Float64Array
+  v: Float64Array
+}
+
+/** Index of the first point at or after `from` (points are in time order). */
+function firstAtOrAfter(t: Float64Array, from: number): number {
+  let lo = 0
+  let hi = t.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (t[mid]! < from) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * The window's value, or null when the window holds no data: no point in it, or (for `last`) the
+ * newest point is a failed poll. Reads the ring's own arrays; nothing is copied.
+ */
+export function aggregate(view: SeriesView, now: number, windowMs: number, how: Aggregation): number | null {
+  const { t, v } = view
+  const start = firstAtOrAfter(t, now - windowMs)
+  if (start >= t.length) return null
+  if (how === 'last') {
+    const x = v[t.length - 1]!
+    return Number.isNaN(x) ? null : x
+  }
+  let n = 0
+  let sum = 0
+  let max = -Infinity
+  let min = Infinity
+  let increase = 0
+  let prev = NaN
+  let firstT = NaN
+  let lastT = NaN
+  for (let i = start; i < t.length; i++) {
+    const x = v[i]!
+    if (Number.isNaN(x)) continue
+    n++
+    sum += x
+    if (x > max) max = x
+    if (x < min) min = x
+    // A counter that goes down was reset: what it counted since is all new.
+    if (!Number.isNaN(prev)) increase += x >= prev ? x - prev : x
+    else firstT = t[i]!
+    prev = x
+    lastT = t[i]!
+  }
+  if (n === 0) return null
+  switch (how) {
+    case 'avg':
+      return sum / n
+    case 'max':
+      return max
+    case 'min':
+      return min
+    case 'increase':
+      return n < 2 ? null : increase
+    case 'rate':
+      return n < 2 || lastT === firstT ? null : increase / ((lastT - firstT) / 1000)
+  }
+}
+
+/**
+ * A profile's rules on its own series, each with its state machine. A tick reads each rule's
+ * series window once through `read` (the monitor's rings) and steps its state: no copy, no
+ * allocation per point.
+ */
+export class SeriesRuleSet {
+  private readonly states: { rule: SeriesRule; state: RuleState; labels: Record<string, string>; key: string }[]
+
+  constructor(rules: readonly SeriesRule[]) {
+    this.states = rules.map((rule) => {
+      const labels = { alertname: rule.name, series: rule.seriesId, ...rule.labels }
+      return { rule, state: new RuleState(rule.condition), labels, key: instanceKey(labels) }
+    })
+  }
+
+  tick(now: number, read: (seriesId: string) => SeriesView | null): { rule: string; transitions: AlertTransition[] }[] {
+    const out: { rule: string; transitions: AlertTransition[] }[] = []
+    for (const s of this.states) {
+      const view = read(s.rule.seriesId)
+      const value = view ? aggregate(view, now, s.rule.windowMs, s.rule.aggregation) : null
+      const transitions = s.state.step(new Map([[s.key, { labels: s.labels, value }]]), now)
+      if (transitions.length) out.push({ rule: s.rule.name, transitions })
+    }
+    return out
+  }
+
+  alerts(): (AlertInstance & { rule: string })[] {
+    return this.states.flatMap((s) => s.state.alerts().map((a) => ({ ...a, rule: s.rule.name })))
+  }
+}
