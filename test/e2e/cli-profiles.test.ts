@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
 import { tempDir } from '../helpers/temp'
+import { writeLibpqHome } from '../helpers/libpq-home'
 import { eventually } from '../harness'
 import { ROOT } from './browser'
 
@@ -25,12 +26,7 @@ function lookout(args: string[], env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   pg = await startPostgres()
-  writeFileSync(
-    join(home, '.pg_service.conf'),
-    `[billing-prod]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n\n[scratch-dev]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n`
-  )
-  writeFileSync(join(home, '.pgpass'), `127.0.0.1:${pg.port}:*:postgres:${pg.password}\n`)
-  chmodSync(join(home, '.pgpass'), 0o600)
+  writeLibpqHome(home, pg, ['billing-prod', 'scratch-dev'])
 })
 afterAll(async () => {
   await pg?.stop()
@@ -138,5 +134,33 @@ describe('lookout profiles', () => {
     expect(out).toMatch(/cache\.dev\.example\tdev\tredis redis:\/\/cache\.dev\.example:6379\/0\tsecrets: redis/)
     expect(out).not.toContain('terminal passphrase')
     expect(out).not.toContain('tty-secret')
+  })
+
+  it('restore-backup says what is wrong with profiles.json, needs --yes, and keeps the bad file aside', () => {
+    const dir = tempDir()
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'profiles', ...args, '--data-dir', dir], {
+        encoding: 'utf8',
+        cwd: ROOT,
+        env: { ...process.env, HOME: home, LOOKOUT_SECRET_PASSPHRASE: 'restore passphrase' }
+      })
+    expect(run(['import', '--from', 'redis://cache.dev.example:6379/0', '--yes']).status).toBe(0)
+    expect(run(['import', '--from', 'redis://other.dev.example:6379/0', '--yes']).status).toBe(0)
+    const bad = '{"version": 2, "profiles": ['
+    writeFileSync(join(dir, 'profiles.json'), bad)
+    const refused = run(['restore-backup'])
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toMatch(/profiles\.json, line 1, column \d+: not valid JSON/)
+    expect(refused.stderr).toMatch(/replaces profiles\.json: send "confirm" \(use --yes\)/)
+    expect(readFileSync(join(dir, 'profiles.json'), 'utf8')).toBe(bad)
+    const done = run(['restore-backup', '--yes'])
+    expect(done.status).toBe(0)
+    const { restored, keptAside } = JSON.parse(done.stdout) as { restored: number; keptAside: string }
+    expect(restored).toBe(1)
+    expect(readFileSync(keptAside, 'utf8')).toBe(bad)
+    expect(run(['list']).stdout).toMatch(/^cache\.dev\.example\t/m)
+    expect(readFileSync(join(dir, 'audit.log'), 'utf8')).toMatch(
+      /"action":"restore profiles backup".*"outcome":"refused"[\s\S]*"action":"restore profiles backup".*"outcome":"ok"/
+    )
   })
 })

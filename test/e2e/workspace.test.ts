@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres, type PostgresHandle } from '../../src/main/harness/postgres'
 import { tempDir } from '../helpers/temp'
+import { writeLibpqHome } from '../helpers/libpq-home'
 import { launchChromium, ROOT, runLookout, type CliProcess } from './browser'
 
 const SHOTS = join(ROOT, 'test-results')
@@ -20,12 +21,7 @@ const errors: string[] = []
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true })
   pg = await startPostgres()
-  writeFileSync(
-    join(home, '.pg_service.conf'),
-    `[orders-prod]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n\n[orders-staging]\nhost=127.0.0.1\nport=${pg.port}\ndbname=app\nuser=postgres\n`
-  )
-  writeFileSync(join(home, '.pgpass'), `127.0.0.1:${pg.port}:*:postgres:${pg.password}\n`)
-  chmodSync(join(home, '.pgpass'), 0o600)
+  writeLibpqHome(home, pg, ['orders-prod', 'orders-staging'])
   const noPg = Object.fromEntries(
     Object.entries(process.env)
       .filter(([k]) => k.startsWith('PG'))

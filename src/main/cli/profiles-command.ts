@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import type { ConnectionTest, Environment, ImportPlan, ImportSource, ProfileSummary } from '../../shared/schemas'
+import type { ConnectionTest, Environment, ImportPlan, ImportSource, ProfilesFileStatus, ProfileSummary } from '../../shared/schemas'
 import { describeDsn, pgEndpoint } from '../core/postgres/connection'
 import { describeRedisUrl, redisEndpoint } from '../core/redis/connection'
 import { cliConfirmation, cliCore } from './one-shot'
@@ -26,9 +26,9 @@ function profileLine(p: ProfileSummary): string {
   return `${p.name}\t${p.environment}${p.readOnly ? ' read-only' : ''}\t${targets.join(', ') || '(no target)'}\t${secrets.length ? `secrets: ${secrets.join(', ')}` : 'no secret'}\n`
 }
 
-/** `lookout profiles list|show|export|delete|test`: the saved profiles through the core, never a secret. */
+/** `lookout profiles list|show|export|delete|test|restore-backup`: the saved profiles through the core, never a secret. */
 export async function profilesCommand(
-  verb: 'list' | 'show' | 'export' | 'delete' | 'test',
+  verb: 'list' | 'show' | 'export' | 'delete' | 'test' | 'restore-backup',
   o: { name?: string; json?: boolean; file?: string; yes?: boolean; confirm?: string; dataDir: string },
   io: IO
 ): Promise<number> {
@@ -41,6 +41,26 @@ export async function profilesCommand(
         io.err(
           `lookout profiles delete: ${r.error.message}${r.error.code === 'refused' && !o.yes ? ' (use --yes; a prod profile also needs --confirm with its name)' : ''}\n`
         )
+        return exitFor(r.error.code)
+      }
+      io.out(JSON.stringify(r.result) + '\n')
+      return PROFILES_EXIT.done
+    }
+    if (verb === 'restore-backup') {
+      // The file may not read, so there is no profile to ask for a name: --yes is the word "confirm".
+      const status = await core.dispatch('profiles.fileStatus', {})
+      if (status.ok) {
+        const st = status.result as ProfilesFileStatus
+        const p = st.problem
+        io.err(
+          p
+            ? `${st.path}${p.line !== null ? `, line ${p.line}, column ${p.column}` : ''}: ${p.message}\n`
+            : `${st.path} reads without a problem\n`
+        )
+      }
+      const r = await core.dispatch('profiles.restoreBackup', { confirmation: o.yes ? 'confirm' : undefined })
+      if (!r.ok) {
+        io.err(`lookout profiles restore-backup: ${r.error.message}${r.error.code === 'refused' && !o.yes ? ' (use --yes)' : ''}\n`)
         return exitFor(r.error.code)
       }
       io.out(JSON.stringify(r.result) + '\n')

@@ -304,6 +304,15 @@ export function buildProgram(): Command {
     .action(async (o: { file?: string; dataDir: string }) => {
       process.exitCode = await profilesCommand('export', o, io)
     })
+  dataDirOption(
+    profiles
+      .command('restore-backup')
+      .description('put profiles.json.bak in place of profiles.json, keeping the file it replaces aside (says what is wrong with it first)')
+  )
+    .option('--yes', 'the confirmation')
+    .action(async (o: { yes?: boolean; dataDir: string }) => {
+      process.exitCode = await profilesCommand('restore-backup', o, io)
+    })
   dataDirOption(profiles.command('delete').description('delete a profile and its secrets').argument('<name>'))
     .option('--yes', 'the confirmation (a prod profile also needs --confirm NAME)')
     .option('--confirm <name>', "the prod profile's name, typed")

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises'
 import { connect as tcpConnect } from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import type { ConnectionStep, ConnectionTest } from '../../../shared/schemas'
@@ -115,6 +115,24 @@ async function reach(s: Steps, host: string, port: number, ssh: SshPath | null):
   return host
 }
 
+/** A TLS handshake on its own, the certificate verified with `options`: the step that names a TLS failure. */
+async function tlsStep(s: Steps, address: string, port: number, options: ConnectionOptions): Promise<void> {
+  await s.run(
+    'tls',
+    (signal) =>
+      new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
+        const sock = tlsConnect({ host: address, port, ...options })
+        destroyOnAbort(signal, sock)
+        sock.once('secureConnect', () => {
+          const protocol = sock.getProtocol()
+          sock.destroy()
+          resolve({ value: undefined, detail: `${protocol}, certificate verified` })
+        })
+        sock.once('error', reject)
+      })
+  )
+}
+
 /** The result for one target, whatever happened. */
 async function report(target: string, endpoint: string, test: (s: Steps) => Promise<void>): Promise<ConnectionTest> {
   const s = new Steps()
@@ -187,21 +205,7 @@ export function testRedis(
     if (t.sentinel) throw new Error('a Sentinel URL: the test follows the primary through the connection itself')
     const address = await reach(s, t.host, t.port, ssh)
     // Through SSH the handshake is made over the tunnel by the authentication step.
-    if (t.tls && !ssh)
-      await s.run(
-        'tls',
-        (signal) =>
-          new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
-            const sock = tlsConnect({ host: address, port: t.port, ...tlsOptions(t, tlsFiles) })
-            destroyOnAbort(signal, sock)
-            sock.once('secureConnect', () => {
-              const protocol = sock.getProtocol()
-              sock.destroy()
-              resolve({ value: undefined, detail: `${protocol}, certificate verified` })
-            })
-            sock.once('error', reject)
-          })
-      )
+    if (t.tls && !ssh) await tlsStep(s, address, t.port, tlsOptions(t, tlsFiles))
     const redis = await s.run(
       'authentication',
       async () => {
@@ -256,21 +260,7 @@ export function testHttp(kind: 'prometheus' | 'alertmanager', url: string): Prom
   return report(kind, redactUrl(url), async (s) => {
     const address = await dnsStep(s, host)
     await tcpStep(s, address, port)
-    if (u.protocol === 'https:')
-      await s.run(
-        'tls',
-        (signal) =>
-          new Promise<{ value: undefined; detail: string }>((resolve, reject) => {
-            const sock = tlsConnect({ host: address, port, rejectUnauthorized: true, ...(isIP(host) ? {} : { servername: host }) })
-            destroyOnAbort(signal, sock)
-            sock.once('secureConnect', () => {
-              const protocol = sock.getProtocol()
-              sock.destroy()
-              resolve({ value: undefined, detail: `${protocol}, certificate verified` })
-            })
-            sock.once('error', reject)
-          })
-      )
+    if (u.protocol === 'https:') await tlsStep(s, address, port, { rejectUnauthorized: true, ...(isIP(host) ? {} : { servername: host }) })
     const body = await s.run('authentication', async (signal) => {
       const target = new URL(HTTP_VERSION_PATH[kind], stripCredentials(url))
       let res: Response

@@ -71,14 +71,14 @@ export function ProfileEditor({ mode, onDone }: { mode: EditorMode; onDone(): vo
       </label>
     )
   }
-  const text = (name: keyof ProfileDraft & string, label: string, placeholder = '', hint?: string) =>
+  const text = (name: keyof ProfileDraft & string, label: string, example = '', hint?: string) =>
     field(
       name,
       label,
       <input
         name={name}
         value={draft[name] as string}
-        placeholder={placeholder}
+        placeholder={example}
         autoComplete="off"
         spellCheck={false}
         aria-invalid={Boolean(problems[name])}
@@ -190,28 +190,24 @@ export function ProfileEditor({ mode, onDone }: { mode: EditorMode; onDone(): vo
         <legend>Per target (empty: the profile’s interval, and a timeout of one interval up to 5 s)</legend>
         {TARGET_KINDS.map((k) => (
           <div className="row" key={k}>
-            <label>
-              {k} poll every (ms)
-              <input
-                name={`${k}-poll`}
-                inputMode="numeric"
-                value={draft.targetSettings[k].pollIntervalMs}
-                onChange={(e) =>
-                  set('targetSettings', { ...draft.targetSettings, [k]: { ...draft.targetSettings[k], pollIntervalMs: e.target.value } })
-                }
-              />
-            </label>
-            <label>
-              timeout (ms)
-              <input
-                name={`${k}-timeout`}
-                inputMode="numeric"
-                value={draft.targetSettings[k].timeoutMs}
-                onChange={(e) =>
-                  set('targetSettings', { ...draft.targetSettings, [k]: { ...draft.targetSettings[k], timeoutMs: e.target.value } })
-                }
-              />
-            </label>
+            {(
+              [
+                ['pollIntervalMs', 'poll', `${k} poll every (ms)`],
+                ['timeoutMs', 'timeout', 'timeout (ms)']
+              ] as const
+            ).map(([setting, suffix, label]) => (
+              <label key={setting}>
+                {label}
+                <input
+                  name={`${k}-${suffix}`}
+                  inputMode="numeric"
+                  value={draft.targetSettings[k][setting]}
+                  onChange={(e) =>
+                    set('targetSettings', { ...draft.targetSettings, [k]: { ...draft.targetSettings[k], [setting]: e.target.value } })
+                  }
+                />
+              </label>
+            ))}
           </div>
         ))}
         {problems.targetSettings && (
