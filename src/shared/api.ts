@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { ExplainResult, PlanComparison, PlanHistoryEntry } from './explain'
 import { ActivityAnswer, PostgresDetails, RelationCache, StatementSort, StatementsAnswer, StatementWindow } from './postgres'
 import {
+  Alert,
   AlertsSummary,
   AuditEntryView,
   CheckFinding,
@@ -20,6 +21,19 @@ import {
   WorkspaceStatus
 } from './schemas'
 import { AmAlertView, SilenceMatcher, SilenceView } from './alertmanager'
+import {
+  AlertHistoryEntry,
+  AlertNotification,
+  AlertRule,
+  EffectiveRule,
+  LabelMatcher,
+  LocalSilence,
+  NotificationPolicy,
+  RuleFileCheck,
+  RuleName,
+  RulePreview,
+  RuleTestResult
+} from './alert-rules'
 import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails, WarmResult } from './redis'
 import { ExploredSeries, InstantAnswer, RangeAnswer, SavedQuery } from './prometheus'
 
@@ -571,6 +585,149 @@ export const requests = {
     params: z.object({}),
     result: AlertsSummary
   },
+  /** A profile's effective rules (built-in, the pack's, its own), each with where it comes from and whether it exports. */
+  'alerts.rules': {
+    params: z.object({ profile: ProfileName }),
+    result: z.object({ rules: z.array(EffectiveRule), policy: NotificationPolicy, problem: z.string().nullable() })
+  },
+  /**
+   * Saves a rule for one profile (over the pack's and built-in rule of that name), or for the pack
+   * (every profile) without `profile`. Watched profiles pick it up at once. Turning a rule off on a
+   * production profile needs its confirmation.
+   */
+  'alerts.saveRule': {
+    mutation: mutation({
+      action: 'save alert rule',
+      target: (p) => String((p.rule as { name?: unknown } | undefined)?.name),
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      // A pack rule names no profile; a profile that does not exist is the handler's not_found.
+      profileMustExist: false
+    }),
+    params: z.object({ profile: ProfileName.optional(), rule: AlertRule, confirmation: z.string().max(100).optional() }),
+    result: z.object({ rules: z.array(EffectiveRule) })
+  },
+  /** Deletes a profile's rule (the pack's or built-in one of that name applies again), or a pack rule without `profile`. */
+  'alerts.deleteRule': {
+    mutation: mutation({
+      action: 'delete alert rule',
+      target: (p) => String(p.name),
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileMustExist: false
+    }),
+    params: z.object({ profile: ProfileName.optional(), name: RuleName, confirmation: z.string().max(100).optional() }),
+    result: z.object({ deleted: z.boolean() })
+  },
+  /**
+   * Would this rule have fired over the data held now, and when: the rule replayed over the
+   * watched profile's series (or, for PromQL, a range query on its Prometheus server).
+   */
+  'alerts.preview': {
+    params: z.object({ profile: ProfileName, rule: AlertRule }),
+    result: RulePreview
+  },
+  /** Acknowledge an alert (until it resolves), snooze it for a while, or unmute it. Local: nothing is sent anywhere. */
+  'alerts.mute': {
+    mutation: mutation({
+      action: (p) => `${String(p.how)} alert`,
+      target: (p) => String(p.id),
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileOf: (raw) => (typeof raw.id === 'string' ? raw.id.split('/')[0] : undefined)
+    }),
+    params: z.object({
+      id: z.string().min(1).max(2000),
+      how: z.enum(['ack', 'snooze', 'unmute']),
+      /** For a snooze: how long. */
+      forS: z
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 86_400)
+        .optional()
+    }),
+    result: Alert
+  },
+  /** The local silences, active and recently ended. */
+  'alerts.silences': {
+    params: z.object({}),
+    result: z.array(LocalSilence)
+  },
+  /** Which current alerts these matchers would silence. */
+  'alerts.previewSilence': {
+    params: z.object({ matchers: z.array(LabelMatcher).min(1).max(20) }),
+    result: z.array(Alert)
+  },
+  /** A local silence: matching alerts are shown as silenced and do not notify until it ends. */
+  'alerts.createSilence': {
+    mutation: mutation({
+      action: 'silence alerts',
+      target: (p) =>
+        Array.isArray(p.matchers) ? (p.matchers as LabelMatcher[]).map((m) => `${m.name}${m.op ?? '='}"${m.value}"`).join(',') : '?',
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileOf: () => undefined,
+      profileMustExist: false
+    }),
+    params: z.object({
+      matchers: z.array(LabelMatcher).min(1).max(20),
+      durationS: z
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 86_400),
+      comment: z.string().min(1).max(1000)
+    }),
+    result: LocalSilence
+  },
+  'alerts.expireSilence': {
+    mutation: mutation({
+      action: 'expire silence',
+      target: (p) => String(p.id),
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileOf: () => undefined,
+      profileMustExist: false
+    }),
+    params: z.object({ id: z.string().min(1).max(100) }),
+    result: z.object({ expired: z.boolean() })
+  },
+  /** Alert transitions (pending, firing, resolved...) newest first, kept across restarts. */
+  'alerts.history': {
+    params: z.object({ profile: ProfileName.optional(), limit: z.number().int().min(1).max(10_000).default(200) }),
+    result: z.array(AlertHistoryEntry)
+  },
+  /** The notification policy: grouping, group wait, repeat interval, warnings, forwarding. */
+  'alerts.setPolicy': {
+    params: z.object({ policy: NotificationPolicy }),
+    result: NotificationPolicy
+  },
+  /** The profile's rules that PromQL can express, as a Prometheus rule file; the others with the reason. */
+  'alerts.exportRules': {
+    params: z.object({ profile: ProfileName }),
+    result: z.object({
+      text: z.string(),
+      exported: z.array(z.string()),
+      skipped: z.array(z.object({ name: z.string(), reason: z.string() }))
+    })
+  },
+  /** Checks a Prometheus rule file as Lookout reads it: every problem with its line and column. */
+  'alerts.checkRules': {
+    params: z.object({ text: z.string().max(4_000_000) }),
+    result: RuleFileCheck
+  },
+  /** Imports a rule file's alerting rules into a profile, evaluated on its Prometheus server. Nothing is imported if any rule has a problem. */
+  'alerts.importRules': {
+    mutation: mutation({ action: 'import alert rules', target: () => 'rule file', confirm: 'when-needed', onReadOnly: 'allow' }),
+    params: z.object({ profile: ProfileName, text: z.string().max(4_000_000), confirmation: z.string().max(100).optional() }),
+    result: RuleFileCheck
+  },
+  /** Evaluates a profile's rules once, now, ignoring `for`: what would fire, with each value (lookout rules test). */
+  'alerts.testRules': {
+    params: z.object({ profile: ProfileName, timeoutMs: z.number().int().min(1000).max(120_000).default(20_000) }),
+    result: z.array(RuleTestResult)
+  },
   /** Every watched or pinned profile: its worst target state and its firing alerts, for the sidebar. */
   'workspace.status': {
     params: z.object({}),
@@ -621,6 +778,8 @@ export const events = {
   'target.state': TargetState,
   'series.delta': SeriesDelta,
   'alerts.changed': AlertsSummary,
+  /** A notification as the notifier port raised it: `serve` shows it in the browser. */
+  'alerts.notification': AlertNotification,
   /** Sent when a profile's worst state, its firing count, or what is watched or pinned changes. */
   'workspace.changed': WorkspaceStatus
 } as const

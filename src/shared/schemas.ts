@@ -320,13 +320,42 @@ export const Alert = z.object({
   severity: AlertSeverity,
   summary: z.string(),
   labels: z.record(z.string(), z.string()).default({}),
-  since: z.number()
+  /** When it became active (pending from then). */
+  since: z.number(),
+  /**
+   * pending: the condition holds, not yet for its `for`; firing; nodata: the data went missing
+   * while it was pending or firing (its timers kept); resolved: kept 15 min for the view.
+   */
+  state: z.enum(['pending', 'firing', 'nodata', 'resolved']).default('firing'),
+  /** The value the condition last saw. */
+  value: z.number().nullable().default(null),
+  /** The rule's description and runbook, its templates filled in. */
+  description: z.string().default(''),
+  runbookUrl: z.string().nullable().default(null),
+  /** The Lookout rule that raised it (null for a Prometheus server's alert). */
+  rule: z.string().nullable().default(null),
+  firedAt: z.number().nullable().default(null),
+  resolvedAt: z.number().nullable().default(null),
+  /** Why it does not notify now: acknowledged, snoozed, silenced here or in Alertmanager, inhibited. */
+  muted: z
+    .array(
+      z.object({
+        kind: z.enum(['ack', 'snooze', 'silence', 'alertmanager', 'inhibited']),
+        detail: z.string(),
+        until: z.number().nullable()
+      })
+    )
+    .default([])
 })
 export type Alert = z.infer<typeof Alert>
 
 export const AlertsSummary = z.object({
+  /** Alerts firing now. */
   firing: z.array(Alert),
-  critical: z.number().int().nonnegative()
+  /** Firing critical alerts (what the tray counts). */
+  critical: z.number().int().nonnegative(),
+  /** Pending, no-data and recently resolved alerts. */
+  other: z.array(Alert).default([])
 })
 export type AlertsSummary = z.infer<typeof AlertsSummary>
 

@@ -44,6 +44,22 @@ function validParams(name: RequestName, profileName: string, confirmation?: stri
       return { profile: profileName, pattern: 'sess:*', ...c }
     case 'cache.ttlPattern':
       return { profile: profileName, pattern: 'sess:*', ttlSeconds: 60, ...c }
+    case 'alerts.saveRule':
+      return {
+        profile: profileName,
+        rule: { name: 'RedisCacheHitLow', watch: { kind: 'series', metric: 'redis_hitrate' }, threshold: 80, enabled: false },
+        ...c
+      }
+    case 'alerts.deleteRule':
+      return { profile: profileName, name: 'RedisCacheHitLow', ...c }
+    case 'alerts.mute':
+      return { id: `${profileName}/redis/TargetDown`, how: 'ack', ...c }
+    case 'alerts.createSilence':
+      return { matchers: [{ name: 'profile', value: profileName }], durationS: 3600, comment: 'maintenance', ...c }
+    case 'alerts.expireSilence':
+      return { id: 'abc', ...c }
+    case 'alerts.importRules':
+      return { profile: profileName, text: 'groups: []', ...c }
     default:
       throw new Error(`no params written for the mutating request ${name}: add them here`)
   }
@@ -97,6 +113,12 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
       [
         'alertmanager.createSilence',
         'alertmanager.expireSilence',
+        'alerts.saveRule',
+        'alerts.deleteRule',
+        'alerts.mute',
+        'alerts.createSilence',
+        'alerts.expireSilence',
+        'alerts.importRules',
         'cache.deleteKey',
         'cache.flush',
         'cache.invalidate',
@@ -152,7 +174,19 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
     // profile's confirmation (requireConfirmationFor), attacked in test/integration/profiles-import.test.ts.
     // Restoring the profiles backup names none either (the file may not read): it wants the
     // explicit word, attacked in test/unit/profiles-file-core.test.ts.
-    const mutating = requestNames.filter((n) => mutationOf(n) && n !== 'profiles.import' && n !== 'profiles.restoreBackup')
+    // Acknowledging, snoozing and silencing here change only what this desktop shows and
+    // notifies: audited, never confirmed (no one should type a profile name to quiet a page in an
+    // incident), and a read-only profile allows them. Importing rules only adds alerts. Attacked in
+    // test/integration/alert-rules.test.ts, with turning a rule off on prod, which does ask.
+    const unconfirmed = [
+      'profiles.import',
+      'profiles.restoreBackup',
+      'alerts.mute',
+      'alerts.createSilence',
+      'alerts.expireSilence',
+      'alerts.importRules'
+    ]
+    const mutating = requestNames.filter((n) => mutationOf(n) && !unconfirmed.includes(n))
     for (const n of mutating) {
       for (const confirmation of [undefined, 'confirm', 'PAYMENTS-EU']) {
         const r = await dispatch(n, validParams(n, 'payments-eu', confirmation))

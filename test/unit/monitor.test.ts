@@ -3,6 +3,8 @@ import type { CollectResult, TargetCollector } from '../../src/main/core/collect
 import { ProfileMonitor } from '../../src/main/core/monitor'
 import { Scheduler } from '../../src/main/core/scheduler/scheduler'
 import { AlertBook } from '../../src/main/core/alerts/alerts'
+import { BUILTIN_RULES, TARGET_DOWN_FOR_S } from '../../src/main/core/alerts/builtin-pack'
+import { NotificationPolicy } from '../../src/shared/alert-rules'
 import type { Notification } from '../../src/main/core/ports'
 import type { EventPayload } from '../../src/shared/api'
 import { testProfile } from '../helpers/profile'
@@ -19,12 +21,22 @@ function collector(id: string, behave: () => Promise<CollectResult>): TargetColl
   }
 }
 
+function testBook(notes: Notification[], onChange: (n: number) => void = () => {}) {
+  return new AlertBook({
+    notifier: { notify: (n) => notes.push(n) },
+    onChange: (s) => onChange(s.firing.length),
+    journal: null,
+    policy: () => NotificationPolicy.parse({ groupWaitS: 0 }),
+    silences: () => []
+  })
+}
+
 function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
   const clock = new FakeClock()
   const states: EventPayload<'target.state'>[] = []
   const deltas: EventPayload<'series.delta'>[] = []
   const notes: Notification[] = []
-  const book = new AlertBook({ notify: (n) => notes.push(n) }, () => {})
+  const book = testBook(notes)
   // The core's own wiring: polls report to the monitor, which feeds the alert book itself.
   const scheduler = new Scheduler<CollectResult>({ clock, random: () => 0.5 })
   const monitor = new ProfileMonitor(testProfile({ environment: env, pollIntervalMs: 1000 }), [collector('r', behave)], {
@@ -32,6 +44,8 @@ function setup(env: 'dev' | 'prod', behave: () => Promise<CollectResult>) {
     clock,
     events: { targetState: (s) => states.push(s), seriesDelta: (d) => deltas.push(d) },
     alerts: book,
+    rules: BUILTIN_RULES,
+    journal: null,
     timeoutMs: 500
   })
   monitor.start()
@@ -79,7 +93,9 @@ describe('ProfileMonitor', () => {
         scheduler: new Scheduler<CollectResult>({ clock, random: () => 0.5 }),
         clock,
         events: { targetState: (s) => states.push(s), seriesDelta: () => {} },
-        alerts: new AlertBook({ notify() {} }, () => {}),
+        alerts: testBook([]),
+        rules: [],
+        journal: null,
         timeoutMs: 900
       }
     )
@@ -122,7 +138,9 @@ describe('ProfileMonitor', () => {
       scheduler: new Scheduler<CollectResult>({ clock, random: () => 0.5 }),
       clock,
       events: { targetState: () => {}, seriesDelta: (d) => deltas.push(d) },
-      alerts: { observe: () => {}, observeExternal: () => {} },
+      alerts: { updateTarget: () => {}, observeExternal: () => {} },
+      rules: [],
+      journal: null,
       timeoutMs: 500
     })
     monitor.watch('m', 'x', null)
@@ -142,28 +160,25 @@ describe('ProfileMonitor', () => {
     expect(states[0]).toMatchObject({ health: 'degraded', lastError: 'connections at 90% of max_connections' })
   })
 
-  it('notifies once when a prod target stays down, and again when it recovers', async () => {
+  it('raises TargetDown pending at once, firing after its `for`, notifies once, and resolves when the target answers', async () => {
     let up = false
     const { clock, notes, book } = setup('prod', async () => {
       if (!up) throw new Error('refused')
       return { figures: [], samples: [] }
     })
     await clock.advance(6000)
-    expect(notes.filter((n) => n.severity === 'critical')).toHaveLength(1)
-    expect(book.summary().critical).toBe(1)
-    up = true
-    await clock.advance(20_000)
-    expect(notes.at(-1)).toMatchObject({ severity: 'info', title: 'p: redis recovered' })
-    expect(book.summary().firing).toHaveLength(0)
-  })
-
-  it('a dev target down is a warning and raises no desktop notification', async () => {
-    const { clock, notes, book } = setup('dev', async () => {
-      throw new Error('refused')
-    })
-    await clock.advance(3000)
-    expect(book.summary().firing[0]!.severity).toBe('warning')
+    expect(book.summary(clock.now()).other.map((a) => [a.name, a.state])).toEqual([['TargetDown', 'pending']])
     expect(notes).toHaveLength(0)
+    await clock.advance(TARGET_DOWN_FOR_S * 1000)
+    expect(book.summary(clock.now()).critical).toBe(1)
+    await clock.advance(30_000)
+    expect(notes.filter((n) => n.severity === 'critical').map((n) => n.title)).toEqual(['p: TargetDown'])
+    up = true
+    // The circuit is open after a minute of failures: the next trial comes within its backoff.
+    for (let i = 0; i < 60 && book.summary(clock.now()).firing.length; i++) await clock.advance(5000)
+    expect(book.summary(clock.now()).firing).toHaveLength(0)
+    expect(book.summary(clock.now()).other.map((a) => [a.name, a.state])).toEqual([['TargetDown', 'resolved']])
+    expect(notes).toHaveLength(1)
   })
 })
 
@@ -171,7 +186,7 @@ describe('alerts a Prometheus server reports', () => {
   it('fire once, notify when critical, and resolve when the server stops reporting them', () => {
     const notes: Notification[] = []
     const summaries: number[] = []
-    const book = new AlertBook({ notify: (n) => notes.push(n) }, (s) => summaries.push(s.firing.length))
+    const book = testBook(notes, (n) => summaries.push(n))
     const crit = {
       name: 'HighErrorRate',
       severity: 'critical' as const,
@@ -188,13 +203,13 @@ describe('alerts a Prometheus server reports', () => {
     }
     book.observeExternal('p', 'prometheus', [crit, warn], 5000)
     book.observeExternal('p', 'prometheus', [crit, warn], 6000)
-    expect(book.summary().firing.map((a) => [a.source, a.name, a.severity, a.since])).toEqual([
+    expect(book.summary(7000).firing.map((a) => [a.source, a.name, a.severity, a.since])).toEqual([
       ['prometheus', 'HighErrorRate', 'critical', 1000],
       ['prometheus', 'DiskFilling', 'warning', 5000]
     ])
-    expect(notes.map((n) => n.title)).toEqual(['p: HighErrorRate firing'])
+    expect(notes.map((n) => n.title)).toEqual(['p: HighErrorRate'])
     book.observeExternal('p', 'prometheus', [warn], 7000)
-    expect(book.summary().firing.map((a) => a.name)).toEqual(['DiskFilling'])
+    expect(book.summary(7000).firing.map((a) => a.name)).toEqual(['DiskFilling'])
     expect(summaries).toEqual([2, 1])
   })
 })
@@ -211,7 +226,9 @@ describe('a target with a floor on its interval', () => {
       scheduler,
       clock,
       events: { targetState: () => {}, seriesDelta: () => {} },
-      alerts: { observe: () => {}, observeExternal: () => {} },
+      alerts: { updateTarget: () => {}, observeExternal: () => {} },
+      rules: [],
+      journal: null,
       timeoutMs: 200
     })
     monitor.start()

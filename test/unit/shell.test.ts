@@ -1,3 +1,4 @@
+import { Alert } from '../../src/shared/schemas'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 // The Electron binary cannot run here: the shell is tested against a fake of the few Electron
@@ -333,8 +334,8 @@ describe('IPC binding', () => {
 
 describe('tray', () => {
   it('says how many alerts fire and how many are critical', () => {
-    expect(trayTitle({ firing: [], critical: 0 })).toBe('Lookout: no alerts')
-    const a = {
+    expect(trayTitle({ firing: [], critical: 0, other: [] })).toBe('Lookout: no alerts')
+    const a = Alert.parse({
       id: 'a',
       profile: 'p',
       targetId: 't',
@@ -344,8 +345,10 @@ describe('tray', () => {
       severity: 'critical' as const,
       summary: 's',
       since: 0
-    }
-    expect(trayTitle({ firing: [a], critical: 1 })).toBe('Lookout: 1 alert firing (1 critical)')
-    expect(trayTitle({ firing: [a, { ...a, id: 'b', severity: 'warning' }], critical: 1 })).toBe('Lookout: 2 alerts firing (1 critical)')
+    })
+    expect(trayTitle({ firing: [a], critical: 1, other: [] })).toBe('Lookout: 1 alert firing (1 critical)')
+    expect(trayTitle({ firing: [a, { ...a, id: 'b', severity: 'warning' }], critical: 1, other: [] })).toBe(
+      'Lookout: 2 alerts firing (1 critical)'
+    )
   })
 })

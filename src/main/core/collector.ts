@@ -1,5 +1,6 @@
 import type { ExploredSeries } from '../../shared/prometheus'
 import type { Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
+import type { ScrapedWindows } from './alerts/scraped-windows'
 
 /** One sample for a chart series, taken at the end of a poll. NaN means "no data this poll". */
 export interface SeriesSample {
@@ -19,9 +20,20 @@ export interface ExternalAlert {
   source?: 'lookout' | 'prometheus'
 }
 
+/** A check's finding as alert rules read it. */
+export interface RuleFinding {
+  check: string
+  object: string
+  severity: 'info' | 'warning' | 'critical'
+  value: number | string | null
+  message: string
+}
+
 export interface CollectResult {
   figures: Figure[]
   samples: SeriesSample[]
+  /** Every finding of the target's checks now (Postgres, Redis): what finding rules read. */
+  findings?: RuleFinding[]
   /** Alerts the target itself reports as firing; replaces what it reported before. */
   alerts?: ExternalAlert[]
   /** Set when the poll worked but something is off: the target shows as degraded. */
@@ -39,6 +51,10 @@ export interface TargetCollector {
   readonly minIntervalMs?: number
   collect(signal: AbortSignal): Promise<CollectResult>
   close(): Promise<void>
+  /** What alert rules read from a /metrics endpoint's scrapes. */
+  readonly scraped?: ScrapedWindows
+  /** An instant PromQL query, for rules on a Prometheus server: each series' labels and value. */
+  query?(expr: string, signal: AbortSignal): Promise<{ labels: Record<string, string>; value: number }[]>
   /** Targets whose series can be browsed and charted on demand (/metrics endpoints). */
   readonly explorer?: {
     list(search: string, limit: number): { series: ExploredSeries[]; total: number }

@@ -11,6 +11,8 @@ import { JobRegistry } from './jobs'
 import { SlotLimiter } from './limits'
 import { monitorHandlers } from './monitor-handlers'
 import { MonitorRegistry } from './monitors'
+import { Alerting } from './alerts/alerting'
+import { alertHandlers } from './alerts/handlers'
 import { silentLogger, systemClock, type Clock, type Logger, type Notifier, type SecretStore } from './ports'
 import { PostgresAccess } from './postgres/access'
 import { postgresHandlers } from './postgres/handlers'
@@ -84,12 +86,29 @@ export function createCore(opts: CoreOptions): Core {
   const tunnels = new SshTunnels(env)
   profiles.routeThrough((p, urls, secret) => tunnels.route(p, urls, secret))
   const limits = new SlotLimiter()
-  const monitors = new MonitorRegistry({
+  // Late-bound like the workspace: alerting asks the monitors whether anything is active.
+  let monitors: MonitorRegistry | null = null
+  const alerting = new Alerting({
+    dataDir: opts.dataDir,
+    // The platform's notifier, and an event: `serve` shows the notification in the browser.
+    notifier: {
+      notify: (n) => {
+        opts.notifier.notify(n)
+        emit('alerts.notification', n)
+      }
+    },
+    clock,
+    logger,
+    profiles,
+    emit,
+    anyActive: () => monitors?.anyActive() ?? false
+  })
+  monitors = new MonitorRegistry({
     profiles,
     clock,
     logger,
     emit,
-    notifier: opts.notifier,
+    alerting,
     random: opts.random,
     onWatchedChange: () => workspace?.refresh(),
     tunnelError: (name) => tunnels.lastError(name)
@@ -108,6 +127,7 @@ export function createCore(opts: CoreOptions): Core {
     limits,
     jobs: new JobRegistry(),
     monitors,
+    alerting,
     postgres: new PostgresAccess(profiles, monitors, limits),
     redis: new RedisAccess(profiles, limits),
     workspace,
@@ -124,7 +144,8 @@ export function createCore(opts: CoreOptions): Core {
     ...explainHandlers(services),
     ...redisHandlers(services),
     ...redisJobHandlers(services),
-    ...workspaceHandlers(services)
+    ...workspaceHandlers(services),
+    ...alertHandlers(services)
   }
   const guard = new MutationGuard(services.audit, (name) =>
     profiles.get(name).catch((err: unknown) => {

@@ -1,8 +1,10 @@
 import { ApiError, type EventPayload } from '../../shared/api'
 import { RingSeries, toWire, viewToWire } from '../../shared/ring'
 import type { MonitorSnapshot, Profile, SeriesInfo, TargetState } from '../../shared/schemas'
-import type { EnvironmentOf } from './alerts/target-down'
-import { errorMessage, type CollectResult, type ExternalAlert, type TargetCollector } from './collector'
+import type { AlertRule } from '../../shared/alert-rules'
+import type { JournalState } from './alerts/journal'
+import { ProfileRules, type RuleReads, type RuleUpdate } from './alerts/profile-rules'
+import { errorMessage, type CollectResult, type ExternalAlert, type RuleFinding, type TargetCollector } from './collector'
 import type { Clock } from './ports'
 import type { PollReport, Scheduler } from './scheduler/scheduler'
 
@@ -18,9 +20,9 @@ export interface MonitorEvents {
   seriesDelta(d: EventPayload<'series.delta'>): void
 }
 
-/** What the alert book learns from a poll: the target's state, and the alerts its server reports. */
+/** What the alert book learns from a poll: the target's rule alerts, and the alerts its server reports. */
 export interface AlertInputs {
-  observe(state: TargetState, env: EnvironmentOf, now: number): void
+  updateTarget(profile: string, update: RuleUpdate, now: number): void
   observeExternal(profile: string, targetId: string, reported: ExternalAlert[], now: number): void
 }
 
@@ -29,6 +31,9 @@ export interface MonitorDeps {
   clock: Clock
   events: MonitorEvents
   alerts: AlertInputs
+  /** The profile's effective rules, and the journal their states resume from. */
+  rules: readonly AlertRule[]
+  journal: JournalState | null
   /** A poll that has not answered by then is aborted. */
   timeoutMs: number
   /**
@@ -47,7 +52,11 @@ export class ProfileMonitor {
   private readonly states = new Map<string, TargetState>()
   private readonly series = new Map<string, { info: SeriesInfo; ring: RingSeries }>()
   private readonly byJob = new Map<string, TargetCollector>()
+  private readonly findings = new Map<string, RuleFinding[]>()
   private readonly clock: Clock
+  rules: ProfileRules
+  /** Aborts PromQL rule queries in flight when the profile stops. */
+  private readonly stopping = new AbortController()
 
   constructor(
     readonly profile: Profile,
@@ -72,6 +81,42 @@ export class ProfileMonitor {
       })
       for (const s of c.series) this.series.set(s.seriesId, { info: s, ring: new RingSeries(SERIES_CAPACITY) })
     }
+    this.rules = this.bindRules(deps.rules, deps.journal)
+  }
+
+  /** What rules read of this profile. */
+  ruleReads(): RuleReads {
+    return {
+      targetState: (id) => this.states.get(id),
+      series: (id) => this.series.get(id)?.ring.view() ?? null,
+      findings: (id) => this.findings.get(id) ?? null,
+      collector: (id) => this.collector(id)
+    }
+  }
+
+  private bindRules(rules: readonly AlertRule[], journal: JournalState | null, always = false): ProfileRules {
+    return new ProfileRules(
+      this.profile.name,
+      rules,
+      this.collectors.map((c) => ({ id: c.id, kind: c.kind, endpoint: c.endpoint })),
+      this.ruleReads(),
+      journal ? { journal, now: this.clock.now(), always } : null
+    )
+  }
+
+  /** New rules (one was saved): their states resume from the journal, which holds every transition so far. */
+  setRules(rules: readonly AlertRule[], journal: JournalState | null): void {
+    this.rules = this.bindRules(rules, journal, true)
+  }
+
+  /** One of the core's series as the ring holds it (a rule's preview replays it). */
+  seriesView(seriesId: string): { t: Float64Array; v: Float64Array } | null {
+    return this.series.get(seriesId)?.ring.view() ?? null
+  }
+
+  /** The collectors' ids and kinds. */
+  targets(): { id: string; kind: TargetCollector['kind']; endpoint: string }[] {
+    return this.collectors.map((c) => ({ id: c.id, kind: c.kind, endpoint: c.endpoint }))
   }
 
   jobId(targetId: string): string {
@@ -105,6 +150,7 @@ export class ProfileMonitor {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort()
     for (const id of this.byJob.keys()) this.deps.scheduler.remove(id)
     await Promise.allSettled(this.collectors.map((c) => c.close()))
   }
@@ -130,6 +176,7 @@ export class ProfileMonitor {
       next.health = r.warning || slow ? 'degraded' : 'up'
       next.lastError = r.warning ?? (slow ? `poll took ${report.latencyMs} ms (over ${DEGRADED_LATENCY_MS} ms)` : null)
       next.figures = r.figures
+      if (r.findings) this.findings.set(c.id, r.findings)
       for (const s of r.samples) this.push(points, s.seriesId, now, s.value)
     } else {
       next.health = 'down'
@@ -143,8 +190,16 @@ export class ProfileMonitor {
     const { events, alerts } = this.deps
     events.targetState(next)
     if (points.length) events.seriesDelta({ profile: this.profile.name, targetId: c.id, t: now, points })
-    alerts.observe(next, this.profile, now)
+    alerts.updateTarget(this.profile.name, this.rules.evaluateTarget(c.id, now), now)
     if (report.ok && report.value?.alerts) alerts.observeExternal(this.profile.name, c.id, report.value.alerts, now)
+    if (report.ok && c.query) {
+      const signal = this.stopping.signal
+      void this.rules
+        .evaluatePromql(c.id, () => this.clock.now(), signal)
+        .then((u) => {
+          if (u && !signal.aborted) alerts.updateTarget(this.profile.name, u, this.clock.now())
+        })
+    }
   }
 
   private push(points: EventPayload<'series.delta'>['points'], seriesId: string, t: number, v: number): void {

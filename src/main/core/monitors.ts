@@ -1,9 +1,10 @@
 import { ApiError } from '../../shared/api'
 import type { AlertsSummary } from '../../shared/schemas'
-import { AlertBook } from './alerts/alerts'
+import type { AlertBook } from './alerts/alerts'
+import type { Alerting } from './alerts/alerting'
 import type { CollectResult } from './collector'
 import { ProfileMonitor } from './monitor'
-import type { Clock, Logger, Notifier } from './ports'
+import type { Clock, Logger } from './ports'
 import { fetchBackfill } from './prometheus/backfill'
 import type { ProfileStore } from './profiles/store'
 import { Scheduler } from './scheduler/scheduler'
@@ -27,7 +28,7 @@ export class MonitorRegistry {
       clock: Clock
       logger: Logger
       emit: Emit
-      notifier: Notifier
+      alerting: Alerting
       random?: () => number
       /** Told when a profile starts or stops being watched. */
       onWatchedChange?: () => void
@@ -36,7 +37,7 @@ export class MonitorRegistry {
     }
   ) {
     const { clock } = deps
-    this.alerts = new AlertBook(deps.notifier, (s) => deps.emit('alerts.changed', s))
+    this.alerts = deps.alerting.book
     // Each poll reports to its own profile's monitor (the job's `report`), never through here.
     this.scheduler = new Scheduler<CollectResult>({ clock, random: deps.random })
   }
@@ -60,7 +61,8 @@ export class MonitorRegistry {
   async start(name: string): Promise<ProfileMonitor> {
     const existing = this.monitors.get(name)
     if (existing) return existing
-    const { profiles, clock, emit, logger } = this.deps
+    const { profiles, clock, emit, logger, alerting } = this.deps
+    await alerting.ready()
     const profile = await profiles.get(name)
     const secrets = await profiles.secretsOf(profile)
     const collectors = buildCollectors(profile, secrets)
@@ -74,6 +76,8 @@ export class MonitorRegistry {
       clock,
       events: { targetState: (s) => emit('target.state', s), seriesDelta: (d) => emit('series.delta', d) },
       alerts: this.alerts,
+      rules: alerting.rulesFor(name),
+      journal: alerting.journal.current,
       timeoutMs: pollTimeout(profile),
       pathError: (kind) =>
         (kind === 'postgres' || kind === 'redis') && throughSsh(profile, kind) ? (this.deps.tunnelError?.(name) ?? null) : null
@@ -84,6 +88,7 @@ export class MonitorRegistry {
     // Stopped while the history loaded: do not start polling behind the user's back.
     if (this.monitors.get(name) !== m) return m
     m.start()
+    void alerting.link(name).catch((err: unknown) => logger.warn('alertmanager link failed', { profile: name, error: String(err) }))
     logger.info('monitoring started', { profile: name, targets: collectors.map((c) => c.endpoint) })
     return m
   }
@@ -92,8 +97,9 @@ export class MonitorRegistry {
     const m = this.monitors.get(name)
     if (!m) return false
     this.monitors.delete(name)
+    this.deps.alerting.unlink(name)
     await m.stop()
-    this.alerts.clearProfile(name)
+    this.alerts.clearProfile(name, this.deps.clock.now())
     this.deps.onWatchedChange?.()
     return true
   }
@@ -108,9 +114,26 @@ export class MonitorRegistry {
   async close(): Promise<void> {
     this.scheduler.stop()
     await Promise.allSettled([...this.monitors.keys()].map((n) => this.stop(n)))
+    await this.deps.alerting.close()
   }
 
   summary(): AlertsSummary {
-    return this.alerts.summary()
+    return this.alerts.summary(this.deps.clock.now())
+  }
+
+  /** After a rule changed: every watched profile (or one) takes its effective rules again; states resume from the journal. */
+  reloadRules(profile?: string): void {
+    const { alerting, clock } = this.deps
+    for (const m of this.watched()) {
+      if (profile !== undefined && m.profile.name !== profile) continue
+      m.setRules(alerting.rulesFor(m.profile.name), alerting.journal.current)
+      // Alerts of a rule that is gone leave the book now, not at the target's next poll.
+      for (const t of m.targets()) this.alerts.updateTarget(m.profile.name, m.rules.evaluateTarget(t.id, clock.now()), clock.now())
+    }
+  }
+
+  /** Whether any watched profile has an alert pending or firing. */
+  anyActive(): boolean {
+    return this.watched().some((m) => m.rules.anyActive())
   }
 }

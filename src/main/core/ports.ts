@@ -19,6 +19,8 @@ export interface Notification {
   title: string
   body: string
   severity: 'info' | 'warning' | 'critical'
+  /** The alert it is about: a click opens Lookout on it. */
+  alertId?: string
 }
 
 export interface Notifier {

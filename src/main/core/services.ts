@@ -3,6 +3,7 @@ import type { AuditLog } from './audit/audit-log'
 import type { JobRegistry } from './jobs'
 import type { SlotLimiter } from './limits'
 import type { MonitorRegistry } from './monitors'
+import type { Alerting } from './alerts/alerting'
 import type { Clock, Logger, SecretStore } from './ports'
 import type { PostgresAccess } from './postgres/access'
 import type { ProfileStore } from './profiles/store'
@@ -30,6 +31,7 @@ export interface CoreServices {
   limits: SlotLimiter
   jobs: JobRegistry
   monitors: MonitorRegistry
+  alerting: Alerting
   postgres: PostgresAccess
   redis: RedisAccess
   workspace: Workspace

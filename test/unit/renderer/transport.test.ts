@@ -104,7 +104,7 @@ describe('the WebSocket transport', () => {
     }
     await t.call('app.info', {})
     await eventually('the valid event', () => got.length || null)
-    expect(got).toEqual([{ firing: [], critical: 0 }])
+    expect(got).toEqual([{ firing: [], critical: 0, other: [] }])
   })
 
   it('a lost connection fails the calls in flight at once, then reconnects by itself', async () => {

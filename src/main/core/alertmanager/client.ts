@@ -114,6 +114,24 @@ export class AlertmanagerClient {
     return r.silenceID
   }
 
+  /** Sends alerts as Prometheus does (POST /api/v2/alerts): firing ones with an end a few minutes out, renewed while they fire. */
+  async postAlerts(
+    alerts: { labels: Record<string, string>; annotations: Record<string, string>; startsAt: Date; endsAt: Date; generatorURL?: string }[]
+  ): Promise<void> {
+    await this.call(
+      'POST',
+      '/api/v2/alerts',
+      z.unknown(),
+      alerts.map((a) => ({
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: a.startsAt.toISOString(),
+        endsAt: a.endsAt.toISOString(),
+        ...(a.generatorURL ? { generatorURL: a.generatorURL } : {})
+      }))
+    )
+  }
+
   async expireSilence(id: string): Promise<void> {
     await this.call('DELETE', `/api/v2/silence/${encodeURIComponent(id)}`, z.unknown())
   }

@@ -1,55 +1,83 @@
-import type { Alert, AlertsSummary, TargetState } from '../../../shared/schemas'
-import type { Notifier } from '../ports'
+import { matchesAll, type LocalSilence, type NotificationPolicy } from '../../../shared/alert-rules'
+import type { Alert, AlertsSummary } from '../../../shared/schemas'
 import type { ExternalAlert } from '../collector'
+import type { Notifier } from '../ports'
 import { seriesKey } from '../prometheus/series'
-import { evaluateTargetDown, type EnvironmentOf } from './target-down'
+import type { AlertJournal, JournalRecord } from './journal'
+import type { RuleUpdate } from './profile-rules'
+
+/** A silence in the profile's Alertmanager, as the book matches it. */
+export interface AmSilence {
+  id: string
+  matchers: { name: string; value: string; isRegex: boolean; isEqual?: boolean }[]
+  endsAt: number
+  comment: string
+}
+
+export interface AlertBookDeps {
+  notifier: Notifier
+  onChange: (s: AlertsSummary) => void
+  journal: AlertJournal | null
+  policy: () => NotificationPolicy
+  silences: () => readonly LocalSilence[]
+  /** Told when the firing alerts of a profile change (forwarding to its Alertmanager). */
+  onFiringChange?: (profile: string, firing: Alert[]) => void
+}
+
+interface Group {
+  /** When the group first had an alert that notifies (group wait counts from here). */
+  since: number | null
+}
 
 /**
- * The firing alerts of every monitored profile. Raises a notification when a critical alert
- * starts firing (once, not on every poll) and when it resolves.
+ * Every alert of every watched profile: Lookout's rules (pending, firing, no data, resolved),
+ * and what a Prometheus server reports as firing. It decides what notifies:
+ * - an alert notifies when it fires, is critical (or a warning when the policy says so), and is
+ *   not muted: acknowledged, snoozed, matched by a local or an Alertmanager silence, or inhibited
+ *   (a firing TargetDown mutes the other alerts of its target);
+ * - alerts are grouped by the policy's labels; a group notifies once after its group wait, then
+ *   not again before its repeat interval, however often its alerts flap.
+ * It writes rule transitions, acknowledgements and notifications to the journal.
  */
 export class AlertBook {
-  private readonly firing = new Map<string, Alert>()
+  /** Rule alerts by profile, then target. */
+  private readonly ruleAlerts = new Map<string, Map<string, Alert[]>>()
+  private readonly external = new Map<string, Alert>()
+  private readonly amSilences = new Map<string, AmSilence[]>()
+  private readonly groups = new Map<string, Group>()
+  private lastSignature = ''
+  private lastFiring = new Map<string, string>()
 
-  constructor(
-    private readonly notifier: Notifier,
-    private readonly onChange: (s: AlertsSummary) => void
-  ) {}
+  constructor(private readonly deps: AlertBookDeps) {}
 
-  observe(state: TargetState, env: EnvironmentOf, now: number): void {
-    const id = `${state.profile}/${state.targetId}/down`
-    const before = this.firing.get(id)
-    const alert = evaluateTargetDown(state, env, before?.since ?? null, now)
-    if (alert && !before) {
-      this.firing.set(id, alert)
-      if (alert.severity === 'critical')
-        this.notifier.notify({ title: `${state.profile}: ${state.kind} down`, body: alert.summary, severity: 'critical' })
-      this.onChange(this.summary())
-    } else if (!alert && before) {
-      this.firing.delete(id)
-      if (before.severity === 'critical')
-        this.notifier.notify({
-          title: `${state.profile}: ${state.kind} recovered`,
-          body: `${state.endpoint} answers again`,
-          severity: 'info'
-        })
-      this.onChange(this.summary())
-    }
+  /** One target's rule alerts after an evaluation; writes its records and notifies as due. */
+  updateTarget(profile: string, update: RuleUpdate, now: number): void {
+    let byTarget = this.ruleAlerts.get(profile)
+    if (!byTarget) this.ruleAlerts.set(profile, (byTarget = new Map()))
+    byTarget.set(update.targetId, update.alerts)
+    const records: JournalRecord[] = [...update.records]
+    // Acknowledgements last until their alert resolves.
+    const journal = this.deps.journal
+    if (journal)
+      for (const a of update.alerts)
+        if (a.state === 'resolved' && journal.current.mutes.get(a.id)?.k === 'ack')
+          records.push({ k: 'unmute', t: now, id: a.id, until: null, by: 'resolved' })
+    journal?.append(records, now)
+    this.settle(now)
   }
 
   /**
-   * The alerts a target reports as firing, replacing its previous report: new critical ones
-   * notify once; ones that stopped firing resolve.
+   * The alerts a target reports as firing, replacing its previous report: new ones are added,
+   * ones that stopped firing leave.
    */
   observeExternal(profile: string, targetId: string, reported: ExternalAlert[], now: number): void {
     const prefix = `${profile}/${targetId}/ext/`
     const seen = new Set<string>()
-    let changed = false
     for (const a of reported) {
       const id = prefix + seriesKey(a.name, a.labels)
       seen.add(id)
-      if (this.firing.has(id)) continue
-      const alert: Alert = {
+      if (this.external.has(id)) continue
+      this.external.set(id, {
         id,
         profile,
         targetId,
@@ -57,30 +85,160 @@ export class AlertBook {
         name: a.name,
         severity: a.severity,
         summary: a.summary,
-        labels: a.labels,
-        since: a.since ?? now
-      }
-      this.firing.set(id, alert)
-      changed = true
-      if (a.severity === 'critical') this.notifier.notify({ title: `${profile}: ${a.name} firing`, body: a.summary, severity: 'critical' })
+        labels: { ...a.labels, alertname: a.labels.alertname ?? a.name, profile },
+        since: a.since ?? now,
+        state: 'firing',
+        value: null,
+        description: '',
+        runbookUrl: a.labels.runbook_url ?? null,
+        rule: null,
+        firedAt: a.since ?? now,
+        resolvedAt: null,
+        muted: []
+      })
     }
-    for (const id of [...this.firing.keys()]) {
-      if (id.startsWith(prefix) && !seen.has(id)) {
-        this.firing.delete(id)
-        changed = true
-      }
-    }
-    if (changed) this.onChange(this.summary())
+    for (const id of [...this.external.keys()]) if (id.startsWith(prefix) && !seen.has(id)) this.external.delete(id)
+    this.settle(now)
   }
 
-  clearProfile(profile: string): void {
-    let changed = false
-    for (const [id, a] of this.firing) if (a.profile === profile) changed = this.firing.delete(id) || changed
-    if (changed) this.onChange(this.summary())
+  /** The profile's Alertmanager silences (active ones), refreshed by the registry. */
+  setAlertmanagerSilences(profile: string, silences: AmSilence[], now: number): void {
+    this.amSilences.set(profile, silences)
+    this.settle(now)
   }
 
-  summary(): AlertsSummary {
-    const firing = [...this.firing.values()]
-    return { firing, critical: firing.filter((a) => a.severity === 'critical').length }
+  clearProfile(profile: string, now: number): void {
+    this.ruleAlerts.delete(profile)
+    this.amSilences.delete(profile)
+    for (const [id, a] of this.external) if (a.profile === profile) this.external.delete(id)
+    this.settle(now)
+  }
+
+  /** Acknowledge (until it resolves), snooze (until a time) or unmute one alert. */
+  mute(id: string, how: 'ack' | 'snooze' | 'unmute', until: number | null, by: string, now: number): Alert {
+    const a = this.all().find((x) => x.id === id)
+    if (!a) throw new Error(`no alert ${id}`)
+    this.deps.journal?.append([{ k: how, t: now, id, until, by }], now)
+    this.settle(now)
+    return this.withMutes(a, now)
+  }
+
+  /** Re-evaluates mutes and notifications (silences changed, time passed). */
+  settle(now: number): void {
+    const alerts = this.all().map((a) => this.withMutes(a, now))
+    this.notify(alerts, now)
+    const signature = alerts.map((a) => `${a.id}|${a.state}|${a.muted.map((m) => m.kind).join(',')}`).join('\n')
+    if (signature !== this.lastSignature) {
+      this.lastSignature = signature
+      this.deps.onChange(summaryOf(alerts))
+    }
+    if (this.deps.onFiringChange) {
+      const byProfile = new Map<string, Alert[]>()
+      for (const a of alerts)
+        if (a.state === 'firing' && a.source === 'lookout') byProfile.set(a.profile, [...(byProfile.get(a.profile) ?? []), a])
+      for (const profile of new Set([...byProfile.keys(), ...this.lastFiring.keys()])) {
+        const list = byProfile.get(profile) ?? []
+        const sig = list.map((a) => a.id).join('\n')
+        if (this.lastFiring.get(profile) === sig) continue
+        if (list.length) this.lastFiring.set(profile, sig)
+        else this.lastFiring.delete(profile)
+        this.deps.onFiringChange(profile, list)
+      }
+    }
+  }
+
+  summary(now: number): AlertsSummary {
+    return summaryOf(this.all().map((a) => this.withMutes(a, now)))
+  }
+
+  /** The alerts that would be muted, and why: for the silence editor's preview. */
+  matching(matchers: LocalSilence['matchers'], now: number): Alert[] {
+    return this.all()
+      .filter((a) => matchesAll(a.labels, matchers))
+      .map((a) => this.withMutes(a, now))
+  }
+
+  private all(): Alert[] {
+    const out: Alert[] = []
+    for (const byTarget of this.ruleAlerts.values()) for (const list of byTarget.values()) out.push(...list)
+    out.push(...this.external.values())
+    return out
+  }
+
+  private withMutes(a: Alert, now: number): Alert {
+    const muted: Alert['muted'] = []
+    const m = this.deps.journal?.current.mutes.get(a.id)
+    if (m?.k === 'ack') muted.push({ kind: 'ack', detail: `acknowledged by ${m.by}`, until: null })
+    if (m?.k === 'snooze' && m.until !== null && m.until > now) muted.push({ kind: 'snooze', detail: `snoozed by ${m.by}`, until: m.until })
+    for (const s of this.deps.silences())
+      if (s.endsAt > now && matchesAll(a.labels, s.matchers)) muted.push({ kind: 'silence', detail: s.comment, until: s.endsAt })
+    for (const s of this.amSilences.get(a.profile) ?? [])
+      if (s.endsAt > now && amMatches(a.labels, s))
+        muted.push({ kind: 'alertmanager', detail: `Alertmanager silence ${s.id}: ${s.comment}`, until: s.endsAt })
+    if (a.name !== 'TargetDown' && a.source === 'lookout') {
+      const down = this.ruleAlerts
+        .get(a.profile)
+        ?.get(a.targetId)
+        ?.find((x) => x.name === 'TargetDown' && x.state === 'firing')
+      if (down) muted.push({ kind: 'inhibited', detail: `${a.targetId} is down`, until: null })
+    }
+    return { ...a, muted }
+  }
+
+  private notify(alerts: Alert[], now: number): void {
+    const policy = this.deps.policy()
+    const due = new Map<string, Alert[]>()
+    for (const a of alerts) {
+      if (a.state !== 'firing' || a.muted.length) continue
+      if (a.severity !== 'critical' && !(a.severity === 'warning' && policy.notifyWarnings)) continue
+      const key = policy.groupBy.map((l) => `${l}=${a.labels[l] ?? ''}`).join(',')
+      due.set(key, [...(due.get(key) ?? []), a])
+    }
+    for (const [key, g] of this.groups) if (!due.has(key)) g.since = null
+    const notified = this.deps.journal?.current.notified
+    for (const [key, list] of due) {
+      let g = this.groups.get(key)
+      if (!g) this.groups.set(key, (g = { since: null }))
+      g.since ??= now
+      if (now - g.since < policy.groupWaitS * 1000) continue
+      const last = notified?.get(key) ?? this.lastNotified.get(key)
+      if (last !== undefined && now - last < policy.repeatIntervalS * 1000) continue
+      this.lastNotified.set(key, now)
+      this.deps.journal?.append([{ k: 'notified', t: now, group: key }], now)
+      const first = list[0]!
+      const more = list.length > 1 ? ` (${list.length} alerts)` : ''
+      this.deps.notifier.notify({
+        title: `${first.profile}: ${first.name}${more}`,
+        body: list.length > 1 ? `${first.summary}; and ${list.length - 1} more` : first.summary,
+        severity: list.some((a) => a.severity === 'critical') ? 'critical' : 'warning',
+        alertId: first.id
+      })
+    }
+  }
+
+  /** When each group last notified, for a book without a journal. */
+  private readonly lastNotified = new Map<string, number>()
+}
+
+function amMatches(labels: Record<string, string>, s: AmSilence): boolean {
+  return matchesAll(
+    labels,
+    s.matchers.map((m) => ({
+      name: m.name,
+      value: m.value,
+      op: m.isRegex ? (m.isEqual === false ? '!~' : '=~') : m.isEqual === false ? '!=' : '='
+    }))
+  )
+}
+
+const order = { critical: 0, warning: 1, info: 2 } as const
+
+function summaryOf(alerts: Alert[]): AlertsSummary {
+  const sorted = [...alerts].sort((a, b) => order[a.severity] - order[b.severity] || a.since - b.since)
+  const firing = sorted.filter((a) => a.state === 'firing')
+  return {
+    firing,
+    critical: firing.filter((a) => a.severity === 'critical').length,
+    other: sorted.filter((a) => a.state !== 'firing')
   }
 }

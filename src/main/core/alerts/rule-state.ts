@@ -22,12 +22,26 @@ export type Comparator = '>' | '>=' | '<' | '<=' | '==' | '!='
 
 export interface RuleCondition {
   comparator: Comparator
-  threshold: number
+  /** Absent: every value the rule yields holds (a PromQL rule whose expression does its own comparison). */
+  threshold?: number
   /** Hysteresis: while firing, the value must cross this instead to clear. */
   clearThreshold?: number
   forMs: number
   keepFiringForMs?: number
+  /**
+   * Flap damping (opt-in, not in Prometheus): an alert that resolved less than this long ago and
+   * holds again goes straight back to firing, without a new `for` (and, in the book, without a new
+   * notification), instead of pending → firing → resolved on every flap.
+   */
+  flapDampingMs?: number
 }
+
+/**
+ * How a rule reads an instance it saw before and not now. `nodata` for series (the series is gone:
+ * missing data); `false` for findings and PromQL, where an instance that is gone no longer holds
+ * (a cleared finding, a series the expression stopped returning, as Prometheus resolves it).
+ */
+export type AbsentMeans = 'nodata' | 'false'
 
 export type AlertPhase = 'pending' | 'firing' | 'resolved' | 'nodata'
 
@@ -85,29 +99,34 @@ export function instanceKey(labels: Record<string, string>): string {
 export class RuleState {
   private readonly instances = new Map<string, AlertInstance>()
 
-  constructor(private readonly condition: RuleCondition) {}
+  constructor(
+    private readonly condition: RuleCondition,
+    private readonly absent: AbsentMeans = 'nodata'
+  ) {}
 
   /** Whether the condition holds for an instance now; hysteresis keeps a firing one until it clears. */
   private holds(value: number, instance: AlertInstance | undefined): boolean {
     const c = this.condition
     if (Number.isNaN(value)) return false
+    if (c.threshold === undefined) return true
     const firing = instance?.phase === 'firing' || (instance?.phase === 'nodata' && instance.phaseBeforeNoData === 'firing')
     if (firing && c.clearThreshold !== undefined) return compare(value, c.comparator, c.clearThreshold)
     return compare(value, c.comparator, c.threshold)
   }
 
   /**
-   * One evaluation: the value of every instance the rule sees now (null: its data is missing).
-   * Instances seen before and absent now are missing data too. Returns the transitions.
+   * One evaluation: the value of every instance the rule sees now (null: its data is missing; NaN:
+   * the condition does not hold). Instances seen before and absent now are read as `absent` says.
+   * Returns the transitions.
    */
   step(values: Map<string, { labels: Record<string, string>; value: number | null }>, now: number): AlertTransition[] {
     const out: AlertTransition[] = []
     const move = (a: AlertInstance, to: AlertPhase | 'inactive') => {
       if (a.phase !== to) out.push({ key: a.key, from: a.phase, to, at: now })
     }
-    // Instances that vanished: their data is missing, not OK.
+    // Instances that vanished: missing data for a series (never a silent OK), false for a finding.
     for (const [key, a] of this.instances)
-      if (!values.has(key) && a.phase !== 'resolved') values.set(key, { labels: a.labels, value: null })
+      if (!values.has(key) && a.phase !== 'resolved') values.set(key, { labels: a.labels, value: this.absent === 'nodata' ? null : NaN })
 
     for (const [key, { labels, value }] of values) {
       const a = this.instances.get(key)
@@ -123,6 +142,15 @@ export class RuleState {
         continue
       }
       const holds = this.holds(value, a)
+      if (a?.phase === 'resolved' && holds && now - a.resolvedAt! < (this.condition.flapDampingMs ?? 0)) {
+        // A flap: back to firing as it was, no new `for`.
+        out.push({ key, from: 'resolved', to: 'firing', at: now })
+        a.phase = 'firing'
+        a.resolvedAt = null
+        a.lastTrueAt = now
+        a.value = value
+        continue
+      }
       if (!a || a.phase === 'resolved') {
         if (!holds) continue
         const fresh: AlertInstance = {
@@ -142,7 +170,7 @@ export class RuleState {
         this.promote(fresh, now, out)
         continue
       }
-      a.value = value
+      if (!Number.isNaN(value)) a.value = value
       if (a.phase === 'nodata') {
         // The data is back: go on from where the alert was.
         const back = a.phaseBeforeNoData ?? 'pending'
@@ -166,7 +194,10 @@ export class RuleState {
     }
     // Resolved alerts are kept for the view for a while, then forgotten.
     for (const [key, a] of this.instances)
-      if (a.phase === 'resolved' && now - a.resolvedAt! >= RESOLVED_RETENTION_MS) this.instances.delete(key)
+      if (a.phase === 'resolved' && now - a.resolvedAt! >= RESOLVED_RETENTION_MS) {
+        this.instances.delete(key)
+        out.push({ key, from: 'resolved', to: 'inactive', at: now })
+      }
     return out
   }
 
@@ -181,6 +212,11 @@ export class RuleState {
   /** Every instance that is not inactive. */
   alerts(): AlertInstance[] {
     return [...this.instances.values()].map((a) => ({ ...a, labels: { ...a.labels } }))
+  }
+
+  /** One instance as it is now (not a copy: for the journal, written at once). */
+  instance(key: string): AlertInstance | undefined {
+    return this.instances.get(key)
   }
 
   /** What to persist: absolute times, so `for` timers resume after a restart instead of starting over. */

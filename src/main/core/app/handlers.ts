@@ -2,8 +2,8 @@ import type { ApiHandlers } from '../../../shared/api'
 import type { CoreServices } from '../services'
 import { LOOKOUT_VERSION } from '../version'
 
-/** The application's own requests: what it is, its jobs, its audit log, its alerts. */
-export function appHandlers(s: CoreServices): Pick<ApiHandlers, 'app.info' | 'job.cancel' | 'audit.recent' | 'alerts.summary'> {
+/** The application's own requests: what it is, its jobs, its audit log. */
+export function appHandlers(s: CoreServices): Pick<ApiHandlers, 'app.info' | 'job.cancel' | 'audit.recent'> {
   return {
     'app.info': async () => ({
       name: 'Lookout' as const,
@@ -20,7 +20,6 @@ export function appHandlers(s: CoreServices): Pick<ApiHandlers, 'app.info' | 'jo
           limit,
           (e) => (!profile || e.profile === profile) && (!action || e.action === action) && (!outcome || e.outcome === outcome)
         )
-      ).map(({ details: _details, prev: _prev, ...rest }) => rest),
-    'alerts.summary': async () => s.monitors.summary()
+      ).map(({ details: _details, prev: _prev, ...rest }) => rest)
   }
 }

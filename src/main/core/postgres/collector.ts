@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { SeriesInfo } from '../../../shared/schemas'
-import { abortable, type CollectResult, type ExternalAlert, type TargetCollector } from '../collector'
+import { abortable, type CollectResult, type TargetCollector } from '../collector'
 import {
   BACKGROUND_STATEMENT_TIMEOUT_MS,
   createMonitorClient,
@@ -93,14 +93,7 @@ export class PostgresCollector implements TargetCollector {
           { seriesId: `${id}:cache_hit`, value: r.cacheHitRatio === null ? NaN : r.cacheHitRatio * 100 },
           { seriesId: `${id}:replication_lag`, value: r.replicationLagS ?? NaN }
         ],
-        alerts: findings.filter(raisesAlert).map((f): ExternalAlert => ({
-          name: `Postgres ${f.check.replace(/_/g, ' ')}`,
-          severity: f.severity,
-          summary: f.message,
-          labels: { check: f.check, object: f.object },
-          since: null,
-          source: 'lookout'
-        }))
+        findings: findings.map((f) => ({ check: f.check, object: f.object, severity: f.severity, value: f.value, message: f.message }))
       }
       const worst = findings.find((f) => f.severity === 'critical' && (f.category === 'health' || f.category === 'activity'))
       if (worst) result.warning = worst.message
@@ -209,10 +202,4 @@ export class PostgresCollector implements TargetCollector {
     this.drop()
     await this.background?.catch(() => {})
   }
-}
-
-/** What reaches the alert view and, when critical, a notification: problems of the moment, not advice. */
-function raisesAlert(f: { severity: string; category: string }): boolean {
-  if (f.severity === 'critical') return true
-  return f.severity === 'warning' && (f.category === 'health' || f.category === 'activity' || f.category === 'replication')
 }

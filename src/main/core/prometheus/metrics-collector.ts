@@ -1,3 +1,4 @@
+import { ScrapedWindows } from '../alerts/scraped-windows'
 import { readFileSync } from 'node:fs'
 import { Agent, fetch } from 'undici'
 import type { SeriesInfo } from '../../../shared/schemas'
@@ -36,6 +37,7 @@ export class MetricsEndpointCollector implements TargetCollector {
   readonly endpoint: string
   readonly series: SeriesInfo[]
   readonly explorer: SeriesExplorer
+  readonly scraped = new ScrapedWindows()
 
   private readonly dispatcher: Agent
   private readonly headers: Record<string, string>
@@ -85,7 +87,9 @@ export class MetricsEndpointCollector implements TargetCollector {
       const page = parseExposition(body, format)
       samples = page.sampleCount
       families = page.families.length
-      this.explorer.update(page, body, Date.now())
+      const now = Date.now()
+      this.explorer.update(page, body, now)
+      this.scraped.update(page, now)
     } catch (err) {
       // As Prometheus does, an invalid page fails the whole scrape: its data cannot be trusted.
       if (err instanceof ExpositionError)

@@ -72,5 +72,14 @@ export class PrometheusServerCollector implements TargetCollector {
     return result
   }
 
+  /** An instant query for an alert rule: a vector's series, or a scalar as one series without labels. */
+  async query(expr: string, signal: AbortSignal): Promise<{ labels: Record<string, string>; value: number }[]> {
+    const r = await this.client.query(expr, { signal, timeoutS: 10 })
+    const d = r.data
+    if (d.type === 'vector') return d.series.map((s) => ({ labels: s.metric, value: s.value }))
+    if (d.type === 'scalar') return [{ labels: {}, value: Number(d.value) }]
+    throw new Error(`the expression gives a ${d.type}; an alert rule needs an instant vector`)
+  }
+
   async close(): Promise<void> {}
 }

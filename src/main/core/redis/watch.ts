@@ -131,6 +131,13 @@ export class RedisWatch {
         ...Object.entries(rates).map(([name, value]) => ({ seriesId: `${this.id}:${name}`, value }))
       ]
     }
+    result.findings = this.details.findings.map((f) => ({
+      check: f.check,
+      object: (f as { node?: string }).node ?? this.id,
+      severity: f.severity,
+      value: f.value,
+      message: f.message
+    }))
     const serious = this.details.findings.filter((f) => f.severity !== 'info')
     if (serious.length) result.warning = serious.map((f) => f.message).join('; ')
     else if (info.problems.length) result.warning = info.problems.slice(0, 3).join('; ')

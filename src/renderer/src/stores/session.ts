@@ -29,7 +29,7 @@ export const useSession = create<SessionState>((set) => ({
   profilesError: null,
   active: null,
   error: null,
-  alerts: { firing: [], critical: 0 },
+  alerts: { firing: [], critical: 0, other: [] },
   secretWarning: null,
   setSecretWarning: (secretWarning) => set({ secretWarning }),
   setConnection: (connection, detail) => set({ connection, connectionDetail: detail ?? null }),
