@@ -201,7 +201,8 @@ describe('the core with a Prometheus server and a /metrics endpoint', () => {
           { source: 'prometheus', name: 'AlwaysFiring', severity: 'critical', summary: 'fires for the test', targetId: 'prometheus' }
         ]
       })
-      expect(notes).toContain('prom: AlwaysFiring firing')
+      // Critical, so it notifies, once its group wait has passed.
+      await until('the notification', async () => notes.includes('prom: AlwaysFiring') || null)
 
       // The explorer lists the fixture's series after two scrapes, rates included.
       const listed = await until('two scrapes', async () => {

@@ -43,6 +43,12 @@ beforeAll(async () => {
   ] as const)
     await call('profiles.save', { profile: { name, environment, redis: redis.url, metrics: [fixture.url], pollIntervalMs: POLL_MS } })
   await call('profiles.save', { profile: { name: 'scratch', environment: 'dev', metrics: [fixture.url], pollIntervalMs: POLL_MS } })
+  // The built-in TargetDown waits a minute; these profiles override it to fire at once.
+  for (const profile of ['shop-prod', 'shop-staging'])
+    await call('alerts.saveRule', {
+      profile,
+      rule: { name: 'TargetDown', watch: { kind: 'series', metric: 'up' }, comparator: '==', threshold: 0, forS: 0, severity: 'critical' }
+    })
 })
 
 afterAll(async () => {
@@ -88,7 +94,7 @@ describe('the workspace: several profiles watched at once', () => {
     await eventually('shop-prod down', () => entry('shop-prod')?.health === 'down', 20_000)
     expect(entry('shop-prod')!.targets.down).toBe(1)
     expect(entry('shop-staging')!.health).toBe('up')
-    // The built-in target-down alert counts against the profile it belongs to.
+    // The target-down alert counts against the profile it belongs to.
     await eventually('shop-prod has a firing alert', () => (entry('shop-prod')?.firing ?? 0) > 0, 20_000)
     expect(entry('shop-staging')!.firing).toBe(0)
     const summary = await call('alerts.summary', {})

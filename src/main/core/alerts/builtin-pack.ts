@@ -36,7 +36,7 @@ const pack: AlertRuleInput[] = [
     forS: TARGET_DOWN_FOR_S,
     severity: 'critical',
     summary: '{{ $labels.kind }} target {{ $labels.target }} is down',
-    description: 'Lookout has not reached {{ $labels.endpoint }} for over a minute. Its other alerts are muted until it answers.'
+    description: '{{ $labels.endpoint }} has not answered for over a minute. In Lookout, its other alerts are muted until it does.'
   },
   {
     name: 'PostgresConnectionsHigh',
@@ -155,7 +155,7 @@ const pack: AlertRuleInput[] = [
     threshold: HTTP_P95_S,
     forS: 300,
     severity: 'warning',
-    summary: 'p95 request latency {{ $value }} s on {{ $labels.target }}'
+    summary: 'p95 request latency {{ $value }} s on {{ $labels.endpoint }}'
   },
   {
     name: 'HttpErrorRatioHigh',
@@ -170,7 +170,7 @@ const pack: AlertRuleInput[] = [
     threshold: HTTP_ERROR_RATIO_PCT,
     forS: 300,
     severity: 'warning',
-    summary: '{{ $value }}% of requests fail on {{ $labels.target }}'
+    summary: '{{ $value }}% of requests fail on {{ $labels.endpoint }}'
   },
   {
     name: 'LookoutCriticalFinding',

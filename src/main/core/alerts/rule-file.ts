@@ -92,6 +92,16 @@ export function ruleExpression(rule: AlertRule): string | null {
   return null
 }
 
+/**
+ * Lookout names a target by `target`, `kind` and `endpoint`; Prometheus by `instance` and `job`.
+ * Templates that name Lookout's labels are rewritten to Prometheus's, so an exported summary still
+ * says which target.
+ */
+function toPrometheusLabels(template: string): string {
+  const to: Record<string, string> = { target: 'instance', endpoint: 'instance', kind: 'job' }
+  return template.replace(/(\{\{[^}]*\$labels\.)(target|endpoint|kind)\b/g, (_m, head: string, name: string) => head + to[name]!)
+}
+
 export interface ExportedRules {
   text: string
   exported: string[]
@@ -113,8 +123,8 @@ export function exportRuleFile(group: string, rules: readonly AlertRule[]): Expo
       continue
     }
     const annotations: Record<string, string> = {}
-    if (r.summary) annotations.summary = r.summary
-    if (r.description) annotations.description = r.description
+    if (r.summary) annotations.summary = toPrometheusLabels(r.summary)
+    if (r.description) annotations.description = toPrometheusLabels(r.description)
     if (r.runbookUrl) annotations.runbook_url = r.runbookUrl
     const rule: Record<string, unknown> = { alert: r.name, expr }
     if (r.forS) rule.for = promDuration(r.forS)
