@@ -17,6 +17,7 @@ import { auditVerify } from './audit-command'
 import { runCheck, type CheckOptions } from './check-command'
 import { runExplainCommand, type ExplainOptions } from './explain-command'
 import { profilesCommand, profilesImport } from './profiles-command'
+import { rulesCommand } from './rules-command'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -353,6 +354,34 @@ export function buildProgram(): Command {
     .option('--json', 'print the plan as JSON')
     .action(async (o: Parameters<typeof profilesImport>[0]) => {
       process.exitCode = await profilesImport(o, io)
+    })
+
+  const rules = program.command('rules').description('alert rules as Prometheus rule files: export, check, test')
+  dataDirOption(rules.command('export').description('the profile’s rules that PromQL can express, as a Prometheus rule file'))
+    .requiredOption('--profile <name>', 'a saved profile')
+    .option('--out <file>', 'write there instead of standard output')
+    .action(async (o: { profile: string; out?: string; dataDir: string }) => {
+      process.exitCode = await rulesCommand('export', o, io)
+    })
+  dataDirOption(
+    rules.command('check').description('read a Prometheus rule file as Lookout imports it; exit 1 on a problem').argument('<file>')
+  ).action(async (file: string, o: { dataDir: string }) => {
+    process.exitCode = await rulesCommand('check', { ...o, file }, io)
+  })
+  dataDirOption(
+    rules
+      .command('test')
+      .description('poll the profile’s targets, evaluate its rules once and print what would fire (exit 1 when one would)')
+  )
+    .requiredOption('--profile <name>', 'a saved profile')
+    .option('--json', 'print each rule’s instances as JSON')
+    .option('--timeout <s>', 'seconds to wait for the targets’ polls', (v) => {
+      const n = Number(v)
+      if (!Number.isFinite(n) || n < 1 || n > 120) throw new InvalidArgumentError('from 1 to 120 seconds')
+      return n
+    })
+    .action(async (o: { profile: string; json?: boolean; timeout?: number; dataDir: string }) => {
+      process.exitCode = await rulesCommand('test', o, io)
     })
 
   const audit = program.command('audit').description('the audit log of every mutating action')
