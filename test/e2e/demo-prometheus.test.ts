@@ -74,7 +74,7 @@ describe('the demo in Chromium: Prometheus views', () => {
     const row = page.locator('tr[data-alert="CacheHitRateLow"]').first()
     await row.waitFor({ timeout: 90_000 })
     expect(await row.textContent()).toContain('Prometheus rule')
-    await row.getByRole('button', { name: 'Silence…' }).click()
+    await row.getByRole('button', { name: 'Silence in Alertmanager…' }).click()
     await page.getByLabel('Why').fill('cache warming after deploy, ticket OPS-42')
     const silence = page.getByRole('button', { name: 'Silence', exact: true })
     expect(await silence.isDisabled()).toBe(true)

@@ -52,7 +52,18 @@ const fake = vi.hoisted(() => {
         decryptString: (b: Buffer) => b.toString()
       },
       dialog: {},
-      Notification: class {},
+      Notification: class {
+        static isSupported = (): boolean => true
+        static made: any[] = []
+        handlers: Record<string, () => void> = {}
+        constructor(readonly opts: { title: string; body: string; urgency: string }) {
+          ;(this.constructor as any).made.push(this)
+        }
+        on(event: string, fn: () => void) {
+          this.handlers[event] = fn
+        }
+        show() {}
+      } as any,
       BrowserWindow,
       shell: { openExternal: (u: string) => (opened.push(u), Promise.resolve()) },
       session: {
@@ -68,7 +79,7 @@ vi.mock('electron', () => fake.module)
 
 import { createMainWindow, hardenApp, lockDownSession } from '../../src/main/shell/window'
 import { serveRenderer } from '../../src/main/shell/protocol'
-import { desktopSecretStore, SafeStorageSecretStore, secretStorageWarning } from '../../src/main/shell/ports'
+import { desktopNotifier, desktopSecretStore, SafeStorageSecretStore, secretStorageWarning } from '../../src/main/shell/ports'
 import { fileSecretStore } from '../../src/main/core/profiles/secret-source'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -329,6 +340,29 @@ describe('IPC binding', () => {
     expect(senderAllowed({ senderFrame: { url: 'lookout://app/', parent: null } })).toBe(true)
     expect(senderAllowed({ senderFrame: { url: 'lookout://other/', parent: null } })).toBe(false)
     expect(senderAllowed({})).toBe(false)
+  })
+})
+
+describe('desktop notifications', () => {
+  it('are critical for critical alerts, kept until clicked or closed, escaped, and a click opens the alert', () => {
+    const clicked: (string | undefined)[] = []
+    const notifier = desktopNotifier((id) => clicked.push(id))
+    const made = (fake.module.Notification as any).made as any[]
+    made.length = 0
+    notifier.notify({
+      title: 'shop: RedisCacheHitLow',
+      body: 'key <img src=x onerror=alert(1)> & more',
+      severity: 'critical',
+      alertId: 'shop/redis/X'
+    })
+    notifier.notify({ title: 'shop: PgBlocked', body: 'b', severity: 'warning' })
+    expect(made.map((n) => n.opts.urgency)).toEqual(['critical', 'normal'])
+    if (process.platform === 'linux') expect(made[0].opts.body).toBe('key &lt;img src=x onerror=alert(1)&gt; &amp; more')
+    expect(notifier.shown()).toBe(2)
+    made[0].handlers.click()
+    made[1].handlers.close()
+    expect(clicked).toEqual(['shop/redis/X'])
+    expect(notifier.shown()).toBe(0)
   })
 })
 

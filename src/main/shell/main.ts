@@ -5,7 +5,7 @@ import { ProfileInput } from '../../shared/schemas'
 import { createCore } from '../core'
 import { consoleLogger } from '../core/ports'
 import { bindIpc } from './ipc'
-import { buildMenu } from './menu'
+import { buildMenu, MENU_COMMAND_CHANNEL } from './menu'
 import { desktopNotifier, desktopSecretStore } from './ports'
 import { registerAppScheme, serveRenderer } from './protocol'
 import { createTray } from './tray'
@@ -36,7 +36,11 @@ export function runDesktopApp(): void {
     const core = createCore({
       dataDir,
       secrets: await desktopSecretStore(dataDir),
-      notifier: desktopNotifier(),
+      // A click on an alert's notification brings the window up on that alert.
+      notifier: desktopNotifier((alertId) => {
+        showWindow()
+        win?.webContents.send(MENU_COMMAND_CHANNEL, alertId ? `alert:${alertId}` : 'view:alerts')
+      }),
       logger: consoleLogger(),
       transport: 'ipc'
     })

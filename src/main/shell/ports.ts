@@ -79,11 +79,38 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 }
 
-export function desktopNotifier(): Notifier {
+/**
+ * Linux notification servers read a body as markup (`<b>`, `<a href>`): alert text (a label value,
+ * a key name) is escaped so it shows as written and never links anywhere.
+ */
+export function escapeNotificationText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/**
+ * Desktop notifications for alerts: critical ones with `urgency: 'critical'` (they stay until
+ * dismissed on Linux). Each is kept referenced until it is clicked or closed, or the garbage
+ * collector could drop it and its click would go nowhere. A click opens Lookout on the alert.
+ */
+export function desktopNotifier(onClick: (alertId: string | undefined) => void = () => {}): Notifier & { shown(): number } {
+  const live = new Set<Notification>()
   return {
+    shown: () => live.size,
     notify(n) {
       if (!Notification.isSupported()) return
-      new Notification({ title: n.title, body: n.body, urgency: n.severity === 'critical' ? 'critical' : 'normal' }).show()
+      const text = process.platform === 'linux' ? escapeNotificationText : (t: string) => t
+      const note = new Notification({
+        title: text(n.title),
+        body: text(n.body),
+        urgency: n.severity === 'critical' ? 'critical' : 'normal'
+      })
+      live.add(note)
+      note.on('click', () => {
+        live.delete(note)
+        onClick(n.alertId)
+      })
+      note.on('close', () => live.delete(note))
+      note.show()
     }
   }
 }

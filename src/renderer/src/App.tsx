@@ -17,6 +17,7 @@ import { ExplainView } from './views/explain/ExplainView'
 import { desktopBridge } from './api/bridge'
 import { AuditView } from './views/audit/AuditView'
 import { CommandPalette } from './components/CommandPalette'
+import { NotificationBanners } from './components/NotificationBanners'
 import { useView, VIEWS, type ViewId } from './stores/view'
 import { environmentBarStyle } from './lib/workspace'
 
@@ -29,6 +30,8 @@ function useShortcuts(openPalette: () => void) {
       const view = VIEWS.find((v) => command === `view:${v.id}`)
       if (view) show(view.id)
       if (command === 'palette:open') openPalette()
+      // A desktop notification was clicked: the Alerts view, on that alert.
+      if (command.startsWith('alert:')) show('alerts', { kind: 'alert', id: command.slice('alert:'.length) })
     }
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey
@@ -136,6 +139,7 @@ export function App() {
           </button>
         </div>
       )}
+      <NotificationBanners />
       {error && (
         <div className="banner error" role="alert">
           {error} <button onClick={() => setError(null)}>Dismiss</button>

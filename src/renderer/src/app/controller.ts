@@ -1,3 +1,5 @@
+import { desktopBridge } from '../api/bridge'
+import { useNotifications } from '../stores/notifications'
 import type { Params, Result } from '../../../shared/api'
 import type { ImportPlan, ProfileInput } from '../../../shared/schemas'
 import { api } from '../api'
@@ -154,6 +156,18 @@ export async function boot(): Promise<void> {
     useSeries.getState().applyDelta(d)
   })
   api.on('alerts.changed', (a) => useSession.getState().setAlerts(a))
+  // The desktop app notifies through the OS; in a browser (`serve`), the page does: the
+  // browser's notifications when allowed, a banner otherwise.
+  if (!desktopBridge())
+    api.on('alerts.notification', (n) => {
+      if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+        const note = new Notification(n.title, { body: n.body, tag: n.alertId })
+        note.onclick = () => {
+          window.focus()
+          useView.getState().show('alerts', n.alertId ? { kind: 'alert', id: n.alertId } : null)
+        }
+      } else useNotifications.getState().push(n)
+    })
   api.on('workspace.changed', (w) => useWorkspace.getState().load(w))
   api.on('job.progress', (p) => useJobs.getState().update(p))
   useSeries.subscribe((s, prev) => {

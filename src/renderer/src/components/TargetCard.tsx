@@ -2,6 +2,8 @@ import type { TargetState } from '../../../shared/schemas'
 import { formatAgo, formatValue } from '../lib/format'
 import { useSeries } from '../stores/series'
 import { useTargets } from '../stores/targets'
+import { useSession } from '../stores/session'
+import { alertStateText } from '../lib/alert-view'
 import { ConnectionTestButton } from './ConnectionTestButton'
 import { SeriesChart } from './SeriesChart'
 
@@ -26,6 +28,13 @@ export function TargetCard({ targetId, now }: { targetId: string; now: number })
       .filter((id) => s.byId[id]!.info.targetId === targetId && s.byId[id]!.info.headline !== false)
       .join('|')
   )
+  // This target's alerts: firing, pending, no data (a string, so the selector's result compares equal).
+  const alertState = useSession((s) => {
+    const mine = [...s.alerts.firing, ...s.alerts.other].filter(
+      (a) => a.profile === s.active && a.targetId === targetId && a.state !== 'resolved'
+    )
+    return alertStateText(mine)
+  })
   if (!t) return null
   return (
     <article
@@ -39,6 +48,11 @@ export function TargetCard({ targetId, now }: { targetId: string; now: number })
         <h2>{KIND_LABEL[t.kind]}</h2>
         <code className="endpoint">{t.endpoint}</code>
       </header>
+      {alertState && (
+        <p className="alert-state" data-testid="target-alerts">
+          {alertState}
+        </p>
+      )}
       {t.lastError && (
         <p className={t.health === 'down' ? 'error' : 'warning'} role={t.health === 'down' ? 'alert' : undefined}>
           {t.lastError}

@@ -19,7 +19,8 @@ export type ViewId = (typeof VIEWS)[number]['id']
 export type Panel = 'new-profile' | 'edit-profile' | 'duplicate-profile' | 'import' | null
 
 /** What a view should bring into sight when it opens (from the command palette). */
-export type Focus = { kind: 'pid'; pid: number } | { kind: 'query'; key: string } | { kind: 'key'; key: string } | null
+export type Focus =
+  { kind: 'pid'; pid: number } | { kind: 'query'; key: string } | { kind: 'key'; key: string } | { kind: 'alert'; id: string } | null
 
 interface ViewState {
   view: ViewId
