@@ -6,6 +6,9 @@ import { seriesKey } from '../prometheus/series'
 import type { AlertJournal, JournalRecord } from './journal'
 import type { RuleUpdate } from './profile-rules'
 
+/** With no state change, the book looks at its alerts again this often (group waits, mutes that end). */
+export const SETTLE_EVERY_MS = 1000
+
 /** A silence in the profile's Alertmanager, as the book matches it. */
 export interface AmSilence {
   id: string
@@ -40,8 +43,10 @@ interface Group {
  * It writes rule transitions, acknowledgements and notifications to the journal.
  */
 export class AlertBook {
-  /** Rule alerts by profile, then target. */
-  private readonly ruleAlerts = new Map<string, Map<string, Alert[]>>()
+  /** Rule alerts by profile, then target: built from the rules' states when asked. */
+  private readonly ruleAlerts = new Map<string, Map<string, () => Alert[]>>()
+  /** When the book looks at every alert again without a change (group waits, mutes that end). */
+  private settleDue = 0
   private readonly external = new Map<string, Alert>()
   private readonly amSilences = new Map<string, AmSilence[]>()
   private readonly groups = new Map<string, Group>()
@@ -50,20 +55,17 @@ export class AlertBook {
 
   constructor(private readonly deps: AlertBookDeps) {}
 
-  /** One target's rule alerts after an evaluation; writes its records and notifies as due. */
+  /**
+   * One target's rule alerts after an evaluation: writes its records at once, and looks at every
+   * alert again (mutes, notifications, the view's event) at most once a second, not on every poll
+   * of every target: forty targets and a thousand rules must not mean forty passes a second.
+   */
   updateTarget(profile: string, update: RuleUpdate, now: number): void {
     let byTarget = this.ruleAlerts.get(profile)
     if (!byTarget) this.ruleAlerts.set(profile, (byTarget = new Map()))
     byTarget.set(update.targetId, update.alerts)
-    const records: JournalRecord[] = [...update.records]
-    // Acknowledgements last until their alert resolves.
-    const journal = this.deps.journal
-    if (journal)
-      for (const a of update.alerts)
-        if (a.state === 'resolved' && journal.current.mutes.get(a.id)?.k === 'ack')
-          records.push({ k: 'unmute', t: now, id: a.id, until: null, by: 'resolved' })
-    journal?.append(records, now)
-    this.settle(now)
+    this.deps.journal?.append(update.records, now)
+    if (now >= this.settleDue) this.settle(now)
   }
 
   /**
@@ -116,16 +118,25 @@ export class AlertBook {
 
   /** Acknowledge (until it resolves), snooze (until a time) or unmute one alert. */
   mute(id: string, how: 'ack' | 'snooze' | 'unmute', until: number | null, by: string, now: number): Alert {
-    const a = this.all().find((x) => x.id === id)
-    if (!a) throw new Error(`no alert ${id}`)
+    if (!this.all().some((x) => x.id === id)) throw new Error(`no alert ${id}`)
     this.deps.journal?.append([{ k: how, t: now, id, until, by }], now)
     this.settle(now)
-    return this.withMutes(a, now)
+    return this.viewAll(now).find((x) => x.id === id)!
   }
 
   /** Re-evaluates mutes and notifications (silences changed, time passed). */
   settle(now: number): void {
-    const alerts = this.all().map((a) => this.withMutes(a, now))
+    this.settleDue = now + SETTLE_EVERY_MS
+    const journal = this.deps.journal
+    // Acknowledgements last until their alert resolves.
+    if (journal) {
+      const ended: JournalRecord[] = []
+      for (const a of this.all())
+        if (a.state === 'resolved' && journal.current.mutes.get(a.id)?.k === 'ack')
+          ended.push({ k: 'unmute', t: now, id: a.id, until: null, by: 'resolved' })
+      journal.append(ended, now)
+    }
+    const alerts = this.viewAll(now)
     this.notify(alerts, now)
     const signature = alerts.map((a) => `${a.id}|${a.state}|${a.muted.map((m) => m.kind).join(',')}`).join('\n')
     if (signature !== this.lastSignature) {
@@ -148,24 +159,30 @@ export class AlertBook {
   }
 
   summary(now: number): AlertsSummary {
-    return summaryOf(this.all().map((a) => this.withMutes(a, now)))
+    return summaryOf(this.viewAll(now))
   }
 
   /** The alerts that would be muted, and why: for the silence editor's preview. */
   matching(matchers: LocalSilence['matchers'], now: number): Alert[] {
-    return this.all()
-      .filter((a) => matchesAll(a.labels, matchers))
-      .map((a) => this.withMutes(a, now))
+    return this.viewAll(now).filter((a) => matchesAll(a.labels, matchers))
   }
 
   private all(): Alert[] {
     const out: Alert[] = []
-    for (const byTarget of this.ruleAlerts.values()) for (const list of byTarget.values()) out.push(...list)
+    for (const byTarget of this.ruleAlerts.values()) for (const list of byTarget.values()) out.push(...list())
     out.push(...this.external.values())
     return out
   }
 
-  private withMutes(a: Alert, now: number): Alert {
+  /** Every alert with why it is muted now. */
+  private viewAll(now: number): Alert[] {
+    const all = this.all()
+    // Inhibition: a firing TargetDown mutes the other alerts of its target.
+    const down = new Set(all.filter((x) => x.name === 'TargetDown' && x.state === 'firing').map((x) => `${x.profile}/${x.targetId}`))
+    return all.map((a) => this.withMutes(a, now, down))
+  }
+
+  private withMutes(a: Alert, now: number, down: ReadonlySet<string>): Alert {
     const muted: Alert['muted'] = []
     const m = this.deps.journal?.current.mutes.get(a.id)
     if (m?.k === 'ack') muted.push({ kind: 'ack', detail: `acknowledged by ${m.by}`, until: null })
@@ -175,13 +192,8 @@ export class AlertBook {
     for (const s of this.amSilences.get(a.profile) ?? [])
       if (s.endsAt > now && amMatches(a.labels, s))
         muted.push({ kind: 'alertmanager', detail: `Alertmanager silence ${s.id}: ${s.comment}`, until: s.endsAt })
-    if (a.name !== 'TargetDown' && a.source === 'lookout') {
-      const down = this.ruleAlerts
-        .get(a.profile)
-        ?.get(a.targetId)
-        ?.find((x) => x.name === 'TargetDown' && x.state === 'firing')
-      if (down) muted.push({ kind: 'inhibited', detail: `${a.targetId} is down`, until: null })
-    }
+    if (a.name !== 'TargetDown' && a.source === 'lookout' && down.has(`${a.profile}/${a.targetId}`))
+      muted.push({ kind: 'inhibited', detail: `${a.targetId} is down`, until: null })
     return { ...a, muted }
   }
 

@@ -7,6 +7,9 @@ import { stateKey } from './journal'
 import { RuleState, instanceKey, renderTemplate, type AlertInstance, type AlertTransition, type RuleCondition } from './rule-state'
 import { aggregate, type SeriesView } from './series-rules'
 
+/** The one instance of a rule that yields a single value per target. */
+const NO_LABELS_KEY = instanceKey({})
+
 /** A restart resumes `for` timers only when Lookout was away less than this (Prometheus's `for_grace_period` idea). */
 export const RESUME_GRACE_MS = 10 * 60_000
 
@@ -26,10 +29,13 @@ export interface RuleTarget {
   endpoint: string
 }
 
-/** What one evaluation changed: the target's alerts now, and the journal's records. */
+/**
+ * What one evaluation changed: the journal's records, and the target's alerts, built when the book
+ * asks (a view per instance costs more than the evaluation; the book asks only when it needs them).
+ */
 export interface RuleUpdate {
   targetId: string
-  alerts: Alert[]
+  alerts: () => Alert[]
   records: JournalRecord[]
 }
 
@@ -129,7 +135,7 @@ export class ProfileRules {
       const values = this.valuesOf(b, state, down, now)
       records.push(...this.record(b, b.state.step(values, now), now))
     }
-    return { targetId, alerts: this.alertsOf(targetId), records }
+    return { targetId, alerts: () => this.alertsOf(targetId), records }
   }
 
   /** The PromQL rules on the Prometheus server: one query each, in turn; null when a round is already running. */
@@ -160,7 +166,7 @@ export class ProfileRules {
     } finally {
       this.promqlInFlight = false
     }
-    return { targetId, alerts: this.alertsOf(targetId), records }
+    return { targetId, alerts: () => this.alertsOf(targetId), records }
   }
 
   /**
@@ -186,7 +192,7 @@ export class ProfileRules {
               values.set(instanceKey(labels), { labels, value: x.value })
             }
           } catch {
-            values.set(instanceKey({}), { labels: {}, value: null })
+            values.set(NO_LABELS_KEY, { labels: {}, value: null })
           }
         } else values = this.valuesOf(b, state, state?.health === 'down', now)
         const probe = new RuleState({ ...conditionOf(b.rule), forMs: 0 })
@@ -204,20 +210,20 @@ export class ProfileRules {
     const w = rule.watch
     if (w.kind === 'series' && w.metric === 'up') {
       const v = !state || state.health === 'pending' ? null : down ? 0 : 1
-      values.set(instanceKey({}), { labels: {}, value: v })
+      values.set(NO_LABELS_KEY, { labels: {}, value: v })
       return values
     }
     if (down) {
       // Every instance this rule had on the target: no data, its timers kept.
       for (const a of b.state.alerts()) if (a.phase !== 'resolved') values.set(a.key, { labels: a.labels, value: null })
-      if (w.kind !== 'finding') values.set(instanceKey({}), { labels: {}, value: null })
+      if (w.kind !== 'finding') values.set(NO_LABELS_KEY, { labels: {}, value: null })
       return values
     }
     switch (w.kind) {
       case 'series': {
         const key = w.metric.slice(target.kind.length + 1)
         const view = this.reads.series(`${target.id}:${key}`)
-        values.set(instanceKey({}), { labels: {}, value: view ? aggregate(view, now, rule.windowS * 1000, seriesAggregation(rule)) : null })
+        values.set(NO_LABELS_KEY, { labels: {}, value: view ? aggregate(view, now, rule.windowS * 1000, seriesAggregation(rule)) : null })
         break
       }
       case 'finding': {
@@ -236,7 +242,7 @@ export class ProfileRules {
       case 'scraped': {
         const scraped = this.reads.collector(target.id)?.scraped
         const v = scraped && b.scrapedKey ? scraped.value(b.scrapedKey, rule.aggregation, rule.windowS * 1000, now) : null
-        values.set(instanceKey({}), { labels: {}, value: v })
+        values.set(NO_LABELS_KEY, { labels: {}, value: v })
         break
       }
       case 'promql':
