@@ -356,7 +356,7 @@ export function buildProgram(): Command {
       process.exitCode = await profilesImport(o, io)
     })
 
-  const rules = program.command('rules').description('alert rules as Prometheus rule files: export, check, test')
+  const rules = program.command('rules').description('alert rules as Prometheus rule files: export, check, test, import')
   dataDirOption(rules.command('export').description('the profile’s rules that PromQL can express, as a Prometheus rule file'))
     .requiredOption('--profile <name>', 'a saved profile')
     .option('--out <file>', 'write there instead of standard output')
@@ -368,6 +368,16 @@ export function buildProgram(): Command {
   ).action(async (file: string, o: { dataDir: string }) => {
     process.exitCode = await rulesCommand('check', { ...o, file }, io)
   })
+  dataDirOption(
+    rules
+      .command('import')
+      .description('import a Prometheus rule file’s alerting rules into a profile, evaluated on its Prometheus (nothing on a problem)')
+      .argument('<file>')
+  )
+    .requiredOption('--profile <name>', 'a saved profile with a Prometheus server')
+    .action(async (file: string, o: { profile: string; dataDir: string }) => {
+      process.exitCode = await rulesCommand('import', { ...o, file }, io)
+    })
   dataDirOption(
     rules
       .command('test')

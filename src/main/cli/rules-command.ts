@@ -10,18 +10,19 @@ export const RULES_EXIT = { done: 0, found: 1, refused: 2 } as const
 const exitFor = (code: string) => (code === 'unavailable' || code === 'internal' ? RULES_EXIT.found : RULES_EXIT.refused)
 
 /**
- * `lookout rules export|check|test`, as promtool's `check rules` and `test rules` are to a
+ * `lookout rules export|check|test|import`, as promtool's `check rules` and `test rules` are to a
  * Prometheus server: export a profile's rules as a rule file, check a rule file as Lookout reads
- * it, evaluate a profile's rules once and say what would fire. Each is one core request.
+ * it, evaluate a profile's rules once and say what would fire, import a team's rule file into a
+ * profile (its rules then run on the profile's Prometheus). Each is one core request.
  */
 export async function rulesCommand(
-  verb: 'export' | 'check' | 'test',
+  verb: 'export' | 'check' | 'test' | 'import',
   o: { profile?: string; out?: string; file?: string; json?: boolean; timeout?: number; dataDir: string },
   io: IO
 ): Promise<number> {
   const command = `lookout rules ${verb}`
   let text = ''
-  if (verb === 'check') {
+  if (verb === 'check' || verb === 'import') {
     try {
       text = await readFile(o.file!, 'utf8')
     } catch (err) {
@@ -61,6 +62,22 @@ export async function rulesCommand(
       if (c.problems.length) return RULES_EXIT.found
       io.out(`${o.file}: ${c.rules.length} alerting rule(s) read: ${c.rules.join(', ') || '(none)'}\n`)
       io.out('The PromQL itself is checked where it runs: promtool check rules, or the profile’s Prometheus on import.\n')
+      return RULES_EXIT.done
+    }
+    if (verb === 'import') {
+      const r = await core.dispatch('alerts.importRules', { profile: o.profile, text })
+      if (!r.ok) {
+        io.err(`${command}: ${r.error.message}\n`)
+        return exitFor(r.error.code)
+      }
+      const c = r.result as RuleFileCheck
+      for (const p of c.problems) io.err(`${o.file}:${p.line}:${p.column}: ${p.message}\n`)
+      for (const s of c.skipped) io.out(`skipped ${s.name}: ${s.reason}\n`)
+      if (c.problems.length) {
+        io.err(`${command}: nothing imported\n`)
+        return RULES_EXIT.found
+      }
+      io.out(`imported into ${o.profile}: ${c.rules.join(', ') || '(no alerting rule)'}\n`)
       return RULES_EXIT.done
     }
     const r = await core.dispatch('alerts.testRules', { profile: o.profile, ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}) })

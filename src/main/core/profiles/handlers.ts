@@ -118,6 +118,9 @@ export function profileHandlers(
       const deleted = await s.profiles.delete(name)
       await s.workspace.forget(name)
       await s.tunnels.drop(name)
+      // Its own rules go with it: a new profile of the same name starts from the pack.
+      await s.alerting.ready()
+      await s.alerting.config.forgetProfile(name).catch(() => {})
       return { deleted }
     }
   }
