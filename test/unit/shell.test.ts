@@ -77,7 +77,7 @@ const fake = vi.hoisted(() => {
 })
 vi.mock('electron', () => fake.module)
 
-import { createMainWindow, hardenApp, lockDownSession } from '../../src/main/shell/window'
+import { allowRunbooks, createMainWindow, hardenApp, lockDownSession } from '../../src/main/shell/window'
 import { serveRenderer } from '../../src/main/shell/protocol'
 import { desktopNotifier, desktopSecretStore, SafeStorageSecretStore, secretStorageWarning } from '../../src/main/shell/ports'
 import { fileSecretStore } from '../../src/main/core/profiles/secret-source'
@@ -176,6 +176,17 @@ describe('the main window', () => {
     expect(open({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
     expect(open({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' })
     expect(fake.opened).toEqual(['https://www.postgresql.org/docs/current/monitoring-stats.html'])
+  })
+
+  it('opens an alert’s runbook in the browser, exactly as the rule has it, and no other link', () => {
+    allowRunbooks(() => new Set(['http://wiki.internal/runbooks/redis-hit-rate', 'https://u:p@wiki.internal/x']))
+    createMainWindow('/p.cjs')
+    const open = fake.windows[0]!.openHandler!
+    expect(open({ url: 'http://wiki.internal/runbooks/redis-hit-rate' })).toEqual({ action: 'deny' })
+    open({ url: 'http://wiki.internal/runbooks/other' })
+    open({ url: 'https://u:p@wiki.internal/x' })
+    expect(fake.opened).toEqual(['http://wiki.internal/runbooks/redis-hit-rate'])
+    allowRunbooks(() => new Set())
   })
 
   it('denies every permission request and check', () => {

@@ -1,6 +1,7 @@
 import { app, BrowserWindow, ipcMain, Menu } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { EventPayload } from '../../shared/api'
 import { ProfileInput } from '../../shared/schemas'
 import { createCore } from '../core'
 import { consoleLogger } from '../core/ports'
@@ -9,7 +10,7 @@ import { buildMenu, MENU_COMMAND_CHANNEL } from './menu'
 import { desktopNotifier, desktopSecretStore } from './ports'
 import { registerAppScheme, serveRenderer } from './protocol'
 import { createTray } from './tray'
-import { createMainWindow, hardenApp, lockDownSession } from './window'
+import { allowRunbooks, createMainWindow, hardenApp, lockDownSession } from './window'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -46,8 +47,14 @@ export function runDesktopApp(): void {
     })
     bindIpc(ipcMain, core, () => BrowserWindow.getAllWindows().map((w) => w.webContents))
     const tray = createTray(join(here, '../../resources/icon.png'), showWindow, () => app.quit())
+    // Runbook links of the alerts the core holds open in the browser (nothing else beyond the docs).
+    let runbooks = new Set<string>()
+    allowRunbooks(() => runbooks)
     core.onEvent((name, payload) => {
-      if (name === 'alerts.changed') tray.update(payload as never)
+      if (name !== 'alerts.changed') return
+      const summary = payload as EventPayload<'alerts.changed'>
+      tray.update(summary)
+      runbooks = new Set([...summary.firing, ...summary.other].flatMap((a) => (a.runbookUrl ? [a.runbookUrl] : [])))
     })
     Menu.setApplicationMenu(buildMenu(() => win))
     // `lookout demo` hands its profile over in the environment (passwords never touch disk).

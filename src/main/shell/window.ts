@@ -15,9 +15,30 @@ export function hardenWebContents(wc: Pick<WebContents, 'on' | 'setWindowOpenHan
   })
   wc.on('will-attach-webview', (event) => event.preventDefault())
   wc.setWindowOpenHandler(({ url }) => {
-    if (externalUrlAllowed(url)) void shell.openExternal(url)
+    if (externalUrlAllowed(url) || runbookAllowed(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
+}
+
+let runbooks: () => ReadonlySet<string> = () => new Set()
+
+/**
+ * The runbook links of the alerts the core holds now: the only other links that open in the
+ * user's browser, exactly as written in a rule (http or https, no credentials). A page cannot
+ * add one; only a rule the user saved can.
+ */
+export function allowRunbooks(current: () => ReadonlySet<string>): void {
+  runbooks = current
+}
+
+function runbookAllowed(url: string): boolean {
+  try {
+    const u = new URL(url)
+    if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password) return false
+  } catch {
+    return false
+  }
+  return runbooks().has(url)
 }
 
 /** Hardens every web contents the app ever creates, as it is created. */
