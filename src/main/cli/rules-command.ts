@@ -50,22 +50,12 @@ export async function rulesCommand(
       for (const s of skipped) io.err(`not exported: ${s.name}: ${s.reason}\n`)
       return RULES_EXIT.done
     }
-    if (verb === 'check') {
-      const r = await core.dispatch('alerts.checkRules', { text })
-      if (!r.ok) {
-        io.err(`${command}: ${r.error.message}\n`)
-        return exitFor(r.error.code)
-      }
-      const c = r.result as RuleFileCheck
-      for (const p of c.problems) io.err(`${o.file}:${p.line}:${p.column}: ${p.message}\n`)
-      for (const s of c.skipped) io.out(`skipped ${s.name}: ${s.reason}\n`)
-      if (c.problems.length) return RULES_EXIT.found
-      io.out(`${o.file}: ${c.rules.length} alerting rule(s) read: ${c.rules.join(', ') || '(none)'}\n`)
-      io.out('The PromQL itself is checked where it runs: promtool check rules, or the profile’s Prometheus on import.\n')
-      return RULES_EXIT.done
-    }
-    if (verb === 'import') {
-      const r = await core.dispatch('alerts.importRules', { profile: o.profile, text })
+    if (verb === 'check' || verb === 'import') {
+      // Both read the file the same way; import then keeps its rules, when it has no problem.
+      const r =
+        verb === 'check'
+          ? await core.dispatch('alerts.checkRules', { text })
+          : await core.dispatch('alerts.importRules', { profile: o.profile, text })
       if (!r.ok) {
         io.err(`${command}: ${r.error.message}\n`)
         return exitFor(r.error.code)
@@ -74,10 +64,14 @@ export async function rulesCommand(
       for (const p of c.problems) io.err(`${o.file}:${p.line}:${p.column}: ${p.message}\n`)
       for (const s of c.skipped) io.out(`skipped ${s.name}: ${s.reason}\n`)
       if (c.problems.length) {
-        io.err(`${command}: nothing imported\n`)
+        if (verb === 'import') io.err(`${command}: nothing imported\n`)
         return RULES_EXIT.found
       }
-      io.out(`imported into ${o.profile}: ${c.rules.join(', ') || '(no alerting rule)'}\n`)
+      if (verb === 'import') io.out(`imported into ${o.profile}: ${c.rules.join(', ') || '(no alerting rule)'}\n`)
+      else {
+        io.out(`${o.file}: ${c.rules.length} alerting rule(s) read: ${c.rules.join(', ') || '(none)'}\n`)
+        io.out('The PromQL itself is checked where it runs: promtool check rules, or the profile’s Prometheus on import.\n')
+      }
       return RULES_EXIT.done
     }
     const r = await core.dispatch('alerts.testRules', { profile: o.profile, ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}) })

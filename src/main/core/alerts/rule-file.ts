@@ -172,6 +172,13 @@ export function importRuleFile(text: string): ImportedRules {
     const p = lc.linePos(e.pos[0])
     problems.push({ line: p.line, column: p.col, message: e.message.split('\n')[0]! })
   }
+  // rulefmt is strict: a field it does not know is an error, not something to skip.
+  const unknownFields = (map: { items: { key: unknown }[] }, known: ReadonlySet<string>, where: string) => {
+    for (const item of map.items) {
+      const k = isScalar(item.key) ? String(item.key.value) : ''
+      if (!known.has(k)) at(item.key as Node, `unknown field ${k} in ${where}`)
+    }
+  }
   const rules: AlertRule[] = []
   const skipped: ImportedRules['skipped'] = []
   if (problems.length) return { rules, skipped, problems }
@@ -194,10 +201,7 @@ export function importRuleFile(text: string): ImportedRules {
       at(g as Node, 'a group is a mapping with name: and rules:')
       continue
     }
-    for (const item of g.items) {
-      const k = isScalar(item.key) ? String(item.key.value) : ''
-      if (!GROUP_KEYS.has(k)) at(item.key as Node, `unknown field ${k} in a group`)
-    }
+    unknownFields(g, GROUP_KEYS, 'a group')
     const name = g.get('name')
     if (typeof name !== 'string' || !name) at(g, 'a group needs a name')
     else if (names.has(name)) at(g.get('name', true) as Node, `group name ${name} is repeated`)
@@ -212,10 +216,7 @@ export function importRuleFile(text: string): ImportedRules {
         at(r as Node, 'a rule is a mapping')
         continue
       }
-      for (const item of r.items) {
-        const k = isScalar(item.key) ? String(item.key.value) : ''
-        if (!RULE_KEYS.has(k)) at(item.key as Node, `unknown field ${k} in a rule`)
-      }
+      unknownFields(r, RULE_KEYS, 'a rule')
       const plain = r.toJSON() as Record<string, unknown>
       if (typeof plain.record === 'string') {
         if (plain.alert !== undefined) at(r, 'a rule is either alert: or record:, not both')

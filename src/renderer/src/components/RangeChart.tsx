@@ -1,19 +1,13 @@
 import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import type { RangeAnswer } from '../../../shared/prometheus'
-import { clockLabel } from '../lib/format'
 import { seriesLabel } from '../app/promql'
 import { useTheme } from '../stores/theme'
-import { TIME_STEPS_MS, timeLabelSpace } from '../lib/chart-axes'
-import { fitYAxis } from './chart-axes'
+import { timeChartOptions } from './chart-axes'
 
 const PALETTE = ['#5aa9ff', '#3fb96f', '#e0a526', '#f0524f', '#b07cf7', '#34c3c3', '#ff8a5c', '#9aa4b2']
 /** Beyond this many series a chart stops being readable; the rest are counted, not drawn. */
 export const MAX_DRAWN_SERIES = 20
-
-function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
-}
 
 /** A PromQL range answer as one uPlot chart with a legend. */
 export function RangeChart({ answer }: { answer: RangeAnswer }) {
@@ -24,17 +18,9 @@ export function RangeChart({ answer }: { answer: RangeAnswer }) {
     if (!el) return
     const drawn = answer.series.slice(0, MAX_DRAWN_SERIES)
     const span = (answer.t[answer.t.length - 1] ?? 0) - (answer.t[0] ?? 0)
-    const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid') } }
     const u = new uPlot(
       {
-        width: Math.max(300, el.clientWidth),
-        height: 300,
-        ms: 1,
-        scales: { x: { time: true } },
-        axes: [
-          { ...axis, incrs: TIME_STEPS_MS, space: timeLabelSpace(span), values: (_u, ticks) => ticks.map((t) => clockLabel(t, span)) },
-          { ...axis, size: fitYAxis }
-        ],
+        ...timeChartOptions(el.clientWidth, 300, span),
         legend: { live: true },
         series: [
           {},

@@ -1,5 +1,6 @@
 import uPlot from 'uplot'
-import { yAxisWidth } from '../lib/chart-axes'
+import { clockLabel } from '../lib/format'
+import { TIME_STEPS_MS, timeLabelSpace, yAxisWidth } from '../lib/chart-axes'
 
 /** The widest each chart's axes have been, by axis index. */
 const widestSoFar = new WeakMap<uPlot, number[]>()
@@ -23,4 +24,31 @@ export const fitYAxis: uPlot.Axis.Size = (u, values, axisIdx) => {
   const width = yAxisWidth(values, (text) => u.ctx.measureText(text).width / ratio, widest[axisIdx])
   widest[axisIdx] = width
   return width
+}
+
+/** A theme colour from the page's CSS variables. */
+export function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+}
+
+/**
+ * The options every time chart of a range shares: its size, time in milliseconds, a clock axis
+ * whose labels fit the span, a y axis sized to its labels, both in the theme's colours.
+ */
+export function timeChartOptions(
+  width: number,
+  height: number,
+  spanMs: number
+): Pick<uPlot.Options, 'width' | 'height' | 'ms' | 'scales' | 'axes'> {
+  const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid') } }
+  return {
+    width: Math.max(300, width),
+    height,
+    ms: 1,
+    scales: { x: { time: true } },
+    axes: [
+      { ...axis, incrs: TIME_STEPS_MS, space: timeLabelSpace(spanMs), values: (_u, ticks) => ticks.map((t) => clockLabel(t, spanMs)) },
+      { ...axis, size: fitYAxis }
+    ]
+  }
 }

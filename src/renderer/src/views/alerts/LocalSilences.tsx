@@ -4,8 +4,7 @@ import type { Alert } from '../../../../shared/schemas'
 import { api } from '../../api'
 import { useNow } from '../../app/useNow'
 import { matchersText, parseMatchers } from '../../lib/alert-view'
-
-const DURATIONS_MIN = [30, 60, 240, 1440]
+import { DurationSelect } from './SilencesPanel'
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -103,13 +102,7 @@ export function LocalSilences({
           </p>
         )}
         <div className="toolbar">
-          <select aria-label="Duration" value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
-            {DURATIONS_MIN.map((m) => (
-              <option key={m} value={m}>
-                {m < 60 ? `${m} min` : `${m / 60} h`}
-              </option>
-            ))}
-          </select>
+          <DurationSelect minutes={minutes} onChange={setMinutes} />
           <input aria-label="Why" placeholder="why (required)" value={comment} onChange={(e) => setComment(e.target.value)} />
           <button disabled={!matchers || comment.trim().length < 3} onClick={() => void create()}>
             Silence here

@@ -1,15 +1,9 @@
 import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import type { RulePreview } from '../../../../shared/alert-rules'
-import { fitYAxis } from '../../components/chart-axes'
-import { TIME_STEPS_MS, timeLabelSpace } from '../../lib/chart-axes'
-import { clockLabel } from '../../lib/format'
+import { cssVar, timeChartOptions } from '../../components/chart-axes'
 import { firingSpans } from '../../lib/alert-view'
 import { useTheme } from '../../stores/theme'
-
-function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
-}
 
 /**
  * A rule's preview on one target: the value as the rule read it at each point, the threshold (and
@@ -27,18 +21,10 @@ export function PreviewChart({ preview, target }: { preview: RulePreview; target
     const threshold = line(preview.threshold)
     const clear = line(preview.clearThreshold)
     const spans = firingSpans(target.transitions, target.t[n - 1]!)
-    const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid') } }
-    const danger = cssVar('--down') || '#f0524f'
+    const danger = cssVar('--bad') || '#f0524f'
     const u = new uPlot(
       {
-        width: Math.max(300, el.clientWidth),
-        height: 220,
-        ms: 1,
-        scales: { x: { time: true } },
-        axes: [
-          { ...axis, incrs: TIME_STEPS_MS, space: timeLabelSpace(span), values: (_u, ticks) => ticks.map((t) => clockLabel(t, span)) },
-          { ...axis, size: fitYAxis }
-        ],
+        ...timeChartOptions(el.clientWidth, 220, span),
         legend: { live: true },
         series: [
           {},

@@ -14,6 +14,19 @@ function matcherText(s: SilenceView): string {
   return s.matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}"${m.value}"`).join(', ')
 }
 
+/** How long a silence lasts: half an hour to a day. */
+export function DurationSelect({ minutes, onChange }: { minutes: number; onChange(m: number): void }) {
+  return (
+    <select aria-label="Duration" value={minutes} onChange={(e) => onChange(Number(e.target.value))}>
+      {DURATIONS.map((m) => (
+        <option key={m} value={m}>
+          {m < 60 ? `${m} min` : `${m / 60} h`}
+        </option>
+      ))}
+    </select>
+  )
+}
+
 /** A form that silences one firing alert by its exact labels. */
 export function SilenceForm({ profile, alert, onDone }: { profile: ProfileSummary; alert: Alert; onDone(msg: string | null): void }) {
   const [minutes, setMinutes] = useState(60)
@@ -43,13 +56,7 @@ export function SilenceForm({ profile, alert, onDone }: { profile: ProfileSummar
     <div className="silence-form" aria-label={`Silence ${alert.name}`}>
       <code>{matchers.map((m) => `${m.name}="${m.value}"`).join(', ')}</code>
       <div className="toolbar">
-        <select aria-label="Duration" value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
-          {DURATIONS.map((m) => (
-            <option key={m} value={m}>
-              {m < 60 ? `${m} min` : `${m / 60} h`}
-            </option>
-          ))}
-        </select>
+        <DurationSelect minutes={minutes} onChange={setMinutes} />
         <input aria-label="Why" placeholder="why (required)" value={comment} onChange={(e) => setComment(e.target.value)} />
         {comment.trim().length >= 3 && <ConfirmField profile={profile} action="Silence" busy={busy} onConfirm={(c) => void create(c)} />}
         <button className="link" onClick={() => onDone(null)}>
