@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useState } from 'react'
-import type { AlertRuleInput, EffectiveRule } from '../../../../shared/alert-rules'
+import type { AlertRuleInput, EffectiveRule, NotificationPolicy } from '../../../../shared/alert-rules'
 import type { Alert } from '../../../../shared/schemas'
 import { api } from '../../api'
 import { useNow } from '../../app/useNow'
@@ -227,6 +227,7 @@ export function AlertsView() {
 function RulesPanel({ profileName }: { profileName: string }) {
   const profile = useSession((s) => s.profiles.find((p) => p.name === profileName))!
   const [rules, setRules] = useState<EffectiveRule[] | null>(null)
+  const [policy, setPolicy] = useState<NotificationPolicy | null>(null)
   const [problem, setProblem] = useState<string | null>(null)
   const [editing, setEditing] = useState<AlertRuleInput | null>(null)
   const [exported, setExported] = useState<{ text: string; skipped: { name: string; reason: string }[] } | null>(null)
@@ -237,6 +238,7 @@ function RulesPanel({ profileName }: { profileName: string }) {
       (r) => {
         setRules(r.rules)
         setProblem(r.problem)
+        setPolicy(r.policy)
       },
       (e: unknown) => setError(message(e))
     )
@@ -284,6 +286,7 @@ function RulesPanel({ profileName }: { profileName: string }) {
           Export as Prometheus rules
         </button>
       </div>
+      {policy && <PolicyForm policy={policy} onSaved={setPolicy} onError={setError} />}
       {problem && (
         <p className="error" role="alert">
           {problem}
@@ -369,5 +372,62 @@ function RulesPanel({ profileName }: { profileName: string }) {
         </table>
       )}
     </section>
+  )
+}
+
+/** How alerts notify, for every profile: warnings or not, forwarding, group wait, repeat interval. */
+function PolicyForm({
+  policy,
+  onSaved,
+  onError
+}: {
+  policy: NotificationPolicy
+  onSaved(p: NotificationPolicy): void
+  onError(e: string): void
+}) {
+  const [draft, setDraft] = useState(policy)
+  const changed = JSON.stringify(draft) !== JSON.stringify(policy)
+  const save = () =>
+    api.call('alerts.setPolicy', { policy: draft }).then(
+      (p) => onSaved(p),
+      (e: unknown) => onError(message(e))
+    )
+  return (
+    <fieldset className="policy" aria-label="Notifications">
+      <legend>Notifications (every profile)</legend>
+      <label>
+        <input type="checkbox" checked={draft.notifyWarnings} onChange={(e) => setDraft({ ...draft, notifyWarnings: e.target.checked })} />{' '}
+        warnings notify too (critical alerts always do)
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={draft.forwardToAlertmanager}
+          onChange={(e) => setDraft({ ...draft, forwardToAlertmanager: e.target.checked })}
+        />{' '}
+        send firing alerts to the profile’s Alertmanager
+      </label>
+      <label>
+        group wait (s){' '}
+        <input
+          type="number"
+          min={0}
+          value={draft.groupWaitS}
+          onChange={(e) => setDraft({ ...draft, groupWaitS: Number(e.target.value) })}
+        />
+      </label>
+      <label>
+        repeat after (min){' '}
+        <input
+          type="number"
+          min={1}
+          value={Math.round(draft.repeatIntervalS / 60)}
+          onChange={(e) => setDraft({ ...draft, repeatIntervalS: Math.max(1, Number(e.target.value)) * 60 })}
+        />
+      </label>
+      <button disabled={!changed} onClick={() => void save()}>
+        Save
+      </button>
+    </fieldset>
   )
 }
