@@ -80,6 +80,12 @@ describe('the demo in Chromium: alert rules', () => {
     // Acknowledged: still firing, shown as acknowledged.
     await row.getByRole('button', { name: 'Ack' }).click()
     await page.locator('tr[data-alert="DemoHitRateLow"] .silenced', { hasText: /^acknowledged by / }).waitFor()
+    // The history: the rule's instance pending, then firing, on the hour's time axis.
+    await page.getByRole('button', { name: 'History', exact: true }).click()
+    const timeline = page.getByRole('img', { name: 'DemoHitRateLow · demo/redis' })
+    await timeline.locator('rect.span-firing').waitFor()
+    expect(await timeline.locator('rect.span-pending').count()).toBeGreaterThanOrEqual(1)
+    await page.screenshot({ path: join(SHOTS, 'alert-history.png'), fullPage: false })
     await page.getByRole('button', { name: /^Health/ }).click()
     const state = page.locator('[data-target="redis"] [data-testid=target-alerts]')
     await state.waitFor()

@@ -6,6 +6,7 @@ import {
   describeCondition,
   firingSpans,
   groupAlerts,
+  historyTimeline,
   muteLabel,
   parseMatchers
 } from '../../../src/renderer/src/lib/alert-view'
@@ -81,5 +82,35 @@ describe('the Alerts view’s helpers', () => {
       'alerts: 1 firing (RedisCacheHitLow), 1 pending'
     )
     expect(muteLabel({ kind: 'snooze', detail: 'by ana', until: 30 * 60_000 }, 0)).toBe('snoozed 30 min')
+  })
+
+  it('lays the history out as spans per alert instance, an open one running to now', () => {
+    const e = (t: number, to: string, object = 'pid 1') => ({
+      t,
+      profile: 'p',
+      rule: 'Blocked',
+      target: 'postgres',
+      labels: { object },
+      from: '',
+      to,
+      severity: 'critical',
+      value: null
+    })
+    const rows = historyTimeline(
+      [e(10, 'pending'), e(20, 'firing'), e(30, 'resolved'), e(25, 'firing', 'pid 2'), e(5, 'firing', 'pid 3'), e(8, 'resolved', 'pid 3')],
+      9,
+      40
+    )
+    expect(rows).toEqual([
+      {
+        key: 'p/postgres/Blocked/pid 1',
+        label: 'Blocked · p/postgres · pid 1',
+        spans: [
+          { from: 10, to: 20, state: 'pending' },
+          { from: 20, to: 30, state: 'firing' }
+        ]
+      },
+      { key: 'p/postgres/Blocked/pid 2', label: 'Blocked · p/postgres · pid 2', spans: [{ from: 25, to: 40, state: 'firing' }] }
+    ])
   })
 })

@@ -1,4 +1,4 @@
-import type { AlertRule, AlertRuleInput, LabelMatcher, RuleWatch } from '../../../shared/alert-rules'
+import type { AlertHistoryEntry, AlertRule, AlertRuleInput, LabelMatcher, RuleWatch } from '../../../shared/alert-rules'
 import type { Alert } from '../../../shared/schemas'
 
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const
@@ -167,4 +167,36 @@ export function alertStateText(alerts: readonly Alert[]): string {
   if (by('pending').length) parts.push(`${by('pending').length} pending`)
   if (by('nodata').length) parts.push(`${by('nodata').length} without data`)
   return `alerts: ${parts.join(', ')}`
+}
+
+export interface TimelineRow {
+  key: string
+  label: string
+  spans: { from: number; to: number; state: 'pending' | 'firing' | 'nodata' }[]
+}
+
+/**
+ * The history as a timeline: one row per alert instance (rule, target, object), its pending,
+ * firing and no-data spans within [from, now]; a span still open runs to now.
+ */
+export function historyTimeline(entries: readonly AlertHistoryEntry[], from: number, now: number): TimelineRow[] {
+  const rows = new Map<string, TimelineRow & { open: { at: number; state: TimelineRow['spans'][number]['state'] } | null }>()
+  for (const e of [...entries].sort((a, b) => a.t - b.t)) {
+    const key = `${e.profile}/${e.target}/${e.rule}/${e.labels.object ?? ''}`
+    let r = rows.get(key)
+    if (!r)
+      rows.set(
+        key,
+        (r = { key, label: `${e.rule} · ${e.profile}/${e.target}${e.labels.object ? ` · ${e.labels.object}` : ''}`, spans: [], open: null })
+      )
+    if (r.open) r.spans.push({ from: r.open.at, to: e.t, state: r.open.state })
+    r.open = e.to === 'pending' || e.to === 'firing' || e.to === 'nodata' ? { at: e.t, state: e.to } : null
+  }
+  const out: TimelineRow[] = []
+  for (const r of rows.values()) {
+    if (r.open) r.spans.push({ from: r.open.at, to: now, state: r.open.state })
+    const spans = r.spans.filter((s) => s.to > from).map((s) => ({ ...s, from: Math.max(s.from, from) }))
+    if (spans.length) out.push({ key: r.key, label: r.label, spans })
+  }
+  return out
 }
