@@ -81,13 +81,16 @@ describe('the demo in Chromium: Prometheus views', () => {
     await page.getByLabel('Type confirm to Silence').fill('confirm')
     await silence.click()
     await page.locator('.notice', { hasText: /^Silence .+ created for 60 min\.$/ }).waitFor()
+    // Alertmanager applies it: Lookout reads it back at once and marks the alert silenced there.
+    const marked = page.locator('tr[data-alert="CacheHitRateLow"]', {
+      has: page.locator('.silenced', { hasText: 'silenced in Alertmanager' })
+    })
+    await marked.first().waitFor({ timeout: 20_000 })
+    await page.screenshot({ path: join(SHOTS, 'alerts-silence.png'), fullPage: false })
+    await page.getByRole('button', { name: 'Silences', exact: true }).click()
     const listed = page.locator('.silences tr', { hasText: 'cache warming after deploy, ticket OPS-42' })
     await listed.waitFor()
     expect(await listed.textContent()).toContain('alertname="CacheHitRateLow"')
-    // Alertmanager applies it: the alert is marked silenced and offers no second silence.
-    const marked = page.locator('tr[data-alert="CacheHitRateLow"]', { has: page.locator('.silenced') })
-    await marked.first().waitFor({ timeout: 20_000 })
-    await page.screenshot({ path: join(SHOTS, 'alerts-silence.png'), fullPage: false })
     await listed.getByRole('button', { name: 'Expire…' }).click()
     await page.getByLabel('Type confirm to Expire').fill('confirm')
     await page.getByRole('button', { name: 'Expire', exact: true }).click()

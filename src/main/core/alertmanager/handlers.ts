@@ -55,10 +55,12 @@ export function alertmanagerHandlers(
       ctx.audit({ durationMinutes, comment })
       const silenceId = await am.createSilence({ matchers, startsAt, endsAt, createdBy: author, comment }).catch(amError)
       ctx.audit({ silenceId })
+      await s.alerting.refreshSilences(profile)
       return { silenceId }
     },
     'alertmanager.expireSilence': async ({ profile, silenceId }) => {
       await (await client(profile)).expireSilence(silenceId).catch(amError)
+      await s.alerting.refreshSilences(profile)
       return { expired: true as const }
     }
   }

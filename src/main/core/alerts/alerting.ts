@@ -20,6 +20,8 @@ interface Linked {
   timer: TimerHandle | null
   lastForwarded: Alert[]
   stopped: boolean
+  /** Reads the silences now (after one was created or expired from Lookout). */
+  readSilences(): Promise<void>
 }
 
 /**
@@ -88,30 +90,38 @@ export class Alerting {
       client: new AlertmanagerClient(urls.alertmanager ?? p.alertmanager, 5000),
       timer: null,
       lastForwarded: [],
-      stopped: false
+      stopped: false,
+      readSilences: async () => {}
     }
     this.linked.set(profile, l)
-    const poll = async () => {
-      if (l.stopped) return
+    l.readSilences = async () => {
       try {
         const silences = await l.client.silences()
-        const now = this.deps.clock.now()
         if (!l.stopped)
           this.book.setAlertmanagerSilences(
             profile,
             silences
               .filter((s) => s.status.state === 'active')
               .map((s) => ({ id: s.id, matchers: s.matchers, endsAt: Date.parse(s.endsAt), comment: s.comment })),
-            now
+            this.deps.clock.now()
           )
       } catch (err) {
         // Its silences stay as last read: an Alertmanager that is down does not unmute anything.
         this.deps.logger.warn('alertmanager silences unreadable', { profile, error: String(err) })
       }
+    }
+    const poll = async () => {
+      if (l.stopped) return
+      await l.readSilences()
       if (this.config.policy().forwardToAlertmanager && l.lastForwarded.length) await this.send(profile, l, l.lastForwarded)
       if (!l.stopped) l.timer = this.deps.clock.setTimeout(() => void poll(), AM_SILENCE_POLL_MS)
     }
     void poll()
+  }
+
+  /** After Lookout created or expired a silence in the profile's Alertmanager: read them now, not in 30 s. */
+  async refreshSilences(profile: string): Promise<void> {
+    await this.linked.get(profile)?.readSilences()
   }
 
   unlink(profile: string): void {
