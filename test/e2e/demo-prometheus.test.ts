@@ -75,6 +75,11 @@ describe('the demo in Chromium: Prometheus views', () => {
     await row.waitFor({ timeout: 90_000 })
     expect(await row.textContent()).toContain('Prometheus rule')
     await row.getByRole('button', { name: 'Silence in Alertmanager…' }).click()
+    // The matchers start as the alert's labels; the preview says what they would hit.
+    await page
+      .getByLabel('Silence preview')
+      .filter({ hasText: 'would silence 1 current alert: CacheHitRateLow (demo/prometheus)' })
+      .waitFor()
     await page.getByLabel('Why').fill('cache warming after deploy, ticket OPS-42')
     const silence = page.getByRole('button', { name: 'Silence', exact: true })
     expect(await silence.isDisabled()).toBe(true)

@@ -87,7 +87,8 @@ export class AlertBook {
         name: a.name,
         severity: a.severity,
         summary: a.summary,
-        labels: { ...a.labels, alertname: a.labels.alertname ?? a.name, profile },
+        // As the server reports them: a silence made from them in its Alertmanager must match there.
+        labels: { ...a.labels, alertname: a.labels.alertname ?? a.name },
         since: a.since ?? now,
         state: 'firing',
         value: null,
@@ -164,7 +165,7 @@ export class AlertBook {
 
   /** The alerts that would be muted, and why: for the silence editor's preview. */
   matching(matchers: LocalSilence['matchers'], now: number): Alert[] {
-    return this.viewAll(now).filter((a) => matchesAll(a.labels, matchers))
+    return this.viewAll(now).filter((a) => matchesAll(withProfile(a), matchers))
   }
 
   private all(): Alert[] {
@@ -188,7 +189,7 @@ export class AlertBook {
     if (m?.k === 'ack') muted.push({ kind: 'ack', detail: `acknowledged by ${m.by}`, until: null })
     if (m?.k === 'snooze' && m.until !== null && m.until > now) muted.push({ kind: 'snooze', detail: `snoozed by ${m.by}`, until: m.until })
     for (const s of this.deps.silences())
-      if (s.endsAt > now && matchesAll(a.labels, s.matchers)) muted.push({ kind: 'silence', detail: s.comment, until: s.endsAt })
+      if (s.endsAt > now && matchesAll(withProfile(a), s.matchers)) muted.push({ kind: 'silence', detail: s.comment, until: s.endsAt })
     for (const s of this.amSilences.get(a.profile) ?? [])
       if (s.endsAt > now && amMatches(a.labels, s))
         muted.push({ kind: 'alertmanager', detail: `Alertmanager silence ${s.id}: ${s.comment}`, until: s.endsAt })
@@ -203,7 +204,7 @@ export class AlertBook {
     for (const a of alerts) {
       if (a.state !== 'firing' || a.muted.length) continue
       if (a.severity !== 'critical' && !(a.severity === 'warning' && policy.notifyWarnings)) continue
-      const key = policy.groupBy.map((l) => `${l}=${a.labels[l] ?? ''}`).join(',')
+      const key = policy.groupBy.map((l) => `${l}=${(l === 'profile' ? a.profile : a.labels[l]) ?? ''}`).join(',')
       due.set(key, [...(due.get(key) ?? []), a])
     }
     for (const [key, g] of this.groups) if (!due.has(key)) g.since = null
@@ -230,6 +231,11 @@ export class AlertBook {
 
   /** When each group last notified, for a book without a journal. */
   private readonly lastNotified = new Map<string, number>()
+}
+
+/** An alert's labels with its profile's name, which local silences and grouping may name. */
+function withProfile(a: Alert): Record<string, string> {
+  return a.labels.profile === a.profile ? a.labels : { ...a.labels, profile: a.profile }
 }
 
 function amMatches(labels: Record<string, string>, s: AmSilence): boolean {

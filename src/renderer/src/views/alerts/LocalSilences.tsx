@@ -1,9 +1,9 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { LocalSilence } from '../../../../shared/alert-rules'
-import type { Alert } from '../../../../shared/schemas'
 import { api } from '../../api'
 import { useNow } from '../../app/useNow'
-import { matchersText, parseMatchers } from '../../lib/alert-view'
+import { matchersText } from '../../lib/alert-view'
+import { useMatcherEditor } from './MatcherEditor'
 import { DurationSelect } from './SilencesPanel'
 
 function message(err: unknown): string {
@@ -24,7 +24,7 @@ export function LocalSilences({
   onDone(msg: string | null): void
   formOnly?: boolean
 }) {
-  const [text, setText] = useState(() =>
+  const { matchers, editor } = useMatcherEditor(
     initial
       ? Object.entries(initial)
           .map(([k, v]) => `${k}="${v}"`)
@@ -33,32 +33,15 @@ export function LocalSilences({
   )
   const [minutes, setMinutes] = useState(60)
   const [comment, setComment] = useState('')
-  const [hitsFor, setHits] = useState<{ key: string; alerts: Alert[] } | null>(null)
   const [silences, setSilences] = useState<LocalSilence[]>([])
   const [error, setError] = useState<string | null>(null)
   const [version, setVersion] = useState(0)
   const now = useNow(10_000)
-  const parsed = useMemo(() => parseMatchers(text), [text])
-  const matchers = 'matchers' in parsed ? parsed.matchers : null
-  const key = matchers === null ? '' : JSON.stringify(matchers)
-  useEffect(() => {
-    if (!key) return
-    let live = true
-    api.call('alerts.previewSilence', { matchers: JSON.parse(key) as LocalSilence['matchers'] }).then(
-      (h) => live && setHits({ key, alerts: h }),
-      () => live && setHits(null)
-    )
-    return () => {
-      live = false
-    }
-  }, [key])
   useEffect(() => {
     if (formOnly) return
     api.call('alerts.silences', {}).then(setSilences, (e: unknown) => setError(message(e)))
   }, [formOnly, version])
 
-  // The preview of the matchers as typed now (an older answer is not shown).
-  const hits = hitsFor && hitsFor.key === key ? hitsFor.alerts : null
   async function create() {
     if (!matchers) return
     try {
@@ -81,26 +64,7 @@ export function LocalSilences({
   return (
     <section className="local-silences" aria-label="Local silences">
       <div className="silence-form">
-        <label>
-          Matchers
-          <input
-            aria-label="Matchers"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            placeholder='alertname="RedisCacheHitLow", profile="shop"'
-          />
-        </label>
-        {'error' in parsed && text.trim() !== '' && <p className="error">{parsed.error}</p>}
-        {hits && key && (
-          <p className="muted" aria-label="Silence preview">
-            {hits.length === 0
-              ? 'matches no current alert'
-              : `would silence ${hits.length} current alert${hits.length > 1 ? 's' : ''}: ${hits
-                  .slice(0, 5)
-                  .map((a) => `${a.name} (${a.profile}/${a.targetId})`)
-                  .join(', ')}${hits.length > 5 ? '…' : ''}`}
-          </p>
-        )}
+        {editor}
         <div className="toolbar">
           <DurationSelect minutes={minutes} onChange={setMinutes} />
           <input aria-label="Why" placeholder="why (required)" value={comment} onChange={(e) => setComment(e.target.value)} />

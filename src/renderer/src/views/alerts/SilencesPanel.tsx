@@ -3,6 +3,7 @@ import type { Alert, ProfileSummary } from '../../../../shared/schemas'
 import type { SilenceView } from '../../../../shared/alertmanager'
 import { api } from '../../api'
 import { ConfirmField } from '../../components/ConfirmField'
+import { toAlertmanagerMatchers, useMatcherEditor } from './MatcherEditor'
 
 const DURATIONS = [30, 60, 240, 1440]
 
@@ -27,20 +28,28 @@ export function DurationSelect({ minutes, onChange }: { minutes: number; onChang
   )
 }
 
-/** A form that silences one firing alert by its exact labels. */
+/**
+ * Silences alerts in the profile's Alertmanager: the matchers start as the alert's exact labels
+ * and can be edited, with a preview of the current alerts they would hit.
+ */
 export function SilenceForm({ profile, alert, onDone }: { profile: ProfileSummary; alert: Alert; onDone(msg: string | null): void }) {
   const [minutes, setMinutes] = useState(60)
   const [comment, setComment] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const matchers = Object.entries(alert.labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }))
+  const { matchers, editor } = useMatcherEditor(
+    Object.entries(alert.labels)
+      .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
+      .join(', ')
+  )
   async function create(confirmation: string) {
+    if (!matchers) return
     setBusy(true)
     setError(null)
     try {
       const r = await api.call('alertmanager.createSilence', {
         profile: profile.name,
-        matchers,
+        matchers: toAlertmanagerMatchers(matchers),
         durationMinutes: minutes,
         comment,
         confirmation
@@ -54,11 +63,13 @@ export function SilenceForm({ profile, alert, onDone }: { profile: ProfileSummar
   }
   return (
     <div className="silence-form" aria-label={`Silence ${alert.name}`}>
-      <code>{matchers.map((m) => `${m.name}="${m.value}"`).join(', ')}</code>
+      {editor}
       <div className="toolbar">
         <DurationSelect minutes={minutes} onChange={setMinutes} />
         <input aria-label="Why" placeholder="why (required)" value={comment} onChange={(e) => setComment(e.target.value)} />
-        {comment.trim().length >= 3 && <ConfirmField profile={profile} action="Silence" busy={busy} onConfirm={(c) => void create(c)} />}
+        {matchers && comment.trim().length >= 3 && (
+          <ConfirmField profile={profile} action="Silence" busy={busy} onConfirm={(c) => void create(c)} />
+        )}
         <button className="link" onClick={() => onDone(null)}>
           Cancel
         </button>
