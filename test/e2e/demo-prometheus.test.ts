@@ -91,6 +91,8 @@ describe('the demo in Chromium: Prometheus views', () => {
       has: page.locator('.silenced', { hasText: 'silenced in Alertmanager' })
     })
     await marked.first().waitFor({ timeout: 20_000 })
+    // Silenced there already: no second silence is offered.
+    expect(await marked.first().getByRole('button', { name: 'Silence in Alertmanager…' }).count()).toBe(0)
     await page.screenshot({ path: join(SHOTS, 'alerts-silence.png'), fullPage: false })
     await page.getByRole('button', { name: 'Silences', exact: true }).click()
     const listed = page.locator('.silences tr', { hasText: 'cache warming after deploy, ticket OPS-42' })

@@ -124,11 +124,15 @@ export function AlertsView() {
           <button className="link" onClick={() => setSilencing({ alert: a, where: 'local' })}>
             Silence…
           </button>
-          {a.source === 'prometheus' && profile?.alertmanager && a.profile === profile.name && !profile.readOnly && (
-            <button className="link" onClick={() => setSilencing({ alert: a, where: 'am' })}>
-              Silence in Alertmanager…
-            </button>
-          )}
+          {a.source === 'prometheus' &&
+            profile?.alertmanager &&
+            a.profile === profile.name &&
+            !profile.readOnly &&
+            !a.muted.some((m) => m.kind === 'alertmanager') && (
+              <button className="link" onClick={() => setSilencing({ alert: a, where: 'am' })}>
+                Silence in Alertmanager…
+              </button>
+            )}
         </td>
       </tr>
       {silencing?.alert.id === a.id && (
