@@ -44,39 +44,62 @@ export function aggregate(view: SeriesView, now: number, windowMs: number, how: 
     const x = v[t.length - 1]!
     return Number.isNaN(x) ? null : x
   }
-  let n = 0
-  let sum = 0
-  let max = -Infinity
-  let min = Infinity
-  let increase = 0
-  let prev = NaN
-  let firstT = NaN
-  let lastT = NaN
-  for (let i = start; i < t.length; i++) {
-    const x = v[i]!
-    if (Number.isNaN(x)) continue
-    n++
-    sum += x
-    if (x > max) max = x
-    if (x < min) min = x
-    // A counter that goes down was reset: what it counted since is all new.
-    if (!Number.isNaN(prev)) increase += x >= prev ? x - prev : x
-    else firstT = t[i]!
-    prev = x
-    lastT = t[i]!
-  }
-  if (n === 0) return null
+  // One loop per aggregation, each doing only its own work: this runs for every rule on every poll.
+  const end = t.length
   switch (how) {
-    case 'avg':
-      return sum / n
-    case 'max':
-      return max
-    case 'min':
-      return min
-    case 'increase':
-      return n < 2 ? null : increase
+    case 'avg': {
+      let n = 0
+      let sum = 0
+      for (let i = start; i < end; i++) {
+        const x = v[i]!
+        if (x === x) {
+          n++
+          sum += x
+        }
+      }
+      return n ? sum / n : null
+    }
+    case 'max': {
+      let max = -Infinity
+      let n = 0
+      for (let i = start; i < end; i++) {
+        const x = v[i]!
+        if (x > max) max = x
+        if (x === x) n++
+      }
+      return n ? max : null
+    }
+    case 'min': {
+      let min = Infinity
+      let n = 0
+      for (let i = start; i < end; i++) {
+        const x = v[i]!
+        if (x < min) min = x
+        if (x === x) n++
+      }
+      return n ? min : null
+    }
     case 'rate':
-      return n < 2 || lastT === firstT ? null : increase / ((lastT - firstT) / 1000)
+    case 'increase': {
+      let n = 0
+      let increase = 0
+      let prev = NaN
+      let firstT = NaN
+      let lastT = NaN
+      for (let i = start; i < end; i++) {
+        const x = v[i]!
+        if (x !== x) continue
+        n++
+        // A counter that goes down was reset: what it counted since is all new.
+        if (prev === prev) increase += x >= prev ? x - prev : x
+        else firstT = t[i]!
+        prev = x
+        lastT = t[i]!
+      }
+      if (n < 2) return null
+      if (how === 'increase') return increase
+      return lastT === firstT ? null : increase / ((lastT - firstT) / 1000)
+    }
   }
 }
 
