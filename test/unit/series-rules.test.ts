@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { aggregate, SeriesRuleSet } from '../../src/main/core/alerts/series-rules'
+import { aggregate } from '../../src/main/core/alerts/series-rules'
+import { ProfileRules, type RuleReads } from '../../src/main/core/alerts/profile-rules'
+import { ScrapedWindows } from '../../src/main/core/alerts/scraped-windows'
+import { AlertRule } from '../../src/shared/alert-rules'
+import type { TargetState } from '../../src/shared/schemas'
 import { RingSeries } from '../../src/shared/ring'
 
 function ring(points: [number, number][]): RingSeries {
@@ -38,24 +42,42 @@ describe('a rule’s window over one of the core’s series', () => {
 
   it('steps each rule on its series: a hit rate under 80% for 5 minutes fires; a down target is no data', () => {
     const series = ring([])
-    const set = new SeriesRuleSet([
-      {
-        name: 'RedisHitRateLow',
-        seriesId: 'redis:hitrate',
-        aggregation: 'avg',
-        windowMs: 60_000,
-        condition: { comparator: '<', threshold: 0.8, forMs: 300_000 }
-      }
-    ])
+    const rule = AlertRule.parse({
+      name: 'RedisHitRateLow',
+      watch: { kind: 'series', metric: 'redis_hitrate' },
+      aggregation: 'avg',
+      windowS: 60,
+      comparator: '<',
+      threshold: 0.8,
+      forS: 300
+    })
+    const reads: RuleReads = {
+      targetState: () => ({ health: 'up' }) as TargetState,
+      series: (id) => (id === 'redis:hitrate' ? series.view() : null),
+      findings: () => null,
+      collector: () => undefined
+    }
+    const rules = new ProfileRules('p', [rule], [{ id: 'redis', kind: 'redis', endpoint: 'redis://h' }], reads, null)
     const phases: string[] = []
     for (let t = 0; t <= 420_000; t += 10_000) {
       series.push(t, t < 350_000 ? 0.5 : NaN)
-      for (const { transitions } of set.tick(t, (id) => (id === 'redis:hitrate' ? series.view() : null)))
-        phases.push(...transitions.map((x) => `${x.at / 1000}s ${x.to}`))
+      for (const r of rules.evaluateTarget('redis', t).records) if (r.k === 'state') phases.push(`${r.t / 1000}s ${r.inst.phase}`)
     }
     // Pending at once, firing 5 min later; when the polls fail the 1-minute average still has
     // data, then the window holds none: no data, not resolved.
     expect(phases).toEqual(['0s pending', '300s firing', '410s nodata'])
-    expect(set.alerts()[0]).toMatchObject({ rule: 'RedisHitRateLow', labels: { alertname: 'RedisHitRateLow', series: 'redis:hitrate' } })
+    expect(rules.alertsOf('redis')[0]).toMatchObject({ rule: 'RedisHitRateLow', labels: { alertname: 'RedisHitRateLow', target: 'redis' } })
+  })
+
+  it('keeps a scraped window while a rule reads it, and drops it when the last one is released', () => {
+    const scraped = new ScrapedWindows()
+    const source = { metric: 'http_requests_total', matchers: [] }
+    const a = scraped.register(source, 'rate', 60_000)
+    const b = scraped.register(source, 'rate', 300_000)
+    expect([a === b, scraped.size]).toEqual([true, 1])
+    scraped.release(a)
+    expect(scraped.size).toBe(1)
+    scraped.release(b)
+    expect(scraped.size).toBe(0)
   })
 })

@@ -106,6 +106,7 @@ export class ProfileMonitor {
 
   /** New rules (one was saved): their states resume from the journal, which holds every transition so far. */
   setRules(rules: readonly AlertRule[], journal: JournalState | null): void {
+    this.rules.dispose()
     this.rules = this.bindRules(rules, journal, true)
   }
 

@@ -51,6 +51,8 @@ export class AlertBook {
   private readonly amSilences = new Map<string, AmSilence[]>()
   private readonly groups = new Map<string, Group>()
   private lastSignature = ''
+  /** When each group last notified, for a book without a journal. */
+  private readonly lastNotified = new Map<string, number>()
   private lastFiring = new Map<string, string>()
 
   constructor(private readonly deps: AlertBookDeps) {}
@@ -75,10 +77,12 @@ export class AlertBook {
   observeExternal(profile: string, targetId: string, reported: ExternalAlert[], now: number): void {
     const prefix = `${profile}/${targetId}/ext/`
     const seen = new Set<string>()
+    let changed = false
     for (const a of reported) {
       const id = prefix + seriesKey(a.name, a.labels)
       seen.add(id)
       if (this.external.has(id)) continue
+      changed = true
       this.external.set(id, {
         id,
         profile,
@@ -100,8 +104,8 @@ export class AlertBook {
         muted: []
       })
     }
-    for (const id of [...this.external.keys()]) if (id.startsWith(prefix) && !seen.has(id)) this.external.delete(id)
-    this.settle(now)
+    for (const id of [...this.external.keys()]) if (id.startsWith(prefix) && !seen.has(id)) changed = this.external.delete(id) || changed
+    if (changed || now >= this.settleDue) this.settle(now)
   }
 
   /** The profile's Alertmanager silences (active ones), refreshed by the registry. */
@@ -228,9 +232,6 @@ export class AlertBook {
       })
     }
   }
-
-  /** When each group last notified, for a book without a journal. */
-  private readonly lastNotified = new Map<string, number>()
 }
 
 /** An alert's labels with its profile's name, which local silences and grouping may name. */

@@ -123,7 +123,7 @@ export function alertHandlers(s: CoreServices): Pick<ApiHandlers, AlertsRequests
             : 'target states are not kept as a series; this is whether the rule holds now'
       const probe = new ProfileRules(profile, [rule], m.targets(), m.ruleReads(), null)
       const now = clock.now()
-      const results = await probe.probe(now, AbortSignal.timeout(15_000))
+      const results = await probe.probe(now, AbortSignal.timeout(15_000)).finally(() => probe.dispose())
       const byTarget = new Map<string, RulePreview['targets'][number]>()
       for (const r of results) {
         const t = byTarget.get(r.target) ?? { target: r.target, t: [now], v: [r.value], transitions: [] }

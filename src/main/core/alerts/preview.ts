@@ -1,6 +1,6 @@
 import type { AlertRule, RulePreview } from '../../../shared/alert-rules'
 import type { TargetKind } from '../../../shared/schemas'
-import { conditionOf } from './profile-rules'
+import { conditionOf, seriesAggregation } from './profile-rules'
 import { RuleState, instanceKey } from './rule-state'
 import { aggregate, type SeriesView } from './series-rules'
 
@@ -19,7 +19,7 @@ export function replaySeries(rule: AlertRule, target: string, view: SeriesView):
   const t: number[] = []
   const v: (number | null)[] = []
   const transitions: RulePreview['targets'][number]['transitions'] = []
-  const how = rule.aggregation === 'p95' || rule.aggregation === 'p99' || rule.aggregation === 'ratio' ? 'last' : rule.aggregation
+  const how = seriesAggregation(rule)
   const key = instanceKey({})
   for (let i = 0; i < n; i += stride) {
     const now = view.t[i]!

@@ -286,6 +286,12 @@ export class ProfileRules {
     return [...this.bound.keys()]
   }
 
+  /** Stops keeping what its scraped rules read: call when these rules are replaced or a probe is done. */
+  dispose(): void {
+    for (const [targetId, list] of this.bound)
+      for (const b of list) if (b.scrapedKey) this.reads.collector(targetId)?.scraped?.release(b.scrapedKey)
+  }
+
   private view(b: Bound, a: AlertInstance): Alert {
     const { rule, target } = b
     const labels: Record<string, string> = {
@@ -321,7 +327,8 @@ export class ProfileRules {
   }
 }
 
-function seriesAggregation(rule: AlertRule): 'last' | 'avg' | 'max' | 'min' | 'rate' | 'increase' {
+/** How a series rule reduces its window: p95, p99 and ratio belong to scraped rules, so read the last point. */
+export function seriesAggregation(rule: AlertRule): 'last' | 'avg' | 'max' | 'min' | 'rate' | 'increase' {
   const a = rule.aggregation
   return a === 'p95' || a === 'p99' || a === 'ratio' ? 'last' : a
 }

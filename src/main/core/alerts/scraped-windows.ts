@@ -15,6 +15,8 @@ interface Window {
   source: ScrapedSource
   histogram: boolean
   keepMs: number
+  /** How many rules read it: it is dropped when the last one is released. */
+  users: number
   t: number[]
   /** Sum of the matching series (the numerator for a ratio) at each scrape; NaN when none matched. */
   v: number[]
@@ -40,13 +42,22 @@ export class ScrapedWindows {
     const w = this.windows.get(key)
     // One scrape before the window starts is kept too, so the window's first increase is known.
     const keepMs = windowMs + 60_000
-    if (w) w.keepMs = Math.max(w.keepMs, keepMs)
-    else this.windows.set(key, { source, histogram, keepMs, t: [], v: [], den: [], buckets: [] })
+    if (w) {
+      w.keepMs = Math.max(w.keepMs, keepMs)
+      w.users++
+    } else this.windows.set(key, { source, histogram, keepMs, users: 1, t: [], v: [], den: [], buckets: [] })
     return key
   }
 
-  clear(): void {
-    this.windows.clear()
+  /** A rule no longer reads it (its rules were replaced, a preview ended). */
+  release(key: string): void {
+    const w = this.windows.get(key)
+    if (w && --w.users <= 0) this.windows.delete(key)
+  }
+
+  /** How many windows are kept (for tests). */
+  get size(): number {
+    return this.windows.size
   }
 
   update(page: ExpositionPage, tMs: number): void {

@@ -1,18 +1,5 @@
-import { RuleState, instanceKey, type AlertInstance, type AlertTransition, type RuleCondition } from './rule-state'
-
 /** How a rule reduces a series' window to one value. `rate` and `increase` read a counter, resets included. */
 export type Aggregation = 'last' | 'avg' | 'max' | 'min' | 'rate' | 'increase'
-
-/** A rule on one of the core's own series (what the charts show): its window's value against a threshold. */
-export interface SeriesRule {
-  name: string
-  /** The series, as the core names it (`redis:hitrate`, `postgres:connections`...). */
-  seriesId: string
-  aggregation: Aggregation
-  windowMs: number
-  condition: RuleCondition
-  labels?: Record<string, string>
-}
 
 /** The newest points of a series, oldest first, as the ring's views give them (NaN: a failed poll). */
 export interface SeriesView {
@@ -100,36 +87,5 @@ export function aggregate(view: SeriesView, now: number, windowMs: number, how: 
       if (how === 'increase') return increase
       return lastT === firstT ? null : increase / ((lastT - firstT) / 1000)
     }
-  }
-}
-
-/**
- * A profile's rules on its own series, each with its state machine. A tick reads each rule's
- * series window once through `read` (the monitor's rings) and steps its state: no copy, no
- * allocation per point.
- */
-export class SeriesRuleSet {
-  private readonly states: { rule: SeriesRule; state: RuleState; labels: Record<string, string>; key: string }[]
-
-  constructor(rules: readonly SeriesRule[]) {
-    this.states = rules.map((rule) => {
-      const labels = { alertname: rule.name, series: rule.seriesId, ...rule.labels }
-      return { rule, state: new RuleState(rule.condition), labels, key: instanceKey(labels) }
-    })
-  }
-
-  tick(now: number, read: (seriesId: string) => SeriesView | null): { rule: string; transitions: AlertTransition[] }[] {
-    const out: { rule: string; transitions: AlertTransition[] }[] = []
-    for (const s of this.states) {
-      const view = read(s.rule.seriesId)
-      const value = view ? aggregate(view, now, s.rule.windowMs, s.rule.aggregation) : null
-      const transitions = s.state.step(new Map([[s.key, { labels: s.labels, value }]]), now)
-      if (transitions.length) out.push({ rule: s.rule.name, transitions })
-    }
-    return out
-  }
-
-  alerts(): (AlertInstance & { rule: string })[] {
-    return this.states.flatMap((s) => s.state.alerts().map((a) => ({ ...a, rule: s.rule.name })))
   }
 }
