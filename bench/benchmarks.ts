@@ -6,6 +6,7 @@ import { explainBench } from './explain'
 import { uiLive } from './ui-live'
 import { workspaceBench } from './workspace'
 import { alertsBench } from './alerts'
+import { historyBench } from './history'
 
 export interface BenchResult {
   ours_ms: number
@@ -25,5 +26,6 @@ export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[
   explain: explainBench,
   'ui-live': uiLive,
   workspace: workspaceBench,
-  alerts: alertsBench
+  alerts: alertsBench,
+  history: historyBench
 }

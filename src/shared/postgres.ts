@@ -91,6 +91,10 @@ export const PgStatement = z.object({
   sharedHit: z.number(),
   sharedRead: z.number(),
   tempBlocks: z.number(),
+  /** Execution time's standard deviation over the window's calls (null: no calls). */
+  stddevMs: z.number().nullable(),
+  /** The slowest call if it happened in the window (pg_stat_statements' maximum rose); null when the window holds no new maximum. */
+  maxMs: z.number().nullable(),
   /** Execution + planning time per sample interval, oldest first: the sparkline. */
   history: z.array(z.number())
 })
@@ -106,7 +110,9 @@ export const StatementsAnswer = z.object({
   total: z.number().int(),
   statements: z.array(PgStatement),
   users: z.array(z.string()),
-  databases: z.array(z.string())
+  databases: z.array(z.string()),
+  /** Where the answer came from: the hour kept in memory, or the history store (a range, a window older than this run). */
+  source: z.enum(['memory', 'history']).default('memory')
 })
 export type StatementsAnswer = z.infer<typeof StatementsAnswer>
 

@@ -37,6 +37,9 @@ const sample = (key: string, calls: number, totalMs: number, over: Partial<State
   hit: 0,
   read: 0,
   temp: 0,
+  execMs: totalMs,
+  execSq: calls > 0 ? (totalMs * totalMs) / calls : 0,
+  maxMs: calls > 0 ? totalMs / calls : 0,
   ...over
 })
 const q = { sort: 'total' as const, search: '', user: null, database: null, limit: 10, sparklinePoints: 10 }

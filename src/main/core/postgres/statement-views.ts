@@ -1,5 +1,6 @@
 import type { PgFinding, StatementsAnswer, StatementSort } from '../../../shared/postgres'
-import { checkChattyQueries, checkSlowQueries, windowStatements, type StatementHistory, type StatementSample } from './checks/statements'
+import { checkChattyQueries, checkSlowQueries, StatementHistory, windowStatements, type StatementSample } from './checks/statements'
+import type { HistoryStore } from '../history/port'
 import { quoteIdent } from './sql'
 import type { PgThresholds } from './thresholds'
 
@@ -37,6 +38,11 @@ export function hiddenTextNote(
   }
 }
 
+/** A named window's length (null: since connect). */
+export function windowOf(w: StatementsQuery['window']): number | null {
+  return w === '5m' ? 5 * 60_000 : w === '1h' ? 3_600_000 : null
+}
+
 export interface StatementsQuery {
   window: '5m' | '1h' | 'connect'
   sort: StatementSort
@@ -51,9 +57,10 @@ export function statementsAnswer(
   history: StatementHistory,
   q: StatementsQuery,
   unavailable: string | null,
-  sampleIntervalMs: number
+  sampleIntervalMs: number,
+  source: StatementsAnswer['source'] = 'memory'
 ): Pick<StatementsAnswer, keyof StatementsAnswer> {
-  const windowMs = q.window === '5m' ? 5 * 60_000 : q.window === '1h' ? 3_600_000 : null
+  const windowMs = source === 'history' ? null : windowOf(q.window)
   const r = windowStatements(history, { ...q, windowMs, sparklinePoints: SPARKLINE_POINTS })
   const users = new Set<string>()
   const databases = new Set<string>()
@@ -71,6 +78,20 @@ export function statementsAnswer(
     total: r.total,
     statements: r.statements,
     users: [...users].sort(),
-    databases: [...databases].sort()
+    databases: [...databases].sort(),
+    source
   }
+}
+
+/** The Slow queries answer over an absolute range, from the history store's snapshots. */
+export function statementsFromHistory(
+  store: HistoryStore,
+  profile: string,
+  targetId: string,
+  range: { from: number; to: number },
+  q: StatementsQuery,
+  sampleIntervalMs: number
+): Pick<StatementsAnswer, keyof StatementsAnswer> {
+  const h = StatementHistory.fromStored(store.statements(profile, targetId, range.from, range.to), SPARKLINE_POINTS + 1)
+  return statementsAnswer(h, q, null, sampleIntervalMs, 'history')
 }

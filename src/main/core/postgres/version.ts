@@ -4,9 +4,24 @@
  */
 
 /** pg_stat_statements timing columns: 13 split planning from execution and renamed total_time. */
-export function statementTimeColumns(versionNum: number): { total: string; calls: string } {
-  if (versionNum >= 130000) return { total: '(s.total_exec_time + s.total_plan_time)', calls: 's.calls' }
-  return { total: 's.total_time', calls: 's.calls' }
+export function statementTimeColumns(versionNum: number): {
+  total: string
+  calls: string
+  exec: string
+  stddev: string
+  mean: string
+  max: string
+} {
+  if (versionNum >= 130000)
+    return {
+      total: '(s.total_exec_time + s.total_plan_time)',
+      calls: 's.calls',
+      exec: 's.total_exec_time',
+      stddev: 's.stddev_exec_time',
+      mean: 's.mean_exec_time',
+      max: 's.max_exec_time'
+    }
+  return { total: 's.total_time', calls: 's.calls', exec: 's.total_time', stddev: 's.stddev_time', mean: 's.mean_time', max: 's.max_time' }
 }
 
 /** Checkpoint counters moved from pg_stat_bgwriter to pg_stat_checkpointer in 17. */

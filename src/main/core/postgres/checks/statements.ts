@@ -15,7 +15,9 @@ export function statementsSql(versionNum: number): string {
   return `/* lookout */ SELECT s.userid::int8 AS userid, s.dbid::int8 AS dbid, s.queryid::text AS queryid, ${toplevel} AS toplevel,
   ${t.calls}::float8 AS calls, ${t.total}::float8 AS total_ms, s.rows::float8 AS rows,
   s.shared_blks_hit::float8 AS hit, s.shared_blks_read::float8 AS read,
-  (s.temp_blks_read + s.temp_blks_written)::float8 AS temp
+  (s.temp_blks_read + s.temp_blks_written)::float8 AS temp,
+  ${t.exec}::float8 AS exec_ms, (${t.calls} * (${t.stddev} * ${t.stddev} + ${t.mean} * ${t.mean}))::float8 AS exec_sq,
+  ${t.max}::float8 AS max_ms
 FROM pg_stat_statements(false) s
 WHERE s.queryid IS NOT NULL`
 }
@@ -54,6 +56,10 @@ export interface StatementSample {
   hit: number
   read: number
   temp: number
+  /** Execution time alone (totalMs adds planning), its sum of squares (calls × (stddev² + mean²)) and its maximum, all since reset. */
+  execMs: number
+  execSq: number
+  maxMs: number
 }
 
 export async function readStatements(client: pg.Client, versionNum: number): Promise<StatementSample[]> {
@@ -71,7 +77,10 @@ export async function readStatements(client: pg.Client, versionNum: number): Pro
     rows: num(r.rows),
     hit: num(r.hit),
     read: num(r.read),
-    temp: num(r.temp)
+    temp: num(r.temp),
+    execMs: num(r.exec_ms),
+    execSq: num(r.exec_sq),
+    maxMs: num(r.max_ms)
   }))
 }
 
@@ -88,8 +97,22 @@ export async function readStatementsReset(client: pg.Client, versionNum: number)
   return timeOrNull(r?.stats_reset)
 }
 
-const FIELDS = ['calls', 'totalMs', 'rows', 'hit', 'read', 'temp'] as const
+const FIELDS = ['calls', 'totalMs', 'rows', 'hit', 'read', 'temp', 'execMs', 'execSq', 'maxMs'] as const
 const WIDTH = FIELDS.length
+const MAX_FIELD = FIELDS.indexOf('maxMs')
+
+function sampleOf(key: string, r: { queryid: string; user: string; database: string }, v: Float64Array): StatementSample {
+  const s = { key, queryid: r.queryid, user: r.user, database: r.database } as StatementSample
+  FIELDS.forEach((f, i) => (s[f] = v[i]!))
+  return s
+}
+
+/** A sample's cumulative figures in the order the history (and the store) keeps them. */
+export function statementValues(s: StatementSample): Float64Array {
+  const v = new Float64Array(WIDTH)
+  FIELDS.forEach((f, i) => (v[i] = s[f]))
+  return v
+}
 type Values = Float64Array
 
 /** One statement's cumulative figures, appended only when they change, so idle statements cost nothing. */
@@ -101,6 +124,23 @@ interface Track {
   values: Values[]
 }
 
+/** A window's standard deviation (from the deltas of the sums and sums of squares) and its maximum when it rose inside it. */
+function spreadOf(
+  calls: number,
+  exec: number,
+  sq: number,
+  maxBefore: number,
+  maxAfter: number
+): { stddevMs: number | null; maxMs: number | null } {
+  const mean = calls > 0 ? exec / calls : 0
+  const variance = calls > 0 ? sq / calls - mean * mean : NaN
+  return {
+    // Rounding in the server's running figures can leave a tiny negative variance: that is zero.
+    stddevMs: calls > 0 && Number.isFinite(variance) ? Math.sqrt(Math.max(0, variance)) : null,
+    maxMs: maxAfter > maxBefore ? maxAfter : null
+  }
+}
+
 export interface StatementWindowFigures {
   calls: number
   totalMs: number
@@ -108,6 +148,10 @@ export interface StatementWindowFigures {
   hit: number
   read: number
   temp: number
+  /** Execution time's standard deviation over the window's calls, from the sums of squares. */
+  stddevMs: number | null
+  /** The slowest call, when it happened inside the window (the cumulative maximum rose); null when it did not. */
+  maxMs: number | null
 }
 
 /**
@@ -151,8 +195,7 @@ export class StatementHistory {
       // Lookout's own monitoring statements are left out of what it shows.
       if (this.texts.get(s.queryid)?.startsWith(LOOKOUT_SQL_MARKER)) continue
       seen.add(s.key)
-      const v = new Float64Array(WIDTH)
-      FIELDS.forEach((f, i) => (v[i] = s[f]))
+      const v = statementValues(s)
       const tr = this.tracks.get(s.key)
       if (!tr) {
         const zero = new Float64Array(WIDTH)
@@ -225,7 +268,15 @@ export class StatementHistory {
     const end = tr.values[tr.values.length - 1]!
     const base = start <= this.firstAt! ? tr.baseline : this.valueAt(tr, start)
     const d = (i: number) => Math.max(0, end[i]! - base[i]!)
-    return { calls: d(0), totalMs: d(1), rows: d(2), hit: d(3), read: d(4), temp: d(5) }
+    return {
+      calls: d(0),
+      totalMs: d(1),
+      rows: d(2),
+      hit: d(3),
+      read: d(4),
+      temp: d(5),
+      ...spreadOf(d(0), d(6), d(7), base[MAX_FIELD]!, end[MAX_FIELD]!)
+    }
   }
 
   /** Total time per sample interval over the last `points` intervals, oldest first. */
@@ -255,6 +306,58 @@ export class StatementHistory {
 
   text(queryid: string): string {
     return this.texts.get(queryid) ?? ''
+  }
+
+  /**
+   * A history rebuilt from the history store's rows over a range (`range` from HistoryStore.statements),
+   * answering for that range as the live one answers for its hour: the window starts at the last
+   * snapshot at or before the range's start, a statement whose calls went down counts from zero,
+   * and a statement first seen when a recording began (Lookout started) counts from there.
+   */
+  static fromStored(
+    range: {
+      snapshots: { t: number; first: boolean }[]
+      rows: Map<string, { queryid: string; user: string; database: string; times: number[]; values: Float64Array[] }>
+      texts: Map<string, string>
+    },
+    sparklinePoints = 41
+  ): StatementHistory {
+    const h = new StatementHistory(Number.MAX_SAFE_INTEGER)
+    const snaps = range.snapshots
+    if (snaps.length === 0) return h
+    h.firstAt = snaps[0]!.t
+    const firstOfRecording = new Set(snaps.filter((s) => s.first).map((s) => s.t))
+    // Sparkline steps: at most `sparklinePoints` snapshot times, evenly spread, the first and last kept.
+    const step = Math.max(1, Math.ceil((snaps.length - 1) / Math.max(1, sparklinePoints - 1)))
+    for (let i = 0; i < snaps.length; i += step) h.sampleTimes.push(snaps[i]!.t)
+    if (h.sampleTimes[h.sampleTimes.length - 1] !== snaps[snaps.length - 1]!.t) h.sampleTimes.push(snaps[snaps.length - 1]!.t)
+    h.addTexts(range.texts)
+    for (const [key, r] of range.rows) {
+      if (h.texts.get(r.queryid)?.startsWith(LOOKOUT_SQL_MARKER)) continue
+      const zero = new Float64Array(WIDTH)
+      const t0 = r.times[0]!
+      const atStart = t0 <= h.firstAt || firstOfRecording.has(t0)
+      const tr: Track = {
+        sample: sampleOf(key, r, r.values[r.values.length - 1]!),
+        baseline: atStart ? r.values[0]! : zero,
+        times: atStart ? [t0] : [t0, t0],
+        values: atStart ? [r.values[0]!] : [zero, r.values[0]!]
+      }
+      if (!atStart) tr.times[0] = h.firstAt
+      for (let i = 1; i < r.times.length; i++) {
+        const v = r.values[i]!
+        if (v[0]! < tr.values[tr.values.length - 1]![0]!) {
+          tr.baseline = zero
+          tr.times = [r.times[i - 1]!, r.times[i]!]
+          tr.values = [zero, v]
+          continue
+        }
+        tr.times.push(r.times[i]!)
+        tr.values.push(v)
+      }
+      h.tracks.set(key, tr)
+    }
+    return h
   }
 
   /** Forgets everything: a new connection may be a different server. */
@@ -316,6 +419,8 @@ export function windowStatements(
       sharedHit: f.hit,
       sharedRead: f.read,
       tempBlocks: f.temp,
+      stddevMs: f.stddevMs,
+      maxMs: f.maxMs,
       history: []
     })
   }
