@@ -36,6 +36,7 @@ import {
 } from './alert-rules'
 import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails, WarmResult } from './redis'
 import { ExploredSeries, InstantAnswer, RangeAnswer, SavedQuery } from './prometheus'
+import { HistoryInfo, HistoryRetention, SeriesRange, TimelineEvent, TimelineQuery, TimeRange } from './history'
 
 /** Errors cross boundaries as data: a code a program can branch on, a message a person can read. */
 /** `busy`: a cap on concurrent work was reached; nothing was queued, try again when the running work ends. */
@@ -357,7 +358,9 @@ export const requests = {
       search: z.string().max(500).default(''),
       user: z.string().max(200).nullable().default(null),
       database: z.string().max(200).nullable().default(null),
-      limit: z.number().int().min(1).max(1000).default(100)
+      limit: z.number().int().min(1).max(1000).default(100),
+      /** An absolute range instead of the window: answered from the history store. */
+      range: TimeRange.optional()
     }),
     result: StatementsAnswer
   },
@@ -740,6 +743,59 @@ export const requests = {
   'workspace.pin': {
     params: z.object({ profile: ProfileName, pinned: z.boolean() }),
     result: WorkspaceStatus
+  },
+  /** Where the history is, how big, its retention, what each profile has in it. */
+  'history.info': {
+    params: z.object({}),
+    result: HistoryInfo
+  },
+  /** Series over any range held, downsampled to at most `points` per series (the tier chosen by the range). */
+  'history.series': {
+    params: z.object({
+      profile: ProfileName,
+      series: z
+        .array(z.object({ targetId: z.string().min(1).max(200), seriesId: z.string().min(1).max(500) }))
+        .min(1)
+        .max(50),
+      range: TimeRange,
+      points: z.number().int().min(10).max(5000).default(1000)
+    }),
+    result: z.object({ series: z.array(SeriesRange) })
+  },
+  /** The incident timeline: alerts, findings, actions, statements and targets on one axis, filtered. */
+  'history.timeline': {
+    params: TimelineQuery,
+    result: z.object({ events: z.array(TimelineEvent), truncated: z.boolean() })
+  },
+  /** Deletes history (of one profile or all, older than an age or all of it), then gives the space back. */
+  'history.prune': {
+    mutation: mutation({
+      action: 'prune history',
+      target: (p) =>
+        `${p.profile ? `profile ${String(p.profile)}` : 'every profile'}${typeof p.olderThanMs === 'number' ? `, older than ${Math.round(p.olderThanMs / 3_600_000)} h` : ', all of it'}`,
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileMustExist: false
+    }),
+    params: z.object({
+      profile: ProfileName.nullable().default(null),
+      olderThanMs: z.number().int().min(0).nullable().default(null),
+      confirmation: z.string().max(100).optional()
+    }),
+    result: z.object({ deleted: z.number().int(), bytesBefore: z.number().int(), bytesAfter: z.number().int() })
+  },
+  /** How long each tier keeps its points; shortening one deletes history at the next maintenance and needs "confirm". */
+  'history.setRetention': {
+    mutation: mutation({
+      action: 'set history retention',
+      target: () => 'history',
+      confirm: 'when-needed',
+      onReadOnly: 'allow',
+      profileOf: () => undefined,
+      profileMustExist: false
+    }),
+    params: z.object({ retention: HistoryRetention, confirmation: z.string().max(100).optional() }),
+    result: HistoryRetention
   }
 } as const
 

@@ -60,6 +60,10 @@ function validParams(name: RequestName, profileName: string, confirmation?: stri
       return { id: 'abc', ...c }
     case 'alerts.importRules':
       return { profile: profileName, text: 'groups: []', ...c }
+    case 'history.prune':
+      return { profile: profileName, olderThanMs: 3_600_000, ...c }
+    case 'history.setRetention':
+      return { retention: { rawMs: 3_600_000, minuteMs: 86_400_000, quarterMs: 2 * 86_400_000 }, ...c }
     default:
       throw new Error(`no params written for the mutating request ${name}: add them here`)
   }
@@ -126,6 +130,8 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
         'cache.ttlPattern',
         'cache.warm',
         'explain.run',
+        'history.prune',
+        'history.setRetention',
         'postgres.signalBackend',
         'profiles.delete',
         'profiles.import',
@@ -178,7 +184,10 @@ describe('mutations declared in api.ts, guarded and audited by the dispatcher', 
     // notifies: audited, never confirmed (no one should type a profile name to quiet a page in an
     // incident), and a read-only profile allows them. Importing rules only adds alerts. Attacked in
     // test/integration/alert-rules.test.ts, with turning a rule off on prod, which does ask.
+    // The history's retention belongs to no profile: shortening it wants the explicit word
+    // (attacked in test/integration/history.test.ts); pruning a prod profile's history wants its name, here.
     const unconfirmed = [
+      'history.setRetention',
       'profiles.import',
       'profiles.restoreBackup',
       'alerts.mute',

@@ -18,6 +18,7 @@ import { runCheck, type CheckOptions } from './check-command'
 import { runExplainCommand, type ExplainOptions } from './explain-command'
 import { profilesCommand, profilesImport } from './profiles-command'
 import { rulesCommand } from './rules-command'
+import { historyCommand } from './history-command'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -392,6 +393,22 @@ export function buildProgram(): Command {
     })
     .action(async (o: { profile: string; json?: boolean; timeout?: number; dataDir: string }) => {
       process.exitCode = await rulesCommand('test', o, io)
+    })
+
+  const history = program.command('history').description('the local history (charts, statements, timeline): where it is, its size, pruning')
+  dataDirOption(history.command('info').description('where the history is, how big it is, its retention, what each profile has in it'))
+    .option('--json', 'print it as JSON')
+    .action(async (o: { dataDir: string; json?: boolean }) => {
+      process.exitCode = await historyCommand('info', o, io)
+    })
+  dataDirOption(history.command('prune').description('delete history older than an age, or all of it, of one profile or every one'))
+    .option('--older-than <age>', 'what is older than this: 30m, 12h, 7d, 2w')
+    .option('--all', 'all of it (with --profile, that profile’s only)')
+    .option('--profile <name>', 'one profile’s history (it may have been deleted)')
+    .option('--yes', 'confirm (a prod profile also needs --confirm NAME)')
+    .option('--confirm <name>', "the prod profile's name, typed")
+    .action(async (o: { dataDir: string; olderThan?: string; all?: boolean; profile?: string; yes?: boolean; confirm?: string }) => {
+      process.exitCode = await historyCommand('prune', o, io)
     })
 
   const audit = program.command('audit').description('the audit log of every mutating action')

@@ -1,3 +1,4 @@
+import type { StatementSample } from './postgres/checks/statements'
 import type { ExploredSeries } from '../../shared/prometheus'
 import type { Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
 import type { ScrapedWindows } from './alerts/scraped-windows'
@@ -29,6 +30,16 @@ export interface RuleFinding {
   message: string
 }
 
+/** A medium-tier sample of pg_stat_statements, handed to the history with the poll that follows it. */
+export interface StatementsTick {
+  t: number
+  rows: StatementSample[]
+  /** Texts fetched with this sample (statements seen for the first time). */
+  texts: ReadonlyMap<string, string>
+  /** Any statement's text, as far as the watch knows it. */
+  textOf(queryid: string): string
+}
+
 export interface CollectResult {
   figures: Figure[]
   samples: SeriesSample[]
@@ -36,6 +47,8 @@ export interface CollectResult {
   findings?: RuleFinding[]
   /** Alerts the target itself reports as firing; replaces what it reported before. */
   alerts?: ExternalAlert[]
+  /** A new pg_stat_statements sample since the last poll (Postgres). */
+  statements?: StatementsTick
   /** Set when the poll worked but something is off: the target shows as degraded. */
   warning?: string
 }

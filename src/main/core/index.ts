@@ -24,6 +24,9 @@ import { redisHandlers } from './redis/handlers'
 import { redisJobHandlers } from './redis/job-handlers'
 import type { CoreServices } from './services'
 import { workspaceHandlers } from './workspace/handlers'
+import { historyHandlers } from './history/handlers'
+import { HistoryRecorder, openHistoryStore } from './history/recorder'
+import { mkdirSync } from 'node:fs'
 import { SshTunnels } from './ssh/tunnels'
 import { Workspace } from './workspace/workspace'
 
@@ -86,6 +89,10 @@ export function createCore(opts: CoreOptions): Core {
   const tunnels = new SshTunnels(env)
   profiles.routeThrough((p, urls, secret) => tunnels.route(p, urls, secret))
   const limits = new SlotLimiter()
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
+  const opened = openHistoryStore(opts.dataDir, () => clock.now())
+  if (opened.problem) logger.error('history store unavailable', { problem: opened.problem })
+  const history = new HistoryRecorder(opened.store, { now: () => clock.now(), logger, problem: opened.problem })
   // Late-bound like the workspace: alerting asks the monitors whether anything is active.
   let monitors: MonitorRegistry | null = null
   const alerting = new Alerting({
@@ -111,7 +118,8 @@ export function createCore(opts: CoreOptions): Core {
     alerting,
     random: opts.random,
     onWatchedChange: () => workspace?.refresh(),
-    tunnelError: (name) => tunnels.lastError(name)
+    tunnelError: (name) => tunnels.lastError(name),
+    history
   })
   workspace = new Workspace({ dataDir: opts.dataDir, profiles, monitors, logger, changed: (st) => emit('workspace.changed', st) })
   const services: CoreServices = {
@@ -123,7 +131,11 @@ export function createCore(opts: CoreOptions): Core {
     emit,
     secrets: opts.secrets,
     profiles,
-    audit: new AuditLog(opts.dataDir, () => clock.now()),
+    audit: new AuditLog(
+      opts.dataDir,
+      () => clock.now(),
+      (e) => history.action(e)
+    ),
     limits,
     jobs: new JobRegistry(),
     monitors,
@@ -131,7 +143,8 @@ export function createCore(opts: CoreOptions): Core {
     postgres: new PostgresAccess(profiles, monitors, limits),
     redis: new RedisAccess(profiles, limits),
     workspace,
-    tunnels
+    tunnels,
+    history
   }
   const handlers: ApiHandlers = {
     ...appHandlers(services),
@@ -145,7 +158,8 @@ export function createCore(opts: CoreOptions): Core {
     ...redisHandlers(services),
     ...redisJobHandlers(services),
     ...workspaceHandlers(services),
-    ...alertHandlers(services)
+    ...alertHandlers(services),
+    ...historyHandlers(services)
   }
   const guard = new MutationGuard(services.audit, (name) =>
     profiles.get(name).catch((err: unknown) => {
@@ -171,6 +185,7 @@ export function createCore(opts: CoreOptions): Core {
       services.jobs.cancelAll()
       await monitors.close()
       await tunnels.close()
+      history.close()
       listeners.clear()
     }
   }

@@ -6,6 +6,8 @@ import type { JournalState } from './alerts/journal'
 import { ProfileRules, type RuleReads, type RuleUpdate } from './alerts/profile-rules'
 import { errorMessage, type CollectResult, type ExternalAlert, type RuleFinding, type TargetCollector } from './collector'
 import type { Clock } from './ports'
+import type { HistoryRecorder } from './history/recorder'
+import type { HistoryStore } from './history/port'
 import type { PollReport, Scheduler } from './scheduler/scheduler'
 
 /** Points kept per series: an hour at one poll a second. */
@@ -41,6 +43,8 @@ export interface MonitorDeps {
    * last failure (host key refused, bastion down). Null when there is nothing to add.
    */
   pathError?: (kind: TargetCollector['kind']) => string | null
+  /** Where each poll's points, findings, statements and state changes are remembered. */
+  history?: HistoryRecorder
 }
 
 /**
@@ -133,6 +137,21 @@ export class ProfileMonitor {
     }
   }
 
+  /**
+   * Fills the charts from the history store (the points of the previous run), each series closed
+   * by a gap so that no line bridges the time Lookout was not watching. Call before start().
+   */
+  restore(store: HistoryStore, from: number): void {
+    for (const c of this.collectors)
+      for (const r of store.recentRaw(this.profile.name, c.id, from)) {
+        const s = this.series.get(r.seriesId)
+        if (!s || s.ring.length > 0 || r.t.length === 0) continue
+        const start = Math.max(0, r.t.length - SERIES_CAPACITY + 1)
+        for (let i = start; i < r.t.length; i++) s.ring.push(r.t[i]!, r.v[i]!)
+        s.ring.push(r.t[r.t.length - 1]! + 1, NaN)
+      }
+  }
+
   start(): void {
     for (const c of this.collectors) {
       const id = this.jobId(c.id)
@@ -188,9 +207,10 @@ export class ProfileMonitor {
       for (const [seriesId, s] of this.series) if (s.info.targetId === c.id) this.push(points, seriesId, now, NaN)
     }
     this.states.set(c.id, next)
-    const { events, alerts } = this.deps
+    const { events, alerts, history } = this.deps
     events.targetState(next)
     if (points.length) events.seriesDelta({ profile: this.profile.name, targetId: c.id, t: now, points })
+    if (history) this.remember(history, c.id, prev, next, now, points, report.ok ? report.value : undefined)
     alerts.updateTarget(this.profile.name, this.rules.evaluateTarget(c.id, now), now)
     if (report.ok && report.value?.alerts) alerts.observeExternal(this.profile.name, c.id, report.value.alerts, now)
     if (report.ok && c.query) {
@@ -201,6 +221,35 @@ export class ProfileMonitor {
           if (u && !signal.aborted) alerts.updateTarget(this.profile.name, u, this.clock.now())
         })
     }
+  }
+
+  /** The poll in the history: its points as one tick, its state change, findings, statements and reported alerts. */
+  private remember(
+    history: HistoryRecorder,
+    targetId: string,
+    prev: TargetState,
+    next: TargetState,
+    now: number,
+    points: EventPayload<'series.delta'>['points'],
+    r: CollectResult | undefined
+  ): void {
+    const profile = this.profile.name
+    history.health(profile, prev, next, now)
+    if (points.length) {
+      const values = new Float64Array(points.length)
+      for (let i = 0; i < points.length; i++) values[i] = points[i]!.v ?? NaN
+      history.tick(
+        profile,
+        targetId,
+        now,
+        points.map((p) => p.seriesId),
+        values
+      )
+    }
+    if (!r) return
+    if (r.findings) history.targetFindings(profile, targetId, now, r.findings)
+    if (r.statements) history.statements(profile, targetId, r.statements)
+    if (r.alerts) history.externalAlerts(profile, targetId, now, r.alerts)
   }
 
   private push(points: EventPayload<'series.delta'>['points'], seriesId: string, t: number, v: number): void {

@@ -3,7 +3,8 @@ import type { AlertsSummary } from '../../shared/schemas'
 import type { AlertBook } from './alerts/alerts'
 import type { Alerting } from './alerts/alerting'
 import type { CollectResult } from './collector'
-import { ProfileMonitor } from './monitor'
+import { ProfileMonitor, SERIES_CAPACITY } from './monitor'
+import type { HistoryRecorder } from './history/recorder'
 import type { Clock, Logger } from './ports'
 import { fetchBackfill } from './prometheus/backfill'
 import type { ProfileStore } from './profiles/store'
@@ -34,6 +35,8 @@ export class MonitorRegistry {
       onWatchedChange?: () => void
       /** The last failure of a profile's SSH tunnel, for the error of a target behind it. */
       tunnelError?: (profile: string) => string | null
+      /** Where polls are remembered; also what the charts resume from after a restart. */
+      history?: HistoryRecorder
     }
   ) {
     const { clock } = deps
@@ -71,11 +74,23 @@ export class MonitorRegistry {
         'bad_request',
         `profile "${name}" names no target: add a Postgres DSN, a Redis URL, a Prometheus server or a /metrics URL`
       )
+    const history = this.deps.history
+    const book = this.alerts
     const m = new ProfileMonitor(profile, collectors, {
       scheduler: this.scheduler,
       clock,
       events: { targetState: (s) => emit('target.state', s), seriesDelta: (d) => emit('series.delta', d) },
-      alerts: this.alerts,
+      // Alert transitions go to the book and, as they are journalled, to the timeline.
+      alerts: history
+        ? {
+            updateTarget: (p, u, now) => {
+              book.updateTarget(p, u, now)
+              history.alertRecords(p, u.records)
+            },
+            observeExternal: (p, t, reported, now) => book.observeExternal(p, t, reported, now)
+          }
+        : book,
+      history,
       rules: alerting.rulesFor(name),
       journal: alerting.journal.current,
       timeoutMs: pollTimeout(profile),
@@ -84,6 +99,8 @@ export class MonitorRegistry {
     })
     this.monitors.set(name, m)
     this.deps.onWatchedChange?.()
+    // The charts resume from the local history first; the Prometheus server fills what it lacks.
+    if (history?.store) m.restore(history.store, clock.now() - SERIES_CAPACITY * profile.pollIntervalMs)
     m.backfill(await fetchBackfill(profile, secrets.urls.prometheus, collectors, clock.now()))
     // Stopped while the history loaded: do not start polling behind the user's back.
     if (this.monitors.get(name) !== m) return m
@@ -99,6 +116,7 @@ export class MonitorRegistry {
     this.monitors.delete(name)
     this.deps.alerting.unlink(name)
     await m.stop()
+    this.deps.history?.forgetProfile(name)
     this.alerts.clearProfile(name, this.deps.clock.now())
     this.deps.onWatchedChange?.()
     return true

@@ -10,6 +10,7 @@ import type { ProfileStore } from './profiles/store'
 import type { RedisAccess } from './redis/access'
 import type { Workspace } from './workspace/workspace'
 import type { SshTunnels } from './ssh/tunnels'
+import type { HistoryRecorder } from './history/recorder'
 
 export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void
 
@@ -36,4 +37,5 @@ export interface CoreServices {
   redis: RedisAccess
   workspace: Workspace
   tunnels: SshTunnels
+  history: HistoryRecorder
 }

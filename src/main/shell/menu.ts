@@ -21,6 +21,7 @@ export function buildMenu(window: () => BrowserWindow | null): Menu {
         { label: 'Indexes', accelerator: 'CmdOrCtrl+8', click: send('view:indexes') },
         { label: 'Explain', accelerator: 'CmdOrCtrl+9', click: send('view:explain') },
         { label: 'Audit log', accelerator: 'CmdOrCtrl+Shift+A', click: send('view:audit') },
+        { label: 'Incident timeline', accelerator: 'CmdOrCtrl+I', click: send('view:timeline') },
         { type: 'separator' },
         { label: 'Go to…', accelerator: 'CmdOrCtrl+K', click: send('palette:open') },
         { label: 'Toggle Dark Theme', accelerator: 'CmdOrCtrl+Shift+L', click: send('theme:toggle') },

@@ -16,6 +16,8 @@ import { IndexesView } from './views/postgres/IndexesView'
 import { ExplainView } from './views/explain/ExplainView'
 import { desktopBridge } from './api/bridge'
 import { AuditView } from './views/audit/AuditView'
+import { TimelineView } from './views/timeline/TimelineView'
+import { TimeRangePicker } from './components/TimeRangePicker'
 import { CommandPalette } from './components/CommandPalette'
 import { NotificationBanners } from './components/NotificationBanners'
 import { useView, VIEWS, type ViewId } from './stores/view'
@@ -108,6 +110,7 @@ export function App() {
           ))}
         </nav>
         <span className="spacer" />
+        <TimeRangePicker />
         <span
           className={`alerts ${alerts.critical ? 'critical' : alerts.firing.length ? 'warning' : ''}`}
           title={alerts.firing.map((a) => a.summary).join('\n')}
@@ -166,6 +169,8 @@ export function App() {
             <ImportWizard onDone={() => openPanel(null)} />
           ) : view === 'audit' ? (
             <AuditView />
+          ) : view === 'timeline' ? (
+            <TimelineView />
           ) : active ? (
             view === 'metrics' ? (
               <MetricsView />

@@ -65,7 +65,9 @@ export class AuditLog {
 
   constructor(
     private readonly dataDir: string,
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    /** Told of every entry as it is written (the history's timeline keeps the actions). */
+    private readonly onRecord?: (entry: AuditEntry) => void
   ) {
     this.path = join(dataDir, AUDIT_FILE)
   }
@@ -79,6 +81,7 @@ export class AuditLog {
       const before = await lastLine(this.path)
       const line = JSON.stringify({ time, ...entry, prev: before === null ? '' : lineHash(before) })
       await appendFile(this.path, line + '\n', { mode: 0o600 })
+      this.onRecord?.({ time, ...entry })
     })
     this.queue = write.catch(() => {})
     return write

@@ -102,7 +102,14 @@ export class MutationGuard {
     const ctx: RequestContext = {
       fail: (error) => (failure = error),
       requireConfirmation: (what) => {
-        if (!profile) return
+        // With no profile (history of every profile, a profile already deleted), the explicit word.
+        if (!profile) {
+          if (params.confirmation !== CONFIRM_WORD) {
+            refusal = `${what} needs confirmation: send "${CONFIRM_WORD}"`
+            throw new ApiError('refused', refusal, 'confirmation_required')
+          }
+          return
+        }
         refusal = confirmationRefusal(profile, what, params.confirmation)
         if (refusal) throw new ApiError('refused', refusal, 'confirmation_required')
       },

@@ -97,6 +97,8 @@ export class PostgresCollector implements TargetCollector {
       }
       const worst = findings.find((f) => f.severity === 'critical' && (f.category === 'health' || f.category === 'activity'))
       if (worst) result.warning = worst.message
+      const statements = this.watch.takeStatements()
+      if (statements) result.statements = statements
       return result
     } catch (err) {
       if (!signal.aborted) this.drop()

@@ -4,6 +4,8 @@ import { runJob } from '../jobs'
 import type { CoreServices } from '../services'
 import { signalBackend } from './actions'
 import { readRelationCache } from './checks/settings'
+import { statementsFromHistory, windowOf } from './statement-views'
+import { MEDIUM_TIER_MS } from './watch'
 
 export function postgresHandlers(
   s: CoreServices
@@ -19,7 +21,29 @@ export function postgresHandlers(
   const watch = (profile: string) => s.postgres.collectorOf(profile).watch
   return {
     'postgres.details': async ({ profile }) => watch(profile).details(),
-    'postgres.statements': async ({ profile, ...q }) => watch(profile).statements(q),
+    'postgres.statements': async ({ profile, range, ...q }) => {
+      const store = s.history.store
+      if (range) {
+        if (!store) throw new ApiError('unavailable', s.history.info().problem ?? 'history is off')
+        return statementsFromHistory(store, profile, 'postgres', range, q, MEDIUM_TIER_MS)
+      }
+      const w = watch(profile)
+      // A window reaching before this run (Lookout restarted within it): the store holds the run before.
+      const windowMs = windowOf(q.window)
+      const span = w.statementsSpan()
+      const stored = store?.statementsSince(profile, 'postgres') ?? null
+      if (
+        store &&
+        windowMs !== null &&
+        span.last !== null &&
+        span.since !== null &&
+        span.since > span.last - windowMs &&
+        stored !== null &&
+        stored < span.since
+      )
+        return statementsFromHistory(store, profile, 'postgres', { from: span.last - windowMs, to: span.last }, q, MEDIUM_TIER_MS)
+      return w.statements(q)
+    },
     'postgres.activity': async ({ profile }) => watch(profile).activity(),
     'postgres.runChecks': async ({ profile, jobId: asked }) => {
       const collector = s.postgres.collectorOf(profile)

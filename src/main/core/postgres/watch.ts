@@ -9,7 +9,7 @@ import type {
   PostgresDetails,
   StatementsAnswer
 } from '../../../shared/postgres'
-import { errorMessage } from '../collector'
+import { errorMessage, type StatementsTick } from '../collector'
 import {
   blockingTree,
   checkBlockedSessions,
@@ -39,7 +39,7 @@ import {
 } from './checks/health'
 import { checkReplicationLag, readReplication, type ReplicationState } from './checks/replication'
 import { readStatements, readStatementsReset, readStatementTexts, statementsUnavailable, StatementHistory } from './checks/statements'
-import { checkFailure } from './sql'
+import { checkFailure, LOOKOUT_SQL_MARKER } from './sql'
 import { runSlowTier, SLOW_CHECKS } from './slow-tier'
 import { hiddenTextNote, statementFindings, statementsAnswer, type StatementsQuery } from './statement-views'
 export { SLOW_CHECKS } from './slow-tier'
@@ -76,6 +76,8 @@ export class PostgresWatch {
   private activityAt: number | null = null
   private replication: ReplicationState | null = null
   private readonly history = new StatementHistory()
+  /** The last statements sample, until the next poll hands it to the history store. */
+  private pendingStatements: StatementsTick | null = null
   private statementsUnavailable: string | null = null
   private readonly findingsByCheck = new Map<string, PgFinding[]>()
   private readonly statuses = new Map<string, PgCheckStatus>()
@@ -233,6 +235,13 @@ export class PostgresWatch {
     return { counters: c, tps, cacheHitRatio, replicationLagS: this.replication?.lagS ?? null }
   }
 
+  /** The statements sample taken since the last call, once. */
+  takeStatements(): StatementsTick | null {
+    const s = this.pendingStatements
+    this.pendingStatements = null
+    return s
+  }
+
   /** Counter deltas over the headline window (what has been watched of it). */
   window(): CounterWindow | null {
     if (this.counters.length < 2) return null
@@ -251,8 +260,18 @@ export class PostgresWatch {
         if (unavailable) throw Object.assign(new Error(unavailable), { lookoutUnavailable: true })
         const rows = await readStatements(client, versionNum)
         const missing = this.history.missingTexts(rows)
-        if (missing.length) this.history.addTexts(await readStatementTexts(client, missing))
-        this.history.add(this.now(), rows)
+        const texts = missing.length ? await readStatementTexts(client, missing) : new Map<string, string>()
+        if (missing.length) this.history.addTexts(texts)
+        const t = this.now()
+        this.history.add(t, rows)
+        // Lookout's own statements stay out of the history as they stay out of the view.
+        const own = (id: string) => this.history.text(id).startsWith(LOOKOUT_SQL_MARKER)
+        this.pendingStatements = {
+          t,
+          rows: rows.filter((r) => !own(r.queryid)),
+          texts: new Map([...texts].filter(([id]) => !own(id))),
+          textOf: (id) => this.history.text(id)
+        }
         return rows
       },
       () => statementFindings(this.history, this.th, HEADLINE_WINDOW_MS, 'over the last 5 min')
@@ -364,6 +383,11 @@ export class PostgresWatch {
     const since = statioRatios(null, last.v)
     const w = this.statio.length >= 2 ? statioRatios(this.statio[0]!.v, last.v) : { heap: null, index: null }
     return { heapWindow: w.heap, indexWindow: w.index, heapSinceReset: since.heap, indexSinceReset: since.index }
+  }
+
+  /** Since when the statements held in memory go back (null: no sample yet), and the last sample. */
+  statementsSpan(): { since: number | null; last: number | null } {
+    return { since: this.history.connectedAt, last: this.history.lastSampleAt }
   }
 
   statements(q: StatementsQuery): StatementsAnswer {

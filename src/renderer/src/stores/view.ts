@@ -10,7 +10,8 @@ export const VIEWS = [
   { id: 'activity', label: 'Activity', key: '7', shortcut: 'Ctrl+7' },
   { id: 'indexes', label: 'Indexes', key: '8', shortcut: 'Ctrl+8' },
   { id: 'explain', label: 'Explain', key: '9', shortcut: 'Ctrl+9' },
-  { id: 'audit', label: 'Audit', key: '0', shortcut: 'Ctrl+0' }
+  { id: 'audit', label: 'Audit', key: '0', shortcut: 'Ctrl+0' },
+  { id: 'timeline', label: 'Timeline', key: 'i', shortcut: 'Ctrl+I' }
 ] as const
 
 export type ViewId = (typeof VIEWS)[number]['id']

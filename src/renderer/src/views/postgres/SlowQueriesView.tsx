@@ -7,6 +7,7 @@ import { Sparkline } from '../../components/Sparkline'
 import { useSession } from '../../stores/session'
 import { useExplain } from '../../stores/explain'
 import { useView } from '../../stores/view'
+import { useTimeRange } from '../../stores/time-range'
 
 const WINDOWS: { id: StatementWindow; label: string }[] = [
   { id: '5m', label: 'last 5 min' },
@@ -39,11 +40,24 @@ export function SlowQueriesView() {
     setWin('1h')
     setOpen(focus)
   }
+  // A range chosen for every view (the picker, a drag on a chart, the timeline): the statements of that range, from the history.
+  const live = useTimeRange((s) => s.live)
+  const from = useTimeRange((s) => s.from)
+  const to = useTimeRange((s) => s.to)
   const { data, error } = usePoll(
     () =>
-      api.call('postgres.statements', { profile, window: win, sort, search, user: user || null, database: database || null, limit: 100 }),
-    5000,
-    JSON.stringify([profile, win, sort, search, user, database])
+      api.call('postgres.statements', {
+        profile,
+        window: win,
+        sort,
+        search,
+        user: user || null,
+        database: database || null,
+        limit: 100,
+        ...(live ? {} : { range: { from, to } })
+      }),
+    live ? 5000 : 60_000,
+    JSON.stringify([profile, win, sort, search, user, database, live, from, to])
   )
   const selected = data?.statements.find((s) => s.key === open) ?? null
   return (
@@ -51,7 +65,7 @@ export function SlowQueriesView() {
       <div className="toolbar">
         <label>
           Window{' '}
-          <select aria-label="Window" value={win} onChange={(e) => setWin(e.target.value as StatementWindow)}>
+          <select aria-label="Window" value={win} disabled={!live} onChange={(e) => setWin(e.target.value as StatementWindow)}>
             {WINDOWS.map((w) => (
               <option key={w.id} value={w.id}>
                 {w.label}
@@ -103,6 +117,10 @@ export function SlowQueriesView() {
           {data.unavailable ?? 'waiting for the first pg_stat_statements sample…'}
         </p>
       )}
+      {!live && <p className="muted">The statements of the range chosen above, from the history (go Live for the windows).</p>}
+      {live && data?.source === 'history' && (
+        <p className="muted">This window reaches before Lookout started: answered from the history kept by the run before.</p>
+      )}
       {data?.available && data.statements.length === 0 && <p className="muted">No statement ran in this window.</p>}
       {data && data.statements.length > 0 && (
         <table className="series-table statements" data-testid="statements">
@@ -113,6 +131,12 @@ export function SlowQueriesView() {
               <th className="num">Calls/s</th>
               <th className="num">Total</th>
               <th className="num">Mean</th>
+              <th className="num" title="Execution time's standard deviation over the window's calls">
+                Stddev
+              </th>
+              <th className="num" title="The slowest call, when it happened in this window">
+                Max
+              </th>
               <th className="num">Rows</th>
               <th className="num">Blocks read</th>
               <th className="num">Temp blocks</th>
@@ -133,6 +157,10 @@ export function SlowQueriesView() {
                 <td className="num">{s.callsPerSec.toFixed(1)}</td>
                 <td className="num">{ms(s.totalMs)}</td>
                 <td className="num">{ms(s.meanMs)}</td>
+                <td className="num">{s.stddevMs === null ? '–' : ms(s.stddevMs)}</td>
+                <td className="num" title={s.maxMs === null ? 'no new maximum in this window' : ''}>
+                  {s.maxMs === null ? '–' : ms(s.maxMs)}
+                </td>
                 <td className="num">{s.rows}</td>
                 <td className="num">{s.sharedRead}</td>
                 <td className="num">{s.tempBlocks}</td>
