@@ -110,7 +110,6 @@ export function App() {
           ))}
         </nav>
         <span className="spacer" />
-        <TimeRangePicker />
         <span
           className={`alerts ${alerts.critical ? 'critical' : alerts.firing.length ? 'warning' : ''}`}
           title={alerts.firing.map((a) => a.summary).join('\n')}
@@ -140,6 +139,8 @@ export function App() {
           <button className="env-bar-action" onClick={() => openPanel('duplicate-profile', activeProfile.name)}>
             Duplicate
           </button>
+          <span className="spacer" />
+          <TimeRangePicker />
         </div>
       )}
       <NotificationBanners />

@@ -196,8 +196,16 @@ export class HistoryRecorder {
     const key = `${profile}/${targetId}`
     const before = this.external.get(key) ?? new Map<string, ExternalAlert>()
     const after = new Map(reported.map((a) => [`${a.name}${JSON.stringify(a.labels)}`, a]))
+    // Named with its labels: a server reports one alert per series (one per endpoint, say).
+    const title = (a: ExternalAlert) => {
+      const labels = Object.entries(a.labels)
+        .filter(([k]) => k !== 'alertname' && k !== 'severity')
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+      return labels ? `${a.name} {${labels}}` : a.name
+    }
     const ev = (a: ExternalAlert, change: string) =>
-      this.event({ t, profile, targetId, kind: 'alert', change, severity: a.severity, title: a.name, detail: a.summary || null })
+      this.event({ t, profile, targetId, kind: 'alert', change, severity: a.severity, title: title(a), detail: a.summary || null })
     for (const [k, a] of after) if (!before.has(k)) ev(a, 'firing')
     for (const [k, a] of before) if (!after.has(k)) ev(a, 'resolved')
     this.external.set(key, after)

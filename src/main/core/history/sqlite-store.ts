@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { statSync } from 'node:fs'
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs'
 import { DEFAULT_RETENTION, HistoryRetention, type HistoryInfo, type TimelineEvent, type TimelineQuery } from '../../../shared/history'
 import { packColumns, unpackColumns } from './codec'
 import type { HistoryStore, NewTimelineEvent, StatementRange, StoredStatement } from './port'
@@ -112,6 +112,9 @@ export class SqliteHistoryStore implements HistoryStore {
     readonly path: string,
     private readonly now: () => number
   ) {
+    // Owner-only, as every file in the data directory (SQLite gives its -wal and -shm files the same mode).
+    closeSync(openSync(path, 'a', 0o600))
+    chmodSync(path, 0o600)
     this.db = new Database(path)
     this.db.pragma('auto_vacuum = INCREMENTAL')
     this.db.pragma('journal_mode = WAL')

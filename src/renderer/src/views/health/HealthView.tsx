@@ -1,3 +1,4 @@
+import { RangeEvents } from '../../components/RangeEvents'
 import { useNow } from '../../app/useNow'
 import { useSession } from '../../stores/session'
 import { useTargets } from '../../stores/targets'
@@ -24,6 +25,7 @@ export function HealthView() {
         {down ? <span className="bad">, {down} down</span> : null}
         {pending ? <span>, {pending} waiting</span> : null}
       </p>
+      <RangeEvents profile={active} />
       <div className="targets">
         {order.map((id) => (
           <TargetCard key={id} targetId={id} now={now} />

@@ -3,9 +3,10 @@ import type { TimelineEvent, TimelineKind } from '../../../../shared/history'
 import { api } from '../../api'
 import { usePoll } from '../../app/usePoll'
 import { clockLabel } from '../../lib/format'
-import { laneOf, TIMELINE_LANES, eventRange, LIVE_TIMELINE_MS } from '../../lib/timeline'
+import { laneOf, TIMELINE_LANES, eventRange, LIVE_TIMELINE_MS, LIVE_MIN_AXIS_MS } from '../../lib/timeline'
 import { useSession } from '../../stores/session'
 import { useTimeRange } from '../../stores/time-range'
+import { TimeRangePicker } from '../../components/TimeRangePicker'
 
 const STRIP_WIDTH = 1000
 const LANE_HEIGHT = 22
@@ -19,6 +20,8 @@ const AXIS_HEIGHT = 18
  */
 export function TimelineView() {
   const profiles = useSession((s) => s.profiles)
+  // The picker sits in the profile's bar; with no profile open, it is here.
+  const active = useSession((s) => s.active)
   const live = useTimeRange((s) => s.live)
   const rangeFrom = useTimeRange((s) => s.from)
   const rangeTo = useTimeRange((s) => s.to)
@@ -41,7 +44,11 @@ export function TimelineView() {
         search,
         limit: 2000
       })
-      return { ...r, from, to }
+      // Live, the axis starts a little before the oldest event of the day (a day-wide axis would
+      // squeeze this morning's incident into a sliver), and spans at least 15 minutes.
+      const oldest = r.events[0]?.t ?? to
+      const axisFrom = live ? Math.max(from, Math.min(to - LIVE_MIN_AXIS_MS, oldest - (to - oldest) * 0.05)) : from
+      return { ...r, from: axisFrom, to }
     },
     live ? 5000 : 60_000,
     JSON.stringify([live, rangeFrom, rangeTo, profile, kinds, severity, search])
@@ -60,6 +67,7 @@ export function TimelineView() {
   return (
     <section className="timeline" aria-label="Incident timeline">
       <div className="toolbar">
+        {!active && <TimeRangePicker />}
         <label>
           Profile{' '}
           <select aria-label="Timeline profile" value={profile} onChange={(e) => setProfile(e.target.value)}>
@@ -93,7 +101,8 @@ export function TimelineView() {
           onChange={(e) => setSearch(e.target.value)}
         />
         <span className="muted">
-          {live ? 'last 24 h' : `${clockLabel(from, to - from)} – ${clockLabel(to, to - from)}`} · {events.length}
+          {live ? `last 24 h (axis from ${clockLabel(from, to - from)})` : `${clockLabel(from, to - from)} – ${clockLabel(to, to - from)}`}{' '}
+          · {events.length}
           {data?.truncated ? '+' : ''} event(s)
         </span>
       </div>
@@ -179,7 +188,9 @@ export function TimelineView() {
               <td>{e.kind}</td>
               <td>{e.change}</td>
               <td>{e.title}</td>
-              <td className="muted">{e.detail}</td>
+              <td className="muted detail" title={e.detail ?? ''}>
+                {e.detail}
+              </td>
             </tr>
           ))}
           {events.length === 0 && (
