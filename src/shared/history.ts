@@ -77,7 +77,9 @@ export const SeriesRange = z.object({
   t: z.array(z.number()),
   avg: z.array(z.number().nullable()),
   min: z.array(z.number().nullable()),
-  max: z.array(z.number().nullable())
+  max: z.array(z.number().nullable()),
+  /** Points at the start that came from the profile's Prometheus server (older than the local history). */
+  fromPrometheus: z.number().int().default(0)
 })
 export type SeriesRange = z.infer<typeof SeriesRange>
 

@@ -146,12 +146,6 @@ describe('the incident timeline', () => {
         const ours = (x: TimelineEvent) => pids.some((p) => x.title.includes(p))
         const finding = find((x) => x.kind === 'finding' && x.change === 'appeared' && x.title.startsWith('blocked_session') && ours(x))
         const pgAlert = find((x) => x.kind === 'alert' && x.change === 'firing' && x.title.startsWith('PostgresBlockedSessions') && ours(x))
-        if (process.env.DEBUG_HISTORY)
-          console.log(
-            pids,
-            e.length,
-            e.filter((x) => x.kind !== 'statement' && x.kind !== 'finding').map((x) => `${x.kind} ${x.change} ${x.title}`)
-          )
         return action && cacheAlert && finding && pgAlert ? { action, cacheAlert, finding, pgAlert, all: e } : null
       })
       console.log(
@@ -185,7 +179,9 @@ describe('history across a restart', () => {
         async () => {
           const i = (await call('history.info', {})) as HistoryInfo
           const p = i.profiles.find((x) => x.profile === 'demo')
-          return p && p.oldest !== null && p.newest !== null && p.newest - p.oldest >= WATCHED_MS ? i : null
+          return Date.now() - startedAt >= WATCHED_MS && p && p.oldest !== null && p.newest !== null && p.newest - p.oldest >= WATCHED_MS
+            ? i
+            : null
         },
         WATCHED_MS + 60_000
       )
@@ -228,7 +224,6 @@ describe('history across a restart', () => {
       // The last hour, once this run has its first sample, reaches into the run before.
       const hour = await until('the last hour answered from the history', async () => {
         const r = await call('postgres.statements', { profile: 'demo', window: '1h' })
-        if (process.env.DEBUG_HISTORY) console.log(r.source, r.sampledAt, r.windowSeconds, r.statements.length, r.unavailable, r.available)
         return r.sampledAt !== null && r.source === 'history' ? r : null
       })
       expect(hour.windowSeconds * 1000).toBeGreaterThanOrEqual(closedAt - startedAt - 30_000)

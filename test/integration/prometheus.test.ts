@@ -256,6 +256,22 @@ describe('backfill from the server', () => {
       expect(scrape.t.every((t) => t <= opened)).toBe(true)
       expect(scrape.v.every((v) => v !== null && v > 0 && v < 1000)).toBe(true)
       expect(up.v.at(-1)).toBe(1)
+
+      // A range reaching before the local history: the part it lacks comes from the server.
+      const from = scrape.t[0]! - 1
+      const h = await core.dispatch('history.series', {
+        profile: 'bf',
+        series: [{ targetId: 'metrics-0', seriesId: 'metrics-0:scrape' }],
+        range: { from, to: Date.now() },
+        points: 1000
+      })
+      if (!h.ok) throw new Error(h.error.message)
+      const ranged = (h.result as { series: { t: number[]; avg: (number | null)[]; fromPrometheus: number }[] }).series[0]!
+      expect(ranged.fromPrometheus).toBeGreaterThanOrEqual(2)
+      expect(ranged.t.slice(0, ranged.fromPrometheus).every((t) => t < opened)).toBe(true)
+      expect(ranged.avg.slice(0, ranged.fromPrometheus).every((v) => v !== null && v > 0 && v < 1000)).toBe(true)
+      // Sorted, the server's points first, then the local ones.
+      expect([...ranged.t].sort((a, b) => a - b)).toEqual(ranged.t)
     } finally {
       await core.close()
     }

@@ -166,6 +166,22 @@ describe('history store: tiers', () => {
     store.close()
   })
 
+  it('says where the data it holds starts and ends, to the point, not to the chunk', () => {
+    const start = Date.UTC(2026, 0, 1) + 7_000
+    const now = { t: start }
+    const store = open(now)
+    for (let i = 0; i < 1500; i++) {
+      now.t = start + i * 1000
+      store.appendTick('p', 'pg', now.t, ['pg:tps'], Float64Array.of(i))
+      store.flush()
+    }
+    const p = store.info().profiles[0]!
+    expect(p.rawChunks).toBe(2)
+    expect(p.oldest).toBe(start)
+    expect(p.newest).toBe(now.t)
+    store.close()
+  })
+
   it('prunes one profile, or what is older than a time, and gives the space back', () => {
     const start = Date.UTC(2026, 0, 1)
     const now = { t: start }

@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, target_id INTEGER NOT
 CREATE TABLE IF NOT EXISTS tick (target_id INTEGER NOT NULL, t INTEGER NOT NULL, ids BLOB NOT NULL, vals BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS tick_by_target ON tick (target_id, t);
 -- Compacted raw chunks: a target's poll times once, each series' values beside them.
-CREATE TABLE IF NOT EXISTS raw_time (target_id INTEGER NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (target_id, chunk));
+CREATE TABLE IF NOT EXISTS raw_time (
+  target_id INTEGER NOT NULL, chunk INTEGER NOT NULL, first_t INTEGER NOT NULL, last_t INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (target_id, chunk));
 CREATE TABLE IF NOT EXISTS raw (series_id INTEGER NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series_id, chunk));
 -- Retention drops rows by age: these keep it from scanning the tables once a minute.
 CREATE INDEX IF NOT EXISTS raw_by_chunk ON raw (chunk);
@@ -139,7 +141,7 @@ export class SqliteHistoryStore implements HistoryStore {
       ),
       dropTicks: db.prepare('DELETE FROM tick WHERE target_id = ? AND t < ?'),
       setCompacted: db.prepare('UPDATE target SET compacted_to = ? WHERE id = ?'),
-      putRawTime: db.prepare('INSERT OR REPLACE INTO raw_time (target_id, chunk, data) VALUES (?, ?, ?)'),
+      putRawTime: db.prepare('INSERT OR REPLACE INTO raw_time (target_id, chunk, first_t, last_t, data) VALUES (?, ?, ?, ?, ?)'),
       putRaw: db.prepare('INSERT OR REPLACE INTO raw (series_id, chunk, data) VALUES (?, ?, ?)'),
       rawTimes: db.prepare<[number, number, number], { chunk: number; data: Buffer }>(
         'SELECT chunk, data FROM raw_time WHERE target_id = ? AND chunk >= ? AND chunk < ? ORDER BY chunk'
@@ -310,7 +312,7 @@ export class SqliteHistoryStore implements HistoryStore {
         col[k] = vals[s]!
       }
     }
-    this.q.putRawTime.run(row.id, chunk, packColumns([times]))
+    this.q.putRawTime.run(row.id, chunk, ticks[0]!.t, ticks[n - 1]!.t, packColumns([times]))
     for (const [sid, col] of columns) {
       // Raw points keep float32's 7 significant digits; the buckets below are computed from the full values.
       this.q.putRaw.run(sid, chunk, packColumns([Float32Array.from(col)]))
@@ -549,14 +551,14 @@ export class SqliteHistoryStore implements HistoryStore {
            (SELECT COUNT(*) FROM stmt x JOIN stmt_key k ON k.id = x.key_id JOIN target t ON t.id = k.target_id WHERE t.profile = p.profile) AS statementRows,
            -- The oldest point: a raw chunk, a tick, an event or a statement snapshot; the buckets' rows only when nothing finer is left.
            COALESCE((SELECT MIN(m) FROM (
-              SELECT MIN(r.chunk) AS m FROM raw_time r JOIN target t ON t.id = r.target_id WHERE t.profile = p.profile
+              SELECT MIN(r.first_t) AS m FROM raw_time r JOIN target t ON t.id = r.target_id WHERE t.profile = p.profile
               UNION ALL SELECT MIN(k.t) FROM tick k JOIN target t ON t.id = k.target_id WHERE t.profile = p.profile
               UNION ALL SELECT MIN(x.t) FROM stmt_snap x JOIN target t ON t.id = x.target_id WHERE t.profile = p.profile
               UNION ALL SELECT MIN(e.t) FROM event e WHERE e.profile = p.profile)),
              (SELECT MIN(a.chunk) FROM agg a JOIN series s ON s.id = a.series_id JOIN target t ON t.id = s.target_id WHERE t.profile = p.profile)) AS oldest,
            (SELECT MAX(m) FROM (
               SELECT MAX(k.t) AS m FROM tick k JOIN target t ON t.id = k.target_id WHERE t.profile = p.profile
-              UNION ALL SELECT MAX(r.chunk) + ${RAW_CHUNK_MS} FROM raw_time r JOIN target t ON t.id = r.target_id WHERE t.profile = p.profile
+              UNION ALL SELECT MAX(r.last_t) FROM raw_time r JOIN target t ON t.id = r.target_id WHERE t.profile = p.profile
               UNION ALL SELECT MAX(e.t) FROM event e WHERE e.profile = p.profile)) AS newest
          FROM (SELECT profile FROM target UNION SELECT profile FROM event) p ORDER BY p.profile`
       )

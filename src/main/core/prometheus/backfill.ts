@@ -61,3 +61,28 @@ export async function fetchBackfill(
   }
   return (await Promise.all(jobs)).filter((b): b is Backfill => b !== null && b.t.length > 0)
 }
+
+/**
+ * One of Lookout's series over [fromMs, toMs) as the profile's Prometheus server has it (the part
+ * of a range older than the local history), at about `points` steps; null when the server has no
+ * such series or does not answer in time.
+ */
+export async function serverRange(
+  prometheusUrl: string,
+  expr: string,
+  fromMs: number,
+  toMs: number,
+  points: number
+): Promise<{ t: number[]; v: number[] } | null> {
+  const client = new PrometheusClient(prometheusUrl, { timeoutMs: BACKFILL_TIMEOUT_MS })
+  const stepS = Math.max(1, Math.ceil((toMs - fromMs) / 1000 / points))
+  try {
+    const r = await client.queryRange(expr, Math.floor(fromMs / 1000), Math.floor(toMs / 1000), stepS)
+    if (r.data.type !== 'matrix' || r.data.series.length !== 1) return null
+    const one = r.data.series[0]!
+    const keep = one.t.map((t, i) => [t, one.values[i]!] as const).filter(([t]) => t >= fromMs && t < toMs)
+    return keep.length ? { t: keep.map(([t]) => t), v: keep.map(([, v]) => v) } : null
+  } catch {
+    return null
+  }
+}
