@@ -113,6 +113,12 @@ describe('the demo in Chromium: time range and the incident timeline', () => {
     await list.locator('tr[data-kind="alert"][data-change="firing"]').first().waitFor({ timeout: 90_000 })
     expect(await page.locator('.timeline-strip rect.timeline-event').count()).toBeGreaterThanOrEqual(3)
     await page.screenshot({ path: join(SHOTS, 'timeline.png'), fullPage: false })
+    // Where the history is and how big.
+    await page.getByTestId('history-panel').locator('summary').click()
+    await page.getByTestId('history-panel').locator('code', { hasText: 'history.db' }).waitFor()
+    expect(await page.getByTestId('history-panel').textContent()).toMatch(
+      /History store: [\d.]+ (KiB|MiB|B).*raw points 24 h, 1-minute 14 d, 15-minute 90 d.*demo: \d+ series/
+    )
     // Filtered to actions only: the invalidation, and nothing that is not an action.
     await page.getByLabel('Timeline filter').fill('customer:*')
     await page.waitForFunction(() =>

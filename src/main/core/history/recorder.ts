@@ -186,7 +186,7 @@ export class HistoryRecorder {
         change: s.inst.phase,
         severity: s.severity === 'critical' || s.severity === 'warning' || s.severity === 'info' ? s.severity : null,
         title: `${s.rule}${labels ? ` {${labels}}` : ''}`,
-        detail: s.inst.value === null ? null : `value ${s.inst.value}`
+        detail: s.inst.value === null ? null : `value ${Number(s.inst.value.toPrecision(4))}`
       })
     }
   }

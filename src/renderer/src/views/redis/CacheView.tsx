@@ -4,6 +4,7 @@ import { api } from '../../api'
 import { formatValue } from '../../lib/format'
 import { ConfirmField } from '../../components/ConfirmField'
 import { SeriesChart } from '../../components/SeriesChart'
+import { RangeEvents } from '../../components/RangeEvents'
 import { useJobs } from '../../stores/jobs'
 import { useSession } from '../../stores/session'
 import { useTargets } from '../../stores/targets'
@@ -177,6 +178,7 @@ export function CacheView() {
         ))}
       </div>
       {redis.lastError && <p className={redis.health === 'down' ? 'error' : 'warning'}>{redis.lastError}</p>}
+      {profile && <RangeEvents profile={profile} />}
       <div className="watched">
         {CACHE_CHARTS.map((id) => (
           <div className="watched-chart" key={id}>

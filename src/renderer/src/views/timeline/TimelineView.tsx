@@ -7,6 +7,7 @@ import { laneOf, TIMELINE_LANES, eventRange, LIVE_TIMELINE_MS, LIVE_MIN_AXIS_MS 
 import { useSession } from '../../stores/session'
 import { useTimeRange } from '../../stores/time-range'
 import { TimeRangePicker } from '../../components/TimeRangePicker'
+import { HistoryPanel } from './HistoryPanel'
 
 const STRIP_WIDTH = 1000
 const LANE_HEIGHT = 22
@@ -202,6 +203,7 @@ export function TimelineView() {
           )}
         </tbody>
       </table>
+      <HistoryPanel />
     </section>
   )
 }
