@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { packColumns, unpackColumns } from '../../src/main/core/history/codec'
 import { RAW_CHUNK_MS, SqliteHistoryStore } from '../../src/main/core/history/sqlite-store'
@@ -163,6 +164,39 @@ describe('history store: tiers', () => {
     now.t += 3 * DAY
     store.maintain(now.t)
     expect(store.readSeries('p', 'pg', 'pg:tps', start, start + 3 * HOUR, 1000).data.t.length).toBe(0)
+    store.close()
+  })
+
+  it('packs a row of buckets into one segment once its span is over, the buckets unchanged', () => {
+    const start = Date.UTC(2026, 0, 1)
+    const now = { t: start }
+    const store = open(now)
+    store.setRetention({ rawMs: HOUR, minuteMs: DAY, quarterMs: 90 * DAY })
+    const points: { t: number; v: number }[] = []
+    for (let i = 0; i < 7 * 360; i++) {
+      now.t = start + i * 10_000
+      const v = valueAt(i)
+      points.push({ t: now.t, v })
+      store.appendTick('p', 'pg', now.t, ['pg:tps'], Float64Array.of(v))
+      if (i % 30 === 0) store.flush()
+    }
+    store.flush()
+    const read = () => store.readSeries('p', 'pg', 'pg:tps', start, start + 6 * HOUR, 10_000)
+    const before = read()
+    const db = new Database(store.path)
+    const segments = () => db.prepare('SELECT segments FROM agg WHERE tier = 1 AND chunk = ?').pluck().get(start) as number
+    // One segment per 10-minute compaction of the six hours.
+    expect(segments()).toBe(36)
+    store.maintain(now.t)
+    expect(segments()).toBe(1)
+    db.close()
+    const after = read()
+    expect(after.tier).toBe('minute')
+    expect(Array.from(after.data.t)).toEqual(Array.from(before.data.t))
+    expect(Array.from(after.data.min)).toEqual(Array.from(before.data.min))
+    expect(Array.from(after.data.max)).toEqual(Array.from(before.data.max))
+    const ref = reference(points, 60_000)
+    after.data.t.forEach((t, k) => expect(after.data.avg[k]).toBeCloseTo(ref.get(t)!.sum / ref.get(t)!.n, 9))
     store.close()
   })
 

@@ -11,6 +11,15 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib'
  */
 const FORMAT = 1
 
+/** The first byte of a packed buffer: how the rest is stored. */
+const enum Storage {
+  Deflated = 0x44,
+  /** Small buffers (a compaction's few buckets): deflate would save little and cost its setup. */
+  Plain = 0x50
+}
+/** Below this many bytes, columns are stored shuffled but not deflated. */
+export const PLAIN_BELOW_BYTES = 512
+
 export type Column = Float64Array | Float32Array | Int32Array
 
 const enum Kind {
@@ -79,17 +88,22 @@ export function packColumns(columns: Column[]): Buffer {
     }
     at += c.byteLength
   })
-  return deflateRawSync(raw, { level: 6 })
+  if (raw.length < PLAIN_BELOW_BYTES) return Buffer.concat([Buffer.of(Storage.Plain), raw])
+  return Buffer.concat([Buffer.of(Storage.Deflated), deflateRawSync(raw, { level: 6 })])
 }
 
 /** The columns packColumns wrote, or an error naming what is wrong with the buffer. */
 export function unpackColumns(buf: Uint8Array): Column[] {
   let raw: Buffer
-  try {
-    raw = inflateRawSync(buf)
-  } catch (err) {
-    throw new Error(`a stored chunk does not inflate: ${(err as Error).message}`, { cause: err })
-  }
+  const storage = buf[0]
+  if (storage === Storage.Plain) raw = Buffer.from(buf.buffer, buf.byteOffset + 1, buf.byteLength - 1)
+  else if (storage === Storage.Deflated)
+    try {
+      raw = inflateRawSync(buf.subarray(1))
+    } catch (err) {
+      throw new Error(`a stored chunk does not inflate: ${(err as Error).message}`, { cause: err })
+    }
+  else throw new Error(`a stored chunk has an unknown storage (${storage ?? 'empty'})`)
   if (raw.length < 6 || raw[0] !== FORMAT) throw new Error(`a stored chunk has an unknown format (${raw[0] ?? 'empty'})`)
   const count = raw[1]!
   const n = raw.readUInt32LE(2)

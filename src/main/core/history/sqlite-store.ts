@@ -23,6 +23,8 @@ export const RAW_CHUNK_MS = 10 * MINUTE_MS
 /** A row of 1-minute buckets spans six hours; a row of 15-minute buckets four days. */
 const TIER_CHUNK_MS = { 1: 6 * 3_600_000, 2: 4 * 86_400_000 } as const
 const TIER_WIDTH_MS = { 1: MINUTE_MS, 2: QUARTER_MS } as const
+/** Rows of buckets packed into one segment per maintenance (each takes well under a millisecond). */
+const REPACK_ROWS_PER_MAINTENANCE = 50
 /** Pages given back to the file system per maintenance (4 KiB each). */
 const VACUUM_PAGES_PER_MAINTENANCE = 512
 /** Statement rows older than the raw retention are thinned to the last of each 15 minutes. */
@@ -46,7 +48,9 @@ CREATE TABLE IF NOT EXISTS raw (series_id INTEGER NOT NULL, chunk INTEGER NOT NU
 CREATE INDEX IF NOT EXISTS raw_by_chunk ON raw (chunk);
 CREATE INDEX IF NOT EXISTS raw_time_by_chunk ON raw_time (chunk);
 -- Buckets: tier 1 is 1 minute, tier 2 is 15 minutes.
-CREATE TABLE IF NOT EXISTS agg (series_id INTEGER NOT NULL, tier INTEGER NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series_id, tier, chunk));
+CREATE TABLE IF NOT EXISTS agg (
+  series_id INTEGER NOT NULL, tier INTEGER NOT NULL, chunk INTEGER NOT NULL, segments INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (series_id, tier, chunk));
 CREATE INDEX IF NOT EXISTS agg_by_chunk ON agg (tier, chunk);
 CREATE TABLE IF NOT EXISTS event (
   id INTEGER PRIMARY KEY, t INTEGER NOT NULL, profile TEXT NOT NULL, target TEXT, kind TEXT NOT NULL,
@@ -76,19 +80,44 @@ const f64 = (b: Buffer) => new Float64Array(b.buffer.slice(b.byteOffset, b.byteO
 const i32 = (b: Buffer) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
 const blob = (a: Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 
+/**
+ * A row of buckets is a sequence of segments, each one compaction's buckets packed on its own
+ * (a 4-byte length, then packColumns' bytes): a compaction appends a segment without decoding
+ * what the row holds, so its cost does not grow with the row. Once the row's span is over,
+ * maintenance packs its segments into one (`repack`). Segments may share a bucket (a 15-minute
+ * bucket split by a 10-minute chunk): reading merges them by start, sums and counts adding up.
+ */
 function packBuckets(b: Buckets, chunk: number, width: number): Buffer {
   const idx = new Int32Array(b.start.length)
   for (let i = 0; i < idx.length; i++) idx[i] = (b.start[i]! - chunk) / width
   const count = new Int32Array(b.count.length)
   for (let i = 0; i < count.length; i++) count[i] = b.count[i]!
-  return packColumns([idx, b.min, b.max, b.sum, count])
+  const body = packColumns([idx, b.min, b.max, b.sum, count])
+  const head = Buffer.alloc(4)
+  head.writeUInt32LE(body.length, 0)
+  return Buffer.concat([head, body])
 }
 
 function unpackBuckets(data: Buffer, chunk: number, width: number): Buckets {
-  const [idx, min, max, sum, count] = unpackColumns(data) as [Int32Array, Float64Array, Float64Array, Float64Array, Int32Array]
-  const start = new Float64Array(idx.length)
-  for (let i = 0; i < idx.length; i++) start[i] = chunk + idx[i]! * width
-  return { start, min, max, sum, count: Float64Array.from(count) }
+  let out = emptyBuckets()
+  let at = 0
+  while (at < data.length) {
+    if (at + 4 > data.length) throw new Error('a stored row of buckets ends inside a segment header')
+    const len = data.readUInt32LE(at)
+    if (at + 4 + len > data.length) throw new Error('a stored row of buckets is shorter than its segments say')
+    const [idx, min, max, sum, count] = unpackColumns(data.subarray(at + 4, at + 4 + len)) as [
+      Int32Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Int32Array
+    ]
+    const start = new Float64Array(idx.length)
+    for (let i = 0; i < idx.length; i++) start[i] = chunk + idx[i]! * width
+    out = mergeBuckets(out, { start, min, max, sum, count: Float64Array.from(count) })
+    at += 4 + len
+  }
+  return out
 }
 
 /**
@@ -149,8 +178,14 @@ export class SqliteHistoryStore implements HistoryStore {
       rawValues: db.prepare<[number, number, number], { chunk: number; data: Buffer }>(
         'SELECT chunk, data FROM raw WHERE series_id = ? AND chunk >= ? AND chunk < ? ORDER BY chunk'
       ),
-      getAgg: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM agg WHERE series_id = ? AND tier = ? AND chunk = ?'),
-      putAgg: db.prepare('INSERT OR REPLACE INTO agg (series_id, tier, chunk, data) VALUES (?, ?, ?, ?)'),
+      // A segment appended in place (|| concatenates as text: the CAST makes the bytes a blob again), or the row's first.
+      appendAgg: db.prepare(
+        'INSERT INTO agg (series_id, tier, chunk, segments, data) VALUES (?, ?, ?, 1, ?) ON CONFLICT (series_id, tier, chunk) DO UPDATE SET data = CAST(data || excluded.data AS BLOB), segments = segments + 1'
+      ),
+      toRepack: db.prepare<[number, number, number], { series_id: number; tier: number; chunk: number; data: Buffer }>(
+        'SELECT series_id, tier, chunk, data FROM agg WHERE tier = ? AND segments > 1 AND chunk <= ? LIMIT ?'
+      ),
+      repacked: db.prepare('UPDATE agg SET data = ?, segments = 1 WHERE series_id = ? AND tier = ? AND chunk = ?'),
       aggIn: db.prepare<[number, number, number, number], { chunk: number; data: Buffer }>(
         'SELECT chunk, data FROM agg WHERE series_id = ? AND tier = ? AND chunk >= ? AND chunk < ? ORDER BY chunk'
       ),
@@ -332,9 +367,7 @@ export class SqliteHistoryStore implements HistoryStore {
       let j = i
       while (j < add.start.length && bucketOf(add.start[j]!, span) === chunk) j++
       const part = sliceBuckets(add, chunk, chunk + span)
-      const existing = this.q.getAgg.get(seriesId, tier, chunk)
-      const merged = existing ? mergeBuckets(unpackBuckets(existing.data, chunk, width), part) : part
-      this.q.putAgg.run(seriesId, tier, chunk, packBuckets(merged, chunk, width))
+      this.q.appendAgg.run(seriesId, tier, chunk, packBuckets(part, chunk, width))
       i = j
     }
   }
@@ -599,6 +632,15 @@ export class SqliteHistoryStore implements HistoryStore {
            WHERE n.target_id = stmt_snap.target_id AND n.t > stmt_snap.t AND n.t < (stmt_snap.t / ${STATEMENT_THIN_MS} + 1) * ${STATEMENT_THIN_MS})`
       ).run(thinFrom - STATEMENT_THIN_MS, thinTo)
       this.thinnedTo = thinTo
+      // Rows of buckets whose span is over: their segments packed into one, a few rows at a time.
+      for (const tier of [1, 2] as const)
+        for (const row of this.q.toRepack.all(tier, now - TIER_CHUNK_MS[tier], REPACK_ROWS_PER_MAINTENANCE))
+          this.q.repacked.run(
+            packBuckets(unpackBuckets(row.data, row.chunk, TIER_WIDTH_MS[tier]), row.chunk, TIER_WIDTH_MS[tier]),
+            row.series_id,
+            tier,
+            row.chunk
+          )
       db.prepare('DELETE FROM stmt WHERE key_id IN (SELECT id FROM stmt_key) AND t < ?').run(now - r.minuteMs)
       db.prepare('DELETE FROM stmt_snap WHERE target_id IN (SELECT id FROM target) AND t < ?').run(now - r.minuteMs)
     })()

@@ -95,32 +95,43 @@ export function rebucket(b: Buckets, width: number): Buckets {
 export function mergeBuckets(a: Buckets, b: Buckets): Buckets {
   if (a.start.length === 0) return b
   if (b.start.length === 0) return a
-  const idx: [Buckets, number][] = []
-  for (let i = 0; i < a.start.length; i++) idx.push([a, i])
-  for (let i = 0; i < b.start.length; i++) idx.push([b, i])
-  idx.sort((x, y) => x[0].start[x[1]]! - y[0].start[y[1]]!)
-  const out = { start: [] as number[], min: [] as number[], max: [] as number[], sum: [] as number[], count: [] as number[] }
-  for (const [src, i] of idx) {
-    const k = out.start.length - 1
-    if (k >= 0 && out.start[k] === src.start[i]) {
-      out.min[k] = Math.min(out.min[k]!, src.min[i]!)
-      out.max[k] = Math.max(out.max[k]!, src.max[i]!)
-      out.sum[k]! += src.sum[i]!
-      out.count[k]! += src.count[i]!
+  // Both sorted: one linear merge.
+  const n = a.start.length + b.start.length
+  const out = {
+    start: new Float64Array(n),
+    min: new Float64Array(n),
+    max: new Float64Array(n),
+    sum: new Float64Array(n),
+    count: new Float64Array(n)
+  }
+  let i = 0
+  let j = 0
+  let k = -1
+  while (i < a.start.length || j < b.start.length) {
+    const fromA = j >= b.start.length || (i < a.start.length && a.start[i]! <= b.start[j]!)
+    const src = fromA ? a : b
+    const x = fromA ? i++ : j++
+    if (k >= 0 && out.start[k] === src.start[x]) {
+      out.min[k] = Math.min(out.min[k]!, src.min[x]!)
+      out.max[k] = Math.max(out.max[k]!, src.max[x]!)
+      out.sum[k]! += src.sum[x]!
+      out.count[k]! += src.count[x]!
     } else {
-      out.start.push(src.start[i]!)
-      out.min.push(src.min[i]!)
-      out.max.push(src.max[i]!)
-      out.sum.push(src.sum[i]!)
-      out.count.push(src.count[i]!)
+      k++
+      out.start[k] = src.start[x]!
+      out.min[k] = src.min[x]!
+      out.max[k] = src.max[x]!
+      out.sum[k] = src.sum[x]!
+      out.count[k] = src.count[x]!
     }
   }
+  const len = k + 1
   return {
-    start: Float64Array.from(out.start),
-    min: Float64Array.from(out.min),
-    max: Float64Array.from(out.max),
-    sum: Float64Array.from(out.sum),
-    count: Float64Array.from(out.count)
+    start: out.start.subarray(0, len),
+    min: out.min.subarray(0, len),
+    max: out.max.subarray(0, len),
+    sum: out.sum.subarray(0, len),
+    count: out.count.subarray(0, len)
   }
 }
 
