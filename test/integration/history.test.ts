@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
@@ -277,6 +278,24 @@ describe('a crash mid-write', () => {
 })
 
 describe('guarding and the command line', () => {
+  it('keeps no password: the harness set it with ALTER ROLE, which pg_stat_statements keeps as typed', async () => {
+    // The statement's text reaches the store with the first statements sample.
+    const text = await until('the ALTER ROLE statement in the history', async () => {
+      const db = new Database(join(dataDir, 'history.db'), { readonly: true })
+      try {
+        return db.prepare("SELECT text FROM stmt_text WHERE text LIKE 'ALTER ROLE postgres PASSWORD%'").pluck().get() as string | undefined
+      } finally {
+        db.close()
+      }
+    })
+    expect(text).toBe("ALTER ROLE postgres PASSWORD '<redacted>'")
+    for (const f of readdirSync(dataDir).filter((x) => x.startsWith('history.db')))
+      expect(readFileSync(join(dataDir, f)).includes(pgh.password), f).toBe(false)
+    const all = await call('postgres.statements', { profile: 'demo', window: 'connect', limit: 1000 })
+    expect(JSON.stringify(all)).not.toContain(pgh.password)
+    expect(JSON.stringify(await call('postgres.activity', { profile: 'demo' }))).not.toContain(pgh.password)
+  })
+
   it('shortening the retention needs "confirm"; pruning a prod profile’s history needs its name; both audited', async () => {
     const info = (await call('history.info', {})) as HistoryInfo
     const shorter = { ...info.retention, minuteMs: info.retention.minuteMs - 86_400_000 }

@@ -3,6 +3,7 @@ import type { PgFinding, PgSession } from '../../../../shared/postgres'
 import { LOOKOUT_APPLICATION_NAME } from '../connection'
 import type { PgThresholds } from '../thresholds'
 import { num, numOrNull, queryRows, str, strOrNull } from '../sql'
+import { redactStatement } from '../redact'
 
 /** Query text shown per session: enough to recognise it, bounded so a huge statement is not shipped every poll. */
 export const SESSION_QUERY_CHARS = 2000
@@ -36,7 +37,7 @@ export async function readActivity(client: pg.Client): Promise<PgSession[]> {
     xactAgeMs: numOrNull(r.xact_age_ms),
     queryAgeMs: numOrNull(r.query_age_ms),
     stateAgeMs: numOrNull(r.state_age_ms),
-    query: str(r.query),
+    query: redactStatement(str(r.query)),
     blockedBy: Array.isArray(r.blocked_by) ? r.blocked_by.map(Number) : []
   }))
 }

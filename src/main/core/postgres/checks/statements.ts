@@ -2,6 +2,7 @@ import type pg from 'pg'
 import type { PgFinding, PgStatement, StatementSort } from '../../../../shared/postgres'
 import type { PgThresholds } from '../thresholds'
 import { hasStatementsInfo, statementTimeColumns } from '../version'
+import { redactStatement } from '../redact'
 import { LOOKOUT_SQL_MARKER, num, queryRows, quoteIdent, str, timeOrNull } from '../sql'
 
 /**
@@ -87,7 +88,8 @@ export async function readStatements(client: pg.Client, versionNum: number): Pro
 export async function readStatementTexts(client: pg.Client, queryids: string[]): Promise<Map<string, string>> {
   if (queryids.length === 0) return new Map()
   const rows = await queryRows(client, STATEMENT_TEXTS_SQL, [queryids])
-  return new Map(rows.map((r) => [str(r.queryid), str(r.query)]))
+  // Redacted here, before anything shows, checks or keeps a text (see redact.ts).
+  return new Map(rows.map((r) => [str(r.queryid), redactStatement(str(r.query))]))
 }
 
 /** When pg_stat_statements was last reset (14+), to turn cumulative calls into calls per second. */
