@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { HistoryInfo } from '../../../shared/history'
+import { DEFAULT_RETENTION, type HistoryInfo } from '../../../shared/history'
 import type { TargetState } from '../../../shared/schemas'
 import { statementValues } from '../postgres/checks/statements'
 import type { ExternalAlert, RuleFinding, StatementsTick } from '../collector'
@@ -57,6 +57,7 @@ export class HistoryRecorder {
   private readonly external = new Map<string, Map<string, ExternalAlert>>()
   private readonly jumps = new Map<string, Map<string, JumpTrack>>()
   private readonly failures = new Set<string>()
+  private closed = false
 
   constructor(
     readonly store: HistoryStore | null,
@@ -69,7 +70,7 @@ export class HistoryRecorder {
 
   private guarded(what: string, fn: (s: HistoryStore) => void): void {
     const s = this.store
-    if (!s) return
+    if (!s || this.closed) return
     try {
       fn(s)
       this.queueFlush()
@@ -94,7 +95,7 @@ export class HistoryRecorder {
   flushNow(): void {
     this.flushQueued = false
     const s = this.store
-    if (!s) return
+    if (!s || this.closed) return
     try {
       s.flush()
       this.failures.delete('flush')
@@ -296,7 +297,7 @@ export class HistoryRecorder {
       return {
         path: '',
         bytes: 0,
-        retention: { rawMs: 0, minuteMs: 0, quarterMs: 0 } as HistoryInfo['retention'],
+        retention: DEFAULT_RETENTION,
         profiles: [],
         problem: this.deps.problem ?? 'history is off'
       }
@@ -305,7 +306,8 @@ export class HistoryRecorder {
   }
 
   close(): void {
-    if (!this.store) return
+    if (!this.store || this.closed) return
+    this.closed = true
     try {
       this.store.close()
     } catch (err) {
