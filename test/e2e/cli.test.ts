@@ -37,4 +37,21 @@ describe('the built lookout command', () => {
       expect(r.stdout).toMatch(/^Usage: lookout /)
     }
   })
+
+  it('history info says where the history is on a fresh data directory; prune asks what and confirmation', () => {
+    const dataDir = tempDir()
+    const info = lookout(['history', 'info', '--data-dir', dataDir])
+    expect(info.code).toBe(0)
+    expect(info.stdout).toContain(join(dataDir, 'history.db'))
+    expect(info.stdout).toMatch(/retention: raw points 24 h, 1-minute 14 d, 15-minute 90 d/)
+    expect(info.stdout).toMatch(/no history yet/)
+    const what = lookout(['history', 'prune', '--data-dir', dataDir])
+    expect(what.code).toBe(2)
+    expect(what.stderr).toMatch(/say what to delete: --older-than AGE, or --all/)
+    const unconfirmed = lookout(['history', 'prune', '--older-than', '7d', '--data-dir', dataDir])
+    expect(unconfirmed.code).toBe(2)
+    expect(unconfirmed.stderr).toMatch(/needs confirmation: send "confirm" \(add --yes/)
+    const pruned = lookout(['history', 'prune', '--older-than', '7d', '--yes', '--data-dir', dataDir])
+    expect(pruned).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted \d+ row\(s\);/) })
+  })
 })
