@@ -762,7 +762,7 @@ export const requests = {
     }),
     result: z.object({ series: z.array(SeriesRange) })
   },
-  /** The incident timeline: alerts, findings, actions, statements and targets on one axis, filtered. */
+  /** The incident timeline: alerts, findings, actions, statements and targets on one axis, filtered; the newest `limit`, oldest first (`truncated`: older ones left out). */
   'history.timeline': {
     params: TimelineQuery,
     result: z.object({ events: z.array(TimelineEvent), truncated: z.boolean() })

@@ -247,6 +247,44 @@ describe('history store: tiers', () => {
   })
 })
 
+describe('history store: the timeline', () => {
+  it('answers the newest events of a range, oldest first, filtered in the store', () => {
+    const now = { t: Date.UTC(2026, 0, 1) }
+    const store = open(now)
+    for (let i = 0; i < 50; i++)
+      store.appendEvent({
+        t: now.t + i * 1000,
+        profile: i % 2 ? 'a' : 'b',
+        targetId: null,
+        kind: i % 5 === 0 ? 'action' : 'finding',
+        change: i % 5 === 0 ? 'invalidate keys' : 'appeared',
+        severity: i % 3 === 0 ? 'critical' : 'warning',
+        title: `event ${i} 100%_done`,
+        detail: null
+      })
+    store.flush()
+    const q = (more: Partial<Parameters<typeof store.timeline>[0]>) =>
+      store.timeline({
+        range: { from: now.t, to: now.t + 60_000 },
+        profiles: [],
+        kinds: [],
+        severities: [],
+        search: '',
+        limit: 1000,
+        ...more
+      })
+    const newest = q({ limit: 10 })
+    expect(newest.map((e) => e.title.split(' ')[1])).toEqual(['40', '41', '42', '43', '44', '45', '46', '47', '48', '49'])
+    expect(q({ profiles: ['a'], kinds: ['action'] }).map((e) => e.title.split(' ')[1])).toEqual(['5', '15', '25', '35', '45'])
+    expect(q({ severities: ['critical'] }).every((e) => e.severity === 'critical')).toBe(true)
+    // The text filter takes % and _ as themselves, not as LIKE's wildcards.
+    expect(q({ search: 'event 7 100%_' }).map((e) => e.title)).toEqual(['event 7 100%_done'])
+    expect(q({ search: '1_0' })).toEqual([])
+    expect(q({ search: '0%d' })).toEqual([])
+    store.close()
+  })
+})
+
 describe('history store: statements', () => {
   const sample = (key: string, calls: number, totalMs: number): StatementSample => ({
     key,

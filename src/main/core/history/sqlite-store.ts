@@ -526,7 +526,7 @@ export class SqliteHistoryStore implements HistoryStore {
            AND (? = '[]' OR kind IN (SELECT value FROM json_each(?)))
            AND (? = '[]' OR severity IN (SELECT value FROM json_each(?)))
            AND (? IS NULL OR title LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')
-         ORDER BY t, id LIMIT ?`
+         ORDER BY t DESC, id DESC LIMIT ?`
       )
       .all(
         q.range.from,
@@ -537,6 +537,8 @@ export class SqliteHistoryStore implements HistoryStore {
         like,
         q.limit
       )
+    // The newest `limit` of the range (in an incident the last events matter most), oldest first.
+    rows.reverse()
     return rows.map((r) => ({
       id: r.id,
       t: r.t,

@@ -103,8 +103,7 @@ export function TimelineView() {
         />
         <span className="muted">
           {live ? `last 24 h (axis from ${clockLabel(from, to - from)})` : `${clockLabel(from, to - from)} – ${clockLabel(to, to - from)}`}{' '}
-          · {events.length}
-          {data?.truncated ? '+' : ''} event(s)
+          · {events.length} event(s){data?.truncated ? ', the newest (older ones left out: narrow the range or filter)' : ''}
         </span>
       </div>
       {error && (
