@@ -45,6 +45,16 @@ export const HistoryRetention = z
   .refine((r) => r.rawMs <= r.minuteMs && r.minuteMs <= r.quarterMs, 'each tier keeps at least as long as the finer one before it')
 export type HistoryRetention = z.infer<typeof HistoryRetention>
 
+/** A tier's retention as people say it: whole days from two days up, else hours. */
+export function retentionSpan(ms: number): string {
+  return ms >= 2 * 86_400_000 && ms % 86_400_000 === 0 ? `${ms / 86_400_000} d` : `${Math.round(ms / 3_600_000)} h`
+}
+
+/** The retention of every tier, as `lookout history info` and the Timeline's History panel print it. */
+export function retentionText(r: HistoryRetention): string {
+  return `raw points ${retentionSpan(r.rawMs)}, 1-minute ${retentionSpan(r.minuteMs)}, 15-minute ${retentionSpan(r.quarterMs)}`
+}
+
 export const DEFAULT_RETENTION: HistoryRetention = { rawMs: 86_400_000, minuteMs: 14 * 86_400_000, quarterMs: 90 * 86_400_000 }
 
 export const HistoryInfo = z.object({

@@ -1,4 +1,4 @@
-import type { HistoryInfo } from '../../shared/history'
+import { retentionText, type HistoryInfo } from '../../shared/history'
 import { cliConfirmation, cliCore } from './one-shot'
 
 type IO = { out(s: string): void; err(s: string): void }
@@ -6,7 +6,6 @@ type IO = { out(s: string): void; err(s: string): void }
 export const HISTORY_EXIT = { done: 0, failed: 1, refused: 2 } as const
 
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`
-const days = (ms: number) => (ms >= 2 * 86_400_000 && ms % 86_400_000 === 0 ? `${ms / 86_400_000} d` : `${Math.round(ms / 3_600_000)} h`)
 const when = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().replace('.000Z', 'Z'))
 
 /** A duration as `30m`, `12h`, `7d`: what `--older-than` takes. */
@@ -59,9 +58,8 @@ export async function historyCommand(
         return HISTORY_EXIT.failed
       }
       io.out(`${info.path}: ${mib(info.bytes)}\n`)
-      io.out(
-        `retention: raw points ${days(info.retention.rawMs)}, 1-minute ${days(info.retention.minuteMs)}, 15-minute ${days(info.retention.quarterMs)}\n`
-      )
+      io.out(`retention: ${retentionText(info.retention)}
+`)
       for (const p of info.profiles)
         io.out(
           `${p.profile}: ${p.series} series, ${p.events} timeline events, ${p.statementRows} statement rows, from ${when(p.oldest)} to ${when(p.newest)}\n`

@@ -30,6 +30,14 @@ interface JumpTrack {
   lastJumpAt: number
 }
 
+/** An alert's labels as `k=v, …`, without those its title already says. */
+function labelText(labels: Record<string, string>, skip: string[]): string {
+  return Object.entries(labels)
+    .filter(([k]) => !skip.includes(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')
+}
+
 /** Opens the store in the data directory; a store that cannot open leaves history off with the reason. */
 export function openHistoryStore(dataDir: string, now: () => number): { store: HistoryStore | null; problem: string | null } {
   const path = join(dataDir, HISTORY_FILE)
@@ -175,10 +183,7 @@ export class HistoryRecorder {
       if (r.k !== 'state') continue
       const s = r as StateRecord
       if (s.from === s.inst.phase) continue
-      const labels = Object.entries(s.inst.labels)
-        .filter(([k]) => k !== 'alertname' && k !== 'severity' && k !== 'profile')
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')
+      const labels = labelText(s.inst.labels, ['alertname', 'severity', 'profile'])
       this.event({
         t: r.t,
         profile,
@@ -199,10 +204,7 @@ export class HistoryRecorder {
     const after = new Map(reported.map((a) => [`${a.name}${JSON.stringify(a.labels)}`, a]))
     // Named with its labels: a server reports one alert per series (one per endpoint, say).
     const title = (a: ExternalAlert) => {
-      const labels = Object.entries(a.labels)
-        .filter(([k]) => k !== 'alertname' && k !== 'severity')
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')
+      const labels = labelText(a.labels, ['alertname', 'severity'])
       return labels ? `${a.name} {${labels}}` : a.name
     }
     const ev = (a: ExternalAlert, change: string) =>

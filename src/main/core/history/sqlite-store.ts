@@ -156,6 +156,7 @@ export class SqliteHistoryStore implements HistoryStore {
       target: db.prepare<[string, string], { id: number; compacted_to: number }>(
         'INSERT INTO target (profile, target) VALUES (?, ?) ON CONFLICT (profile, target) DO UPDATE SET profile = profile RETURNING id, compacted_to'
       ),
+      findTarget: db.prepare<[string, string], { id: number }>('SELECT id FROM target WHERE profile = ? AND target = ?'),
       pendingChunk: db.prepare<[number], { t: number | null }>('SELECT MIN(t) AS t FROM tick WHERE target_id = ?'),
       seriesOf: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM series WHERE target_id = ?'),
       addSeries: db.prepare<[number, string], { id: number }>(
@@ -373,10 +374,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   private findTarget(profile: string, targetId: string): TargetRow | null {
-    const r = this.db
-      .prepare<[string, string], { id: number }>('SELECT id FROM target WHERE profile = ? AND target = ?')
-      .get(profile, targetId)
-    return r ? this.targetRow(profile, targetId) : null
+    return this.q.findTarget.get(profile, targetId) ? this.targetRow(profile, targetId) : null
   }
 
   /** A series' raw points in [from, to): compacted chunks, then the ticks of the chunk under way. */

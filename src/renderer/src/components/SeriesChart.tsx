@@ -28,6 +28,8 @@ function chartData(ring: RingSeries): uPlot.AlignedData {
   return [view.t, view.v] as unknown as uPlot.AlignedData
 }
 
+const EMPTY_DATA = [new Float64Array(0), new Float64Array(0)] as unknown as uPlot.AlignedData
+
 /** uPlot's gaps hook: its own (null) gaps plus the NaN runs, which are Lookout's missing points. */
 const gapsWithNaN: uPlot.Series.GapsRefiner = (u, seriesIdx, idx0, idx1, nullGaps) => [
   ...nullGaps,
@@ -72,12 +74,11 @@ export function SeriesChart({ seriesId, height = 120 }: Props) {
     }
   }, [request, profile, targetId, seriesId, from, to])
 
-  const data = (): uPlot.AlignedData =>
-    live || !stored
-      ? live && entry
-        ? chartData(entry.ring)
-        : ([new Float64Array(0), new Float64Array(0)] as unknown as uPlot.AlignedData)
-      : ([stored.t, stored.v] as unknown as uPlot.AlignedData)
+  // Live: the ring's own views. A range: its stored points, none while they load.
+  const data = (): uPlot.AlignedData => {
+    if (live) return entry ? chartData(entry.ring) : EMPTY_DATA
+    return stored ? ([stored.t, stored.v] as unknown as uPlot.AlignedData) : EMPTY_DATA
+  }
 
   useEffect(() => {
     const el = host.current

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { HistoryInfo } from '../../../../shared/history'
+import { retentionText, type HistoryInfo } from '../../../../shared/history'
 import { api } from '../../api'
 import { usePoll } from '../../app/usePoll'
 import { formatBytes } from '../../lib/format'
@@ -9,8 +9,6 @@ const AGES = [
   { label: 'older than 24 hours', ms: 86_400_000 },
   { label: 'all of it', ms: null }
 ] as const
-
-const days = (ms: number) => (ms >= 2 * 86_400_000 ? `${Math.round(ms / 86_400_000)} d` : `${Math.round(ms / 3_600_000)} h`)
 
 /**
  * Where the history is, how big it is, its retention, and pruning it (every profile's: the core
@@ -46,8 +44,7 @@ export function HistoryPanel() {
       {info && !info.problem && (
         <>
           <p>
-            <code>{info.path}</code> · raw points {days(info.retention.rawMs)}, 1-minute {days(info.retention.minuteMs)}, 15-minute{' '}
-            {days(info.retention.quarterMs)} · <code>lookout history info</code> prints the same
+            <code>{info.path}</code> · {retentionText(info.retention)} · <code>lookout history info</code> prints the same
           </p>
           <ul>
             {info.profiles.map((p) => (
