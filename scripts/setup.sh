@@ -31,13 +31,15 @@ command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
 command -v dbus-run-session >/dev/null || missing+=(dbus-daemon)
 if ((want_browser)); then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  # The report tests print a report to PDF in Chromium and render its pages to PNG with pdftoppm.
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 fi
 if ((want_bench)); then
   [[ -x /usr/bin/prometheus-postgres-exporter ]] || missing+=(prometheus-postgres-exporter)
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL, OpenSSH server, GNOME Keyring$( ((want_browser)) && echo ' and Chromium') are installed."
+  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL, OpenSSH server, GNOME Keyring$( ((want_browser)) && echo ' and Chromium with pdftoppm') are installed."
   exit 0
 fi
 

@@ -37,6 +37,7 @@ import {
 import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails, WarmResult } from './redis'
 import { ExploredSeries, InstantAnswer, RangeAnswer, SavedQuery } from './prometheus'
 import { HistoryInfo, HistoryRetention, SeriesRange, TimelineEvent, TimelineQuery, TimeRange } from './history'
+import { ReportProgress, ReportRequest, ReportResult } from './reports'
 
 /** Errors cross boundaries as data: a code a program can branch on, a message a person can read. */
 /** `busy`: a cap on concurrent work was reached; nothing was queued, try again when the running work ends. */
@@ -796,6 +797,15 @@ export const requests = {
     }),
     params: z.object({ retention: HistoryRetention, confirmation: z.string().max(100).optional() }),
     result: HistoryRetention
+  },
+  /**
+   * A self-contained HTML performance report of a profile over a window (and, with `compareTo`,
+   * against another), from the history store and the profile's Prometheus server. A job: progress
+   * comes as report.progress, the file in its job.done; job.cancel stops it between steps.
+   */
+  'reports.create': {
+    params: ReportRequest,
+    result: z.object({ jobId: z.string() })
   }
 } as const
 
@@ -822,7 +832,8 @@ export const JobDone = z.union([
   jobEnd('cache.invalidate', JobProgress),
   jobEnd('cache.ttl', JobProgress),
   jobEnd('explain.run', ExplainResult),
-  jobEnd('postgres.runChecks', z.object({ ranAt: z.number() }))
+  jobEnd('postgres.runChecks', z.object({ ranAt: z.number() })),
+  jobEnd('reports.create', ReportResult)
 ])
 export type JobDone = z.infer<typeof JobDone>
 
@@ -831,6 +842,7 @@ export const events = {
   'keyspace.progress': KeyspaceProgress,
   'warm.progress': WarmProgressEvent,
   'job.progress': JobProgress,
+  'report.progress': ReportProgress,
   'target.state': TargetState,
   'series.delta': SeriesDelta,
   'alerts.changed': AlertsSummary,

@@ -1,28 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../helpers/chromium'
+
+export { CHROMIUM, launchChromium } from '../helpers/chromium'
 
 export const ROOT = join(__dirname, '../..')
-export const CHROMIUM = process.env.LOOKOUT_CHROMIUM ?? '/usr/bin/chromium'
-
-/** Debian's Chromium, never a downloaded one. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found. Install it with: apt-get install chromium (or run: npm run setup)`)
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run'
-    ]
-  })
-}
-
 export interface CliProcess {
   child: ChildProcess
   url: string

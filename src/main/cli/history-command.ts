@@ -8,11 +8,11 @@ export const HISTORY_EXIT = { done: 0, failed: 1, refused: 2 } as const
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`
 const when = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().replace('.000Z', 'Z'))
 
-/** A duration as `30m`, `12h`, `7d`: what `--older-than` takes. */
+/** A duration as `30s`, `30m`, `12h`, `7d`, `2w`: what `--older-than`, `--since` and `--duration` take. */
 export function parseAge(text: string): number | null {
-  const m = /^(\d+)\s*(m|h|d|w)$/.exec(text.trim())
+  const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(text.trim())
   if (!m) return null
-  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2] as 'm' | 'h' | 'd' | 'w']
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w']
 }
 
 /**

@@ -8,7 +8,7 @@ import { defaultDataDir } from './paths'
 import { startHeadless, untilSignal, type Headless } from './serve-command'
 import { MemorySecretStore } from '../core/ports'
 import { SECRET_FILE, SecretFileError } from '../core/profiles/secret-file'
-import { MEMORY_ONLY_WARNING } from './secrets'
+import { headlessSecretStore, MEMORY_ONLY_WARNING } from './secrets'
 import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
 import { lintPage } from './metrics-lint'
 import { cacheInspect, cacheInvalidate } from './cache-commands'
@@ -19,6 +19,7 @@ import { runExplainCommand, type ExplainOptions } from './explain-command'
 import { profilesCommand, profilesImport } from './profiles-command'
 import { rulesCommand } from './rules-command'
 import { historyCommand } from './history-command'
+import { reportCommand, type ReportOptions } from './report-command'
 import { readFile } from 'node:fs/promises'
 import { text as readStream } from 'node:stream/consumers'
 
@@ -115,12 +116,15 @@ export function buildProgram(): Command {
           child.kill()
         } else {
           if (!o.headless) log('Electron is not installed here (or there is no display): serving the console headless instead.')
-          // The demo's profile has no secret worth keeping: memory only, whatever the environment says.
-          const h = await startHeadless({ dataDir, host: '127.0.0.1', port: o.port, quiet: true, secrets: new MemorySecretStore() })
+          // The demo's secrets are throw-away: memory, unless LOOKOUT_SECRET_PASSPHRASE is set, when
+          // they go to the data dir's encrypted file so `lookout report --data-dir` can reach the servers.
+          const secrets = process.env.LOOKOUT_SECRET_PASSPHRASE ? await headlessSecretStore(dataDir) : new MemorySecretStore()
+          const h = await startHeadless({ dataDir, host: '127.0.0.1', port: o.port, quiet: true, secrets })
           const saved = await h.core.dispatch('profiles.save', { profile: demo.profile, replace: true })
           if (!saved.ok) throw new Error(saved.error.message)
           const started = await h.core.dispatch('monitor.start', { profile: DEMO_PROFILE })
           if (!started.ok) throw new Error(started.error.message)
+          log(`data directory ${dataDir}: lookout report --data-dir ${dataDir} --profile demo --since 10m --out report.html`)
           console.log(`Lookout demo is serving at ${h.server.urlWithToken}`)
           console.log('Open that URL in a browser. Ctrl-C stops the demo and its servers.')
           await untilSignal()
@@ -409,6 +413,24 @@ export function buildProgram(): Command {
     .option('--confirm <name>', "the prod profile's name, typed")
     .action(async (o: { dataDir: string; olderThan?: string; all?: boolean; profile?: string; yes?: boolean; confirm?: string }) => {
       process.exitCode = await historyCommand('prune', o, io)
+    })
+
+  dataDirOption(
+    program
+      .command('report')
+      .description('write a self-contained HTML performance report of a profile over a window (exit 3: partial, a target was unreachable)')
+  )
+    .requiredOption('--profile <name>', 'the profile to report on')
+    .option('--since <age>', 'the window: the last 30m, 1h, 7d...')
+    .option('--from <time>', 'the window’s start: ISO 8601, Unix seconds, or an age ago (2h)')
+    .option('--to <time>', 'its end (default: now)')
+    .option('--compare-to <age>', 'also the same window this long before (1d, 1w): a before/after report')
+    .option('--duration <age>', 'when nothing holds the window: poll the profile this long first (30s, 10m)')
+    .requiredOption('--out <file>', 'where to write the report (- for standard output)')
+    .option('--anonymise', 'replace literals, key names and label values')
+    .option('--json', 'print what was written as JSON')
+    .action(async (o: ReportOptions) => {
+      process.exitCode = await reportCommand(o, { ...io, progress: process.stderr.isTTY ? io.err : undefined })
     })
 
   const audit = program.command('audit').description('the audit log of every mutating action')

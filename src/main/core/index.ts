@@ -25,6 +25,8 @@ import { redisJobHandlers } from './redis/job-handlers'
 import type { CoreServices } from './services'
 import { workspaceHandlers } from './workspace/handlers'
 import { historyHandlers } from './history/handlers'
+import { PlanHistory } from './explain/history'
+import { reportHandlers } from './reports/handlers'
 import { HistoryRecorder, openHistoryStore } from './history/recorder'
 import { mkdirSync } from 'node:fs'
 import { SshTunnels } from './ssh/tunnels'
@@ -144,7 +146,8 @@ export function createCore(opts: CoreOptions): Core {
     redis: new RedisAccess(profiles, limits),
     workspace,
     tunnels,
-    history
+    history,
+    plans: new PlanHistory()
   }
   const handlers: ApiHandlers = {
     ...appHandlers(services),
@@ -159,7 +162,8 @@ export function createCore(opts: CoreOptions): Core {
     ...redisJobHandlers(services),
     ...workspaceHandlers(services),
     ...alertHandlers(services),
-    ...historyHandlers(services)
+    ...historyHandlers(services),
+    ...reportHandlers(services)
   }
   const guard = new MutationGuard(services.audit, (name) =>
     profiles.get(name).catch((err: unknown) => {

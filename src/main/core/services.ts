@@ -11,6 +11,7 @@ import type { RedisAccess } from './redis/access'
 import type { Workspace } from './workspace/workspace'
 import type { SshTunnels } from './ssh/tunnels'
 import type { HistoryRecorder } from './history/recorder'
+import type { PlanHistory } from './explain/history'
 
 export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void
 
@@ -38,4 +39,6 @@ export interface CoreServices {
   workspace: Workspace
   tunnels: SshTunnels
   history: HistoryRecorder
+  /** The plans EXPLAIN ran while this core runs (in memory: plans can hold production literals). */
+  plans: PlanHistory
 }

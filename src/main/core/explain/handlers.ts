@@ -2,7 +2,7 @@ import { ApiError, type ApiHandlers } from '../../../shared/api'
 import { randomUUID } from 'node:crypto'
 import { pgThresholds } from '../postgres/thresholds'
 import type { CoreServices } from '../services'
-import { comparePlans, PlanHistory } from './history'
+import { comparePlans } from './history'
 import { explainPasted } from './index'
 import { PlanParseError } from './model'
 import { auditJobEnd, jobError, runJob } from '../jobs'
@@ -11,7 +11,7 @@ import { checkExplain, runCheckedExplain } from './run'
 export function explainHandlers(
   s: CoreServices
 ): Pick<ApiHandlers, 'explain.run' | 'explain.history' | 'explain.get' | 'explain.compare' | 'explain.paste'> {
-  const plans = new PlanHistory()
+  const plans = s.plans
   const gone = () => new ApiError('not_found', 'that plan is no longer in the history')
   return {
     // Checked while the request waits (planning only); run as a job: ANALYZE executes the statement.
