@@ -11,7 +11,7 @@ const fake = vi.hoisted(() => {
     loaded?: string
   }[] = []
   const opened: string[] = []
-  const permission: { request?: (...a: any[]) => void; check?: (...a: any[]) => boolean } = {}
+  const permission: { request?: (...a: any[]) => void; check?: (...a: any[]) => boolean; download?: (...a: any[]) => void } = {}
   class BrowserWindow {
     webContents: any
     constructor(options: Record<string, any>) {
@@ -69,7 +69,8 @@ const fake = vi.hoisted(() => {
       session: {
         defaultSession: {
           setPermissionRequestHandler: (fn: any) => (permission.request = fn),
-          setPermissionCheckHandler: (fn: any) => (permission.check = fn)
+          setPermissionCheckHandler: (fn: any) => (permission.check = fn),
+          on: (ev: string, fn: any) => ev === 'will-download' && (permission.download = fn)
         }
       }
     }
@@ -195,6 +196,37 @@ describe('the main window', () => {
     fake.permission.request!(null, 'notifications', cb)
     expect(cb).toHaveBeenCalledWith(false)
     expect(fake.permission.check!(null, 'media')).toBe(false)
+  })
+
+  it('lets only a report the app built as a blob download, through a save dialog with a safe name; refuses any other download', () => {
+    lockDownSession()
+    const item = (url: string, name: string) => ({ getURL: () => url, getFilename: () => name, setSaveDialogOptions: vi.fn() })
+    const report = item('blob:lookout://app/6f1c2f0e-8a55-4a3b-9d0e-1234567890ab', 'lookout-report-demo-20261202-1041.html')
+    const ok = { preventDefault: vi.fn() }
+    fake.permission.download!(ok, report)
+    expect(ok.preventDefault).not.toHaveBeenCalled()
+    expect(report.setSaveDialogOptions).toHaveBeenCalledWith({
+      title: 'Export report',
+      defaultPath: 'lookout-report-demo-20261202-1041.html',
+      filters: [{ name: 'HTML report', extensions: ['html'] }]
+    })
+    // A hostile suggested name cannot climb out of the folder the user picks.
+    const odd = item('blob:lookout://app/x', '../../.bashrc')
+    fake.permission.download!({ preventDefault: vi.fn() }, odd)
+    expect(odd.setSaveDialogOptions.mock.calls[0]![0].defaultPath).toBe('_.._.bashrc.html')
+    for (const url of [
+      'https://evil.example/payload.exe',
+      'blob:https://evil.example/x',
+      'data:text/html,x',
+      'file:///etc/passwd',
+      'blob:lookout://other/x'
+    ]) {
+      const e = { preventDefault: vi.fn() }
+      const it = item(url, 'x.html')
+      fake.permission.download!(e, it)
+      expect(e.preventDefault, url).toHaveBeenCalled()
+      expect(it.setSaveDialogOptions).not.toHaveBeenCalled()
+    }
   })
 })
 

@@ -7,7 +7,14 @@ export function buildMenu(window: () => BrowserWindow | null): Menu {
   const send = (command: string) => () => window()?.webContents.send(MENU_COMMAND_CHANNEL, command)
   const template: MenuItemConstructorOptions[] = [
     ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-    { label: 'File', submenu: [{ role: process.platform === 'darwin' ? 'close' : 'quit' }] },
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Export Report…', accelerator: 'CmdOrCtrl+Shift+E', click: send('report:export') },
+        { type: 'separator' },
+        { role: process.platform === 'darwin' ? 'close' : 'quit' }
+      ]
+    },
     {
       label: 'View',
       submenu: [

@@ -83,3 +83,22 @@ export function navigationAllowed(url: string): boolean {
 export function permissionAllowed(_permission: string): boolean {
   return false
 }
+
+/**
+ * The one download the app makes: a report the renderer built as a blob of its own page
+ * (`blob:lookout://app/<uuid>`). Anything else, from any URL, is refused before a dialog shows.
+ */
+export function downloadAllowed(url: string): boolean {
+  if (!url.startsWith('blob:')) return false
+  return isAppUrl(url.slice('blob:'.length))
+}
+
+/** The save dialog for a report: its suggested name kept to safe characters, an .html file. */
+export function reportSaveDialog(suggested: string) {
+  const name = suggested.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '') || 'lookout-report.html'
+  return {
+    title: 'Export report',
+    defaultPath: name.endsWith('.html') ? name : `${name}.html`,
+    filters: [{ name: 'HTML report', extensions: ['html'] }]
+  }
+}

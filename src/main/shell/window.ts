@@ -1,5 +1,13 @@
 import { BrowserWindow, shell, session, type App, type WebContents } from 'electron'
-import { APP_ORIGIN, externalUrlAllowed, navigationAllowed, permissionAllowed, secureWebPreferences } from './security'
+import {
+  APP_ORIGIN,
+  downloadAllowed,
+  externalUrlAllowed,
+  navigationAllowed,
+  permissionAllowed,
+  reportSaveDialog,
+  secureWebPreferences
+} from './security'
 
 /**
  * What every web contents gets, the main window's and any other (a devtools pane, anything a
@@ -64,9 +72,20 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
   return win
 }
 
-/** Denies every permission request and check for every web contents of the default session. */
+/**
+ * Denies every permission request and check for every web contents of the default session, and
+ * every download but an exported report, which gets Electron's save dialog.
+ */
 export function lockDownSession(): void {
   const s = session.defaultSession
   s.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)))
   s.setPermissionCheckHandler((_wc, permission) => permissionAllowed(permission))
+  s.on('will-download', (event, item) => {
+    if (!downloadAllowed(item.getURL())) {
+      event.preventDefault()
+      return
+    }
+    // No save path set: Electron asks the user where, with these options.
+    item.setSaveDialogOptions(reportSaveDialog(item.getFilename()))
+  })
 }

@@ -18,6 +18,8 @@ import { desktopBridge } from './api/bridge'
 import { AuditView } from './views/audit/AuditView'
 import { TimelineView } from './views/timeline/TimelineView'
 import { TimeRangePicker } from './components/TimeRangePicker'
+import { ExportReport } from './components/ExportReport'
+import { useReport } from './stores/report'
 import { CommandPalette } from './components/CommandPalette'
 import { NotificationBanners } from './components/NotificationBanners'
 import { useView, VIEWS, type ViewId } from './stores/view'
@@ -32,6 +34,7 @@ function useShortcuts(openPalette: () => void) {
       const view = VIEWS.find((v) => command === `view:${v.id}`)
       if (view) show(view.id)
       if (command === 'palette:open') openPalette()
+      if (command === 'report:export') useReport.getState().set({ open: true })
       // A desktop notification was clicked: the Alerts view, on that alert.
       if (command.startsWith('alert:')) show('alerts', { kind: 'alert', id: command.slice('alert:'.length) })
     }
@@ -44,6 +47,9 @@ function useShortcuts(openPalette: () => void) {
       } else if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
         e.preventDefault()
         run('theme:toggle')
+      } else if (mod && e.shiftKey && e.key.toLowerCase() === 'e') {
+        e.preventDefault()
+        run('report:export')
       } else if (mod && view) {
         e.preventDefault()
         run(`view:${view.id}`)
@@ -141,8 +147,16 @@ export function App() {
           </button>
           <span className="spacer" />
           <TimeRangePicker />
+          <button
+            className="env-bar-action"
+            title="Export a performance report (Ctrl+Shift+E)"
+            onClick={() => useReport.getState().set({ open: true })}
+          >
+            Export report
+          </button>
         </div>
       )}
+      {activeProfile && <ExportReport profile={activeProfile.name} />}
       <NotificationBanners />
       {error && (
         <div className="banner error" role="alert">

@@ -396,6 +396,11 @@ export async function gatherReport(
     main = await windowFigures(c, range)
     sources.add('polled')
   }
+  const held = store?.info().profiles.find((p) => p.profile === profile.name)
+  if (held?.oldest != null && held.oldest > range.from + 60_000 && !main.series.some((x) => x.source === 'prometheus'))
+    warnings.push(
+      `Lookout's history of this profile starts at ${when(held.oldest)}: the window's first ${Math.round((held.oldest - range.from) / 60_000)} min have no figures.`
+    )
   for (const x of main.series) sources.add(x.source)
   if (main.statements.length) sources.add('history')
   if (main.endpoints.length) sources.add('prometheus')

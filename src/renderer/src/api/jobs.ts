@@ -1,6 +1,7 @@
 import { ApiError } from '../../../shared/api'
 import type { ExplainResult } from '../../../shared/explain'
 import type { JobProgress, KeyspaceAnalysis, WarmResult } from '../../../shared/redis'
+import type { ReportResult } from '../../../shared/reports'
 import { api } from './index'
 
 /** What each kind of job ends with (the `result` of its job.done event). */
@@ -11,6 +12,7 @@ interface JobResults {
   'cache.ttl': JobProgress
   'explain.run': ExplainResult
   'postgres.runChecks': { ranAt: number }
+  'reports.create': ReportResult
 }
 type ResultOf<K extends keyof JobResults> = JobResults[K]
 

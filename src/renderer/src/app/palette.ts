@@ -1,4 +1,5 @@
 import { api } from '../api'
+import { useReport } from '../stores/report'
 import { useSession } from '../stores/session'
 import { useTheme } from '../stores/theme'
 import { useView, VIEWS } from '../stores/view'
@@ -34,7 +35,14 @@ export function staticItems(): PaletteItem[] {
   if (active) {
     items.push(
       { id: 'cmd:edit', group: 'command', label: `Edit profile ${active}`, run: () => openPanel('edit-profile', active) },
-      { id: 'cmd:duplicate', group: 'command', label: `Duplicate profile ${active}`, run: () => openPanel('duplicate-profile', active) }
+      { id: 'cmd:duplicate', group: 'command', label: `Duplicate profile ${active}`, run: () => openPanel('duplicate-profile', active) },
+      {
+        id: 'cmd:report',
+        group: 'command',
+        label: `Export a performance report of ${active}`,
+        hint: 'Ctrl+Shift+E',
+        run: () => useReport.getState().set({ open: true })
+      }
     )
     const isPinned = pinned[active]?.pinned ?? false
     items.push({
