@@ -7,6 +7,7 @@ import { uiLive } from './ui-live'
 import { workspaceBench } from './workspace'
 import { alertsBench } from './alerts'
 import { historyBench } from './history'
+import { reportBench } from './report'
 
 export interface BenchResult {
   ours_ms: number
@@ -27,5 +28,6 @@ export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[
   'ui-live': uiLive,
   workspace: workspaceBench,
   alerts: alertsBench,
-  history: historyBench
+  history: historyBench,
+  report: reportBench
 }

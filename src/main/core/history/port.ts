@@ -46,6 +46,8 @@ export interface HistoryStore {
   ): { tier: 'raw' | 'minute' | 'quarter'; data: Downsampled }
   /** A target's raw points since `from`, for the live charts' rings after a restart. */
   recentRaw(profile: string, targetId: string, from: number): { seriesId: string; t: Float64Array; v: Float64Array }[]
+  /** The ids of every series the store holds for a target (its collector's, and those watched in the explorer). */
+  seriesNames(profile: string, targetId: string): string[]
   statements(profile: string, targetId: string, from: number, to: number): StatementRange
   /** The oldest statement snapshot held for a target, or null. */
   statementsSince(profile: string, targetId: string): number | null

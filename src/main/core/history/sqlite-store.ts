@@ -451,6 +451,11 @@ export class SqliteHistoryStore implements HistoryStore {
     return [...row.series].map(([name, sid]) => ({ seriesId: name, ...this.rawPoints(row, sid, from, to) }))
   }
 
+  seriesNames(profile: string, targetId: string): string[] {
+    const row = this.findTarget(profile, targetId)
+    return row ? [...row.series.keys()].sort() : []
+  }
+
   statements(profile: string, targetId: string, from: number, to: number): StatementRange {
     const out: StatementRange = { snapshots: [], rows: new Map(), texts: new Map() }
     const row = this.findTarget(profile, targetId)

@@ -121,6 +121,26 @@ async function windowFigures(c: Context, range: Range): Promise<WindowFigures> {
       }
     }
   }
+  // What the user charts from /metrics pages in the explorer is stored too: its series, as small multiples.
+  for (const t of c.targets.filter((x) => x.kind === 'metrics' && c.store))
+    for (const seriesId of c.store!.seriesNames(c.profile.name, t.id)) {
+      if (REPORT_SERIES.metrics.some((d) => seriesId === `${t.id}:${d.key}`)) continue
+      throwIfAborted(c.signal)
+      const stored = c.store!.readSeries(c.profile.name, t.id, seriesId, range.from, range.to, points)
+      const f = figures(stored.data.avg, stored.data.min, stored.data.max)
+      if (f.points === 0) continue
+      const label = c.a.label(seriesId.slice(t.id.length + 1))
+      series.push({
+        targetId: t.id,
+        seriesId,
+        label,
+        unit: '',
+        source: 'history',
+        watched: true,
+        chart: { name: label, ...stored.data },
+        ...f
+      })
+    }
   const statements: WindowFigures['statements'] = []
   if (c.store)
     for (const t of c.targets.filter((x) => x.kind === 'postgres')) {

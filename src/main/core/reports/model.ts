@@ -22,6 +22,8 @@ export interface SeriesFigures {
   label: string
   unit: string
   source: 'history' | 'prometheus'
+  /** A series the user watched in the metrics explorer (charted as a small multiple), not one of the report's own. */
+  watched?: boolean
   chart: ChartSeries
   /** Per stored point (or bucket beyond the raw retention): mean, 95th percentile, extremes. Null: no point. */
   mean: number | null

@@ -269,9 +269,23 @@ function endpointTable(rows: EndpointFigures[]): string {
     .join('')}</tbody></table>`
 }
 
+/** Series watched in the metrics explorer: two small charts to a row, each with its figures. */
+function watchedSeries(d: ReportData, series: SeriesFigures[]): string {
+  if (!series.length) return ''
+  return `<h3>Series watched in the metrics explorer</h3><div class="smalls">${series
+    .map(
+      (s) =>
+        `<div><p class="chart-title" title="${attr(s.label)}">${text(s.label, MAX_LABEL_CHARS)} <span class="source">· mean ${text(formatValue(s.mean!, s.unit))}, p95 ${text(
+          formatValue(s.p95!, s.unit)
+        )}, max ${text(formatValue(s.max!, s.unit))}</span></p>${lineChart({ title: s.label, unit: s.unit, from: d.main.range.from, to: d.main.range.to, series: [s.chart], small: true })}</div>`
+    )
+    .join('')}</div>`
+}
+
 function prometheus(d: ReportData): string {
-  const series = d.main.series.filter((s) => s.targetId === 'prometheus' || s.targetId.startsWith('metrics-'))
-  if (!d.main.endpoints.length && !series.length && !d.prometheusDown?.length) return ''
+  const all = d.main.series.filter((s) => s.targetId === 'prometheus' || s.targetId.startsWith('metrics-'))
+  const series = all.filter((s) => !s.watched)
+  if (!d.main.endpoints.length && !all.length && !d.prometheusDown?.length) return ''
   const parts: string[] = []
   if (d.main.endpoints.length)
     parts.push(
@@ -288,6 +302,12 @@ function prometheus(d: ReportData): string {
     )
   else if (d.prometheusDown) parts.push('<p class="muted">No scrape target of the Prometheus server was down in the window.</p>')
   parts.push(series.map((s) => chartOf(d, s)).join(''))
+  parts.push(
+    watchedSeries(
+      d,
+      all.filter((s) => s.watched)
+    )
+  )
   return `<section id="prometheus"><h2>Prometheus</h2>${parts.join('')}</section>`
 }
 
@@ -351,7 +371,7 @@ function comparison(d: ReportData): string {
     rows.push(
       `<tr><td>${text(label)}</td><td class="num">${x === null ? '–' : text(show(x))}</td><td class="num">${y === null ? '–' : text(show(y))}</td><td class="num">${change(y, x, good)}</td></tr>`
     )
-  for (const s of d.main.series) {
+  for (const s of d.main.series.filter((x) => !x.watched)) {
     const was = b.series.find((x) => x.seriesId === s.seriesId)
     row(
       `${s.label} (${s.targetId}), mean`,
@@ -399,7 +419,7 @@ function comparison(d: ReportData): string {
     })
     .join('')
   const overlays = d.main.series
-    .filter((s) => b.series.some((x) => x.seriesId === s.seriesId))
+    .filter((s) => !s.watched && b.series.some((x) => x.seriesId === s.seriesId))
     .slice(0, 8)
     .map((s) => {
       const was = b.series.find((x) => x.seriesId === s.seriesId)!

@@ -48,8 +48,11 @@ figure.chart { margin: 6px 0 14px; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
 svg .grid { stroke: var(--line); stroke-width: 1; }
 svg .tick { fill: var(--muted); font: 10px system-ui, sans-serif; }
-svg .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; }
+svg .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; vector-effect: non-scaling-stroke; }
 svg .band { stroke: none; opacity: 0.22; }
+.smalls { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 4px 16px; }
+.smalls .chart-title { font-size: 12px; font-weight: 500; margin: 4px 0 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+figure.chart.small { margin: 0 0 6px; }
 svg .line.s0, svg .dot.s0 { stroke: var(--s0); fill: var(--s0); } svg .line.s0 { fill: none; } svg .band.s0 { fill: var(--s0); }
 svg .line.s1, svg .dot.s1 { stroke: var(--s1); fill: var(--s1); } svg .line.s1 { fill: none; } svg .band.s1 { fill: var(--s1); }
 svg .mark { stroke-width: 1.5; stroke-dasharray: 3 3; }

@@ -3,6 +3,9 @@ import { attr, text } from './text'
 /** A chart's plot area in CSS pixels: series are reduced to one column per pixel of it. */
 export const CHART_WIDTH = 720
 export const CHART_HEIGHT = 150
+/** A small multiple: two to a row, for the many series a metrics page can have. */
+export const SMALL_WIDTH = 360
+export const SMALL_HEIGHT = 90
 const PAD = { left: 64, right: 8, top: 8, bottom: 22 }
 
 /** A series over a range: per point an average and the minimum and maximum it stands for (NaN: nothing there). */
@@ -103,6 +106,21 @@ export const MAX_GAP_STEPS = 3
 
 const fmt = (x: number) => (Math.round(x * 10) / 10).toString()
 
+/** Points as an SVG path in tenths of a pixel: the first absolute, the rest relative (`l`, pairs repeating it). */
+export function relativePath(points: readonly (readonly [number, number])[]): string {
+  let px = Math.round(points[0]![0] * 10)
+  let py = Math.round(points[0]![1] * 10)
+  const out = [`M${px},${py}l`]
+  for (let k = 1; k < points.length; k++) {
+    const nx = Math.round(points[k]![0] * 10)
+    const ny = Math.round(points[k]![1] * 10)
+    out.push(`${k > 1 ? ' ' : ''}${nx - px},${ny - py}`)
+    px = nx
+    py = ny
+  }
+  return out.join('')
+}
+
 /** A vertical mark on a chart (an alert firing, an action taken). */
 export interface ChartMark {
   t: number
@@ -124,9 +142,11 @@ export function lineChart(opts: {
   marks?: ChartMark[]
   /** The value axis starts at zero unless the data goes below it. */
   zeroBased?: boolean
+  /** A small multiple (one of many series side by side) rather than a full-width chart. */
+  small?: boolean
 }): string {
-  const w = CHART_WIDTH
-  const h = CHART_HEIGHT
+  const w = opts.small ? SMALL_WIDTH : CHART_WIDTH
+  const h = opts.small ? SMALL_HEIGHT : CHART_HEIGHT
   const plotW = w - PAD.left - PAD.right
   const plotH = h - PAD.top - PAD.bottom
   const cols = opts.series.map((s) => perPixel(s, opts.from, opts.to, plotW))
@@ -187,16 +207,17 @@ export function lineChart(opts: {
         parts.push(`<circle class="dot s${si}" r="1.5" cx="${fmt(x(i))}" cy="${fmt(y(c.avg[i]!))}"/>`)
         continue
       }
-      // The band: up along the maxima, back along the minima.
-      const up = run.map((i) => `${fmt(x(i))},${fmt(y(c.max[i]!))}`)
-      const down = [...run].reverse().map((i) => `${fmt(x(i))},${fmt(y(c.min[i]!))}`)
-      parts.push(`<polygon class="band s${si}" points="${up.join(' ')} ${down.join(' ')}"/>`)
-      parts.push(`<polyline class="line s${si}" points="${run.map((i) => `${fmt(x(i))},${fmt(y(c.avg[i]!))}`).join(' ')}"/>`)
+      // The band (up along the maxima, back along the minima) and the line, as relative paths in
+      // tenths of a pixel: a few characters per column, so hundreds of charts stay small.
+      const up = run.map((i) => [x(i), y(c.max[i]!)] as const)
+      const down = [...run].reverse().map((i) => [x(i), y(c.min[i]!)] as const)
+      parts.push(`<path class="band s${si}" transform="scale(0.1)" d="${relativePath([...up, ...down])}z"/>`)
+      parts.push(`<path class="line s${si}" transform="scale(0.1)" d="${relativePath(run.map((i) => [x(i), y(c.avg[i]!)] as const))}"/>`)
     }
   })
   const legend =
     opts.series.length > 1
       ? `<figcaption class="legend">${opts.series.map((s, i) => `<span class="key s${i}">${text(s.name, 80)}</span>`).join(' ')}</figcaption>`
       : ''
-  return `<figure class="chart"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${attr(opts.title)}">${parts.join('')}</svg>${legend}</figure>`
+  return `<figure class="chart${opts.small ? ' small' : ''}"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${attr(opts.title)}">${parts.join('')}</svg>${legend}</figure>`
 }
