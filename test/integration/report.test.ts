@@ -273,4 +273,33 @@ describe('performance reports on the demo', () => {
       expect(html).not.toContain(demo.postgres.password)
     }
   )
+
+  it('a report job shows its steps and stops when cancelled', { timeout: 60_000 }, async () => {
+    const jobId = 'report-to-cancel'
+    const steps: string[] = []
+    const off = core.onEvent((name, p) => {
+      const e = p as { jobId?: string; step?: string }
+      if (name === 'report.progress' && e.jobId === jobId) steps.push(e.step!)
+    })
+    try {
+      // Nothing holds last year: the report would poll the profile for a minute, and is cancelled while it does.
+      const year = 365 * 86_400_000
+      const ended = job('reports.create', {
+        profile: 'half',
+        range: { from: Date.now() - 2 * year, to: Date.now() - year },
+        pollForMs: 60_000,
+        jobId
+      })
+      await until('the job polling', async () => steps.some((s) => s.startsWith('polling the profile')))
+      await call('job.cancel', { jobId })
+      await expect(ended).rejects.toThrow('the report was cancelled')
+      expect(steps[0]).toBe('reading the window')
+      // Cancelled, the watch it started is stopped.
+      expect((await call('workspace.status', {})).profiles.find((p: { profile: string }) => p.profile === 'half')?.watched ?? false).toBe(
+        false
+      )
+    } finally {
+      off()
+    }
+  })
 })

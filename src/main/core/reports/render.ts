@@ -95,7 +95,7 @@ function headlines(d: ReportData): Headline[] {
       show: (v) => `${ms(v)}/s`,
       good: 'down'
     },
-    { label: 'Statements/s', now: statementRate(d.main, 'calls'), before: statementRate(b, 'calls'), show: unit('/s'), good: 'either' },
+    { label: 'Statements/s', now: statementRate(d.main, 'calls'), before: statementRate(b, 'calls'), show: unit('calls/s'), good: 'either' },
     {
       label: 'Redis hit rate (mean)',
       now: seriesMean(d.main, 'hitrate'),
