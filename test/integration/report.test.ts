@@ -40,6 +40,10 @@ const call = coreCaller(() => core)
 const job = jobCaller(() => core)
 const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 90_000) => eventuallyAsync(what, fn, timeoutMs)
 const passphrase = 'report-test-passphrase'
+const QUERY_TOKEN = 'query-token-5f1d0c9a'
+const BEARER_TOKEN = 'bearer-token-0b7e44e2'
+/** Every secret the test profile holds: none may appear in a report. */
+const secrets = () => [demo.postgres.password, QUERY_TOKEN, BEARER_TOKEN]
 /** The missing-index query as pg_stat_statements shows it (its LIMIT becomes a parameter): the part before that. */
 const ORDERS_QUERY_START = DEMO_QUERIES.ordersOfCustomer.slice(0, 60)
 
@@ -80,7 +84,9 @@ beforeAll(async () => {
   dataDir = tempDir()
   demo = await startDemo(() => {}, POLL_MS)
   core = createCore({ dataDir, secrets: await headlessSecretStore(dataDir), notifier: { notify: () => {} }, transport: 'websocket' })
-  await call('profiles.save', { profile: { ...demo.profile, pollIntervalMs: POLL_MS } })
+  // A second /metrics endpoint with a token in its URL and a bearer token: secrets a report must not carry.
+  const metrics = [demo.metrics.url, { url: `${demo.metrics.url}?token=${QUERY_TOKEN}`, bearerToken: BEARER_TOKEN, auth: 'bearer' }]
+  await call('profiles.save', { profile: { ...demo.profile, metrics, pollIntervalMs: POLL_MS } })
   await call('alerts.setPolicy', { policy: { groupWaitS: 1 } })
   await call('alerts.saveRule', {
     profile: 'demo',
@@ -158,8 +164,8 @@ describe('performance reports on the demo', () => {
       expect(rep.partial).toBe(false)
       expect(rep.sources).toContain('history')
       expect(rep.bytes).toBeLessThan(2 * 1024 * 1024)
-      // No secret of the profile: the Postgres password is in the secret store, never in the file.
-      expect(rep.html).not.toContain(demo.postgres.password)
+      // No secret of the profile: the passwords and tokens are in the secret store, never in the file.
+      for (const secret of secrets()) expect(rep.html).not.toContain(secret)
       expect(rep.html).not.toMatch(/<script/i)
       const { page, requests, close } = await open(rep.html)
       try {
@@ -215,6 +221,7 @@ describe('performance reports on the demo', () => {
     writeFileSync(join(SHOTS, 'report-comparison.html'), rep.html)
     expect(rep.sections[0]).toBe('summary')
     expect(rep.sections).toContain('comparison')
+    for (const secret of secrets()) expect(rep.html).not.toContain(secret)
     const { page, close } = await open(rep.html)
     try {
       const row = page.locator('table.compare-statements tr', { hasText: ORDERS_QUERY_START })
@@ -244,6 +251,7 @@ describe('performance reports on the demo', () => {
       expect(existsSync(out)).toBe(true)
       expect(stdout).toMatch(/cli-report\.html: \d+ KiB, sections summary/)
       expect(readFileSync(out, 'utf8')).toContain('<section id="postgres">')
+      for (const secret of secrets()) expect(readFileSync(out, 'utf8')).not.toContain(secret)
       stderr = ''
       const year = 365 * 86_400_000
       expect(
