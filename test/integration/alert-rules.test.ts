@@ -17,6 +17,7 @@ import {
 } from '../harness'
 import { coreCaller } from '../helpers/core-call'
 import { tempDir } from '../helpers/temp'
+import { redisHitRateLowRule } from '../helpers/demo-rules'
 
 /**
  * Lookout's rules on the demo's real servers: a mass invalidation collapses the Redis hit rate
@@ -70,18 +71,7 @@ beforeAll(async () => {
   // The profile's own versions of two built-in rules, shorter than the pack's so the test is quick.
   await call('alerts.saveRule', {
     profile: 'demo',
-    rule: {
-      name: 'RedisCacheHitLow',
-      watch: { kind: 'series', metric: 'redis_hitrate' },
-      aggregation: 'avg',
-      windowS: 2,
-      comparator: '<',
-      threshold: 50,
-      forS: 3,
-      severity: 'critical',
-      summary: 'Redis hit rate {{ $value }}%',
-      runbookUrl: RUNBOOK
-    }
+    rule: { ...redisHitRateLowRule(3), runbookUrl: RUNBOOK }
   })
   await call('alerts.saveRule', {
     profile: 'demo',

@@ -23,6 +23,7 @@ import {
 } from '../harness'
 import { coreCaller } from '../helpers/core-call'
 import { tempDir } from '../helpers/temp'
+import { redisHitRateLowRule } from '../helpers/demo-rules'
 
 /**
  * History on the demo's real servers: an induced incident (an invalidation that collapses the
@@ -76,17 +77,7 @@ beforeAll(async () => {
   await call('alerts.setPolicy', { policy: { groupWaitS: 1 } })
   await call('alerts.saveRule', {
     profile: 'demo',
-    rule: {
-      name: 'RedisCacheHitLow',
-      watch: { kind: 'series', metric: 'redis_hitrate' },
-      aggregation: 'avg',
-      windowS: 2,
-      comparator: '<',
-      threshold: 50,
-      forS: 2,
-      severity: 'critical',
-      summary: 'Redis hit rate {{ $value }}%'
-    }
+    rule: redisHitRateLowRule()
   })
   await call('alerts.saveRule', {
     profile: 'demo',

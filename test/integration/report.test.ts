@@ -15,6 +15,7 @@ import type { AlertsSummary } from '../../src/shared/schemas'
 import { eventuallyAsync } from '../harness'
 import { coreCaller, jobCaller } from '../helpers/core-call'
 import { tempDir } from '../helpers/temp'
+import { redisHitRateLowRule } from '../helpers/demo-rules'
 import { launchChromium } from '../helpers/chromium'
 
 /**
@@ -90,17 +91,7 @@ beforeAll(async () => {
   await call('alerts.setPolicy', { policy: { groupWaitS: 1 } })
   await call('alerts.saveRule', {
     profile: 'demo',
-    rule: {
-      name: 'RedisCacheHitLow',
-      watch: { kind: 'series', metric: 'redis_hitrate' },
-      aggregation: 'avg',
-      windowS: 2,
-      comparator: '<',
-      threshold: 50,
-      forS: 2,
-      severity: 'critical',
-      summary: 'Redis hit rate {{ $value }}%'
-    }
+    rule: redisHitRateLowRule()
   })
   startedAt = Date.now()
   await call('monitor.start', { profile: 'demo' })

@@ -234,82 +234,94 @@ function events(c: Context, range: Range): { inWindow: TimelineEvent[]; before: 
   }
 }
 
-/** Spans of alerts: firing to resolved (or still firing at the window's end), with the acknowledgements and snoozes of each. */
-function alertRows(c: Context, ev: { inWindow: TimelineEvent[]; before: TimelineEvent[] }): AlertRow[] {
-  const open = new Map<string, AlertRow>()
-  const rows: AlertRow[] = []
-  const keyOf = (e: TimelineEvent) => `${e.targetId ?? ''}\u0000${e.title}`
+/**
+ * Spans that timeline events open and close (an alert firing to resolved, a finding appearing to
+ * clearing), one per key: those still open when the window began (from the lookback), then those
+ * the window's events open. A repeated opening updates the open span.
+ */
+function spans<R>(
+  ev: { inWindow: TimelineEvent[]; before: TimelineEvent[] },
+  kind: TimelineEvent['kind'],
+  how: {
+    opens: string[]
+    closes: string[]
+    make(e: TimelineEvent): R
+    close(r: R, e: TimelineEvent): void
+    again?(r: R, e: TimelineEvent): void
+  }
+): R[] {
+  const open = new Map<string, R>()
+  const rows: R[] = []
   const apply = (e: TimelineEvent) => {
-    const k = keyOf(e)
-    if (e.change === 'firing' && !open.has(k)) {
-      const row: AlertRow = {
-        title: c.a.free(e.title),
-        severity: e.severity,
-        targetId: e.targetId,
-        firedAt: e.t,
-        resolvedAt: null,
-        detail: e.detail,
-        acks: []
+    const k = `${e.targetId ?? ''}\u0000${e.title}`
+    const current = open.get(k)
+    if (how.opens.includes(e.change)) {
+      if (current) how.again?.(current, e)
+      else {
+        const r = how.make(e)
+        open.set(k, r)
+        rows.push(r)
       }
-      open.set(k, row)
-      rows.push(row)
-    } else if ((e.change === 'resolved' || e.change === 'inactive') && open.has(k)) {
-      open.get(k)!.resolvedAt = e.t
+    } else if (how.closes.includes(e.change) && current) {
+      how.close(current, e)
       open.delete(k)
     }
   }
-  for (const e of ev.before.filter((x) => x.kind === 'alert')) apply(e)
-  // Alerts that fired and resolved before the window are not its business.
-  const live = rows.filter((r) => r.resolvedAt === null)
-  rows.length = 0
-  rows.push(...live)
-  for (const e of ev.inWindow.filter((x) => x.kind === 'alert')) apply(e)
+  for (const e of ev.before) if (e.kind === kind) apply(e)
+  // What opened and closed before the window is not its business.
+  const carried = new Set(open.values())
+  rows.splice(0, rows.length, ...rows.filter((r) => carried.has(r)))
+  for (const e of ev.inWindow) if (e.kind === kind) apply(e)
+  return rows
+}
+
+/** Alerts: firing to resolved (or still firing at the window's end), with the acknowledgements and snoozes of each. */
+function alertRows(c: Context, ev: { inWindow: TimelineEvent[]; before: TimelineEvent[] }): AlertRow[] {
+  const rows = spans<AlertRow>(ev, 'alert', {
+    opens: ['firing'],
+    closes: ['resolved', 'inactive'],
+    make: (e) => ({
+      title: c.a.free(e.title),
+      severity: e.severity,
+      targetId: e.targetId,
+      firedAt: e.t,
+      resolvedAt: null,
+      detail: e.detail,
+      acks: []
+    }),
+    close: (r, e) => (r.resolvedAt = e.t)
+  })
   const acks = ev.inWindow.filter((e) => e.kind === 'action' && /alert|silence/.test(e.change))
   for (const r of rows) {
     const rule = r.title.split(' {')[0]!
-    r.acks = acks.filter((a) => a.title.includes(`/${rule}`) || a.title.includes(rule)).map((a) => ({ t: a.t, what: a.change }))
+    r.acks = acks.filter((a) => a.title.includes(rule)).map((a) => ({ t: a.t, what: a.change }))
   }
   return rows.sort((x, y) => x.firedAt - y.firedAt)
 }
 
+const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 }
+
+/** Findings: appearing to clearing (or still there at the window's end), the most severe first. */
 function findingRows(c: Context, ev: { inWindow: TimelineEvent[]; before: TimelineEvent[] }): FindingRow[] {
-  const open = new Map<string, FindingRow>()
-  const rows: FindingRow[] = []
+  // A Redis finding's object is a key name: the anonymised mode replaces it.
   const shownTitle = (e: TimelineEvent) => {
-    if (e.targetId !== 'redis') return e.title
     const i = e.title.indexOf(': ')
-    return i < 0 ? e.title : `${e.title.slice(0, i)}: ${c.a.key(e.title.slice(i + 2))}`
+    return e.targetId !== 'redis' || i < 0 ? e.title : `${e.title.slice(0, i)}: ${c.a.key(e.title.slice(i + 2))}`
   }
-  const apply = (e: TimelineEvent) => {
-    const k = `${e.targetId ?? ''}\u0000${e.title}`
-    if (e.change === 'appeared') {
-      const prev = open.get(k)
-      if (prev) {
-        prev.severity = e.severity
-        return
-      }
-      const row: FindingRow = {
-        targetId: e.targetId,
-        severity: e.severity,
-        title: shownTitle(e),
-        detail: e.detail && c.a.free(e.detail),
-        firstSeen: e.t,
-        clearedAt: null
-      }
-      open.set(k, row)
-      rows.push(row)
-    } else if (e.change === 'cleared' && open.has(k)) {
-      open.get(k)!.clearedAt = e.t
-      open.delete(k)
-    }
-  }
-  for (const e of ev.before.filter((x) => x.kind === 'finding')) apply(e)
-  const live = rows.filter((r) => r.clearedAt === null)
-  rows.length = 0
-  rows.push(...live)
-  for (const e of ev.inWindow.filter((x) => x.kind === 'finding')) apply(e)
-  const rank = { critical: 0, warning: 1, info: 2 }
-  return rows.sort((x, y) => rank[x.severity ?? 'info'] - rank[y.severity ?? 'info'] || x.firstSeen - y.firstSeen)
+  return spans<FindingRow>(ev, 'finding', {
+    opens: ['appeared'],
+    closes: ['cleared'],
+    make: (e) => ({
+      targetId: e.targetId,
+      severity: e.severity,
+      title: shownTitle(e),
+      detail: e.detail && c.a.free(e.detail),
+      firstSeen: e.t,
+      clearedAt: null
+    }),
+    close: (r, e) => (r.clearedAt = e.t),
+    again: (r, e) => (r.severity = e.severity)
+  }).sort((x, y) => SEVERITY_RANK[x.severity ?? 'info'] - SEVERITY_RANK[y.severity ?? 'info'] || x.firstSeen - y.firstSeen)
 }
 
 /** Each target's share of the window up: its state at the start (from its last down/up before it), then its down and up events. */

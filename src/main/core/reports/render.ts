@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { PgStatement } from '../../../shared/postgres'
 import type { ChartMark } from './svg'
+import { formatSeconds } from '../../../shared/format'
 import { formatValue, lineChart } from './svg'
 import type { EndpointFigures, ReportData, SeriesFigures, WindowFigures } from './model'
 import { REPORT_CSS } from './style'
@@ -24,7 +25,7 @@ export function duration(ms: number): string {
 const windowText = (r: { from: number; to: number }) => `${utc(r.from)} – ${utc(r.to)} (${duration(r.to - r.from)})`
 const ms = (x: number | null) =>
   x === null ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 10 ? `${x.toFixed(0)} ms` : `${x.toFixed(2)} ms`
-const sec = (x: number | null) => (x === null ? '–' : ms(x * 1000))
+const sec = (x: number | null) => (x === null ? '–' : formatSeconds(x))
 const ratio = (x: number | null, digits = 2) => (x === null ? '–' : `${(x * 100).toFixed(digits)}%`)
 const sev = (s: string | null) => `<span class="sev ${attr(s ?? 'info')}">${text(s ?? 'info')}</span>`
 const labelsText = (l: Record<string, string>) =>
@@ -95,7 +96,13 @@ function headlines(d: ReportData): Headline[] {
       show: (v) => `${ms(v)}/s`,
       good: 'down'
     },
-    { label: 'Statements/s', now: statementRate(d.main, 'calls'), before: statementRate(b, 'calls'), show: unit('calls/s'), good: 'either' },
+    {
+      label: 'Statements/s',
+      now: statementRate(d.main, 'calls'),
+      before: statementRate(b, 'calls'),
+      show: unit('calls/s'),
+      good: 'either'
+    },
     {
       label: 'Redis hit rate (mean)',
       now: seriesMean(d.main, 'hitrate'),

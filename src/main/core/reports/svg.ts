@@ -1,4 +1,7 @@
+import { formatValue } from '../../../shared/format'
 import { attr, text } from './text'
+
+export { formatValue } from '../../../shared/format'
 
 /** A chart's plot area in CSS pixels: series are reduced to one column per pixel of it. */
 export const CHART_WIDTH = 720
@@ -62,36 +65,6 @@ function niceStep(span: number, ticks: number): number {
   const p = 10 ** Math.floor(Math.log10(raw))
   const m = raw / p
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p
-}
-
-export function formatValue(v: number, unit: string): string {
-  if (!Number.isFinite(v)) return '–'
-  if (unit === 'B') {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-    let x = v
-    let i = 0
-    while (Math.abs(x) >= 1024 && i < units.length - 1) {
-      x /= 1024
-      i++
-    }
-    return `${x >= 100 || i === 0 ? Math.round(x) : x.toFixed(1)} ${units[i]}`
-  }
-  const abs = Math.abs(v)
-  const n =
-    abs >= 1e6
-      ? `${(v / 1e6).toFixed(1)}M`
-      : abs >= 1e4
-        ? `${(v / 1e3).toFixed(0)}k`
-        : abs >= 100
-          ? v.toFixed(0)
-          : abs >= 10
-            ? v.toFixed(1)
-            : abs >= 1
-              ? v.toFixed(2)
-              : abs === 0
-                ? '0'
-                : v.toPrecision(2)
-  return unit === '%' ? `${n}%` : unit ? `${n} ${unit}` : n
 }
 
 /** A time-axis label: with the date beyond 20 hours, with seconds under 10 minutes. */
