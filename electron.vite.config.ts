@@ -13,7 +13,10 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts')
-        }
+        },
+        // Chunks beside the entries: the CLI loads each command's code when it runs, and code
+        // that finds files from its own location (the renderer, the app dir) sees out/main/.
+        output: { chunkFileNames: '[name]-[hash].js' }
       }
     }
   },

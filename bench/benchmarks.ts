@@ -8,6 +8,7 @@ import { workspaceBench } from './workspace'
 import { alertsBench } from './alerts'
 import { historyBench } from './history'
 import { reportBench } from './report'
+import { cliStart } from './cli-start'
 
 export interface BenchResult {
   ours_ms: number
@@ -29,5 +30,6 @@ export const benchmarks: Record<string, () => Promise<BenchResult | BenchResult[
   workspace: workspaceBench,
   alerts: alertsBench,
   history: historyBench,
-  report: reportBench
+  report: reportBench,
+  'cli-start': cliStart
 }

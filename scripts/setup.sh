@@ -36,6 +36,8 @@ if ((want_browser)); then
 fi
 if ((want_bench)); then
   [[ -x /usr/bin/prometheus-postgres-exporter ]] || missing+=(prometheus-postgres-exporter)
+  # cli-start times commands with GNU time (wall time and peak memory).
+  [[ -x /usr/bin/time ]] || missing+=(time)
 fi
 
 if ((${#missing[@]} == 0)); then

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/temp'
@@ -10,7 +10,36 @@ function lookout(args: string[], input?: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
+/** What a built module imports when it loads (static imports only), followed through the bundle's own chunks. */
+function loadedAtStart(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen
+  seen.add(file)
+  const code = readFileSync(join(ROOT, 'out/main', file), 'utf8')
+  for (const m of code.matchAll(/^import\s[^;]*?from\s*"([^"]+)"|^import\s*"([^"]+)"/gm)) {
+    const spec = (m[1] ?? m[2])!
+    if (spec.startsWith('./')) loadedAtStart(spec.slice(2), seen)
+    else seen.add(spec)
+  }
+  return seen
+}
+
 describe('the built lookout command', () => {
+  it('loads a command’s code only when it runs: the entry and the lint and plan-file commands load no core, driver or server', () => {
+    const heavy = ['pg', 'ioredis', 'better-sqlite3', 'ws', 'prom-client', 'node:http']
+    const entry = loadedAtStart('cli.js')
+    expect([...entry].filter((m) => heavy.includes(m) || /^core-/.test(m))).toEqual([])
+    const chunk = (prefix: string) => readdirSync(join(ROOT, 'out/main')).find((f) => f.startsWith(prefix))!
+    for (const command of ['metrics-lint-', 'explain-command-']) {
+      const loaded = loadedAtStart(chunk(command))
+      expect(
+        [...loaded].filter((m) => heavy.includes(m) || /^(core|one-shot)-/.test(m)),
+        command
+      ).toEqual([])
+    }
+    // ... and the commands that need the core do load it.
+    expect([...loadedAtStart(chunk('one-shot-'))].some((m) => /^core-/.test(m))).toBe(true)
+  })
+
   it('lints a page from standard input', () => {
     expect(lookout(['metrics', 'lint', '-'], '# TYPE up gauge\nup{job="x"} 1\n')).toEqual({
       code: 0,

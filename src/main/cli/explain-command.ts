@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises'
 import type { Advice, ExplainResult, PlanNode } from '../../shared/explain'
 import { errorMessage } from '../core/collector'
 import { explainPasted } from '../core/explain'
-import { cliConfirmation, cliCore, commandProfile, runCoreJob } from './one-shot'
 
 export interface ExplainOptions {
   profile?: string
@@ -102,6 +101,8 @@ export async function runExplainCommand(o: ExplainOptions, io: IO): Promise<numb
     const sql = o.query ?? (await readFile(o.queryFile!, 'utf8'))
     // The app's own flow through the core: the same rules, guard and audit. A bare URL is a
     // transient dev profile (writes under ANALYZE need --yes).
+    // Loaded here: reading a plan file needs none of the core.
+    const { cliConfirmation, cliCore, commandProfile, runCoreJob } = await import('./one-shot')
     const core = await cliCore(o.dataDir, io, 'lookout explain')
     if (!core) return 2
     try {

@@ -1,27 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Command, InvalidArgumentError, Option } from 'commander'
-import { startDemo, DEMO_PROFILE } from '../demo/demo'
+import { text as readStream } from 'node:stream/consumers'
+import { createRequire } from 'node:module'
+import type { Command as CommandType } from 'commander'
 import { LOOKOUT_VERSION } from '../core/version'
 import { defaultDataDir } from './paths'
-import { startHeadless, untilSignal, type Headless } from './serve-command'
-import { MemorySecretStore } from '../core/ports'
-import { SECRET_FILE, SecretFileError } from '../core/profiles/secret-file'
-import { headlessSecretStore, MEMORY_ONLY_WARNING } from './secrets'
-import { canOpenWindow, electronBinary, launchElectron } from './electron-launch'
-import { lintPage } from './metrics-lint'
-import { cacheInspect, cacheInvalidate } from './cache-commands'
-import { cacheWarm } from './cache-warm'
-import { auditVerify } from './audit-command'
-import { runCheck, type CheckOptions } from './check-command'
-import { runExplainCommand, type ExplainOptions } from './explain-command'
-import { profilesCommand, profilesImport } from './profiles-command'
-import { rulesCommand } from './rules-command'
-import { historyCommand } from './history-command'
-import { reportCommand, type ReportOptions } from './report-command'
-import { readFile } from 'node:fs/promises'
-import { text as readStream } from 'node:stream/consumers'
+import type { Headless } from './serve-command'
+import type { CheckOptions } from './check-command'
+import type { ExplainOptions } from './explain-command'
+import type { profilesImport } from './profiles-command'
+import type { ReportOptions } from './report-command'
+
+// Each command loads what it needs when it runs, not before: `lookout metrics lint` in a CI loop
+// must not pay for the core, the database drivers and the web server (see bench/cli-start.ts).
+// commander is a CommonJS package: required, it skips the ESM loader's scan of its exports (30 ms).
+const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander')
+type Command = CommandType
 
 function portNumber(v: string): number {
   const n = Number(v)
@@ -67,6 +63,9 @@ export function buildProgram(): Command {
       'a host name the browser may use to reach this server (e.g. the jump host’s DNS name); loopback and, on 0.0.0.0, the machine’s own names are always allowed'
     )
     .action(async (o: { port: number; host: string; dataDir: string; profile?: string; allowHost?: string[] }) => {
+      const { startHeadless, untilSignal } = await import('./serve-command')
+      const { SECRET_FILE, SecretFileError } = await import('../core/profiles/secret-file')
+      const { MEMORY_ONLY_WARNING } = await import('./secrets')
       let h: Headless
       try {
         h = await startHeadless({ dataDir: o.dataDir, host: o.host, port: o.port, allowHosts: o.allowHost })
@@ -99,6 +98,11 @@ export function buildProgram(): Command {
     .option('--headless', 'serve the console over HTTP even when Electron is installed')
     .option('--poll <ms>', 'poll interval of the demo profile in milliseconds', (v) => Number(v), 1000)
     .action(async (o: { port: number; headless?: boolean; poll: number }) => {
+      const { startDemo, DEMO_PROFILE } = await import('../demo/demo')
+      const { startHeadless, untilSignal } = await import('./serve-command')
+      const { canOpenWindow, electronBinary, launchElectron } = await import('./electron-launch')
+      const { headlessSecretStore } = await import('./secrets')
+      const { MemorySecretStore } = await import('../core/ports')
       const log = (m: string) => console.error(`demo: ${m}`)
       const demo = await startDemo(log, o.poll)
       // A throw-away data dir: the demo profile points at ports that die with the demo.
@@ -147,6 +151,7 @@ export function buildProgram(): Command {
     )
     .option('--json', 'print the parsed families as JSON')
     .action(async (file: string, o: { format: 'auto' | 'text' | 'openmetrics'; json?: boolean }) => {
+      const { lintPage } = await import('./metrics-lint')
       const page = file === '-' ? await readStream(process.stdin) : await readFile(file, 'utf8')
       process.exitCode = lintPage(
         page,
@@ -180,6 +185,7 @@ export function buildProgram(): Command {
         failOn: CheckOptions['failOn']
         dataDir: string
       }) => {
+        const { runCheck } = await import('./check-command')
         process.exitCode = await runCheck(
           { ...o, json: Boolean(o.json) },
           { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
@@ -210,6 +216,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the analysed model and the advice as JSON')
     .option('--data-dir <dir>', 'where profiles and the audit log are kept', defaultDataDir())
     .action(async (o: Omit<ExplainOptions, 'analyze' | 'yes' | 'json'> & { analyze?: boolean; yes?: boolean; json?: boolean }) => {
+      const { runExplainCommand } = await import('./explain-command')
       process.exitCode = await runExplainCommand(
         { ...o, analyze: Boolean(o.analyze), yes: Boolean(o.yes), json: Boolean(o.json) },
         { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
@@ -223,6 +230,7 @@ export function buildProgram(): Command {
       'delete the keys matching a pattern: dry run first, SCAN + UNLINK in batches, progress on stderr, exact counts on stdout; Ctrl-C cancels'
     )
   patternJobOptions(invalidateCmd, 'cache:v1:*', 'really delete').action(async (o: PatternJobFlags) => {
+    const { cacheInvalidate } = await import('./cache-commands')
     process.exitCode = await cacheInvalidate({ ...o, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes) })
   })
 
@@ -241,6 +249,7 @@ export function buildProgram(): Command {
         return
       }
       const { ttl, persist: _persist, ...rest } = o
+      const { cacheInvalidate } = await import('./cache-commands')
       process.exitCode = await cacheInvalidate({
         ...rest,
         dryRun: Boolean(o.dryRun),
@@ -273,6 +282,7 @@ export function buildProgram(): Command {
         confirm?: string
         dataDir: string
       }) => {
+        const { cacheWarm } = await import('./cache-warm')
         process.exitCode = await cacheWarm(
           { ...o, yes: Boolean(o.yes) },
           { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
@@ -289,12 +299,19 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
     .action(async (key: string, o: { redis?: string; profile?: string; json?: boolean; dataDir: string }) => {
+      const { cacheInspect } = await import('./cache-commands')
       process.exitCode = await cacheInspect({ ...o, key, json: Boolean(o.json) })
     })
 
   const profiles = program.command('profiles').description('saved connection profiles (never their secrets)')
   const dataDirOption = (c: Command) => c.option('--data-dir <dir>', 'where profiles are kept', defaultDataDir())
   const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) }
+  const profilesCommand: (typeof import('./profiles-command'))['profilesCommand'] = async (...a) =>
+    (await import('./profiles-command')).profilesCommand(...a)
+  const rulesCommand: (typeof import('./rules-command'))['rulesCommand'] = async (...a) =>
+    (await import('./rules-command')).rulesCommand(...a)
+  const historyCommand: (typeof import('./history-command'))['historyCommand'] = async (...a) =>
+    (await import('./history-command')).historyCommand(...a)
   dataDirOption(profiles.command('list').description('one line per profile: environment, targets, which secrets are set'))
     .option('--json', 'print them as JSON')
     .action(async (o: { json?: boolean; dataDir: string }) => {
@@ -358,6 +375,7 @@ export function buildProgram(): Command {
     .option('--confirm <name>', "a prod profile's name, to give it a new password")
     .option('--json', 'print the plan as JSON')
     .action(async (o: Parameters<typeof profilesImport>[0]) => {
+      const { profilesImport } = await import('./profiles-command')
       process.exitCode = await profilesImport(o, io)
     })
 
@@ -430,6 +448,7 @@ export function buildProgram(): Command {
     .option('--anonymise', 'replace literals, key names and label values')
     .option('--json', 'print what was written as JSON')
     .action(async (o: ReportOptions) => {
+      const { reportCommand } = await import('./report-command')
       process.exitCode = await reportCommand(o, { ...io, progress: process.stderr.isTTY ? io.err : undefined })
     })
 
@@ -441,6 +460,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the verdict as JSON')
     .option('--data-dir <dir>', 'where the audit log is kept', defaultDataDir())
     .action(async (o: { file?: string; json?: boolean; dataDir: string }) => {
+      const { auditVerify } = await import('./audit-command')
       process.exitCode = await auditVerify(
         { ...o, json: Boolean(o.json) },
         { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
