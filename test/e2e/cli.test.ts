@@ -54,7 +54,7 @@ describe('the built lookout command', () => {
     const r = lookout(['metrics', 'lint', file])
     expect(r.code).toBe(1)
     expect(r.stderr).toBe(
-      `${file}:3:1: bucket le="+Inf" counts 1, fewer than the bucket before it (2): buckets are cumulative (OpenMetrics 1.0)\n`
+      `${file}:3:1: error: bucket le="+Inf" counts 1, fewer than the bucket before it (2): buckets are cumulative (OpenMetrics 1.0)\n`
     )
   })
 

@@ -6,6 +6,8 @@ export interface LintOptions {
   source: string
   format: ExpositionFormat | 'auto'
   json: boolean
+  /** The written format's every rule is an error (exit 1), as the OpenMetrics conformance suite reads it. */
+  strict?: boolean
 }
 
 export interface LintIo {
@@ -21,20 +23,29 @@ export function detectFormat(page: string): ExpositionFormat {
   return /(^|\n)# EOF\n?$/.test(page) ? 'openmetrics' : 'text'
 }
 
-/** `lookout metrics lint`: 0 when the page is valid, 1 with `source:line:column: reason` when not. */
+/**
+ * `lookout metrics lint`: two levels, as `FILE:LINE:COLUMN: level: message`. An error is what
+ * makes the Prometheus server refuse the scrape (exit 1); a warning breaks the written format but
+ * Prometheus takes the page (exit 0, or 1 with `strict`, where every rule is an error).
+ */
 export function lintPage(page: string, opts: LintOptions, io: LintIo): number {
   const format = opts.format === 'auto' ? detectFormat(page) : opts.format
+  const formatName = format === 'openmetrics' ? 'OpenMetrics 1.0' : 'text 0.0.4'
   try {
-    const parsed = parseExposition(page, format)
+    const parsed = parseExposition(page, format, { strict: Boolean(opts.strict) })
     if (opts.json) io.out(JSON.stringify(parsed, null, 2) + '\n')
-    else
+    else {
+      for (const w of parsed.warnings)
+        io.err(`${opts.source}:${w.line}:${w.column}: warning: ${w.message} (${formatName}; Prometheus takes it)\n`)
       io.out(
-        `${opts.source}: valid ${format === 'openmetrics' ? 'OpenMetrics 1.0' : 'Prometheus text 0.0.4'}: ${parsed.families.length} families, ${parsed.sampleCount} samples\n`
+        `${opts.source}: valid ${format === 'openmetrics' ? 'OpenMetrics 1.0' : 'Prometheus text 0.0.4'}${parsed.warnings.length ? ` for Prometheus, with ${parsed.warnings.length} warning(s)` : ''}: ${parsed.families.length} families, ${parsed.sampleCount} samples\n`
       )
+    }
     return 0
   } catch (err) {
     if (!(err instanceof ExpositionError)) throw err
-    io.err(`${opts.source}:${err.line}:${err.column}: ${err.reason} (${format === 'openmetrics' ? 'OpenMetrics 1.0' : 'text 0.0.4'})\n`)
+    if (opts.json) io.out(JSON.stringify({ error: { line: err.line, column: err.column, message: err.reason }, format }, null, 2) + '\n')
+    io.err(`${opts.source}:${err.line}:${err.column}: error: ${err.reason} (${formatName})\n`)
     return 1
   }
 }

@@ -142,20 +142,23 @@ export function buildProgram(): Command {
   const metrics = program.command('metrics').description('work with Prometheus exposition pages')
   metrics
     .command('lint')
-    .description('check a /metrics page; exits 0 when valid, 1 with line:column and the reason when not')
+    .description(
+      'check a /metrics page: FILE:LINE:COLUMN: error (Prometheus would refuse it; exit 1) or warning (the written format broken, Prometheus takes it; exit 0, 1 with --strict)'
+    )
     .argument('[file]', 'the page to check, or - for standard input', '-')
     .addOption(
       new Option('--format <format>', 'exposition format (auto: OpenMetrics when the page ends with # EOF)')
         .choices(['auto', 'text', 'openmetrics'])
         .default('auto')
     )
-    .option('--json', 'print the parsed families as JSON')
-    .action(async (file: string, o: { format: 'auto' | 'text' | 'openmetrics'; json?: boolean }) => {
+    .option('--json', 'print the parsed families (and the warnings) as JSON')
+    .option('--strict', 'every rule of the written format is an error (exit 1), not only what Prometheus refuses')
+    .action(async (file: string, o: { format: 'auto' | 'text' | 'openmetrics'; json?: boolean; strict?: boolean }) => {
       const { lintPage } = await import('./metrics-lint')
       const page = file === '-' ? await readStream(process.stdin) : await readFile(file, 'utf8')
       process.exitCode = lintPage(
         page,
-        { source: file === '-' ? '<stdin>' : file, format: o.format, json: Boolean(o.json) },
+        { source: file === '-' ? '<stdin>' : file, format: o.format, json: Boolean(o.json), strict: Boolean(o.strict) },
         {
           out: (t) => process.stdout.write(t),
           err: (t) => process.stderr.write(t)

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { detectFormat, lintPage } from '../../../src/main/cli/metrics-lint'
 
-function run(page: string, format: 'auto' | 'text' | 'openmetrics' = 'auto', json = false) {
+function run(page: string, format: 'auto' | 'text' | 'openmetrics' = 'auto', json = false, strict = false) {
   let out = ''
   let err = ''
-  const code = lintPage(page, { source: 'page.prom', format, json }, { out: (t) => (out += t), err: (t) => (err += t) })
+  const code = lintPage(page, { source: 'page.prom', format, json, strict }, { out: (t) => (out += t), err: (t) => (err += t) })
   return { code, out, err }
 }
 
@@ -24,8 +24,48 @@ describe('lookout metrics lint', () => {
   })
 
   it('exits 1 with file:line:column and the reason', () => {
-    expect(run('a 1\nb{x="1"} two\n')).toEqual({ code: 1, out: '', err: 'page.prom:2:10: expected a number, found "two" (text 0.0.4)\n' })
-    expect(run('a 1\n', 'openmetrics').err).toBe('page.prom:2:1: an OpenMetrics page must end with "# EOF" (OpenMetrics 1.0)\n')
+    expect(run('a 1\nb{x="1"} two\n')).toEqual({
+      code: 1,
+      out: '',
+      err: 'page.prom:2:10: error: expected a number, found "two" (text 0.0.4)\n'
+    })
+    expect(run('a 1\n', 'openmetrics').err).toBe('page.prom:2:1: error: an OpenMetrics page must end with "# EOF" (OpenMetrics 1.0)\n')
+  })
+
+  it('warns where the written format is broken but Prometheus takes the page (exit 0), and fails on it with --strict', () => {
+    const page = '# HELP a one\n# HELP a two\na 1\n# TYPE a gauge\n'
+    expect(run(page)).toEqual({
+      code: 0,
+      out: 'page.prom: valid Prometheus text 0.0.4 for Prometheus, with 2 warning(s): 1 families, 1 samples\n',
+      err:
+        'page.prom:2:8: warning: second # HELP line for "a" (text 0.0.4; Prometheus takes it)\n' +
+        'page.prom:4:8: warning: # TYPE for "a" comes after its samples (text 0.0.4; Prometheus takes it)\n'
+    })
+    expect(run(page, 'auto', false, true)).toEqual({
+      code: 1,
+      out: '',
+      err: 'page.prom:2:8: error: second # HELP line for "a" (text 0.0.4)\n'
+    })
+    // An OpenMetrics family split in two: read as one, as Prometheus does; an error when strict.
+    const split = '# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\n# EOF\n'
+    expect(run(split).code).toBe(0)
+    expect(run(split).err).toMatch(/^page\.prom:5:8: warning: the family "a" already appeared above/)
+    expect(run(split, 'auto', false, true).code).toBe(1)
+  })
+
+  it('errs where Prometheus refuses: a __name__ label, a byte order mark; takes "}-Inf" with no blank', () => {
+    expect(run('metric{__name__="bla"} 3.14\n').err).toBe(
+      'page.prom:1:8: error: the label "__name__" names the metric, which is given before the braces: Prometheus refuses it (label name "__name__" is not unique) (text 0.0.4)\n'
+    )
+    expect(run('\ufeff# HELP a b\na 1\n').err).toBe(
+      'page.prom:1:1: error: expected a metric name, found U+FEFF (a byte order mark; Prometheus refuses a page that starts with one) (text 0.0.4)\n'
+    )
+    expect(run('name2{ labelname = "val1" , }-Inf\n')).toMatchObject({
+      code: 0,
+      out: 'page.prom: valid Prometheus text 0.0.4: 1 families, 1 samples\n'
+    })
+    // Without braces a blank is still needed: the name would run into the value.
+    expect(run('name2-Inf\n').code).toBe(1)
   })
 
   it('prints the parsed families with --json, labels decoded', () => {
@@ -34,7 +74,8 @@ describe('lookout metrics lint', () => {
     expect(JSON.parse(out)).toEqual({
       format: 'openmetrics',
       sampleCount: 1,
-      families: [{ name: 'a', type: 'counter', help: null, unit: null, samples: [{ name: 'a_total', labels: { k: 'v' }, value: 3 }] }]
+      families: [{ name: 'a', type: 'counter', help: null, unit: null, samples: [{ name: 'a_total', labels: { k: 'v' }, value: 3 }] }],
+      warnings: []
     })
   })
 })

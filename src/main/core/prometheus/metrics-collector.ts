@@ -4,6 +4,7 @@ import { Agent, fetch } from 'undici'
 import type { SeriesInfo } from '../../../shared/schemas'
 import type { CollectResult, TargetCollector } from '../collector'
 import { formatFromContentType, parseExposition } from './exposition/parser'
+import type { ExpositionPage } from './exposition/types'
 import { ExpositionError } from './exposition/types'
 import { SeriesExplorer } from './explorer'
 import { authHeaders, describeHttpError, readBodyLimited, redactUrl, SCRAPE_ACCEPT, stripCredentials } from './http'
@@ -83,10 +84,14 @@ export class MetricsEndpointCollector implements TargetCollector {
     const format = formatFromContentType(contentType)
     let samples: number
     let families: number
+    let warnings: ExpositionPage['warnings']
     try {
-      const page = parseExposition(body, format)
+      // Read as the Prometheus server reads it: what it would scrape is never a parse error here;
+      // the written format's rules it does not enforce come back as warnings.
+      const page = parseExposition(body, format, { strict: false })
       samples = page.sampleCount
       families = page.families.length
+      warnings = page.warnings
       const now = Date.now()
       this.explorer.update(page, body, now)
       this.scraped.update(page, now)
@@ -109,6 +114,16 @@ export class MetricsEndpointCollector implements TargetCollector {
           value: Buffer.byteLength(body),
           unit: 'B',
           detail: `${format === 'openmetrics' ? 'OpenMetrics' : 'text 0.0.4'} (${contentType || 'no Content-Type'})`
+        },
+        {
+          label: 'Format warnings',
+          value: warnings.length,
+          unit: '',
+          ...(warnings.length
+            ? {
+                detail: `line ${warnings[0]!.line}, column ${warnings[0]!.column}: ${warnings[0]!.message} (Prometheus takes it; lookout metrics lint lists them all)`
+              }
+            : {})
         }
       ],
       samples: [{ seriesId: `${this.opts.id}:scrape`, value: durationMs }, ...this.explorer.samples()]

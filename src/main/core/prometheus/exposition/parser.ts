@@ -4,7 +4,9 @@ import {
   type Exemplar,
   type ExpositionFormat,
   type ExpositionPage,
+  type ExpositionWarning,
   type Labels,
+  type ParseOptions,
   type MetricFamily,
   type MetricType,
   type Sample
@@ -301,9 +303,12 @@ class Parser {
   private lastFamilyName = ''
   private lastFamily: FamilyState | null = null
 
+  private readonly warnings: ExpositionWarning[] = []
+
   constructor(
     private readonly s: string,
-    private readonly format: ExpositionFormat
+    private readonly format: ExpositionFormat,
+    private readonly strict: boolean
   ) {
     this.om = format === 'openmetrics'
     this.source = { text: s, openMetrics: this.om }
@@ -326,10 +331,22 @@ class Parser {
     }
     if (this.om && !sawEof) this.failAt(this.line, 1, 'an OpenMetrics page must end with "# EOF"')
     this.closeFamily()
-    return { format: this.format, families: this.families, sampleCount: this.sampleCount }
+    return { format: this.format, families: this.families, sampleCount: this.sampleCount, warnings: this.warnings }
   }
 
   // ---------------------------------------------------------------- errors
+
+  /**
+   * A rule of the written format that the Prometheus server does not enforce: an error when
+   * strict; otherwise a warning, and the caller reads on as Prometheus does.
+   */
+  private tolerate(at: number, reason: string): void {
+    this.tolerateAt(this.line, at - this.lineStart + 1, reason)
+  }
+  private tolerateAt(line: number, column: number, reason: string): void {
+    if (this.strict) this.failAt(line, column, reason)
+    this.warnings.push({ line, column, message: reason })
+  }
 
   private fail(at: number, reason: string): never {
     throw new ExpositionError(this.line, at - this.lineStart + 1, reason)
@@ -342,6 +359,9 @@ class Parser {
     const c = this.s.charCodeAt(at)
     if (c === SP) return 'a space'
     if (c === TAB) return 'a tab'
+    if (c === 0xfeff) return 'U+FEFF (a byte order mark; Prometheus refuses a page that starts with one)'
+    if (c < 0x20 || c === 0x7f || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e))
+      return `U+${c.toString(16).toUpperCase().padStart(4, '0')} (an invisible character)`
     return JSON.stringify(this.s[at])
   }
 
@@ -388,7 +408,7 @@ class Parser {
       for (const suffix of SUFFIXES[type]) {
         const sampleName = name + suffix
         if (suffix && this.byName.has(sampleName))
-          this.fail(at, `family "${name}" of type ${type} clashes with the family "${sampleName}" above`)
+          this.tolerate(at, `family "${name}" of type ${type} clashes with the family "${sampleName}" above`)
         this.sampleNames.add(sampleName)
       }
       st.closedGroups = type === 'histogram' || type === 'gaugehistogram' || type === 'summary' ? new Set() : null
@@ -420,8 +440,14 @@ class Parser {
     this.recentNames.length = 0
     this.recentFamilies.length = 0
     this.recentAt.length = 0
-    if (this.byName.has(name))
-      this.fail(at, `the family "${name}" already appeared above: a family's lines must be contiguous and declared once`)
+    const existing = this.byName.get(name)
+    if (existing) {
+      // Prometheus reads the later lines into the same metric; the formats want one contiguous family.
+      this.tolerate(at, `the family "${name}" already appeared above: a family's lines must be contiguous and declared once`)
+      this.closeFamily()
+      this.current = existing
+      return existing
+    }
     if (this.om && this.sampleNames.has(name)) this.fail(at, `the name "${name}" clashes with a sample name of a family above`)
     this.closeFamily()
     const family: MetricFamily = { name, type, help: null, unit: null, samples: [] }
@@ -473,17 +499,17 @@ class Parser {
     const st = this.byName.get(name) ?? this.startFamily(name, 'untyped', i)
     const rest = this.skipBlanks(nameEnd)
     if (word === 'HELP') {
-      if (st.helpSet) this.fail(i, `second # HELP line for "${name}"`)
+      if (st.helpSet) return this.tolerate(i, `second # HELP line for "${name}"`)
       st.family.help = this.unescape(rest, end, true)
       st.helpSet = true
     } else {
-      if (st.typeSet) this.fail(i, `second # TYPE line for "${name}"`)
+      if (st.typeSet) return this.tolerate(i, `second # TYPE line for "${name}"`)
       let typeEnd = end
       while (typeEnd > rest && (s.charCodeAt(typeEnd - 1) === SP || s.charCodeAt(typeEnd - 1) === TAB || s.charCodeAt(typeEnd - 1) === 13))
         typeEnd--
       const type = s.slice(rest, typeEnd) as MetricType
       if (!TEXT_TYPES.has(type)) this.fail(rest, `unknown type ${JSON.stringify(type)}; expected one of ${[...TEXT_TYPES].join(', ')}`)
-      if (st.family.samples.length && st.family.type !== type) this.fail(i, `# TYPE for "${name}" comes after its samples`)
+      if (st.family.samples.length && st.family.type !== type) return this.tolerate(i, `# TYPE for "${name}" comes after its samples`)
       st.family.type = type
       st.typeSet = true
     }
@@ -547,7 +573,8 @@ class Parser {
     } else {
       const before = i
       i = this.skipBlanks(i)
-      if (i === before) this.fail(i, `expected a blank before the value, found ${this.found(i)}`)
+      // After "}" nothing can run together with the value: text 0.0.4 needs no blank there.
+      if (i === before && spanTo !== before) this.fail(i, `expected a blank before the value, found ${this.found(i)}`)
     }
     const valueStart = i
     // Most values are plain decimals, read in the same pass that finds where they end.
@@ -672,6 +699,11 @@ class Parser {
       i++
       while (i < end && isNameChar(s.charCodeAt(i))) i++
       const nameLen = i - nameStart
+      if (nameLen === 8 && s.startsWith('__name__', nameStart))
+        this.fail(
+          nameStart,
+          'the label "__name__" names the metric, which is given before the braces: Prometheus refuses it (label name "__name__" is not unique)'
+        )
       for (let k = 0; k < n; k++) {
         if (spans[2 * k + 1] !== nameLen) continue
         if (sameAt(s, spans[2 * k]!, nameStart, nameLen))
@@ -897,7 +929,7 @@ class Parser {
         this.fail(at, 'an exemplar timestamp must be finite')
     }
     const nonNegative = (what: string) => {
-      if (Number.isNaN(v) || v < 0) this.fail(at, `${what} must be a non-negative number, got ${v}`)
+      if (Number.isNaN(v) || v < 0) this.tolerate(at, `${what} must be a non-negative number, got ${v}`)
     }
     switch (type) {
       case 'counter':
@@ -942,7 +974,7 @@ class Parser {
     const v = sample.value
     const name = sample.name
     const positive = (what: string) => {
-      if (Number.isNaN(v) || v < 0) this.fail(at, `${what} of ${name} must be a non-negative number, got ${v}`)
+      if (Number.isNaN(v) || v < 0) this.tolerate(at, `${what} of ${name} must be a non-negative number, got ${v}`)
     }
     if (type === 'summary') {
       if (suffix === '') {
@@ -950,7 +982,7 @@ class Parser {
         if (q === undefined) this.fail(at, `a summary sample ${name} needs a "quantile" label`)
         const qv = parseFloatToken(q, true)
         if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1) this.fail(at, `quantile="${q}" must be a number from 0 to 1`)
-        if (v < 0) this.fail(at, `the quantile value of ${name} must not be negative, got ${v}`)
+        if (v < 0) this.tolerate(at, `the quantile value of ${name} must not be negative, got ${v}`)
       } else if (suffix === '_count') {
         positive('the count')
         g.count = v
@@ -999,16 +1031,16 @@ class Parser {
     if ((g.count === undefined) !== (g.sum === undefined)) this.failAt(g.line, 1, `${where} needs both ${c} and ${s}, or neither`)
     if (g.count !== undefined && g.count !== g.inf) this.failAt(g.line, 1, `${where}: ${c} is ${g.count} but the +Inf bucket is ${g.inf}`)
     if (type === 'histogram' && g.negativeBucket && g.sum !== undefined)
-      this.failAt(g.line, 1, `${where} has negative buckets, so it must not have ${s}`)
-    if (type === 'histogram' && g.sum !== undefined && g.sum < 0) this.failAt(g.line, 1, `${where}: ${s} must not be negative`)
+      this.tolerateAt(g.line, 1, `${where} has negative buckets, so it must not have ${s}`)
+    if (type === 'histogram' && g.sum !== undefined && g.sum < 0) this.tolerateAt(g.line, 1, `${where}: ${s} must not be negative`)
     if (type === 'gaugehistogram' && g.sum !== undefined && g.sum < 0 && !g.negativeBucket)
       this.failAt(g.line, 1, `${where}: ${s} is negative but no bucket is`)
   }
 }
 
 /** Parses a whole exposition page; throws ExpositionError with line and column on the first problem. */
-export function parseExposition(text: string, format: ExpositionFormat): ExpositionPage {
-  return new Parser(text, format).parse()
+export function parseExposition(text: string, format: ExpositionFormat, opts: ParseOptions = { strict: true }): ExpositionPage {
+  return new Parser(text, format, opts.strict).parse()
 }
 
 /** The format a scrape answered in, from its Content-Type (Prometheus's rule: OpenMetrics only when said so). */

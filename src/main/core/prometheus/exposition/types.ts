@@ -31,10 +31,28 @@ export interface MetricFamily {
   samples: Sample[]
 }
 
+/** Where a page breaks the written format in a way the Prometheus server tolerates. */
+export interface ExpositionWarning {
+  line: number
+  column: number
+  message: string
+}
+
 export interface ExpositionPage {
   format: ExpositionFormat
   families: MetricFamily[]
   sampleCount: number
+  /** Empty when strict (those are errors then). */
+  warnings: ExpositionWarning[]
+}
+
+/**
+ * How a page is read. `strict`: as the written formats say (every violation is an error), for the
+ * OpenMetrics conformance suite and `lookout metrics lint --strict`. Otherwise as the Prometheus
+ * server reads it: what it scrapes is read, and the rules it does not enforce become warnings.
+ */
+export interface ParseOptions {
+  strict: boolean
 }
 
 /** A parse failure, with where it is (1-based line and column) and what was expected. */
