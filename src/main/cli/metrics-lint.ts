@@ -1,3 +1,4 @@
+import { decodeExposition } from '../core/prometheus/exposition/decode'
 import { parseExposition } from '../core/prometheus/exposition/parser'
 import { ExpositionError, type ExpositionFormat } from '../core/prometheus/exposition/types'
 
@@ -28,7 +29,16 @@ export function detectFormat(page: string): ExpositionFormat {
  * makes the Prometheus server refuse the scrape (exit 1); a warning breaks the written format but
  * Prometheus takes the page (exit 0, or 1 with `strict`, where every rule is an error).
  */
-export function lintPage(page: string, opts: LintOptions, io: LintIo): number {
+export function lintPage(input: string | Uint8Array, opts: LintOptions, io: LintIo): number {
+  // Bytes (a file, standard input) are decoded as a scrape's body is: invalid UTF-8 is an error.
+  let page: string
+  try {
+    page = typeof input === 'string' ? input : decodeExposition(input)
+  } catch (err) {
+    if (!(err instanceof ExpositionError)) throw err
+    io.err(`${opts.source}:${err.line}:${err.column}: error: ${err.reason}\n`)
+    return 1
+  }
   const format = opts.format === 'auto' ? detectFormat(page) : opts.format
   const formatName = format === 'openmetrics' ? 'OpenMetrics 1.0' : 'text 0.0.4'
   try {
@@ -44,8 +54,18 @@ export function lintPage(page: string, opts: LintOptions, io: LintIo): number {
     return 0
   } catch (err) {
     if (!(err instanceof ExpositionError)) throw err
+    // A text page that happens to end in "# EOF" was guessed to be OpenMetrics: say so.
+    let hint = ''
+    if (opts.format === 'auto' && format === 'openmetrics') {
+      try {
+        parseExposition(page, 'text', { strict: Boolean(opts.strict) })
+        hint = '; the page ends with "# EOF", so it was read as OpenMetrics: read as text 0.0.4 (--format text) it is valid'
+      } catch {
+        /* not valid as text either: the OpenMetrics reason stands */
+      }
+    }
     if (opts.json) io.out(JSON.stringify({ error: { line: err.line, column: err.column, message: err.reason }, format }, null, 2) + '\n')
-    io.err(`${opts.source}:${err.line}:${err.column}: error: ${err.reason} (${formatName})\n`)
+    io.err(`${opts.source}:${err.line}:${err.column}: error: ${err.reason} (${formatName})${hint}\n`)
     return 1
   }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { text as readStream } from 'node:stream/consumers'
+import { buffer as readBuffer } from 'node:stream/consumers'
 import { createRequire } from 'node:module'
 import type { Command as CommandType } from 'commander'
 import { LOOKOUT_VERSION } from '../core/version'
@@ -155,7 +155,7 @@ export function buildProgram(): Command {
     .option('--strict', 'every rule of the written format is an error (exit 1), not only what Prometheus refuses')
     .action(async (file: string, o: { format: 'auto' | 'text' | 'openmetrics'; json?: boolean; strict?: boolean }) => {
       const { lintPage } = await import('./metrics-lint')
-      const page = file === '-' ? await readStream(process.stdin) : await readFile(file, 'utf8')
+      const page = file === '-' ? Buffer.from(await readBuffer(process.stdin)) : await readFile(file)
       process.exitCode = lintPage(
         page,
         { source: file === '-' ? '<stdin>' : file, format: o.format, json: Boolean(o.json), strict: Boolean(o.strict) },

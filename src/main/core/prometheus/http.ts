@@ -42,9 +42,14 @@ export function describeHttpError(err: unknown, url: string): string {
 
 /** Reads a body up to `limit` bytes, failing clearly past it instead of buffering without end. */
 export async function readBodyLimited(res: Response, limit = MAX_BODY_BYTES): Promise<string> {
+  return (await readBodyBytes(res, limit)).toString('utf8')
+}
+
+/** The same, as bytes: a /metrics page is decoded by `decodeExposition`, which refuses invalid UTF-8 as Prometheus does. */
+export async function readBodyBytes(res: Response, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > limit) throw new Error(`response of ${declared} bytes exceeds the ${limit}-byte limit`)
-  if (!res.body) return ''
+  if (!res.body) return Buffer.alloc(0)
   const reader = res.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -58,7 +63,7 @@ export async function readBodyLimited(res: Response, limit = MAX_BODY_BYTES): Pr
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
 }
 
 export function authHeaders(url: string): Record<string, string> {

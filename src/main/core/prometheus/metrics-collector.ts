@@ -5,9 +5,10 @@ import type { SeriesInfo } from '../../../shared/schemas'
 import type { CollectResult, TargetCollector } from '../collector'
 import { formatFromContentType, parseExposition } from './exposition/parser'
 import type { ExpositionPage } from './exposition/types'
+import { decodeExposition } from './exposition/decode'
 import { ExpositionError } from './exposition/types'
 import { SeriesExplorer } from './explorer'
-import { authHeaders, describeHttpError, readBodyLimited, redactUrl, SCRAPE_ACCEPT, stripCredentials } from './http'
+import { authHeaders, describeHttpError, readBodyBytes, redactUrl, SCRAPE_ACCEPT, stripCredentials } from './http'
 
 /** The Authorization header a scrape sends: basic with the URL's user and the stored password, or bearer. */
 export function scrapeAuthHeaders(opts: Pick<MetricsCollectorOptions, 'url' | 'auth' | 'secret'>): Record<string, string> {
@@ -63,7 +64,7 @@ export class MetricsEndpointCollector implements TargetCollector {
 
   async collect(signal: AbortSignal): Promise<CollectResult> {
     const started = performance.now()
-    let body: string
+    let bytes: Buffer
     let contentType: string
     try {
       const res = await fetch(stripCredentials(this.opts.url), {
@@ -77,7 +78,7 @@ export class MetricsEndpointCollector implements TargetCollector {
         throw new Error(`HTTP ${res.status} ${res.statusText}`)
       }
       contentType = res.headers.get('content-type') ?? ''
-      body = await readBodyLimited(res)
+      bytes = await readBodyBytes(res)
     } catch (err) {
       throw new Error(describeHttpError(signal.aborted ? signal.reason : err, this.opts.url), { cause: err })
     }
@@ -86,6 +87,7 @@ export class MetricsEndpointCollector implements TargetCollector {
     let families: number
     let warnings: ExpositionPage['warnings']
     try {
+      const body = decodeExposition(bytes)
       // Read as the Prometheus server reads it: what it would scrape is never a parse error here;
       // the written format's rules it does not enforce come back as warnings.
       const page = parseExposition(body, format, { strict: false })
@@ -111,7 +113,7 @@ export class MetricsEndpointCollector implements TargetCollector {
         { label: 'Samples', value: samples, unit: '', detail: `${families} families` },
         {
           label: 'Page size',
-          value: Buffer.byteLength(body),
+          value: bytes.byteLength,
           unit: 'B',
           detail: `${format === 'openmetrics' ? 'OpenMetrics' : 'text 0.0.4'} (${contentType || 'no Content-Type'})`
         },

@@ -324,6 +324,9 @@ class Parser {
       if (end === -1) end = len
       this.lineStart = this.pos
       this.lineEnd = end
+      // Prometheus reads a CR as part of the line's last token ("gauge\r" is no type, "1\r" no number).
+      if (end > this.pos && s.charCodeAt(end - 1) === 13)
+        this.fail(end - 1, 'a carriage return ends the line (CRLF line endings): Prometheus refuses the page; write \\n line endings')
       if (this.om) sawEof = this.omLine()
       else this.textLine()
       this.pos = end + 1
@@ -443,7 +446,13 @@ class Parser {
     const existing = this.byName.get(name)
     if (existing) {
       // Prometheus reads the later lines into the same metric; the formats want one contiguous family.
-      this.tolerate(at, `the family "${name}" already appeared above: a family's lines must be contiguous and declared once`)
+      const suffixes = SUFFIXES[existing.family.type]
+      this.tolerate(
+        at,
+        existing === this.current && !suffixes.includes('')
+          ? `a sample of the ${existing.family.type} "${name}" is named ${suffixes.map((x) => `${name}${x}`).join(' or ')}, not "${name}"`
+          : `the family "${name}" already appeared above: a family's lines must be contiguous and declared once`
+      )
       this.closeFamily()
       this.current = existing
       return existing
@@ -1002,7 +1011,7 @@ class Parser {
       if (bound <= g.lastLe) this.fail(at, `buckets of ${st.family.name}${labelText(sample.labels)} must be in increasing order of le`)
       positive('the bucket')
       if (v < g.lastBucket)
-        this.fail(at, `bucket le="${le}" counts ${v}, fewer than the bucket before it (${g.lastBucket}): buckets are cumulative`)
+        this.tolerate(at, `bucket le="${le}" counts ${v}, fewer than the bucket before it (${g.lastBucket}): buckets are cumulative`)
       if (bound < 0) g.negativeBucket = true
       if (le === '+Inf') g.inf = v
       g.lastLe = bound

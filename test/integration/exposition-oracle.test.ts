@@ -1,0 +1,164 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeExposition } from '../../src/main/core/prometheus/exposition/decode'
+import { formatFromContentType, parseExposition } from '../../src/main/core/prometheus/exposition/parser'
+import {
+  eventuallyAsync,
+  startAlertmanager,
+  startMetricsFixture,
+  startPrometheus,
+  type AlertmanagerHandle,
+  type MetricsFixture,
+  type PrometheusHandle
+} from '../harness'
+
+/**
+ * The real Prometheus server as the oracle: edge-case pages served to it and to Lookout's
+ * scraper, and live pages of Debian's Alertmanager and of a prom-client app. Each
+ * page must get the same verdict (scraped or refused) and the same sample count from both.
+ */
+
+const TEXT = 'text/plain; version=0.0.4; charset=utf-8'
+const OM = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))))
+
+/** Pages where the written formats and the server part ways, or where a parser is easily wrong. */
+const EDGE_PAGES: Record<string, { type: string; body: Buffer }> = {
+  'hex-float': { type: TEXT, body: bytes('# TYPE a gauge\na 0x1p-2\n') },
+  crlf: { type: TEXT, body: bytes('# TYPE a gauge\r\na 1\r\n') },
+  'crlf-untyped': { type: TEXT, body: bytes('a 1\r\nb 2\r\n') },
+  'utf8-label': { type: TEXT, body: bytes('a{l="', [0xff], '"} 1\n') },
+  'utf8-help': { type: TEXT, body: bytes('# HELP a x', [0xc3, 0x28], '\na 1\n') },
+  'name-label': { type: TEXT, body: bytes('metric{__name__="bla"} 3.14\n') },
+  bom: { type: TEXT, body: bytes([0xef, 0xbb, 0xbf], '# HELP a b\n# TYPE a gauge\na 1\n') },
+  'no-blank-after-brace': { type: TEXT, body: bytes('name2{ labelname = "val1" , }-Inf\nname2{labelname="val2"}\t+Inf\n') },
+  'second-help': { type: TEXT, body: bytes('# HELP a one\n# HELP a two\na 1\n') },
+  'type-after-samples': { type: TEXT, body: bytes('a 1\n# TYPE a gauge\nb 2\n') },
+  'buckets-going-down': { type: TEXT, body: bytes('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n') },
+  'om-split-family': { type: OM, body: bytes('# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\na{x="y"} 2\n# EOF\n') },
+  'om-negative-buckets-with-sum': {
+    type: OM,
+    body: bytes('# TYPE h histogram\nh_bucket{le="-1"} 1\nh_bucket{le="+Inf"} 2\nh_sum -0.5\nh_count 2\n# EOF\n')
+  },
+  'om-counter-without-total': { type: OM, body: bytes('# TYPE c counter\nc 1\n# EOF\n') },
+  'om-no-eof': { type: OM, body: bytes('# TYPE a gauge\na 1\n') }
+}
+
+let server: Server
+let prometheus: PrometheusHandle
+let alertmanager: AlertmanagerHandle
+let fixture: MetricsFixture
+/** Per job: where Lookout fetches the same page, and whether its body is fixed. */
+const jobs = new Map<string, { url: string; fixed: boolean }>()
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const page = EDGE_PAGES[(req.url ?? '').slice(1)]
+    if (!page) return void res.writeHead(404).end()
+    res.writeHead(200, { 'content-type': page.type }).end(page.body)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = (server.address() as AddressInfo).port
+  ;[alertmanager, fixture] = await Promise.all([startAlertmanager(), startMetricsFixture()])
+  for (const name of Object.keys(EDGE_PAGES)) jobs.set(name, { url: `http://127.0.0.1:${port}/${name}`, fixed: true })
+  const live = [
+    { job: 'live-alertmanager', url: `${alertmanager.url}/metrics` },
+    { job: 'live-prom-client', url: fixture.url }
+  ]
+  prometheus = await startPrometheus([
+    ...Object.keys(EDGE_PAGES).map((name) => ({ job: name, targets: [`127.0.0.1:${port}`], metricsPath: `/${name}` })),
+    ...live.map((l) => {
+      const u = new URL(l.url)
+      return { job: l.job, targets: [u.host], metricsPath: u.pathname }
+    })
+  ])
+  for (const l of live) jobs.set(l.job, { url: l.url, fixed: false })
+}, 120_000)
+
+afterAll(async () => {
+  await prometheus?.stop()
+  await alertmanager?.stop()
+  await fixture?.close()
+  await new Promise((r) => server?.close(r))
+})
+
+interface Verdict {
+  up: boolean
+  samples: number
+  why: string | null
+}
+
+async function prometheusVerdicts(): Promise<Map<string, Verdict>> {
+  const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {
+    data: { activeTargets: { labels: { job: string }; health: string; lastError: string; lastScrape: string }[] }
+  }
+  const samples = (await (await fetch(`${prometheus.url}/api/v1/query?query=scrape_samples_scraped`)).json()) as {
+    data: { result: { metric: { job: string }; value: [number, string] }[] }
+  }
+  const out = new Map<string, Verdict>()
+  for (const t of targets.data.activeTargets) {
+    if (t.health === 'unknown') continue
+    const n = samples.data.result.find((r) => r.metric.job === t.labels.job)
+    if (!n) continue
+    out.set(t.labels.job, { up: t.health === 'up', samples: Number(n.value[1]), why: t.lastError || null })
+  }
+  return out
+}
+
+/** Lookout's scraper's verdict on the page, fetched and read as `MetricsEndpointCollector` reads it. */
+async function lookoutVerdict(url: string): Promise<Verdict> {
+  const res = await fetch(url, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } })
+  const body = Buffer.from(await res.arrayBuffer())
+  try {
+    const page = parseExposition(decodeExposition(body), formatFromContentType(res.headers.get('content-type')), { strict: false })
+    return { up: true, samples: page.sampleCount, why: null }
+  } catch (err) {
+    return { up: false, samples: 0, why: (err as Error).message }
+  }
+}
+
+describe('Lookout reads what the Prometheus server reads', () => {
+  it('every edge page and live page: the same verdict and sample count as Prometheus 2.42', { timeout: 90_000 }, async () => {
+    const verdicts = await eventuallyAsync(
+      'Prometheus has scraped every job',
+      async () => {
+        const v = await prometheusVerdicts()
+        return [...jobs.keys()].every((j) => v.has(j)) && v
+      },
+      60_000
+    )
+    const disagreements: string[] = []
+    const compare = (job: string, theirs: Verdict, ours: Verdict, fixed: boolean) => {
+      // A live page can gain a series between the two scrapes: its count may move by a few.
+      const sameCount =
+        !theirs.up ||
+        (fixed ? ours.samples === theirs.samples : Math.abs(ours.samples - theirs.samples) <= Math.max(3, theirs.samples * 0.02))
+      return ours.up === theirs.up && sameCount
+        ? null
+        : `${job}: Prometheus ${theirs.up ? `took ${theirs.samples}` : `refused (${theirs.why})`}, Lookout ${ours.up ? `took ${ours.samples}` : `refused (${ours.why})`}`
+    }
+    for (const [job, { url, fixed }] of jobs) {
+      if (fixed) {
+        const d = compare(job, verdicts.get(job)!, await lookoutVerdict(url), true)
+        if (d) disagreements.push(d)
+        continue
+      }
+      // A live app adds series as it serves its first scrapes (its own /metrics handler's
+      // histogram): compared once both have seen the page settle.
+      let last: string | null = null
+      await eventuallyAsync(
+        `${job} read alike`,
+        async () => {
+          last = compare(job, (await prometheusVerdicts()).get(job)!, await lookoutVerdict(url), false)
+          return last === null
+        },
+        30_000
+      ).catch(() => disagreements.push(last ?? job))
+    }
+    expect(disagreements).toEqual([])
+    // The oracle did refuse some: the test is not vacuous.
+    expect([...verdicts.values()].filter((v) => !v.up).length).toBeGreaterThanOrEqual(6)
+  })
+})
