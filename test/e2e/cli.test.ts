@@ -48,14 +48,26 @@ describe('the built lookout command', () => {
     })
   })
 
-  it('lints a file and exits 1 with file:line:column', () => {
+  it('lints a file: a warning where Prometheus takes the page (exit 0), an error with --strict (exit 1), FILE:LINE:COLUMN: level', () => {
     const file = join(tempDir(), 'bad.prom')
     writeFileSync(file, '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\n# EOF\n')
     const r = lookout(['metrics', 'lint', file])
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(0)
     expect(r.stderr).toBe(
-      `${file}:3:1: error: bucket le="+Inf" counts 1, fewer than the bucket before it (2): buckets are cumulative (OpenMetrics 1.0)\n`
+      `${file}:3:1: warning: bucket le="+Inf" counts 1, fewer than the bucket before it (2): buckets are cumulative (OpenMetrics 1.0; Prometheus takes it)\n`
     )
+    const strict = lookout(['metrics', 'lint', '--strict', file])
+    expect(strict.code).toBe(1)
+    expect(strict.stderr).toBe(
+      `${file}:3:1: error: bucket le="+Inf" counts 1, fewer than the bucket before it (2): buckets are cumulative (OpenMetrics 1.0)` +
+        '; the page ends with "# EOF", so it was read as OpenMetrics: read as text 0.0.4 (--format text) it is valid\n'
+    )
+    // What Prometheus refuses is an error either way: invalid UTF-8 in a label value, located.
+    writeFileSync(file, Buffer.concat([Buffer.from('a 1\nb{l="x'), Buffer.from([0xff]), Buffer.from('"} 1\n')]))
+    expect(lookout(['metrics', 'lint', file])).toMatchObject({
+      code: 1,
+      stderr: `${file}:2:8: error: byte 0xFF is not valid UTF-8: Prometheus refuses a page with invalid UTF-8 in a label value or HELP text\n`
+    })
   })
 
   it('refuses an unknown format and prints help for each subcommand', () => {
