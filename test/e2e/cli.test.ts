@@ -66,7 +66,7 @@ describe('the built lookout command', () => {
     writeFileSync(file, Buffer.concat([Buffer.from('a 1\nb{l="x'), Buffer.from([0xff]), Buffer.from('"} 1\n')]))
     expect(lookout(['metrics', 'lint', file])).toMatchObject({
       code: 1,
-      stderr: `${file}:2:8: error: byte 0xFF is not valid UTF-8: Prometheus refuses a page with invalid UTF-8 in a label value or HELP text\n`
+      stderr: `${file}:2:7: error: byte 0xFF is not valid UTF-8: Prometheus refuses a page with invalid UTF-8 in a label value or HELP text\n`
     })
   })
 
