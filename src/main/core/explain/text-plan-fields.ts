@@ -78,6 +78,8 @@ export function identifiers(s: string): string[][] {
 /** Node types whose text name is the JSON name. */
 export const PLAIN_NODE_TYPES = new Set([
   'Result',
+  // postgres_fdw's scan of a pushed-down join or aggregate names no relation.
+  'Foreign Scan',
   'ProjectSet',
   'Append',
   'Merge Append',
@@ -137,7 +139,13 @@ export function readHead(node: PlanNode, head: string): boolean {
     node.indexName = m[1]!
   } else if ((m = /^(Seq Scan|Sample Scan|Tid Scan|Tid Range Scan|Foreign Scan|Bitmap Heap Scan) on (.+)$/.exec(h))) {
     node.nodeType = m[1]!
+    // JSON gives a foreign scan's command, "Select" for a read.
+    if (m[1] === 'Foreign Scan') node.operation = 'Select'
     relation(m[2]!, 'relation')
+  } else if (h === 'Foreign Scan') {
+    // A join or aggregate pushed down to the remote server: no relation of its own.
+    node.nodeType = h
+    node.operation = 'Select'
   } else if ((m = /^(Function Scan|Table Function Scan) on (.+)$/.exec(h))) {
     node.nodeType = m[1]!
     relation(m[2]!, 'function')
@@ -161,6 +169,12 @@ export function readHead(node: PlanNode, head: string): boolean {
     node.nodeType = 'SetOp'
     node.strategy = m[1] === 'HashSetOp' ? 'Hashed' : 'Sorted'
     node.operation = m[2]!
+  } else if ((m = /^Foreign (Insert|Update|Delete) on (.+)$/.exec(h))) {
+    // A foreign scan that modifies on the remote server (postgres_fdw's direct modify): JSON's
+    // "Node Type" is "Foreign Scan", its "Operation" the command.
+    node.nodeType = 'Foreign Scan'
+    node.operation = m[1]!
+    relation(m[2]!, 'relation')
   } else if ((m = /^(Insert|Update|Delete|Merge) on (.+)$/.exec(h))) {
     node.nodeType = 'ModifyTable'
     node.operation = m[1]!

@@ -30,6 +30,14 @@ export function parseTextPlan(input: string): PlanModel {
   let block: string | null = null
   let blockCol = -1
   let last: PlanNode | null = null
+  /** The innermost open node whose column is left of a line: whose attribute the line is. */
+  const ownerOf = (indent: number): PlanNode | null => {
+    for (let s = stack.length - 1; s >= 0; s--) {
+      const e = stack[s]!
+      if (e.header === null && e.col < indent) return plan.nodes[e.node]!
+    }
+    return last
+  }
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!
     const lineNo = i + 1
@@ -39,7 +47,9 @@ export function parseTextPlan(input: string): PlanModel {
     const arrow = body.startsWith('->')
     if (arrow) body = body.replace(/^->\s*/, '')
     const isNode =
-      arrow || (plan.nodes.length === 0 && (COST.test(body) || ACTUAL.test(body) || NEVER.test(body) || !/^[A-Z][A-Za-z /]*:/.test(body)))
+      arrow ||
+      (plan.nodes.length === 0 &&
+        (COST.test(body) || ACTUAL.test(body) || ACTUAL_NO_TIMING.test(body) || NEVER.test(body) || !/^[A-Z][A-Za-z /-]*:/.test(body)))
     if (isNode) {
       const col = arrow
         ? line.indexOf('->') + 2 + (line.slice(line.indexOf('->') + 2).length - line.slice(line.indexOf('->') + 2).trimStart().length)
@@ -57,7 +67,8 @@ export function parseTextPlan(input: string): PlanModel {
       }
       const parent = parentEntry ? parentEntry.node : -1
       if (plan.nodes.length > 0 && parent < 0) throw new PlanParseError(`"${body.slice(0, 40)}" is not inside any node`, lineNo)
-      const headEnd = body.search(/\s\s\((?:cost=|actual |never executed)/)
+      // Two blanks before "(cost=", one before "(actual" when COSTS OFF.
+      const headEnd = body.search(/\s+\((?:cost=|actual |never executed)/)
       const node = emptyNode(plan.nodes.length, parent, parent < 0 ? 0 : plan.nodes[parent]!.depth + 1, '')
       const known = readHead(node, headEnd >= 0 ? body.slice(0, headEnd) : body)
       if (!node.nodeType) throw new PlanParseError('a plan node without a name', lineNo)
@@ -101,7 +112,7 @@ export function parseTextPlan(input: string): PlanModel {
     }
     if (plan.nodes.length === 0) {
       // Before the plan: auto_explain's "Query Text:" and a query text spread over lines.
-      const kv = /^([A-Za-z][A-Za-z /]*?):\s*(.*)$/.exec(body)
+      const kv = /^([A-Za-z][A-Za-z /-]*?):\s*(.*)$/.exec(body)
       if (kv && kv[1] === 'Query Text') plan.queryText = kv[2]!
       else if (plan.queryText !== null) plan.queryText += '\n' + body
       else throw new PlanParseError(`expected a plan node such as "Seq Scan on t  (cost=...)", found "${body.slice(0, 60)}"`, lineNo)
@@ -118,7 +129,13 @@ export function parseTextPlan(input: string): PlanModel {
       plan.triggers.push({ name: trig[1]!, relation: trig[2] ?? null, timeMs: Number(trig[3]), calls: Number(trig[4]) })
       continue
     }
-    const kv = /^([A-Za-z][A-Za-z/ ]*?):\s*(.*)$/.exec(body)
+    // Keys may have hyphens: "One-Time Filter", "Full-sort Groups", "Pre-sorted Groups".
+    const kv = /^([A-Za-z][A-Za-z/ -]*?):\s*(.*)$/.exec(body)
+    if (!kv) {
+      // Under a ModifyTable on a partitioned table (14+), one line per partition it writes to.
+      const owner = ownerOf(indent)
+      if (owner?.nodeType === 'ModifyTable' && /^(?:Foreign )?(?:Insert|Update|Delete|Merge) on \S+(?: \S+)?$/.test(body)) continue
+    }
     if (!kv) throw new PlanParseError(`expected "Key: value" or a plan node, found "${body.slice(0, 60)}"`, lineNo)
     const [, key, value] = kv as unknown as [string, string, string]
     if (indent <= rootCol) {
@@ -130,15 +147,7 @@ export function parseTextPlan(input: string): PlanModel {
       readSummary(plan, key, value, block)
       continue
     }
-    // An attribute of the innermost open node whose column is left of this line.
-    let owner = last
-    for (let s = stack.length - 1; s >= 0; s--) {
-      const e = stack[s]!
-      if (e.header === null && e.col < indent) {
-        owner = plan.nodes[e.node]!
-        break
-      }
-    }
+    const owner = ownerOf(indent)
     if (owner) readAttribute(owner, key, value)
   }
   if (plan.nodes.length === 0) throw new PlanParseError('no plan node found: paste the output of EXPLAIN')

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import { parseJsonPlan } from '../../../src/main/core/explain/json-plan'
+import { parseTextPlan } from '../../../src/main/core/explain/text-plan'
+import type { PlanModel } from '../../../src/shared/explain'
+
+/** Plan shapes that real servers print and Lookout once refused or misread, each as PostgreSQL prints it. */
+
+const shape = (p: PlanModel) => p.nodes.map((n) => [n.nodeType, n.operation, n.relation, n.parent])
+
+describe('plans Lookout refused or misread', () => {
+  it('ANALYZE with COSTS OFF: a node head with actual figures and no costs (one blank before them)', () => {
+    // EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT generate_series(1, 10), as PostgreSQL 15 prints it.
+    const p = parseTextPlan(
+      ' ProjectSet (actual rows=10 loops=1)\n   ->  Result (actual rows=1 loops=1)\n Planning Time: 0.030 ms\n Execution Time: 0.020 ms\n'
+    )
+    expect(p.nodes.map((n) => [n.nodeType, n.actualRows, n.actualLoops, n.parent])).toEqual([
+      ['ProjectSet', 10, 1, -1],
+      ['Result', 1, 1, 0]
+    ])
+    expect(p.analyzed).toBe(true)
+    const timed = parseTextPlan('Seq Scan on t (actual time=0.011..0.020 rows=3 loops=1)\n  Filter: (a > 1)')
+    expect(timed.nodes[0]).toMatchObject({ nodeType: 'Seq Scan', relation: 't', actualTotalMs: 0.02, actualRows: 3, filter: '(a > 1)' })
+  })
+
+  it('a partitioned table’s UPDATE (14+): the per-partition target lines under ModifyTable are not nodes', () => {
+    const p = parseTextPlan(`                                  QUERY PLAN
+-------------------------------------------------------------------------------
+ Update on some_tab  (cost=0.00..80.84 rows=0 width=0)
+   Update on some_tab_child_1 some_tab_1
+   Update on some_tab_child_2 some_tab_2
+   ->  Append  (cost=0.00..80.84 rows=22 width=10)
+         ->  Seq Scan on some_tab_child_1 some_tab_1  (cost=0.00..40.38 rows=11 width=10)
+               Filter: (a = 1)
+         ->  Seq Scan on some_tab_child_2 some_tab_2  (cost=0.00..40.38 rows=11 width=10)
+               Filter: (a = 1)
+(8 rows)
+`)
+    expect(shape(p)).toEqual([
+      ['ModifyTable', 'Update', 'some_tab', -1],
+      ['Append', null, null, 0],
+      ['Seq Scan', null, 'some_tab_child_1', 1],
+      ['Seq Scan', null, 'some_tab_child_2', 1]
+    ])
+    expect(p.nodes[2]!.alias).toBe('some_tab_1')
+  })
+
+  it('keys with hyphens: One-Time Filter, Full-sort Groups, Pre-sorted Groups', () => {
+    const p = parseTextPlan(` Result  (cost=0.00..0.01 rows=1 width=4)
+   One-Time Filter: false
+`)
+    expect(p.nodes).toHaveLength(1)
+    const inc = parseTextPlan(` Incremental Sort (actual rows=100 loops=1)
+   Sort Key: t.a, t.b
+   Presorted Key: t.a
+   Full-sort Groups: 3  Sort Method: quicksort  Average Memory: 26kB  Peak Memory: 26kB
+   Pre-sorted Groups: 1  Sort Method: quicksort  Average Memory: 30kB  Peak Memory: 30kB
+   ->  Index Scan using t_a_idx on t (actual rows=100 loops=1)
+`)
+    expect(inc.nodes.map((n) => [n.nodeType, n.depth])).toEqual([
+      ['Incremental Sort', 0],
+      ['Index Scan', 1]
+    ])
+  })
+
+  it('postgres_fdw: a bare Foreign Scan (a pushed-down join), and a Foreign Update read as JSON reads it', () => {
+    const join = parseTextPlan(` Foreign Scan  (cost=100.00..102.15 rows=1 width=8)
+   Relations: (public.ft1 t1) INNER JOIN (public.ft2 t2)
+`)
+    expect(shape(join)).toEqual([['Foreign Scan', 'Select', null, -1]])
+    const text = parseTextPlan(` Update on public.ft2  (cost=100.00..130.00 rows=0 width=0)
+   ->  Foreign Update on public.ft2  (cost=100.00..130.00 rows=1000 width=56)
+         Remote SQL: UPDATE "S 1"."T 1" SET c2 = (c2 + 1) WHERE (("C 1" > 100))
+`)
+    const json = parseJsonPlan(
+      JSON.stringify([
+        {
+          Plan: {
+            'Node Type': 'ModifyTable',
+            Operation: 'Update',
+            'Relation Name': 'ft2',
+            Schema: 'public',
+            Alias: 'ft2',
+            'Startup Cost': 100,
+            'Total Cost': 130,
+            'Plan Rows': 0,
+            'Plan Width': 0,
+            Plans: [
+              {
+                'Node Type': 'Foreign Scan',
+                Operation: 'Update',
+                'Parent Relationship': 'Outer',
+                'Relation Name': 'ft2',
+                Schema: 'public',
+                Alias: 'ft2',
+                'Startup Cost': 100,
+                'Total Cost': 130,
+                'Plan Rows': 1000,
+                'Plan Width': 56
+              }
+            ]
+          }
+        }
+      ])
+    )
+    expect(shape(text)).toEqual(shape(json))
+    expect(text.nodes.map((n) => n.schema)).toEqual(['public', 'public'])
+  })
+})
