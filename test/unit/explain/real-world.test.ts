@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { parsePlan } from '../../../src/main/core/explain'
 import { parseJsonPlan } from '../../../src/main/core/explain/json-plan'
 import { parseTextPlan } from '../../../src/main/core/explain/text-plan'
 import type { PlanModel } from '../../../src/shared/explain'
@@ -104,5 +105,37 @@ describe('plans Lookout refused or misread', () => {
     )
     expect(shape(text)).toEqual(shape(json))
     expect(text.nodes.map((n) => n.schema)).toEqual(['public', 'public'])
+  })
+
+  it('psql’s aligned output of FORMAT JSON whose widest line has no blank before its "+"', () => {
+    const p = parsePlan(`                QUERY PLAN
+------------------------------------------
+ [                                       +
+   {                                     +
+     "Plan": {                           +
+       "Node Type": "Seq Scan",          +
+       "Parallel Aware": false,          +
+       "Relation Name": "orders_archive",+
+       "Alias": "orders_archive",        +
+       "Startup Cost": 0.00,             +
+       "Total Cost": 1.01,               +
+       "Plan Rows": 1,                   +
+       "Plan Width": 4                   +
+     }                                   +
+   }                                     +
+ ]
+(1 row)
+`)
+    expect(p.format).toBe('json')
+    expect(p.plan.nodes[0]).toMatchObject({ nodeType: 'Seq Scan', relation: 'orders_archive', totalCost: 1.01 })
+  })
+
+  it('a localised row count under the plan: "(3 lignes)", "(1 Zeile)"', () => {
+    for (const footer of ['(3 lignes)', '(1 Zeile)', '(2 filas)'])
+      expect(
+        parsePlan(
+          ` Sort  (cost=1.05..1.06 rows=3 width=4)\n   Sort Key: a\n   ->  Seq Scan on t  (cost=0.00..1.03 rows=3 width=4)\n${footer}\n`
+        ).plan.nodes
+      ).toHaveLength(2)
   })
 })

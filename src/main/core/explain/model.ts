@@ -99,20 +99,93 @@ export function emptyPlan(): PlanModel {
  * Strips what psql and logs wrap around a plan: the "QUERY PLAN" header and its dashes, the
  * "(N rows)" footer, the "+" that marks a continued cell, a border's "|".
  */
-export function stripPsql(input: string): string[] {
-  const lines = input.replace(/\r\n?/g, '\n').split('\n')
+/** The values of a one-column CSV text, each split into its lines. */
+function csvColumn(text: string): string[] {
   const out: string[] = []
-  for (let raw of lines) {
-    if (/^\s*QUERY PLAN\s*$/.test(raw) || /^\s*-{5,}\s*$/.test(raw) || /^[-+]{5,}$/.test(raw.trim())) continue
-    if (/^\s*\(\d+ rows?\)\s*$/.test(raw)) continue
-    // psql's expanded or bordered output: "| Seq Scan ... |"
-    const bordered = /^\s*\|(.*)\|\s*$/.exec(raw)
-    if (bordered) raw = bordered[1]!
-    // A cell that continues on the next line ends in "+" after padding. (No /\s+\+$/: a regex
-    // anchored at the end backtracks over every run of spaces, quadratic on deep plans' indents.)
-    const end = raw.trimEnd()
-    if (end.endsWith('+') && /\s/.test(end[end.length - 2] ?? '')) raw = end.slice(0, -1).trimEnd()
-    out.push(raw)
+  let i = 0
+  while (i < text.length) {
+    if (text[i] === '"') {
+      let v = ''
+      i++
+      for (;;) {
+        const q = text.indexOf('"', i)
+        if (q < 0) {
+          v += text.slice(i)
+          i = text.length
+          break
+        }
+        v += text.slice(i, q)
+        if (text[q + 1] === '"') {
+          v += '"'
+          i = q + 2
+        } else {
+          i = q + 1
+          break
+        }
+      }
+      out.push(...v.split('\n'))
+      // The row ends at the newline after the closing quote.
+      const nl = text.indexOf('\n', i)
+      i = nl < 0 ? text.length : nl + 1
+    } else {
+      const nl = text.indexOf('\n', i)
+      out.push(text.slice(i, nl < 0 ? text.length : nl))
+      i = nl < 0 ? text.length : nl + 1
+    }
   }
   return out
 }
+
+export function stripPsql(input: string): string[] {
+  let lines = input.replace(/\r\n?/g, '\n').split('\n')
+  // psql --csv: the header "QUERY PLAN" on its own, then one field per row, quoted when it holds a
+  // comma, a quote or a newline (a JSON plan is one field over many lines).
+  const firstTwo = lines.filter((l) => l.trim()).slice(0, 2)
+  if (firstTwo[0] === 'QUERY PLAN' && !/^[-\s\u2500-\u257f+]+$/.test(firstTwo[1] ?? ''))
+    lines = csvColumn(lines.slice(lines.indexOf('QUERY PLAN') + 1).join('\n'))
+  // psql's expanded output (\x): "-[ RECORD 1 ]---", then "QUERY PLAN | line" and "           | line"
+  // (inside a border with \pset border 2, in box characters with the unicode line style).
+  const expanded = lines.some((l) => RECORD.test(l.trim()))
+  const cells: string[] = []
+  for (let raw of lines) {
+    // Rules and corners, ASCII or unicode; a record's header line.
+    if (/^[-+=\s]{5,}$/.test(raw) || (raw.trim() && /^[\s\u2500-\u257f]+$/.test(raw)) || RECORD.test(raw.trim())) continue
+    // The row count, in any language psql speaks: "(3 rows)", "(3 lignes)", "(1 Zeile)".
+    if (/^\s*\(\d+ [^\d()]{1,20}\)\s*$/.test(raw)) continue
+    // psql's bordered output (\pset border 2), ASCII or unicode: "| Seq Scan ... |"
+    const bordered = /^\s*[|\u2502](.*)[|\u2502]\s*$/.exec(raw)
+    if (bordered) raw = bordered[1]!
+    if (/^\s*QUERY PLAN\s*$/.test(raw)) continue
+    if (expanded) {
+      const cell = /^\s*(?:QUERY PLAN)?\s*[|\u2502] ?(.*)$/.exec(raw)
+      if (cell) raw = cell[1]!
+    }
+    cells.push(raw)
+  }
+  // A cell that continues on the next line ends in "+" ("↵" with the unicode line style) in the
+  // column after its widest line: padding before it on the others, none on the widest. That
+  // column is the one where most lines end in the mark.
+  const markAt = new Map<number, number>()
+  for (const l of cells) {
+    const t = l.trimEnd()
+    if (isWrapMark(t.charCodeAt(t.length - 1))) markAt.set(t.length, (markAt.get(t.length) ?? 0) + 1)
+  }
+  let markEnd = -1
+  let most = 1
+  for (const [len, n] of markAt)
+    if (n > most) {
+      most = n
+      markEnd = len
+    }
+  return cells.map((raw) => {
+    // (No /\s+\+$/: a regex anchored at the end backtracks over every run of spaces, quadratic on deep plans' indents.)
+    const end = raw.trimEnd()
+    return isWrapMark(end.charCodeAt(end.length - 1)) && (/\s/.test(end[end.length - 2] ?? '') || end.length === markEnd)
+      ? end.slice(0, -1).trimEnd()
+      : raw
+  })
+}
+
+const RECORD = /^[+\u250c\u251c\u2514]?[-\u2500]\[ RECORD \d+ \][-\u2500]*[+\u2510\u2524\u2518]?$/
+/** "+", or "↵" in psql's unicode line style. */
+const isWrapMark = (c: number) => c === 43 || c === 0x21b5
