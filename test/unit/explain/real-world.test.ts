@@ -138,4 +138,70 @@ describe('plans Lookout refused or misread', () => {
         ).plan.nodes
       ).toHaveLength(2)
   })
+
+  it('auto_explain: log_format=json in a server log, and a multi-line Query Text', () => {
+    const json = parsePlan(`2026-12-02 10:00:01.123 UTC [4242] LOG:  duration: 0.986 ms  plan:
+	{
+	  "Query Text": "SELECT count(*)\\n FROM pg_class, pg_index\\n WHERE oid = indrelid AND indisunique;",
+	  "Plan": {
+	    "Node Type": "Aggregate",
+	    "Strategy": "Plain",
+	    "Startup Cost": 14.36,
+	    "Total Cost": 14.37,
+	    "Plan Rows": 1,
+	    "Plan Width": 8,
+	    "Plans": [
+	      {
+	        "Node Type": "Seq Scan",
+	        "Parent Relationship": "Outer",
+	        "Relation Name": "pg_index",
+	        "Alias": "pg_index",
+	        "Startup Cost": 0.0,
+	        "Total Cost": 4.61,
+	        "Plan Rows": 79,
+	        "Plan Width": 4
+	      }
+	    ]
+	  }
+	}
+`)
+    expect(json.format).toBe('json')
+    expect(json.plan.queryText).toMatch(/^SELECT count\(\*\)\n FROM pg_class/)
+    expect(json.plan.nodes.map((n) => n.nodeType)).toEqual(['Aggregate', 'Seq Scan'])
+    const text = parsePlan(`2026-12-02 10:00:01.123 UTC [4242] LOG:  duration: 0.046 ms  plan:
+	Query Text: SELECT *
+	  FROM orders o
+	  WHERE o.customer_id = 42
+	  ORDER BY o.created_at DESC
+	Sort  (cost=1.05..1.06 rows=3 width=20)
+	  Sort Key: created_at DESC
+	  ->  Seq Scan on orders o  (cost=0.00..1.03 rows=3 width=20)
+	        Filter: (customer_id = 42)
+`)
+    expect(text.plan.queryText).toBe('SELECT *\nFROM orders o\nWHERE o.customer_id = 42\nORDER BY o.created_at DESC')
+    expect(text.plan.nodes.map((n) => [n.nodeType, n.relation])).toEqual([
+      ['Sort', null],
+      ['Seq Scan', 'orders']
+    ])
+  })
+
+  it('PostgreSQL 18’s labels (InitPlan expr_1, Disabled, Index Searches) and older servers’ "Subquery Scan name"', () => {
+    const p18 = parseTextPlan(` Seq Scan on ex_a  (cost=501.18..1594.18 rows=50 width=45)
+   Disabled: true
+   Filter: (val = (InitPlan expr_1).col1)
+   InitPlan expr_1
+     ->  Aggregate  (cost=501.17..501.18 rows=1 width=4)
+           ->  Index Only Scan using ex_a_grp_idx on ex_a ex_a_1  (cost=0.29..499.97 rows=483 width=4)
+                 Index Cond: (grp = 3)
+                 Index Searches: 1
+`)
+    expect(p18.nodes.map((n) => [n.nodeType, n.parent, n.subplanName])).toEqual([
+      ['Seq Scan', -1, null],
+      ['Aggregate', 0, 'InitPlan expr_1'],
+      ['Index Only Scan', 1, null]
+    ])
+    const old = parseTextPlan(`Subquery Scan location_state_templates  (cost=0.00..1.10 rows=10 width=36)
+  ->  Seq Scan on state_templates  (cost=0.00..1.10 rows=10 width=36)`)
+    expect(old.nodes[0]).toMatchObject({ nodeType: 'Subquery Scan', alias: 'location_state_templates' })
+  })
 })

@@ -2,13 +2,13 @@ import type { ExplainResult, PlanModel } from '../../../shared/explain'
 import { advise } from './advice'
 import { analysePlan } from './analyse'
 import { parseJsonPlan } from './json-plan'
-import { stripPsql } from './model'
+import { autoExplainBody, stripPsql } from './model'
 import { parseTextPlan } from './text-plan'
 
 /** JSON when the plan (psql's decorations aside) starts with [ or {, else the text format. */
 export function planFormat(input: string): 'json' | 'text' {
   // Only the head matters: never split a plan of many megabytes to look at its first line.
-  const head = stripPsql(input.slice(0, 4096))
+  const head = stripPsql((autoExplainBody(input) ?? input).slice(0, 4096))
   const first = head.find((l) => l.trim())?.trim() ?? ''
   return first.startsWith('[') || first.startsWith('{') ? 'json' : 'text'
 }

@@ -1,5 +1,5 @@
 import type { PlanBuffers, PlanModel, PlanNode } from '../../../shared/explain'
-import { emptyBuffers, emptyNode, emptyPlan, PlanParseError, stripPsql } from './model'
+import { autoExplainBody, emptyBuffers, emptyNode, emptyPlan, PlanParseError, stripPsql } from './model'
 
 type Json = Record<string, unknown>
 
@@ -85,7 +85,9 @@ function fill(node: PlanNode, o: Json): void {
 }
 
 /** The plan object of EXPLAIN (FORMAT JSON) output, psql's decorations allowed around it. */
-function topLevel(input: string): Json {
+function topLevel(raw: string): Json {
+  // auto_explain's log_format=json in a server log: the object after "plan:".
+  const input = autoExplainBody(raw) ?? raw
   // JSON.parse skips surrounding whitespace itself; psql's decorations need stripping first.
   const start = /\S/.exec(input.slice(0, 4096))?.[0]
   const text = start === '[' || start === '{' ? input : stripPsql(input).join('\n')

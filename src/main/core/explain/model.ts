@@ -99,6 +99,20 @@ export function emptyPlan(): PlanModel {
  * Strips what psql and logs wrap around a plan: the "QUERY PLAN" header and its dashes, the
  * "(N rows)" footer, the "+" that marks a continued cell, a border's "|".
  */
+/**
+ * auto_explain in a server log: the plan after the log line's "plan:", the tab the log puts
+ * before each continuation line taken off; null when the input is not one.
+ */
+export function autoExplainBody(input: string): string | null {
+  const m = /(?:^|\n)[^\n]*\bplan:[ \t]*\r?\n/.exec(input.slice(0, 4096))
+  if (!m) return null
+  return input
+    .slice(m.index + m[0].length)
+    .split('\n')
+    .map((l) => l.replace(/^\t/, ''))
+    .join('\n')
+}
+
 /** The values of a one-column CSV text, each split into its lines. */
 function csvColumn(text: string): string[] {
   const out: string[] = []

@@ -6,7 +6,8 @@ export const COST = /\(cost=(-?[\d.]+)\.\.(-?[\d.]+) rows=([\d.]+) width=(\d+)\)
 export const ACTUAL = /\(actual time=([\d.]+)\.\.([\d.]+) rows=([\d.]+) loops=(\d+)\)/
 export const ACTUAL_NO_TIMING = /\(actual rows=([\d.]+) loops=(\d+)\)/
 export const NEVER = /\(never executed\)/
-export const SUBPLAN_HEADER = /^(InitPlan \d+.*|SubPlan \d+.*|CTE \S+.*)$/
+// 18 names them by their output: "InitPlan expr_1", "SubPlan any_1".
+export const SUBPLAN_HEADER = /^(InitPlan \S+.*|SubPlan \S+.*|CTE \S+.*)$/
 
 /** Splits "a, f(b, c), d" at the commas outside parentheses and quotes. */
 export function splitTopLevel(s: string): string[] {
@@ -152,7 +153,8 @@ export function readHead(node: PlanNode, head: string): boolean {
   } else if ((m = /^(CTE Scan|WorkTable Scan|Named Tuplestore Scan) on (.+)$/.exec(h))) {
     node.nodeType = m[1]!
     relation(m[2]!, 'cte')
-  } else if ((m = /^(Subquery Scan|Values Scan) on (.+)$/.exec(h))) {
+  } else if ((m = /^(Subquery Scan|Values Scan) on (.+)$/.exec(h)) ?? (m = /^(Subquery Scan) (?!on )(\S+)$/.exec(h))) {
+    // Servers before 9.0 printed "Subquery Scan name", without "on".
     node.nodeType = m[1]!
     relation(m[2]!, 'alias')
   } else if ((m = /^(Hash|Merge)(?: (Left|Right|Full|Semi|Anti|Right Anti|Right Semi))? Join$/.exec(h))) {

@@ -46,10 +46,13 @@ export function parseTextPlan(input: string): PlanModel {
     let body = line.trim()
     const arrow = body.startsWith('->')
     if (arrow) body = body.replace(/^->\s*/, '')
+    // The first node: a line with costs or actual figures, or (COSTS OFF) one that is no "Key:" line;
+    // after auto_explain's "Query Text:", the query's own lines come first, so only a known head.
+    const figures = COST.test(body) || ACTUAL.test(body) || ACTUAL_NO_TIMING.test(body) || NEVER.test(body)
     const isNode =
       arrow ||
       (plan.nodes.length === 0 &&
-        (COST.test(body) || ACTUAL.test(body) || ACTUAL_NO_TIMING.test(body) || NEVER.test(body) || !/^[A-Z][A-Za-z /-]*:/.test(body)))
+        (figures || (plan.queryText === null ? !/^[A-Z][A-Za-z /-]*:/.test(body) : readHead(emptyNode(0, -1, 0, ''), body))))
     if (isNode) {
       const col = arrow
         ? line.indexOf('->') + 2 + (line.slice(line.indexOf('->') + 2).length - line.slice(line.indexOf('->') + 2).trimStart().length)
