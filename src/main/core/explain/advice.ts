@@ -17,6 +17,8 @@ export const EXPLAIN_THRESHOLDS = {
   heap_fetch_ratio: 0.1,
   /** A nested loop whose inner side runs this many times. */
   nested_loop_min_loops: 1000,
+  /** A correlated SubPlan run this many times. */
+  subplan_min_loops: 1000,
   /** JIT, planning or triggers taking this share of the execution time. */
   overhead_share: 0.2,
   /** A Limit reading this many rows per row it returns (a large OFFSET), at least this many. */
@@ -24,6 +26,8 @@ export const EXPLAIN_THRESHOLDS = {
   offset_min_rows: 1000,
   /** Blocks read per row returned, once a node reads this many blocks. */
   blocks_per_row: 100,
+  /** Blocks a repeated probe may read per loop (index levels and a heap page or two). */
+  probe_blocks_per_loop: 10,
   blocks_min: 10_000
 }
 
@@ -73,37 +77,104 @@ interface Context {
 
 const matters = (n: PlanNode, ctx: Context) => ctx.totalMs > 0 && (n.inclusiveMs ?? 0) >= ctx.totalMs * ctx.th.min_time_share
 
+/** A node's misestimate as a factor of at least 1, and whether it was under-estimated; null if none. */
+function misestimateOf(n: PlanNode): { f: number; under: boolean } | null {
+  if (n.estimateFactor === null) return null
+  return { f: n.estimateFactor >= 1 ? n.estimateFactor : 1 / n.estimateFactor, under: n.estimateFactor >= 1 }
+}
+
 const misestimate: Rule = (plan, ctx) => {
   const out: Advice[] = []
   for (const n of plan.nodes) {
-    if (n.estimateFactor === null || !matters(n, ctx)) continue
-    const f = n.estimateFactor >= 1 ? n.estimateFactor : 1 / n.estimateFactor
-    if (f < ctx.th.misestimate_factor) continue
+    const m = misestimateOf(n)
+    if (!m || m.f < ctx.th.misestimate_factor || !matters(n, ctx)) continue
+    // A Hash's rows are its child's: any error is the child's.
+    if (n.nodeType === 'Hash') continue
+    // Said once, where it starts: a node whose child is off the same way only carries it upward.
+    const inherited = n.children.some((c) => {
+      const cm = misestimateOf(plan.nodes[c]!)
+      return cm !== null && cm.under === m.under && cm.f >= ctx.th.misestimate_factor
+    })
+    if (inherited) continue
+    const { f } = m
     const parent = n.parent >= 0 ? plan.nodes[n.parent]! : null
     const table = n.relation ?? null
     const cols = n.filter ? filterColumns(n.filter) : n.indexCond ? filterColumns(n.indexCond) : { equality: [], range: [] }
     const col = cols.equality[0] ?? cols.range[0]
     const analyzed = table && ctx.facts?.lastAnalyze.has(table) ? ctx.facts.lastAnalyze.get(table)! : undefined
+    const neverAnalyzed = analyzed === null
     const when =
       analyzed === undefined
         ? ''
         : analyzed === null
-          ? ` ${table} has never been analyzed.`
+          ? ` ${table} has never been analyzed: the planner is guessing.`
           : ` ${table} was last analyzed ${Math.round((ctx.facts!.now - analyzed) / 60_000)} min ago.`
-    const magnitude = f >= 1000 ? '1000x' : f >= 100 ? '100x' : '10x'
+    // Several equality conditions on one table, far more rows than the product of their
+    // selectivities: the columns depend on each other (city and country); per-column statistics
+    // cannot see that, extended statistics can.
+    const correlated = table !== null && !neverAnalyzed && m.under && cols.equality.length >= 2
+    const pair = cols.equality.slice(0, 2)
+    const remedy = neverAnalyzed
+      ? `Run ANALYZE ${table} first.`
+      : correlated
+        ? `The columns ${pair.join(' and ')} are correlated: the planner multiplies their selectivities as if they were independent. Create extended statistics on them, then ANALYZE.`
+        : `Run ANALYZE${table ? ` ${table}` : ''}; if it persists, raise the column's statistics target${col ? ` (${col})` : ''}.`
     out.push({
       rule: 'row_misestimate',
       nodeId: n.id,
-      severity: f >= ctx.th.misestimate_critical_factor ? 'critical' : 'warning',
-      title: `Row estimate off by ${magnitude} at ${label(n)}`,
-      message: `The planner expected ${n.planRows} rows per loop and got ${n.actualRows} (${n.estimateFactor >= 1 ? 'under' : 'over'}-estimated ${Math.round(f)}x): the plan above it was chosen for the wrong size.${when} Run ANALYZE${table ? ` ${table}` : ''}; if it persists, raise the column's statistics target${col ? ` (${col})` : ''} or create extended statistics for correlated columns.`,
-      // The work planned on the wrong estimate: the parent's own time.
-      savingsMs: parent?.exclusiveMs ?? n.exclusiveMs ?? 0,
+      severity: neverAnalyzed || f >= ctx.th.misestimate_critical_factor ? 'critical' : 'warning',
+      title: `Row estimate off by ${Math.round(f)}x at ${label(n)}`,
+      message: `The planner expected ${n.planRows} rows per loop and got ${n.actualRows} (${m.under ? 'under' : 'over'}-estimated ${Math.round(f)}x): the plan above it was chosen for the wrong size.${when} ${remedy}`,
+      // The work planned on the wrong estimate: the parent's own time; a table with no statistics
+      // at all misleads every choice made over it, so that goes first.
+      savingsMs: neverAnalyzed ? ctx.totalMs : (parent?.exclusiveMs ?? n.exclusiveMs ?? 0),
       sql: table
-        ? col
-          ? `ALTER TABLE ${qualifiedTable(n)} ALTER COLUMN ${col} SET STATISTICS 1000;\nANALYZE ${qualifiedTable(n)};`
-          : `ANALYZE ${qualifiedTable(n)};`
+        ? neverAnalyzed
+          ? `ANALYZE ${qualifiedTable(n)};`
+          : correlated
+            ? `CREATE STATISTICS ${n.relation}_${pair.join('_')}_dep (dependencies) ON ${pair.join(', ')} FROM ${qualifiedTable(n)};\nANALYZE ${qualifiedTable(n)};`
+            : col
+              ? `ALTER TABLE ${qualifiedTable(n)} ALTER COLUMN ${col} SET STATISTICS 1000;\nANALYZE ${qualifiedTable(n)};`
+              : `ANALYZE ${qualifiedTable(n)};`
         : null
+    })
+  }
+  return out
+}
+
+/** The nodes below a node, itself included. */
+function subtree(plan: PlanModel, id: number): PlanNode[] {
+  const out: PlanNode[] = []
+  const stack = [id]
+  while (stack.length) {
+    const n = plan.nodes[stack.pop()!]!
+    out.push(n)
+    stack.push(...n.children)
+  }
+  return out
+}
+
+/** A correlated subquery run once per outer row, taking much of the runtime: rewrite it as a join. */
+const correlatedSubplan: Rule = (plan, ctx) => {
+  const out: Advice[] = []
+  for (const n of plan.nodes) {
+    const loops = n.actualLoops ?? 0
+    if (n.parentRelationship !== 'SubPlan' || loops < ctx.th.subplan_min_loops || !matters(n, ctx)) continue
+    const ms = n.inclusiveMs ?? 0
+    // The column it correlates on: where a scan below filters by an outer value without an index.
+    const scan = subtree(plan, n.id).find((x) => x.relation && x.filter && filterColumns(x.filter).equality.length > 0)
+    const col = scan ? filterColumns(scan.filter!).equality[0]! : null
+    out.push({
+      rule: 'correlated_subplan',
+      nodeId: n.id,
+      severity: ms >= ctx.totalMs * 0.5 ? 'critical' : 'warning',
+      title: `${n.subplanName ?? 'A SubPlan'} runs ${loops.toLocaleString('en-US')} times: ${fmtMs(ms)}, ${Math.round((ms / ctx.totalMs) * 100)}% of the runtime`,
+      message: `A correlated subquery is run again for every outer row. Rewrite it as a join: a JOIN to the subquery grouped once by the correlation column, or LEFT JOIN LATERAL (...) ON true${
+        col && scan ? `, with an index on ${qualifiedTable(scan)} (${col}) so each lookup is a probe` : ''
+      }.`,
+      // The whole of it: a join reads each side once.
+      savingsMs: ms,
+      sql: col && scan ? `CREATE INDEX ON ${qualifiedTable(scan)} (${col});` : null
     })
   }
   return out
@@ -353,7 +424,12 @@ const readInefficiency: Rule = (plan, ctx) => {
     const b = n.exclusiveBuffers
     if (!b || n.totalRows === null || !n.relation) continue
     const blocks = b.sharedHit + b.sharedRead
-    if (blocks < ctx.th.blocks_min || blocks < Math.max(1, n.totalRows) * ctx.th.blocks_per_row || !matters(n, ctx)) continue
+    const loops = Math.max(1, n.actualLoops ?? 1)
+    // A probe repeated per outer row reads its index's few pages each time: that is not waste.
+    // (PostgreSQL rounds rows per loop: "rows=0" over 10,000 loops is not zero rows.)
+    if (loops > 1 && blocks / loops <= ctx.th.probe_blocks_per_loop) continue
+    const rows = n.actualRows === 0 && loops > 1 ? loops / 2 : n.totalRows
+    if (blocks < ctx.th.blocks_min || blocks < Math.max(1, rows) * ctx.th.blocks_per_row || !matters(n, ctx)) continue
     out.push({
       rule: 'read_inefficiency',
       nodeId: n.id,
@@ -378,7 +454,8 @@ export const ADVICE_RULES: Record<string, Rule> = {
   workers_not_launched: workersNotLaunched,
   overheads,
   large_offset: largeOffset,
-  read_inefficiency: readInefficiency
+  read_inefficiency: readInefficiency,
+  correlated_subplan: correlatedSubplan
 }
 
 /** Every rule on an analysed plan; the list sorted by the time each item could save. */
