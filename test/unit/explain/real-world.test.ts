@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parsePlan } from '../../../src/main/core/explain'
+import { filterColumns } from '../../../src/main/core/explain/advice'
 import { parseJsonPlan } from '../../../src/main/core/explain/json-plan'
 import { parseTextPlan } from '../../../src/main/core/explain/text-plan'
 import type { PlanModel } from '../../../src/shared/explain'
@@ -203,5 +204,10 @@ describe('plans Lookout refused or misread', () => {
     const old = parseTextPlan(`Subquery Scan location_state_templates  (cost=0.00..1.10 rows=10 width=36)
   ->  Seq Scan on state_templates  (cost=0.00..1.10 rows=10 width=36)`)
     expect(old.nodes[0]).toMatchObject({ nodeType: 'Subquery Scan', alias: 'location_state_templates' })
+  })
+
+  it('a cast to a quoted type ("char") is not a column an index could be proposed on', () => {
+    expect(filterColumns(`((c.relkind)::"char" = 'r'::"char")`)).toEqual({ equality: ['relkind'], range: [] })
+    expect(filterColumns(`((t.kind = ANY ('{r,p}'::"char"[])) AND (t.ns = '2200'::oid))`)).toEqual({ equality: ['kind', 'ns'], range: [] })
   })
 })

@@ -53,9 +53,13 @@ const label = (n: PlanNode) => `#${n.id} ${n.nodeType}${n.relation ? ` on ${n.re
 export function filterColumns(filter: string): { equality: string[]; range: string[] } {
   const equality: string[] = []
   const range: string[] = []
-  const re = /\(*(?:"?[A-Za-z_][\w$]*"?\.)?"?([A-Za-z_][\w$]*)"?(?:::[\w\s]+)?\)?\s*(=|<>|!=|<=|>=|<|>|~~\*?|IS NOT NULL|IS NULL|= ANY)/g
+  // A cast may name a quoted type ("char"): it is part of the column's expression, not a column.
+  const re =
+    /\(*(?:"?[A-Za-z_][\w$]*"?\.)?"?([A-Za-z_][\w$]*)"?\)?(?:::"?[\w\s]+"?(?:\[\])?)?\)?\s*(=|<>|!=|<=|>=|<|>|~~\*?|IS NOT NULL|IS NULL|= ANY)/g
   for (const m of filter.matchAll(re)) {
     const col = m[1]!
+    const at = m.index + m[0].indexOf(col)
+    if (/::"?$/.test(filter.slice(Math.max(0, at - 3), at))) continue
     if (/^(AND|OR|NOT|true|false|NULL)$/i.test(col)) continue
     const list = m[2]!.startsWith('=') ? equality : range
     if (!equality.includes(col) && !range.includes(col)) list.push(col)
