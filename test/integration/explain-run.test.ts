@@ -190,6 +190,22 @@ describe('EXPLAIN on a live target', () => {
     expect(ok.plan.nodes[0].totalRows).toBe(1)
   }, 60_000)
 
+  it('$n parameters without values and without ANALYZE: the generic plan at once (PostgreSQL 15: a prepared statement, the generic plan forced), never a second statement', async () => {
+    const generic = await explainJob('explain.run', {
+      profile: 'x-dev',
+      sql: 'SELECT * FROM ex_a WHERE id = $1 AND grp = $2',
+      analyze: false
+    })
+    expect(generic.plan.nodes[0]).toMatchObject({ nodeType: 'Index Scan', indexName: 'ex_a_pkey' })
+    expect(generic.plan.nodes[0].indexCond).toContain('$1')
+    expect(generic.plan.analyzed).toBe(false)
+    // PREPARE goes through the extended protocol: one statement, or the server refuses.
+    await expect(
+      explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = $1; DROP TABLE ex_a', analyze: false })
+    ).rejects.toMatchObject({ message: expect.stringContaining('Lookout explains one statement at a time') })
+    expect(await count('ex_a')).toBe(50000)
+  }, 60_000)
+
   it('every run is audited with a digest of the statement, never its text', async () => {
     const lines = readFileSync(join(dataDir, 'audit.log'), 'utf8')
       .trim()

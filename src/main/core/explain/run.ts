@@ -53,7 +53,8 @@ const JSON_AS_TEXT = {
  * One EXPLAIN of the user's statement, its JSON as text. The extended protocol makes the server
  * prepare exactly one statement or refuse; values are bound, never spliced.
  */
-async function explainStatement(client: pg.Client, prefix: string, req: ExplainRequest): Promise<string> {
+async function explainStatement(client: pg.Client, prefix: string, req: ExplainRequest, generic = false): Promise<string> {
+  if (generic) return explainGeneric(client, prefix, req)
   const res = await client.query({
     text: prefix + req.sql,
     values: req.params ?? [],
@@ -62,6 +63,33 @@ async function explainStatement(client: pg.Client, prefix: string, req: ExplainR
   } as pg.QueryConfig)
   const cell = Object.values(res.rows[0] ?? {})[0]
   return typeof cell === 'string' ? cell : JSON.stringify(cell)
+}
+
+/** The name of the statement prepared for a generic plan on 13-15; dropped after each use. */
+const GENERIC_STATEMENT = 'lookout_generic_plan'
+
+/**
+ * The generic plan of a statement with $n parameters on a server without GENERIC_PLAN (13-15):
+ * PREPARE it (through the extended protocol, so exactly one statement), force the generic plan
+ * for this transaction, and EXPLAIN EXECUTE it with NULLs, which the generic plan does not look
+ * at. Nothing executes: EXPLAIN without ANALYZE only plans. Must run inside `inTransaction`.
+ */
+async function explainGeneric(client: pg.Client, prefix: string, req: ExplainRequest): Promise<string> {
+  const count = Math.max(...[...req.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))
+  await client.query("SET LOCAL plan_cache_mode = 'force_generic_plan'")
+  await client.query({ text: `PREPARE ${GENERIC_STATEMENT} AS ${req.sql}`, queryMode: 'extended' } as pg.QueryConfig)
+  try {
+    const res = await client.query({
+      text: `${prefix}EXECUTE ${GENERIC_STATEMENT}(${Array.from({ length: count }, () => 'NULL').join(', ')})`,
+      queryMode: 'extended',
+      types: JSON_AS_TEXT
+    } as pg.QueryConfig)
+    const cell = Object.values(res.rows[0] ?? {})[0]
+    return typeof cell === 'string' ? cell : JSON.stringify(cell)
+  } finally {
+    // A prepared statement outlives the transaction's rollback: it goes now.
+    await client.query(`DEALLOCATE ${GENERIC_STATEMENT}`).catch(() => {})
+  }
 }
 
 const prefixWithout = (options: string[]) =>
@@ -171,6 +199,8 @@ export interface CheckedExplain {
   req: ExplainRequest
   digest: string
   options: string[]
+  /** The generic plan through a prepared statement (a server before 16, $n without values). */
+  prepared: boolean
   /** Why running a statement that turns out to write needs confirmation, or null when the request carried it (prod refuses it anyway). */
   writesRefusal: string | null
 }
@@ -192,26 +222,31 @@ function asApiError(err: unknown, prefix: string, th: PgThresholds): ApiError {
   return err instanceof ApiError ? err : new ApiError('bad_request', describeExplainError(err, prefix.length, th))
 }
 
-/** The options of the EXPLAIN that runs; $n parameters without values get GENERIC_PLAN (16+) when nothing executes. */
-function explainOptions(req: ExplainRequest, version: number): string[] {
+/**
+ * The options of the EXPLAIN that runs. $n parameters without values give the generic plan when
+ * nothing executes: GENERIC_PLAN on 16+, a prepared statement with the generic plan forced before
+ * (`prepared`); ANALYZE needs the values.
+ */
+function explainOptions(req: ExplainRequest, version: number): { options: string[]; prepared: boolean } {
   const hasParams = /\$\d+/.test(req.sql)
-  const generic = hasParams && !req.params && !req.analyze && version >= 160000
-  if (hasParams && !req.params && !generic)
+  if (hasParams && !req.params && req.analyze)
     throw new ApiError(
       'bad_request',
-      req.analyze
-        ? 'the statement has $n parameters: give a value for each to run it with ANALYZE (they are bound as parameters, never spliced in)'
-        : `the statement has $n parameters and PostgreSQL ${Math.floor(version / 10000)} has no GENERIC_PLAN (16+): give a value for each`
+      'the statement has $n parameters: give a value for each to run it with ANALYZE (they are bound as parameters, never spliced in); without ANALYZE its generic plan needs none'
     )
-  return [
-    'FORMAT JSON',
-    'COSTS',
-    'VERBOSE',
-    'BUFFERS',
-    'SETTINGS',
-    ...(req.analyze ? ['ANALYZE'] : []),
-    ...(generic ? ['GENERIC_PLAN'] : [])
-  ]
+  const generic = hasParams && !req.params && !req.analyze
+  return {
+    options: [
+      'FORMAT JSON',
+      'COSTS',
+      'VERBOSE',
+      'BUFFERS',
+      'SETTINGS',
+      ...(req.analyze ? ['ANALYZE'] : []),
+      ...(generic && version >= 160000 ? ['GENERIC_PLAN'] : [])
+    ],
+    prepared: generic && version < 160000
+  }
 }
 
 /**
@@ -286,9 +321,9 @@ export async function checkExplain(
   const client = await open()
   try {
     const version = await versionNum(client)
-    const options = explainOptions(req, version)
+    const { options, prepared } = explainOptions(req, version)
     if (req.analyze) await checkAnalyze(client, req, version, options, ctx)
-    return { client, req, digest, options, writesRefusal }
+    return { client, req, digest, options, prepared, writesRefusal }
   } catch (err) {
     await client.end().catch(() => {})
     throw asApiError(err, '', req.thresholds)
@@ -306,7 +341,7 @@ export async function runCheckedExplain(
   signal: AbortSignal,
   cancelBackend: (pid: number) => Promise<void>
 ): Promise<{ result: ExplainResult; writes: boolean }> {
-  const { client, req, options } = checked
+  const { client, req, options, prepared } = checked
   const prefix = `EXPLAIN (${options.join(', ')}) `
   const pid = (client as unknown as { processID: number }).processID
   const onAbort = () => void cancelBackend(pid).catch(() => {})
@@ -315,7 +350,7 @@ export async function runCheckedExplain(
   try {
     let raw: string
     try {
-      raw = await inTransaction(client, req.thresholds, true, () => explainStatement(client, prefix, req))
+      raw = await inTransaction(client, req.thresholds, true, () => explainStatement(client, prefix, req, prepared))
     } catch (err) {
       if ((err as { code?: string }).code !== '25006' || !req.analyze) throw err
       // The server says it writes: ANALYZE would execute it for real (then roll back).

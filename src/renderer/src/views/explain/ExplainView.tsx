@@ -282,7 +282,7 @@ export function ExplainView() {
           <textarea aria-label="Statement to explain" rows={5} value={sql} onChange={(e) => setSql(e.target.value)} spellCheck={false} />
           {hasParams && (
             <label className="params">
-              Values for $1, $2, … one per line (bound as parameters, never spliced into the text)
+              Values for $1, $2, … one per line (bound as parameters, never spliced into the text). Empty: the generic plan, without ANALYZE
               <textarea
                 aria-label="Parameter values"
                 rows={3}
