@@ -201,6 +201,15 @@ describe('plans Lookout refused or misread', () => {
       ['Aggregate', 0, 'InitPlan expr_1'],
       ['Index Only Scan', 1, null]
     ])
+    // 17 and 18: a WindowAgg's window and a Materialize's storage as "Key: value" lines.
+    const w = parseTextPlan(` WindowAgg  (cost=0.29..86.79 rows=1999 width=12)
+   Window: w1 AS (PARTITION BY grp ORDER BY val ROWS UNBOUNDED PRECEDING)
+   Storage: Memory  Maximum Storage: 17kB
+   ->  Index Scan using ex_a_pkey on ex_a  (cost=0.29..56.80 rows=1999 width=12)
+         Index Cond: (id < 2000)
+         Index Searches: 1
+`)
+    expect(w.nodes.map((n) => n.nodeType)).toEqual(['WindowAgg', 'Index Scan'])
     const old = parseTextPlan(`Subquery Scan location_state_templates  (cost=0.00..1.10 rows=10 width=36)
   ->  Seq Scan on state_templates  (cost=0.00..1.10 rows=10 width=36)`)
     expect(old.nodes[0]).toMatchObject({ nodeType: 'Subquery Scan', alias: 'location_state_templates' })
