@@ -77,6 +77,25 @@ describe('EXPLAIN on a live target', () => {
     await admin.query('DROP INDEX ex_a_val_partial_idx, ex_a_val_idx')
   })
 
+  it('an estimated plan (no ANALYZE, as prod allows) is advised from the catalog: a scan keeping a sliver of a large table, the index checked with hypopg', async () => {
+    await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg')
+    try {
+      const r = await explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE val = 7', analyze: false })
+      expect(r.plan.analyzed).toBe(false)
+      const seq = r.advice[0]
+      expect(seq).toMatchObject({ rule: 'seq_scan_filter', sql: 'CREATE INDEX CONCURRENTLY ON ex_a (val);' })
+      expect(seq.title).toMatch(/^Sequential scan on ex_a expected to keep \d+ of about 50,000 rows$/)
+      expect(seq.hypothetical.used).toBe(true)
+      expect(seq.hypothetical.costAfter).toBeLessThan(seq.hypothetical.costBefore / 2)
+      // A lookup by primary key gets nothing to say.
+      expect(
+        (await explainJob('explain.run', { profile: 'x-dev', sql: 'SELECT * FROM ex_a WHERE id = 7', analyze: false })).advice
+      ).toEqual([])
+    } finally {
+      await admin.query('DROP EXTENSION hypopg')
+    }
+  })
+
   it('with hypopg installed, the proposed index is tried as hypothetical: estimated cost before and after, nothing created', async () => {
     await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg')
     try {

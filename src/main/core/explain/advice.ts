@@ -39,6 +39,8 @@ export interface LiveFacts {
   indexes: Map<string, { name: string; columns: string[]; def: string }[]>
   /** Last (auto)analyze per table, Unix ms or null for never. */
   lastAnalyze: Map<string, number | null>
+  /** The planner's row count per table (pg_class.reltuples; absent when never counted). */
+  tableRows?: Map<string, number>
   workMemKb: number | null
   now: number
 }
@@ -220,6 +222,46 @@ const seqScanFilter: Rule = (plan, ctx) => {
     })
   }
   return out
+}
+
+/**
+ * Without ANALYZE: a sequential scan the planner itself expects to keep a sliver of a large
+ * table (its estimate against the table's row count in the catalog), with the index proposal.
+ * Ranked by its share of the plan's estimated cost; the time it would save is not known.
+ */
+function estimatedSeqScans(plan: PlanModel, ctx: Context): Advice[] {
+  const rootCost = plan.nodes[0]?.totalCost ?? 0
+  const out: (Advice & { share: number })[] = []
+  for (const n of plan.nodes) {
+    if (n.nodeType !== 'Seq Scan' || !n.relation || !n.filter || n.planRows === null || n.totalCost === null) continue
+    const tableRows = ctx.facts?.tableRows?.get(n.relation)
+    if (tableRows === undefined || tableRows < ctx.th.seq_scan_min_rows) continue
+    const kept = n.planRows / tableRows
+    const share = rootCost > 0 ? n.totalCost / rootCost : 1
+    if (kept > 1 - ctx.th.seq_scan_discard_ratio || share < ctx.th.min_time_share) continue
+    const cols = filterColumns(n.filter)
+    const keys = [...cols.equality, ...cols.range].slice(0, 3)
+    const table = qualifiedTable(n)
+    const have = existingIndex(ctx, n.relation, keys)
+    const proposal = keys.length ? `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')});` : null
+    out.push({
+      rule: 'seq_scan_filter',
+      nodeId: n.id,
+      severity: 'warning',
+      title: `Sequential scan on ${n.relation} expected to keep ${n.planRows} of about ${Math.round(tableRows).toLocaleString('en-US')} rows`,
+      message: `${label(n)} reads the whole table to keep an estimated ${(kept * 100).toFixed(kept < 0.001 ? 3 : 1)}% (Filter: ${n.filter}); it is ${Math.round(share * 100)}% of the plan's estimated cost. Estimated, without ANALYZE: the catalog's row count and the planner's selectivity.${
+        have
+          ? ` An index with ${keys[0]} first exists (${have.name}) but the planner did not use it: check the filter's types and casts, and the table's statistics.`
+          : proposal
+            ? ` An index on (${keys.join(', ')}) would read only the matching rows.`
+            : ''
+      }`,
+      savingsMs: 0,
+      sql: have ? null : proposal,
+      share
+    })
+  }
+  return out.sort((a, b) => b.share - a.share).map(({ share: _share, ...a }) => a)
 }
 
 const indexFilter: Rule = (plan, ctx) => {
@@ -466,7 +508,9 @@ export const ADVICE_RULES: Record<string, Rule> = {
 export function advise(plan: PlanModel, facts: LiveFacts | null = null, th: ExplainThresholds = EXPLAIN_THRESHOLDS): Advice[] {
   const root = plan.nodes[0]
   const ctx: Context = { totalMs: plan.executionMs ?? root?.inclusiveMs ?? 0, facts, th }
-  if (!plan.analyzed) return []
+  // An estimated plan (no ANALYZE: what a production profile allows) has no times to weigh: the
+  // estimates and the catalog still show a scan that reads a whole large table for a few rows.
+  if (!plan.analyzed) return estimatedSeqScans(plan, ctx)
   const out = Object.values(ADVICE_RULES).flatMap((r) => r(plan, ctx))
   return out.sort((a, b) => b.savingsMs - a.savingsMs)
 }

@@ -163,6 +163,13 @@ export async function liveFacts(client: pg.Client, plan: PlanModel, now: number)
       [tables]
     )
     for (const r of an) facts.lastAnalyze.set(str(r.relname), timeOrNull(r.at))
+    // reltuples is -1 (14+) or 0 for a table never counted: no figure then.
+    const counts = await queryRows(
+      client,
+      "/* lookout */ SELECT relname, reltuples::float8 AS n FROM pg_class WHERE relname = ANY ($1) AND relkind IN ('r', 'p', 'm') AND reltuples > 0",
+      [tables]
+    )
+    facts.tableRows = new Map(counts.map((r) => [str(r.relname), num(r.n) ?? 0]))
   }
   const [wm] = await queryRows(
     client,
