@@ -191,6 +191,22 @@ function existingIndex(ctx: Context, table: string, cols: string[]) {
   return ctx.facts?.indexes.get(table)?.find((i) => cols.length > 0 && i.columns[0] === cols[0] && !/\sWHERE\s/.test(i.def))
 }
 
+/** The index a filtered sequential scan wants (its filter's columns, equality first), or why an existing one was not used. */
+function scanIndexProposal(n: PlanNode, ctx: Context): { sql: string | null; says: string } {
+  const cols = filterColumns(n.filter!)
+  const keys = [...cols.equality, ...cols.range].slice(0, 3)
+  const have = existingIndex(ctx, n.relation!, keys)
+  const proposal = keys.length ? `CREATE INDEX CONCURRENTLY ON ${qualifiedTable(n)} (${keys.join(', ')});` : null
+  return {
+    sql: have ? null : proposal,
+    says: have
+      ? ` An index with ${keys[0]} first exists (${have.name}) but the planner did not use it: check the filter's types and casts, and the table's statistics.`
+      : proposal
+        ? ` An index on (${keys.join(', ')}) would read only the matching rows.`
+        : ''
+  }
+}
+
 const seqScanFilter: Rule = (plan, ctx) => {
   const out: Advice[] = []
   for (const n of plan.nodes) {
@@ -200,25 +216,15 @@ const seqScanFilter: Rule = (plan, ctx) => {
     const kept = n.actualRows * loops
     const read = removed + kept
     if (read < ctx.th.seq_scan_min_rows || removed / read < ctx.th.seq_scan_discard_ratio || !matters(n, ctx)) continue
-    const cols = filterColumns(n.filter)
-    const keys = [...cols.equality, ...cols.range].slice(0, 3)
-    const table = qualifiedTable(n)
-    const have = existingIndex(ctx, n.relation, keys)
-    const proposal = keys.length ? `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')});` : null
+    const index = scanIndexProposal(n, ctx)
     out.push({
       rule: 'seq_scan_filter',
       nodeId: n.id,
       severity: 'warning',
       title: `Sequential scan on ${n.relation} discards ${((removed / read) * 100).toFixed(1)}% of the rows it reads`,
-      message: `${label(n)} reads ${read} rows to keep ${kept} (Filter: ${n.filter}).${
-        have
-          ? ` An index with ${keys[0]} first exists (${have.name}) but the planner did not use it: check the filter's types and casts, and the table's statistics.`
-          : proposal
-            ? ` An index on (${keys.join(', ')}) would read only the matching rows.`
-            : ''
-      }`,
+      message: `${label(n)} reads ${read} rows to keep ${kept} (Filter: ${n.filter}).${index.says}`,
       savingsMs: (n.exclusiveMs ?? 0) * (removed / read),
-      sql: have ? null : proposal
+      sql: index.sql
     })
   }
   return out
@@ -239,25 +245,15 @@ function estimatedSeqScans(plan: PlanModel, ctx: Context): Advice[] {
     const kept = n.planRows / tableRows
     const share = rootCost > 0 ? n.totalCost / rootCost : 1
     if (kept > 1 - ctx.th.seq_scan_discard_ratio || share < ctx.th.min_time_share) continue
-    const cols = filterColumns(n.filter)
-    const keys = [...cols.equality, ...cols.range].slice(0, 3)
-    const table = qualifiedTable(n)
-    const have = existingIndex(ctx, n.relation, keys)
-    const proposal = keys.length ? `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')});` : null
+    const index = scanIndexProposal(n, ctx)
     out.push({
       rule: 'seq_scan_filter',
       nodeId: n.id,
       severity: 'warning',
       title: `Sequential scan on ${n.relation} expected to keep ${n.planRows} of about ${Math.round(tableRows).toLocaleString('en-US')} rows`,
-      message: `${label(n)} reads the whole table to keep an estimated ${(kept * 100).toFixed(kept < 0.001 ? 3 : 1)}% (Filter: ${n.filter}); it is ${Math.round(share * 100)}% of the plan's estimated cost. Estimated, without ANALYZE: the catalog's row count and the planner's selectivity.${
-        have
-          ? ` An index with ${keys[0]} first exists (${have.name}) but the planner did not use it: check the filter's types and casts, and the table's statistics.`
-          : proposal
-            ? ` An index on (${keys.join(', ')}) would read only the matching rows.`
-            : ''
-      }`,
+      message: `${label(n)} reads the whole table to keep an estimated ${(kept * 100).toFixed(kept < 0.001 ? 3 : 1)}% (Filter: ${n.filter}); it is ${Math.round(share * 100)}% of the plan's estimated cost. Estimated, without ANALYZE: the catalog's row count and the planner's selectivity.${index.says}`,
       savingsMs: 0,
-      sql: have ? null : proposal,
+      sql: index.sql,
       share
     })
   }
