@@ -13,16 +13,24 @@ export interface Backfill {
   v: number[]
 }
 
-/** The PromQL that reproduces one of Lookout's own chart series, when the server has it. */
-export function backfillQuery(c: TargetCollector, seriesId: string): string | null {
-  if (c.kind === 'metrics' && seriesId === `${c.id}:scrape`) {
-    const u = new URL(c.endpoint)
+/**
+ * The PromQL that reproduces one of Lookout's own series of a target, by kind and key, when the
+ * server has it: a /metrics endpoint's scrape durations (the server scrapes the same endpoint; in
+ * ms like Lookout's chart) and a Prometheus server's count of targets up.
+ */
+export function ownSeriesQuery(kind: string, key: string, endpoint: string): string | null {
+  if (kind === 'metrics' && key === 'scrape') {
+    const u = new URL(endpoint)
     const instance = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`
-    // The server scrapes the same endpoint: its scrape durations, in ms like Lookout's chart.
     return `scrape_duration_seconds{instance=${JSON.stringify(instance)}} * 1000`
   }
-  if (c.kind === 'prometheus' && seriesId === `${c.id}:up`) return 'count(up == 1)'
+  if (kind === 'prometheus' && key === 'up') return 'count(up == 1)'
   return null
+}
+
+/** The PromQL that reproduces one of Lookout's own chart series, when the server has it. */
+export function backfillQuery(c: TargetCollector, seriesId: string): string | null {
+  return seriesId.startsWith(`${c.id}:`) ? ownSeriesQuery(c.kind, seriesId.slice(c.id.length + 1), c.endpoint) : null
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Profile, TargetKind } from '../../../shared/schemas'
 import { describeDsn, pgEndpoint } from '../postgres/connection'
 import { describeRedisUrl, redisEndpoint } from '../redis/connection'
+import { ownSeriesQuery } from '../prometheus/backfill'
 import { postgresTargetId } from '../targets'
 import type { ReportTarget } from './model'
 
@@ -28,12 +29,9 @@ export const REPORT_SERIES: Record<TargetKind, { key: string; label: string; uni
  * one series; a server without the metric gives none and the figure stays "not available".
  */
 export function prometheusEquivalent(target: ReportTarget, key: string, metricsUrl?: string): string | null {
-  if (target.kind === 'prometheus' && key === 'up') return 'count(up == 1)'
-  if (target.kind === 'metrics' && key === 'scrape' && metricsUrl) {
-    const u = new URL(metricsUrl)
-    const instance = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`
-    return `scrape_duration_seconds{instance=${JSON.stringify(instance)}} * 1000`
-  }
+  const own =
+    target.kind === 'metrics' ? (metricsUrl ? ownSeriesQuery('metrics', key, metricsUrl) : null) : ownSeriesQuery(target.kind, key, '')
+  if (own) return own
   if (target.kind === 'postgres' && target.id === 'postgres') {
     if (key === 'tps') return 'sum(rate(pg_stat_database_xact_commit[1m]) + rate(pg_stat_database_xact_rollback[1m]))'
     if (key === 'cache_hit')
