@@ -68,6 +68,26 @@ describe('lookout metrics lint', () => {
     expect(run('name2-Inf\n').code).toBe(1)
   })
 
+  it('takes a raw line feed inside a text label value with a warning, as Prometheus does; counts lines after it', () => {
+    const page = 'metric{label="new\nline"} 3.14\nnext{a="b"} 1\nbad two\n'
+    expect(run('metric{label="new\nline"} 3.14\n', 'text').err).toBe(
+      'page.prom:1:14: warning: a label value holds a raw line feed: Prometheus takes it, but the format asks for \\n (text 0.0.4; Prometheus takes it)\n'
+    )
+    // Lines are the file's: the error after the two-line sample is on line 4.
+    expect(run(page, 'text').err).toBe('page.prom:4:5: error: expected a number, found "two" (text 0.0.4)\n')
+    const { code, out } = run('metric{label="new\nline",x="y"} 3.14\nnext 1\n', 'text', true)
+    expect(code).toBe(0)
+    const parsed = JSON.parse(out) as { sampleCount: number; families: { samples: { labels: Record<string, string>; value: number }[] }[] }
+    expect(parsed.sampleCount).toBe(2)
+    expect(parsed.families[0]!.samples[0]).toMatchObject({ labels: { label: 'new\nline', x: 'y' }, value: 3.14 })
+    expect(run('metric{label="new\nline"} 3.14\n', 'text', false, true).code).toBe(1)
+    // OpenMetrics forbids it, and so does Prometheus's OpenMetrics parser; an unclosed quote stays an error.
+    expect(run('metric{label="new\nline"} 3.14\n# EOF\n', 'openmetrics').code).toBe(1)
+    expect(run('metric{label="never closed} 3.14\n', 'text').err).toMatch(
+      /1:14: error: the value of the label "label" has no closing quote/
+    )
+  })
+
   it('prints the parsed families with --json, labels decoded', () => {
     const { code, out } = run('# TYPE a counter\na_total{k="v"} 3\n# EOF\n', 'auto', true)
     expect(code).toBe(0)

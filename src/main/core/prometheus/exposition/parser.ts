@@ -277,6 +277,8 @@ class Parser {
   private line = 1
   private lineStart = 0
   private lineEnd = 0
+  /** Line feeds inside the current logical line's label values. */
+  private extraLines = 0
   private readonly om: boolean
   private readonly source: PageSource
   private readonly families: MetricFamily[] = []
@@ -329,8 +331,10 @@ class Parser {
         this.fail(end - 1, 'a carriage return ends the line (CRLF line endings): Prometheus refuses the page; write \\n line endings')
       if (this.om) sawEof = this.omLine()
       else this.textLine()
-      this.pos = end + 1
-      this.line++
+      // A label value holding a raw line feed makes one logical line of several (text format only).
+      this.pos = this.lineEnd + 1
+      this.line += 1 + this.extraLines
+      this.extraLines = 0
     }
     if (this.om && !sawEof) this.failAt(this.line, 1, 'an OpenMetrics page must end with "# EOF"')
     this.closeFamily()
@@ -537,7 +541,7 @@ class Parser {
 
   private sample(start: number): void {
     const s = this.s
-    const end = this.lineEnd
+    let end = this.lineEnd
     const om = this.om
     // A sample name seen on a recent line (a histogram's lines cycle through _bucket, _sum and
     // _count) is recognised in place: no new string, no validation, no family lookup.
@@ -572,6 +576,7 @@ class Parser {
     const brace = om ? i : this.skipBlanks(i)
     if (brace < end && s.charCodeAt(brace) === LBRACE) {
       i = this.labels(brace, name)
+      end = this.lineEnd // further on, when a label value spans lines
       spanFrom = brace
       spanTo = i
     }
@@ -659,7 +664,7 @@ class Parser {
    */
   private labels(i: number, metric: string): number {
     const s = this.s
-    const end = this.lineEnd
+    let end = this.lineEnd
     const om = this.om
     i++
     if (!om && isBlank(s.charCodeAt(i))) i = this.skipBlanks(i)
@@ -741,8 +746,11 @@ class Parser {
           close += c === BSL ? 2 : 1
         }
       }
-      if (close === -1 || close >= end)
-        this.fail(vStart - 1, `the value of the label "${s.slice(nameStart, nameStart + nameLen)}" has no closing quote`)
+      if (close === -1 || close >= end) {
+        close = this.quoteOnLaterLine(vStart)
+        if (close === -1) this.fail(vStart - 1, `the value of the label "${s.slice(nameStart, nameStart + nameLen)}" has no closing quote`)
+        end = this.lineEnd
+      }
       i = close + 1 // after the closing quote
       let c = i < end ? s.charCodeAt(i) : -1
       if (!om && isBlank(c)) {
@@ -791,6 +799,28 @@ class Parser {
       at[count] = o
     }
     return next
+  }
+
+  /**
+   * A text-format label value that runs past the line's end: Prometheus's lexer takes a raw line
+   * feed inside the quotes, so the lenient parser does too, with a warning, and makes one logical
+   * line of the physical ones up to the closing quote's line. Returns the closing quote, or -1.
+   */
+  private quoteOnLaterLine(vStart: number): number {
+    if (this.om) return -1
+    const s = this.s
+    let close = vStart
+    for (; close < s.length; close++) {
+      const c = s.charCodeAt(close)
+      if (c === QUOTE) break
+      if (c === BSL) close++
+    }
+    if (close >= s.length) return -1
+    this.tolerate(vStart - 1, 'a label value holds a raw line feed: Prometheus takes it, but the format asks for \\n')
+    for (let k = this.lineEnd; k !== -1 && k < close; k = s.indexOf('\n', k + 1)) this.extraLines++
+    const next = s.indexOf('\n', close)
+    this.lineEnd = next === -1 ? s.length : next
+    return close
   }
 
   /** The first backslash at or after `from`, or -1. Callers ask with non-decreasing `from`. */
