@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the servers Lookout's demo and tests run for real: PostgreSQL (with pg_stat_statements),
-# Redis and Prometheus, plus Debian's Chromium for the browser tests (--browser) and Debian's
-# postgres exporter, the peer of the postgres-poll benchmark (--bench).
+# Redis, Prometheus with Alertmanager and Debian's exporters, plus Debian's Chromium for the
+# browser tests (--browser) and GNU time for the cli-start benchmark (--bench).
 # On Debian as root it installs what is missing (one apt-get update); elsewhere it prints
 # exactly what to install and fails.
 set -euo pipefail
@@ -10,7 +10,6 @@ want_browser=0
 want_bench=0
 for arg in "$@"; do
   [[ "$arg" == "--browser" ]] && want_browser=1
-  # The postgres-poll benchmark compares Lookout with Debian's postgres exporter.
   [[ "$arg" == "--bench" ]] && want_bench=1
 done
 
@@ -24,6 +23,10 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v openssl >/dev/null || missing+=(openssl)
 [[ -x /usr/bin/prometheus-alertmanager || -x /usr/bin/alertmanager ]] || missing+=(prometheus-alertmanager)
+# The exposition oracle test scrapes Debian's exporters and Pushgateway live, with Prometheus beside Lookout.
+for exporter in prometheus-node-exporter prometheus-redis-exporter prometheus-postgres-exporter prometheus-blackbox-exporter prometheus-pushgateway; do
+  [[ -x /usr/bin/$exporter ]] || missing+=("$exporter")
+done
 # The SSH tunnel tests run a throw-away sshd (and ssh-keygen, from its dependency openssh-client).
 [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
 # The secret file's OS-keyring key is tested against GNOME Keyring's Secret Service in a D-Bus session.
@@ -35,13 +38,12 @@ if ((want_browser)); then
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 fi
 if ((want_bench)); then
-  [[ -x /usr/bin/prometheus-postgres-exporter ]] || missing+=(prometheus-postgres-exporter)
   # cli-start times commands with GNU time (wall time and peak memory).
   [[ -x /usr/bin/time ]] || missing+=(time)
 fi
 
 if ((${#missing[@]} == 0)); then
-  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, OpenSSL, OpenSSH server, GNOME Keyring$( ((want_browser)) && echo ' and Chromium with pdftoppm') are installed."
+  echo "setup: PostgreSQL (with hypopg), Redis, Prometheus, Alertmanager, the exporters, OpenSSL, OpenSSH server, GNOME Keyring$( ((want_browser)) && echo ' and Chromium with pdftoppm') are installed."
   exit 0
 fi
 

@@ -12,6 +12,14 @@ export {
 export { startPrometheus, type PrometheusHandle } from '../../src/main/harness/prometheus'
 export { startAlertmanager, type AlertmanagerHandle } from '../../src/main/harness/alertmanager'
 export { startMetricsFixture, type MetricsFixture } from '../../src/main/harness/metrics-fixture'
+export {
+  startBlackboxExporter,
+  startNodeExporter,
+  startPostgresExporter,
+  startPushgateway,
+  startRedisExporter,
+  type ExporterHandle
+} from '../../src/main/harness/exporters'
 export { freePort } from '../../src/main/harness/net'
 export { startSshd, type SshdHandle } from '../../src/main/harness/sshd'
 

@@ -41,7 +41,9 @@ export class ServerProcess {
     /** Spawn as this user (PostgreSQL refuses to run as root). The child is then the server itself, so kill() reaches it. */
     private readonly runAs: RunAs | null = null,
     /** The postgres user cannot enter root's working directory. */
-    private readonly cwd?: string
+    private readonly cwd?: string,
+    /** Added to the environment: a peer's credentials stay out of its command line. */
+    private readonly env?: Record<string, string>
   ) {}
 
   start(): void {
@@ -51,7 +53,8 @@ export class ServerProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(this.runAs ?? {}),
-      ...(this.cwd ? { cwd: this.cwd } : {})
+      ...(this.cwd ? { cwd: this.cwd } : {}),
+      ...(this.env ? { env: { ...process.env, ...this.env } } : {})
     })
     const keep = (b: Buffer) => {
       this.output.push(b.toString())

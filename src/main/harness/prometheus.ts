@@ -10,6 +10,8 @@ export interface ScrapeJob {
   targets: string[]
   intervalSeconds?: number
   metricsPath?: string
+  /** URL parameters of each scrape (a blackbox exporter's module and target). */
+  params?: Record<string, string[]>
 }
 
 export interface PrometheusHandle {
@@ -36,6 +38,7 @@ export function prometheusConfig(jobs: ScrapeJob[], ruleFiles: string[] = [], al
         scrape_interval: `${j.intervalSeconds ?? 1}s`,
         scrape_timeout: `${Math.min(j.intervalSeconds ?? 1, 10)}s`,
         metrics_path: j.metricsPath ?? '/metrics',
+        ...(j.params ? { params: j.params } : {}),
         static_configs: [{ targets: j.targets }]
       }))
     },
