@@ -11,6 +11,10 @@ step() { printf '\n=== %s\n' "$*"; }
 step "setup: servers and browser"
 bash scripts/setup.sh --browser
 
+step "corpus: PostgreSQL's regression outputs (EXPLAIN corpus test)"
+# A failure here is not fatal: the corpus test then fails and says what is missing.
+bash scripts/fetch-pg-regress.sh || echo "fetch-pg-regress failed: test/integration/explain-corpus.test.ts will fail" >&2
+
 step "npm ci"
 npm ci --no-audit --no-fund
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analysePlan } from '../../src/main/core/explain/analyse'
 import { parseJsonPlan } from '../../src/main/core/explain/json-plan'
 import { parseTextPlan } from '../../src/main/core/explain/text-plan'
+import { planRoots, type PlanModel } from '../../src/shared/explain'
 import type { PostgresHandle } from '../harness'
 import { EXPLAIN_QUERIES, EXPLAIN_SESSION_SQL, startExplainServer } from '../helpers/explain-fixture'
 
@@ -54,6 +55,67 @@ describe('the same plan in JSON and text from PostgreSQL 15 yields the same mode
         const json = parseJsonPlan(await explain(`${opts}, FORMAT JSON`, sql))
         expect(text, `${name} with ${opts}`).toEqual(json)
       }
+  })
+
+  it('a statement a rule rewrote into two: two plans, two roots, text and JSON alike', async () => {
+    await c.query('SET max_parallel_workers_per_gather = 0')
+    await c.query('DROP TABLE IF EXISTS rule_parent, rule_child')
+    await c.query('CREATE TABLE rule_parent (a int PRIMARY KEY, b text)')
+    await c.query('CREATE TABLE rule_child (a int, parent int)')
+    await c.query('CREATE RULE rule_cascade AS ON DELETE TO rule_parent DO DELETE FROM rule_child WHERE rule_child.parent = old.a')
+    await c.query('INSERT INTO rule_parent SELECT g, g::text FROM generate_series(1, 50) g')
+    await c.query('INSERT INTO rule_child SELECT g, g % 50 FROM generate_series(1, 500) g')
+    const sql = 'DELETE FROM rule_parent WHERE a = 7'
+    for (const opts of ['COSTS OFF', 'ANALYZE, TIMING OFF, SUMMARY OFF', 'ANALYZE, TIMING OFF, VERBOSE']) {
+      const rawText = await explain(opts, sql)
+      const text = parseTextPlan(rawText)
+      const json = parseJsonPlan(await explain(`${opts}, FORMAT JSON`, sql))
+      // The rule's DELETE on the child, then the statement's own on the parent.
+      expect(
+        planRoots(text).map((id) => [text.nodes[id]!.operation, text.nodes[id]!.relation]),
+        opts
+      ).toEqual([
+        ['Delete', 'rule_child'],
+        ['Delete', 'rule_parent']
+      ])
+      if (opts.includes('VERBOSE')) {
+        // Timings differ between the two runs; structure and counts do not.
+        const shape = (p: PlanModel) => p.nodes.map((n) => [n.parent, n.nodeType, n.relation, n.actualRows, n.actualLoops])
+        expect(shape(text)).toEqual(shape(json))
+        // Each statement's planning and execution time, added up.
+        const times = [...rawText.matchAll(/Execution Time: ([\d.]+) ms/g)].map((m) => Number(m[1]))
+        expect(times).toHaveLength(2)
+        expect(text.executionMs).toBeCloseTo(times[0]! + times[1]!, 3)
+      } else expect(text, opts).toEqual(json)
+    }
+  })
+
+  it("postgres_fdw's direct modify joined on the remote server: a bare Foreign Update, text and JSON alike", async () => {
+    await c.query('CREATE EXTENSION IF NOT EXISTS postgres_fdw')
+    await c.query('DROP SERVER IF EXISTS loopback CASCADE')
+    await c.query(
+      `CREATE SERVER loopback FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '${server.dir}', port '${server.port}', dbname '${server.database}')`
+    )
+    await c.query('CREATE USER MAPPING FOR CURRENT_USER SERVER loopback')
+    await c.query('DROP TABLE IF EXISTS fdw_orders, fdw_customers')
+    await c.query('CREATE TABLE fdw_orders (id int PRIMARY KEY, customer int, status text)')
+    await c.query('CREATE TABLE fdw_customers (id int PRIMARY KEY, region text)')
+    await c.query("INSERT INTO fdw_customers SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END FROM generate_series(1, 20) g")
+    await c.query("INSERT INTO fdw_orders SELECT g, 1 + g % 20, 'new' FROM generate_series(1, 200) g")
+    await c.query(
+      "CREATE FOREIGN TABLE remote_orders (id int, customer int, status text) SERVER loopback OPTIONS (table_name 'fdw_orders')"
+    )
+    await c.query("CREATE FOREIGN TABLE remote_customers (id int, region text) SERVER loopback OPTIONS (table_name 'fdw_customers')")
+    const sql = "UPDATE remote_orders o SET status = 'held' FROM remote_customers c WHERE c.id = o.customer AND c.region = 'eu'"
+    for (const opts of ['COSTS OFF', 'VERBOSE, COSTS OFF', 'VERBOSE']) {
+      const raw = await explain(opts, sql)
+      const text = parseTextPlan(raw)
+      expect(text, `${opts}:\n${raw}`).toEqual(parseJsonPlan(await explain(`${opts}, FORMAT JSON`, sql)))
+      const modify = text.nodes.find((n) => n.nodeType === 'Foreign Scan')!
+      expect(modify.operation).toBe('Update')
+    }
+    // The join pushed down leaves the remote UPDATE without a relation of its own.
+    expect(await explain('COSTS OFF', sql)).toMatch(/-> {2}Foreign Update$/m)
   })
 
   for (const [name, sql] of Object.entries(EXPLAIN_QUERIES)) {

@@ -215,6 +215,39 @@ describe('plans Lookout refused or misread', () => {
     expect(old.nodes[0]).toMatchObject({ nodeType: 'Subquery Scan', alias: 'location_state_templates' })
   })
 
+  it('PostgreSQL 18’s pg_overexplain: a RANGE_TABLE section after the tree is not part of the plan', () => {
+    const p = parseTextPlan(` Append  (cost=0.00..2.12 rows=8 width=68)
+   ->  Seq Scan on brassica vegetables_1  (cost=0.00..1.07 rows=7 width=68)
+   ->  Seq Scan on daucus vegetables_2  (cost=0.00..1.01 rows=1 width=68)
+ RTI 1 (relation, inherited, in-from-clause):
+   Eref: vegetables (id, name, genus)
+   Relation: vegetables
+   Relation Kind: partitioned_table
+ RTI 2 (relation, in-from-clause):
+   Alias: vegetables (id, name, genus)
+   Eref: vegetables (id, name, genus)
+ Unprunable RTIs: 1 3 4
+`)
+    expect(shape(p)).toEqual([
+      ['Append', null, null, -1],
+      ['Seq Scan', null, 'brassica', 0],
+      ['Seq Scan', null, 'daucus', 0]
+    ])
+    expect(p.nodes[0]!.filter).toBeNull()
+  })
+
+  it('postgres_fdw: a Foreign Update or Delete with no relation (the join runs remotely)', () => {
+    const p = parseTextPlan(` Update on public.ft2
+   ->  Foreign Update
+         Remote SQL: UPDATE "S 1"."T 1" r1 SET c2 = (r1.c2 + 500) FROM "S 1"."T 1" r2 WHERE ((r1.c2 = r2."C 1"))
+`)
+    expect(shape(p)).toEqual([
+      ['ModifyTable', 'Update', 'ft2', -1],
+      ['Foreign Scan', 'Update', null, 0]
+    ])
+    expect(shape(parseTextPlan(' Delete on public.ft2\n   ->  Foreign Delete\n'))[1]).toEqual(['Foreign Scan', 'Delete', null, 0])
+  })
+
   it('a cast to a quoted type ("char") is not a column an index could be proposed on', () => {
     expect(filterColumns(`((c.relkind)::"char" = 'r'::"char")`)).toEqual({ equality: ['relkind'], range: [] })
     expect(filterColumns(`((t.kind = ANY ('{r,p}'::"char"[])) AND (t.ns = '2200'::oid))`)).toEqual({ equality: ['kind', 'ns'], range: [] })

@@ -98,3 +98,41 @@ describe('bringing a node into view', () => {
     expect(locateRow(appended, visibleRows(appended, new Set(), new Set()), new Set(), 3)).toEqual({ group: '0:1' })
   })
 })
+
+describe('an output of several plans (a statement a rule rewrote)', () => {
+  // PostgreSQL 15, a DELETE rule on t1 that deletes from t2: one plan per statement, a blank line between.
+  const rules = parsePlan(`Delete on t2  (cost=0.29..41.93 rows=0 width=0) (actual time=0.20..0.20 rows=0 loops=1)
+  ->  Nested Loop  (cost=0.29..41.93 rows=1 width=12) (actual time=0.19..0.19 rows=0 loops=1)
+        ->  Index Scan using t1_pkey on t1  (cost=0.29..8.30 rows=1 width=10) (actual time=0.01..0.01 rows=1 loops=1)
+              Index Cond: (a = 1)
+        ->  Seq Scan on t2  (cost=0.00..33.62 rows=1 width=10) (actual time=0.17..0.17 rows=0 loops=1)
+              Filter: (b = 1)
+              Rows Removed by Filter: 1999
+Planning Time: 0.20 ms
+Execution Time: 0.30 ms
+
+Delete on t1  (cost=0.29..8.30 rows=0 width=0) (actual time=0.05..0.05 rows=0 loops=1)
+  ->  Index Scan using t1_pkey on t1  (cost=0.29..8.30 rows=1 width=6) (actual time=0.01..0.01 rows=1 loops=1)
+        Index Cond: (a = 1)
+Planning Time: 0.02 ms
+Execution Time: 0.06 ms`).plan
+
+  it('reads each plan as a root, adds their times, and shows every root', async () => {
+    const { planCost, planRoots } = await import('../../../src/shared/explain')
+    const { icicleLayout, visibleRows } = await import('../../../src/renderer/src/lib/plan-view')
+    expect(planRoots(rules)).toEqual([0, 4])
+    expect(rules.nodes.map((n) => n.parent)).toEqual([-1, 0, 1, 1, -1, 4])
+    expect(rules.executionMs).toBeCloseTo(0.36, 9)
+    expect(rules.planningMs).toBeCloseTo(0.22, 9)
+    expect(planCost(rules)).toBeCloseTo(41.93 + 8.3, 9)
+    expect(visibleNodes(rules, new Set())).toEqual([0, 1, 2, 3, 4, 5])
+    expect(visibleNodes(rules, new Set([0]))).toEqual([0, 4, 5])
+    expect(visibleRows(rules, new Set(), new Set()).map((r) => (r.kind === 'node' ? r.id : r.key))).toEqual([0, 1, 2, 3, 4, 5])
+    // The roots share the width by their time: 0.20 ms and 0.05 ms.
+    const roots = icicleLayout(rules, 500).filter((r) => r.depth === 0)
+    expect(roots.map((r) => [r.id, r.x, r.w])).toEqual([
+      [0, 0, 400],
+      [4, 400, 100]
+    ])
+  })
+})

@@ -1,4 +1,4 @@
-import type { Advice, PlanModel, PlanNode } from '../../../shared/explain'
+import { planCost, planRoots, type Advice, type PlanModel, type PlanNode } from '../../../shared/explain'
 
 /** Thresholds of the advice rules, by name. */
 export const EXPLAIN_THRESHOLDS = {
@@ -236,7 +236,7 @@ const seqScanFilter: Rule = (plan, ctx) => {
  * Ranked by its share of the plan's estimated cost; the time it would save is not known.
  */
 function estimatedSeqScans(plan: PlanModel, ctx: Context): Advice[] {
-  const rootCost = plan.nodes[0]?.totalCost ?? 0
+  const rootCost = planCost(plan) ?? 0
   const out: (Advice & { share: number })[] = []
   for (const n of plan.nodes) {
     if (n.nodeType !== 'Seq Scan' || !n.relation || !n.filter || n.planRows === null || n.totalCost === null) continue
@@ -502,8 +502,9 @@ export const ADVICE_RULES: Record<string, Rule> = {
 
 /** Every rule on an analysed plan; the list sorted by the time each item could save. */
 export function advise(plan: PlanModel, facts: LiveFacts | null = null, th: ExplainThresholds = EXPLAIN_THRESHOLDS): Advice[] {
-  const root = plan.nodes[0]
-  const ctx: Context = { totalMs: plan.executionMs ?? root?.inclusiveMs ?? 0, facts, th }
+  // Without an execution time (a pasted plan cut short), the roots' own times stand for it.
+  const rootsMs = planRoots(plan).reduce((sum, id) => sum + (plan.nodes[id]!.inclusiveMs ?? 0), 0)
+  const ctx: Context = { totalMs: plan.executionMs ?? rootsMs, facts, th }
   // An estimated plan (no ANALYZE: what a production profile allows) has no times to weigh: the
   // estimates and the catalog still show a scan that reads a whole large table for a few rows.
   if (!plan.analyzed) return estimatedSeqScans(plan, ctx)

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import type { ExplainResult, PlanComparison, PlanHistoryEntry, PlanModel, PlanNode } from '../../../shared/explain'
+import {
+  planCost,
+  type ExplainResult,
+  type PlanComparison,
+  type PlanHistoryEntry,
+  type PlanModel,
+  type PlanNode
+} from '../../../shared/explain'
 
 /** Plans kept per query while Lookout runs; the oldest go first. */
 export const PLAN_HISTORY_PER_QUERY = 20
@@ -14,7 +21,6 @@ export class PlanHistory {
   private readonly byId = new Map<string, { entry: PlanHistoryEntry; result: ExplainResult }>()
 
   add(profile: string, key: string, query: string, result: ExplainResult, at: number): PlanHistoryEntry {
-    const root = result.plan.nodes[0]
     const entry: PlanHistoryEntry = {
       id: randomUUID(),
       profile,
@@ -23,7 +29,7 @@ export class PlanHistory {
       at,
       analyzed: result.plan.analyzed,
       executionMs: result.plan.executionMs,
-      totalCost: root?.totalCost ?? null,
+      totalCost: planCost(result.plan),
       nodes: result.plan.nodes.length
     }
     const item = { entry, result: { ...result, historyId: entry.id } }

@@ -84,8 +84,11 @@ function fill(node: PlanNode, o: Json): void {
   node.ioWriteMs = n(o['Shared I/O Write Time']) ?? n(o['I/O Write Time'])
 }
 
-/** The plan object of EXPLAIN (FORMAT JSON) output, psql's decorations allowed around it. */
-function topLevel(raw: string): Json {
+/**
+ * The plan objects of EXPLAIN (FORMAT JSON) output, psql's decorations allowed around it: one,
+ * or one per statement when a rule rewrote the statement into several.
+ */
+function topLevel(raw: string): Json[] {
   // auto_explain's log_format=json in a server log: the object after "plan:".
   const input = autoExplainBody(raw) ?? raw
   // JSON.parse skips surrounding whitespace itself; psql's decorations need stripping first.
@@ -97,34 +100,45 @@ function topLevel(raw: string): Json {
   } catch (err) {
     throw new PlanParseError(`not a JSON plan: ${(err as Error).message}`)
   }
-  const top = Array.isArray(doc) ? doc[0] : doc
-  if (!top || typeof top !== 'object') throw new PlanParseError('a JSON plan is an array with one object holding "Plan"')
-  const o = top as Json
-  if (!o['Plan'] || typeof o['Plan'] !== 'object')
-    throw new PlanParseError('the JSON has no "Plan" object: is this EXPLAIN (FORMAT JSON) output?')
-  return o
+  const tops = Array.isArray(doc) ? doc : [doc]
+  if (tops.length === 0) throw new PlanParseError('a JSON plan is an array of objects holding "Plan"; this array is empty')
+  return tops.map((top, k) => {
+    if (!top || typeof top !== 'object')
+      throw new PlanParseError(`a JSON plan is an array of objects holding "Plan"; item ${k + 1} is not one`)
+    const o = top as Json
+    if (!o['Plan'] || typeof o['Plan'] !== 'object')
+      throw new PlanParseError(
+        `the JSON has no "Plan" object${tops.length > 1 ? ` in item ${k + 1}` : ''}: is this EXPLAIN (FORMAT JSON) output?`
+      )
+    return o
+  })
 }
 
 /** Reads EXPLAIN (FORMAT JSON) output; iterative, so plans thousands of levels deep parse. */
 export function parseJsonPlan(input: string): PlanModel {
-  const top = topLevel(input)
+  const tops = topLevel(input)
+  const top = tops[0]!
   const plan = emptyPlan()
-  const stack: { o: Json; parent: number; depth: number }[] = [{ o: top['Plan'] as Json, parent: -1, depth: 0 }]
-  while (stack.length) {
-    const { o, parent, depth } = stack.pop()!
-    const type = s(o['Node Type'])
-    if (!type) throw new PlanParseError(`node ${plan.nodes.length} has no "Node Type"`)
-    const node = emptyNode(plan.nodes.length, parent, depth, type)
-    fill(node, o)
-    plan.nodes.push(node)
-    if (parent >= 0) plan.nodes[parent]!.children.push(node.id)
-    const kids = o['Plans']
-    if (Array.isArray(kids))
-      for (let i = kids.length - 1; i >= 0; i--) stack.push({ o: kids[i] as Json, parent: node.id, depth: depth + 1 })
+  for (const t of tops) {
+    const stack: { o: Json; parent: number; depth: number }[] = [{ o: t['Plan'] as Json, parent: -1, depth: 0 }]
+    while (stack.length) {
+      const { o, parent, depth } = stack.pop()!
+      const type = s(o['Node Type'])
+      if (!type) throw new PlanParseError(`node ${plan.nodes.length} has no "Node Type"`)
+      const node = emptyNode(plan.nodes.length, parent, depth, type)
+      fill(node, o)
+      plan.nodes.push(node)
+      if (parent >= 0) plan.nodes[parent]!.children.push(node.id)
+      const kids = o['Plans']
+      if (Array.isArray(kids))
+        for (let i = kids.length - 1; i >= 0; i--) stack.push({ o: kids[i] as Json, parent: node.id, depth: depth + 1 })
+    }
   }
   plan.analyzed = plan.nodes.some((x) => x.actualLoops !== null)
-  plan.planningMs = n(top['Planning Time'])
-  plan.executionMs = n(top['Execution Time'])
+  // Several plans (a rule's statements) each give their times: they add up, as in the text format.
+  const sum = (key: string) => tops.reduce<number | null>((acc, t) => (n(t[key]) === null ? acc : (acc ?? 0) + n(t[key])!), null)
+  plan.planningMs = sum('Planning Time')
+  plan.executionMs = sum('Execution Time')
   const ser = top['Serialization'] as Json | undefined
   plan.serializationMs = ser ? n(ser['Time']) : null
   plan.queryText = s(top['Query Text'])
@@ -132,8 +146,9 @@ export function parseJsonPlan(input: string): PlanModel {
   plan.queryId = top['Query Identifier'] === undefined ? null : (/"Query Identifier":\s*(-?\d+)/.exec(input)?.[1] ?? null)
   const planning = top['Planning'] as Json | undefined
   plan.planningBuffers = planning ? buffers(planning) : null
-  if (Array.isArray(top['Triggers']))
-    plan.triggers = (top['Triggers'] as Json[]).map((t) => ({
+  const triggers = tops.flatMap((t) => (Array.isArray(t['Triggers']) ? (t['Triggers'] as Json[]) : []))
+  if (triggers.length)
+    plan.triggers = triggers.map((t) => ({
       // The text format names a constraint's trigger by the constraint.
       name: s(t['Constraint Name']) ?? s(t['Trigger Name']) ?? '?',
       relation: s(t['Relation']),

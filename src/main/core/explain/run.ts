@@ -2,7 +2,7 @@ import pg from 'pg'
 
 const pgTypes = pg.types
 import { ApiError, type RequestContext } from '../../../shared/api'
-import type { Advice, ExplainResult, PlanModel } from '../../../shared/explain'
+import { planCost, type Advice, type ExplainResult, type PlanModel } from '../../../shared/explain'
 import { isProduction, type Profile } from '../../../shared/schemas'
 import { errorMessage } from '../collector'
 import { findSideEffects, type SideEffect } from './side-effects'
@@ -111,7 +111,7 @@ export async function tryHypothetical(
   if (proposals.length === 0) return
   const [ext] = await queryRows(client, "/* lookout */ SELECT 1 AS ok FROM pg_extension WHERE extname = 'hypopg'")
   if (!ext) return
-  const before = plan.nodes[0]?.totalCost ?? null
+  const before = planCost(plan)
   if (before === null) return
   for (const a of proposals) {
     await client.query('BEGIN READ ONLY')
@@ -122,7 +122,7 @@ export async function tryHypothetical(
       const after = parseJsonPlan(await explainStatement(client, prefix, req))
       const name = str(hyp?.indexname)
       const used = after.nodes.some((n) => n.indexName === name)
-      a.hypothetical = { costBefore: before, costAfter: after.nodes[0]?.totalCost ?? before, used }
+      a.hypothetical = { costBefore: before, costAfter: planCost(after) ?? before, used }
       a.message += used
         ? ` With it as a hypothetical index (hypopg), the planner's estimated cost goes from ${before.toFixed(0)} to ${a.hypothetical.costAfter.toFixed(0)}.`
         : ' With it as a hypothetical index (hypopg), the planner would still not use it: check the proposal against the query.'

@@ -171,12 +171,13 @@ export function readHead(node: PlanNode, head: string): boolean {
     node.nodeType = 'SetOp'
     node.strategy = m[1] === 'HashSetOp' ? 'Hashed' : 'Sorted'
     node.operation = m[2]!
-  } else if ((m = /^Foreign (Insert|Update|Delete) on (.+)$/.exec(h))) {
+  } else if ((m = /^Foreign (Insert|Update|Delete)(?: on (.+))?$/.exec(h))) {
     // A foreign scan that modifies on the remote server (postgres_fdw's direct modify): JSON's
-    // "Node Type" is "Foreign Scan", its "Operation" the command.
+    // "Node Type" is "Foreign Scan", its "Operation" the command. Without VERBOSE, or when the
+    // remote statement joins, no relation follows.
     node.nodeType = 'Foreign Scan'
     node.operation = m[1]!
-    relation(m[2]!, 'relation')
+    if (m[2]) relation(m[2], 'relation')
   } else if ((m = /^(Insert|Update|Delete|Merge) on (.+)$/.exec(h))) {
     node.nodeType = 'ModifyTable'
     node.operation = m[1]!
@@ -312,8 +313,9 @@ export function readAttribute(node: PlanNode, key: string, value: string): void 
 
 export function readSummary(plan: PlanModel, key: string, value: string, block: string | null): string | null {
   const k = key.toLowerCase()
-  if (k === 'planning time') plan.planningMs = parseFloat(value)
-  else if (k === 'execution time' || k === 'total runtime') plan.executionMs = parseFloat(value)
+  // Several plans in one output (a rule's statements) each give their times: they add up.
+  if (k === 'planning time') plan.planningMs = (plan.planningMs ?? 0) + parseFloat(value)
+  else if (k === 'execution time' || k === 'total runtime') plan.executionMs = (plan.executionMs ?? 0) + parseFloat(value)
   else if (k === 'planning' || k === 'jit') return k
   else if (k === 'serialization') {
     const m = /time=([\d.]+)/.exec(value)

@@ -30,6 +30,8 @@ export function parseTextPlan(input: string): PlanModel {
   let block: string | null = null
   let blockCol = -1
   let last: PlanNode | null = null
+  /** A blank line after a tree: a statement a rule rewrote into several prints one plan each, blank lines between. */
+  let afterBlank = false
   /** The innermost open node whose column is left of a line: whose attribute the line is. */
   const ownerOf = (indent: number): PlanNode | null => {
     for (let s = stack.length - 1; s >= 0; s--) {
@@ -41,8 +43,13 @@ export function parseTextPlan(input: string): PlanModel {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!
     const lineNo = i + 1
-    if (!line.trim()) continue
+    if (!line.trim()) {
+      if (plan.nodes.length) afterBlank = true
+      continue
+    }
     const indent = indentOf(line)
+    const nextRoot = afterBlank && indent === rootCol
+    afterBlank = false
     let body = line.trim()
     const arrow = body.startsWith('->')
     if (arrow) body = body.replace(/^->\s*/, '')
@@ -51,6 +58,7 @@ export function parseTextPlan(input: string): PlanModel {
     const figures = COST.test(body) || ACTUAL.test(body) || ACTUAL_NO_TIMING.test(body) || NEVER.test(body)
     const isNode =
       arrow ||
+      (nextRoot && (figures || readHead(emptyNode(0, -1, 0, ''), body))) ||
       (plan.nodes.length === 0 &&
         (figures || (plan.queryText === null ? !/^[A-Z][A-Za-z /-]*:/.test(body) : readHead(emptyNode(0, -1, 0, ''), body))))
     if (isNode) {
@@ -58,6 +66,7 @@ export function parseTextPlan(input: string): PlanModel {
         ? line.indexOf('->') + 2 + (line.slice(line.indexOf('->') + 2).length - line.slice(line.indexOf('->') + 2).trimStart().length)
         : indent
       if (plan.nodes.length === 0) rootCol = col
+      else if (nextRoot && !arrow) stack.length = 0
       else if (col <= rootCol) throw new PlanParseError(`a plan has one root node, but "${body.slice(0, 40)}" starts another`, lineNo)
       while (stack.length && stack[stack.length - 1]!.col >= col) stack.pop()
       let header: string | null = null
@@ -69,7 +78,8 @@ export function parseTextPlan(input: string): PlanModel {
         // The header stays open for its node's siblings? No: one node per InitPlan/SubPlan/CTE.
       }
       const parent = parentEntry ? parentEntry.node : -1
-      if (plan.nodes.length > 0 && parent < 0) throw new PlanParseError(`"${body.slice(0, 40)}" is not inside any node`, lineNo)
+      if (plan.nodes.length > 0 && parent < 0 && !(nextRoot && !arrow))
+        throw new PlanParseError(`"${body.slice(0, 40)}" is not inside any node`, lineNo)
       // Two blanks before "(cost=", one before "(actual" when COSTS OFF.
       const headEnd = body.search(/\s+\((?:cost=|actual |never executed)/)
       const node = emptyNode(plan.nodes.length, parent, parent < 0 ? 0 : plan.nodes[parent]!.depth + 1, '')
@@ -132,6 +142,14 @@ export function parseTextPlan(input: string): PlanModel {
       plan.triggers.push({ name: trig[1]!, relation: trig[2] ?? null, timeMs: Number(trig[3]), calls: Number(trig[4]) })
       continue
     }
+    // An extension's section after the tree (pg_overexplain's "RTI 1 (relation):" of
+    // RANGE_TABLE, 18+): a heading at the root's column and its own lines, none of them the plan's.
+    if (indent <= rootCol && /^[A-Z].*\S:$/.test(body) && !/^[A-Za-z][A-Za-z/ -]*:$/.test(body)) {
+      block = 'extension'
+      blockCol = indent
+      continue
+    }
+    if (block === 'extension' && indent > blockCol) continue
     // Keys may have hyphens: "One-Time Filter", "Full-sort Groups", "Pre-sorted Groups".
     const kv = /^([A-Za-z][A-Za-z/ -]*?):\s*(.*)$/.exec(body)
     if (!kv) {

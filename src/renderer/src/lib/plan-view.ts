@@ -1,4 +1,4 @@
-import type { PlanModel, PlanNode } from '../../../shared/explain'
+import { planRoots, type PlanModel, type PlanNode } from '../../../shared/explain'
 
 export type PlanMetric = 'time' | 'cost' | 'rows' | 'buffers'
 
@@ -27,7 +27,7 @@ export function metricMax(plan: PlanModel, metric: PlanMetric): number {
 export function visibleNodes(plan: PlanModel, collapsed: ReadonlySet<number>): number[] {
   const out: number[] = []
   if (plan.nodes.length === 0) return out
-  const stack = [0]
+  const stack = planRoots(plan).reverse()
   while (stack.length) {
     const id = stack.pop()!
     out.push(id)
@@ -83,7 +83,17 @@ export function icicleLayout(plan: PlanModel, width: number, minWidth = 1): Icic
     const n = plan.nodes[id]!
     return n.inclusiveMs ?? n.totalCost ?? 1
   }
-  const stack: IcicleRect[] = [{ id: 0, x: 0, w: width, depth: 0 }]
+  // Several roots (a rule's statements) share the width by their weight.
+  const roots = planRoots(plan)
+  const rootsWeight = roots.reduce((s, id) => s + weight(id), 0)
+  const stack: IcicleRect[] = []
+  let rootX = 0
+  for (const id of roots) {
+    const w = roots.length === 1 || rootsWeight <= 0 ? width / roots.length : (weight(id) / rootsWeight) * width
+    if (w >= minWidth || roots.length === 1) stack.push({ id, x: rootX, w, depth: 0 })
+    rootX += w
+  }
+  stack.reverse()
   while (stack.length) {
     const r = stack.pop()!
     out.push(r)
@@ -117,7 +127,9 @@ export function visibleRows(plan: PlanModel, collapsed: ReadonlySet<number>, exp
   const out: PlanRow[] = []
   if (plan.nodes.length === 0) return out
   type Item = PlanRow
-  const stack: Item[] = [{ kind: 'node', id: 0 }]
+  const stack: Item[] = planRoots(plan)
+    .reverse()
+    .map((id): Item => ({ kind: 'node', id }))
   while (stack.length) {
     const item = stack.pop()!
     out.push(item)
