@@ -137,13 +137,36 @@ describe('each advice rule fires on its fixture', () => {
     expect(rules(p)).toContain('heap_fetches')
   })
 
-  it('nested_loop_inner: an inner side run thousands of times', async () => {
+  it('nested_loop_inner: an inner side run thousands of times; no index proposed where each run is already an index probe', async () => {
     const p = await plan('SELECT * FROM ex_b b JOIN ex_a a ON a.id = b.a_id WHERE b.id < 3000', {
       ...noParallel,
       enable_hashjoin: 'off',
       enable_mergejoin: 'off'
     })
-    expect(rules(p)).toContain('nested_loop_inner')
+    // The only item: ranked first.
+    expect(rules(p)).toEqual(['nested_loop_inner'])
+    const a = advise(p)[0]!
+    expect(p.nodes[p.nodes[a.nodeId!]!.children[1]!]).toMatchObject({ nodeType: 'Index Scan', indexName: 'ex_a_pkey' })
+    expect(a.message).toMatch(/Each run is already a probe of ex_a_pkey, so another index on the join column will not help/)
+    expect(a.message).not.toMatch(/An index on the inner side's join column/)
+    expect(a.sql).toBeNull()
+    // The inner side without its index: a sequential scan repeated per outer row, where an index is the fix.
+    const seq = await plan('SELECT * FROM ex_b b JOIN ex_a a ON a.id = b.a_id WHERE b.id < 1200', {
+      ...noParallel,
+      enable_hashjoin: 'off',
+      enable_mergejoin: 'off',
+      enable_indexscan: 'off',
+      enable_bitmapscan: 'off',
+      enable_material: 'off',
+      enable_memoize: 'off'
+    })
+    // The join stops reading ex_a at the first match (its id is unique): the inner scan's fewer rows
+    // than planned are rows not asked for, no misestimate. The repeated scan comes first.
+    expect(seq.nodes[2]).toMatchObject({ nodeType: 'Seq Scan', relation: 'ex_a', planRows: 50000, actualLoops: 1199 })
+    expect(seq.nodes[2]!.actualRows).toBeLessThan(50000)
+    expect(rules(seq)).toEqual(['nested_loop_inner', 'seq_scan_filter'])
+    const s = advise(seq)[0]!
+    expect(s.message).toMatch(/An index on the inner side's join column makes each loop cheap/)
   })
 
   it('workers_not_launched: parallel workers planned, none available', async () => {

@@ -96,6 +96,8 @@ const misestimate: Rule = (plan, ctx) => {
     if (!m || m.f < ctx.th.misestimate_factor || !matters(n, ctx)) continue
     // A Hash's rows are its child's: any error is the child's.
     if (n.nodeType === 'Hash') continue
+    // Fewer rows than planned from a node its consumer stopped reading is no misestimate.
+    if (!m.under && stoppedEarly(plan, n)) continue
     // Said once, where it starts: a node whose child is off the same way only carries it upward.
     const inherited = n.children.some((c) => {
       const cm = misestimateOf(plan.nodes[c]!)
@@ -146,6 +148,42 @@ const misestimate: Rule = (plan, ctx) => {
     })
   }
   return out
+}
+
+/** Nodes that hand rows on as they come: a Limit above them stops them too. */
+const STREAMING = new Set([
+  'Nested Loop',
+  'Merge Join',
+  'Append',
+  'Merge Append',
+  'Result',
+  'Subquery Scan',
+  'Gather',
+  'Gather Merge',
+  'Memoize',
+  'Materialize',
+  'ProjectSet',
+  'Unique'
+])
+
+/**
+ * Whether a node may have given fewer rows than planned because its consumer stopped asking:
+ * a Limit above it (through nodes that pass rows on as they come), the inner side of a semi or
+ * anti join (the first match ends a loop), or a nested loop's inner scan with no condition of its
+ * own (the join stops at the first match of a unique inner side, so it reads a table only partly).
+ */
+function stoppedEarly(plan: PlanModel, n: PlanNode): boolean {
+  const parent = n.parent >= 0 ? plan.nodes[n.parent]! : null
+  if (parent?.nodeType === 'Nested Loop' && parent.children[1] === n.id) {
+    if (parent.joinType === 'Semi' || parent.joinType === 'Anti') return true
+    if (!n.filter && !n.indexCond && !n.recheckCond) return true
+  }
+  if (n.parentRelationship === 'SubPlan' || n.parentRelationship === 'InitPlan') return true
+  for (let p = parent; p; p = p.parent >= 0 ? plan.nodes[p.parent]! : null) {
+    if (p.nodeType === 'Limit') return true
+    if (!STREAMING.has(p.nodeType)) return false
+  }
+  return false
 }
 
 /** The nodes below a node, itself included. */
@@ -356,18 +394,45 @@ const heapFetches: Rule = (plan, ctx) =>
       sql: n.relation ? `VACUUM (ANALYZE) ${qualifiedTable(n)};` : null
     }))
 
+/** The scan a nested loop's inner side repeats, looked for through Memoize and Materialize. */
+function innerScan(plan: PlanModel, inner: PlanNode): PlanNode {
+  let n = inner
+  while ((n.nodeType === 'Memoize' || n.nodeType === 'Materialize') && n.children.length === 1) n = plan.nodes[n.children[0]!]!
+  return n
+}
+
+/** Scans that reach their rows through an index condition: each loop is a probe, not a read of the table. */
+const INDEX_PROBES = new Set(['Index Scan', 'Index Only Scan', 'Bitmap Heap Scan'])
+
 const nestedLoop: Rule = (plan, ctx) => {
   const out: Advice[] = []
   for (const n of plan.nodes) {
     if (n.nodeType !== 'Nested Loop' || n.children.length < 2) continue
+    const outer = plan.nodes[n.children[0]!]!
     const inner = plan.nodes[n.children[1]!]!
     if ((inner.actualLoops ?? 0) < ctx.th.nested_loop_min_loops || !matters(inner, ctx)) continue
+    const scan = innerScan(plan, inner)
+    const perLoop = (inner.inclusiveMs ?? 0) / Math.max(1, inner.actualLoops ?? 1)
+    const spent = `${label(inner)} ran ${inner.actualLoops} times for ${fmtMs(inner.inclusiveMs ?? 0)} in all (${fmtMs(perLoop)} each).`
+    const mis = misestimateOf(outer)
+    const outerEstimate =
+      mis && mis.under && mis.f >= ctx.th.misestimate_factor
+        ? ` The outer side was estimated at ${outer.planRows} rows and gave ${outer.totalRows}: fixing that estimate (ANALYZE, extended statistics) lets the planner pick a hash join.`
+        : ''
+    let message: string
+    if (INDEX_PROBES.has(scan.nodeType) && (scan.indexCond ?? scan.recheckCond)) {
+      // The join column is indexed already: another index would not make a probe cheaper; the
+      // number of probes is what costs.
+      const index = scan.indexName ?? plan.nodes[scan.children[0] ?? -1]?.indexName ?? 'an index'
+      message = `${spent} Each run is already a probe of ${index}, so another index on the join column will not help: the number of probes is the cost.${outerEstimate || ` To see what a hash join would cost instead, run the query in a transaction with SET LOCAL enable_nestloop = off.`}`
+    } else
+      message = `${spent} An index on the inner side's join column makes each loop cheap.${outerEstimate || ' If the outer side was underestimated, fixing the estimate lets the planner pick a hash join.'}`
     out.push({
       rule: 'nested_loop_inner',
       nodeId: n.id,
       severity: 'warning',
       title: `${label(n)} runs its inner side ${inner.actualLoops} times`,
-      message: `${label(inner)} ran ${inner.actualLoops} times for ${fmtMs(inner.inclusiveMs ?? 0)} in all. An index on the inner side's join column makes each loop cheap; if the outer side was underestimated, fixing the estimate lets the planner pick a hash join.`,
+      message,
       savingsMs: (inner.inclusiveMs ?? 0) * 0.5,
       sql: null
     })
