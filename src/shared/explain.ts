@@ -144,6 +144,16 @@ export const Advice = z.object({
 })
 export type Advice = z.infer<typeof Advice>
 
+/** Values for every $n of a statement, from the target's statistics, to see a custom plan with. */
+export const ParameterValueSet = z.object({
+  label: z.string(),
+  /** One per $n, in order; null where the parameter is not compared with a column (a LIMIT): the user types it. */
+  values: z.array(z.string().nullable()),
+  /** Each value's column and its share of the rows. */
+  why: z.string()
+})
+export type ParameterValueSet = z.infer<typeof ParameterValueSet>
+
 export const ExplainResult = z.object({
   /** Its place in the history of plans Lookout keeps while it runs (null for a pasted plan). */
   historyId: z.string().nullable(),
@@ -161,7 +171,12 @@ export const ExplainResult = z.object({
       rolledBack: z.literal(true),
       at: z.number()
     })
-    .nullable()
+    .nullable(),
+  /**
+   * A generic plan's offer of custom plans: values drawn from pg_stats.most_common_vals of the
+   * columns each $n is compared with. Absent otherwise.
+   */
+  customPlans: z.array(ParameterValueSet).optional()
 })
 export type ExplainResult = z.infer<typeof ExplainResult>
 

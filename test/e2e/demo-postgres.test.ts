@@ -149,6 +149,26 @@ describe('Explain from the Slow queries view', () => {
   })
 })
 
+describe('a generic plan and its custom plans', () => {
+  it('a statement with $1 and no value: the generic plan at once, then the plan for the most common status', async () => {
+    await page.keyboard.press('Control+9')
+    await page.fill('textarea[aria-label="Statement to explain"]', 'SELECT id, total FROM orders WHERE status = $1')
+    await page.fill('textarea[aria-label="Parameter values"]', '')
+    await page.uncheck('text=ANALYZE (runs it')
+    await page.getByRole('button', { name: 'Run EXPLAIN' }).click()
+    const offer = page.locator('[data-testid=custom-plans]')
+    await offer.waitFor({ timeout: 30_000 })
+    expect(await offer.textContent()).toMatch(/\$1 = (new|paid|shipped|returned) \(orders\.status: \d+\.\d% of rows\)/)
+    await page.screenshot({ path: join(SHOTS, 'explain-generic-plan.png'), fullPage: true })
+    await offer.getByRole('button', { name: 'Explain with the most common values' }).click()
+    // The custom plan replaces the generic one; its value is in the parameters box.
+    await offer.waitFor({ state: 'detached', timeout: 30_000 })
+    expect(await page.locator('textarea[aria-label="Parameter values"]').inputValue()).toMatch(/^(new|paid|shipped|returned)$/)
+    expect(await page.locator('p.summary').textContent()).toMatch(/nodes; .* · ran on demo \(not executed\)/)
+    expect(errors).toEqual([])
+  })
+})
+
 describe('a pasted plan', () => {
   it('partition scans are grouped until expanded; the export can be anonymised', async () => {
     await page.keyboard.press('Control+9')

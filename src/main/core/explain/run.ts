@@ -12,6 +12,7 @@ import type { PgThresholds } from '../postgres/thresholds'
 import { advise, type LiveFacts } from './advice'
 import { analysePlan } from './analyse'
 import { parseJsonPlan } from './json-plan'
+import { customPlanValues } from './parameter-values'
 
 export interface ExplainRequest {
   profile: Profile
@@ -65,6 +66,11 @@ async function explainStatement(client: pg.Client, prefix: string, req: ExplainR
   return typeof cell === 'string' ? cell : JSON.stringify(cell)
 }
 
+/** The highest $n of a statement: how many values it takes. */
+function parameterCount(sql: string): number {
+  return Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))
+}
+
 /** The name of the statement prepared for a generic plan on 13-15; dropped after each use. */
 const GENERIC_STATEMENT = 'lookout_generic_plan'
 
@@ -75,7 +81,7 @@ const GENERIC_STATEMENT = 'lookout_generic_plan'
  * at. Nothing executes: EXPLAIN without ANALYZE only plans. Must run inside `inTransaction`.
  */
 async function explainGeneric(client: pg.Client, prefix: string, req: ExplainRequest): Promise<string> {
-  const count = Math.max(...[...req.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))
+  const count = parameterCount(req.sql)
   await client.query("SET LOCAL plan_cache_mode = 'force_generic_plan'")
   await client.query({ text: `PREPARE ${GENERIC_STATEMENT} AS ${req.sql}`, queryMode: 'extended' } as pg.QueryConfig)
   try {
@@ -380,7 +386,10 @@ export async function runCheckedExplain(
     const advice = advise(plan, facts)
     await tryHypothetical(client, prefixWithout(options), req, plan, advice).catch(() => {})
     const run = { profile: req.profile.name, analyzed: req.analyze, readOnly: !writes, rolledBack: true as const, at: req.now }
-    return { writes, result: { historyId: null, plan, advice, raw, format: 'json', run } }
+    // A generic plan: offer custom plans with values the target's statistics hold.
+    const generic = prepared || options.includes('GENERIC_PLAN')
+    const customPlans = generic ? await customPlanValues(client, plan, parameterCount(req.sql)).catch(() => null) : null
+    return { writes, result: { historyId: null, plan, advice, raw, format: 'json', run, ...(customPlans ? { customPlans } : {}) } }
   } catch (err) {
     if (signal.aborted) throw new ApiError('conflict', 'EXPLAIN was cancelled: the server stopped the statement and rolled it back')
     throw asApiError(err, prefix, req.thresholds)

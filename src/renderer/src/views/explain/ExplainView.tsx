@@ -244,13 +244,13 @@ export function ExplainView() {
   const [jobId, setJobId] = useState<string | null>(null)
   const raw = useRef<HTMLDetailsElement>(null)
 
-  const run = async (confirmation?: string) => {
+  const run = async (confirmation?: string, values?: string[]) => {
     if (!profile) return
     setBusy(true)
     const id = crypto.randomUUID()
     setJobId(id)
     try {
-      const params = hasParams && paramText.trim() ? paramText.split('\n').map((l) => l.trim()) : null
+      const params = values ?? (hasParams && paramText.trim() ? paramText.split('\n').map((l) => l.trim()) : null)
       const request = { profile: profile.name, sql, analyze: analyze && !analyzeBlocked, confirmation, params, jobId: id }
       setResult(await runJob('explain.run', id, () => api.call('explain.run', request)))
       setNeedsWriteConfirmation(false)
@@ -352,10 +352,35 @@ export function ExplainView() {
             {plan.jit ? `, JIT ${ms(plan.jit.totalMs)}` : ''}
             {result.run ? ` · ran on ${result.run.profile}${result.run.analyzed ? ', rolled back' : ' (not executed)'}` : ' · pasted plan'}
           </p>
+          {result.customPlans?.length ? (
+            <section className="panel" aria-label="Custom plans" data-testid="custom-plans">
+              <h3>This is the generic plan: the plan for particular values may differ</h3>
+              <p className="muted">Values from the target's statistics (pg_stats.most_common_vals), bound as parameters:</p>
+              <ul>
+                {result.customPlans.map((set) => (
+                  <li key={set.label}>
+                    <button
+                      disabled={busy}
+                      onClick={() => {
+                        setParamText(set.values.map((v) => v ?? '').join('\n'))
+                        // A value the statistics cannot give (a LIMIT) is the user's to type first.
+                        if (set.values.every((v) => v !== null)) void run(undefined, set.values as string[])
+                      }}
+                    >
+                      {set.values.every((v) => v !== null) ? `Explain with the ${set.label}` : `Fill in the ${set.label}`}
+                    </button>{' '}
+                    <span className="muted">{set.why}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
           <section className="panel" aria-label="Advice" data-testid="advice">
             <h3>Advice, by time it could save</h3>
             {result.advice.length === 0 ? (
-              <p className="muted">{plan.analyzed ? 'Nothing to advise.' : 'Advice needs a plan with ANALYZE figures.'}</p>
+              <p className="muted">
+                {plan.analyzed ? 'Nothing to advise.' : 'Nothing to advise from the estimates; ANALYZE figures would tell more.'}
+              </p>
             ) : (
               <ol className="advice">
                 {result.advice.map((a, i) => (
