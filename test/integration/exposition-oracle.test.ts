@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeExposition } from '../../src/main/core/prometheus/exposition/decode'
@@ -61,6 +63,23 @@ const EDGE_PAGES: Record<string, { type: string; body: Buffer }> = {
   'om-raw-line-feed-in-label': { type: OM, body: bytes('metric{label="new\nline"} 3.14\n# EOF\n') }
 }
 
+/**
+ * The OpenMetrics conformance suite's 211 cases (../shared), served as OpenMetrics: strict mode
+ * follows the suite (conformance.test.ts); the scraper must follow Prometheus, which takes 71 of
+ * the suite's 167 "should fail" cases.
+ */
+const CONFORMANCE = join(__dirname, '../../../shared/conformance/openmetrics/parsers')
+const conformancePages = (): Record<string, { type: string; body: Buffer }> =>
+  Object.fromEntries(
+    readdirSync(CONFORMANCE)
+      .sort()
+      .map((name) => {
+        const meta = JSON.parse(readFileSync(join(CONFORMANCE, name, 'test.json'), 'utf8')) as { file: string }
+        return [`om-suite-${name}`, { type: OM, body: readFileSync(join(CONFORMANCE, name, meta.file)) }]
+      })
+  )
+const PAGES = { ...EDGE_PAGES, ...conformancePages() }
+
 /** A page pushed to the Pushgateway, which then serves it with its own series. */
 const PUSHED = [
   '# HELP job_duration_seconds How long the batch job took.',
@@ -88,7 +107,7 @@ const jobs = new Map<string, { url: string; fixed: boolean }>()
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const page = EDGE_PAGES[(req.url ?? '').slice(1)]
+    const page = PAGES[(req.url ?? '').slice(1)]
     if (!page) return void res.writeHead(404).end()
     res.writeHead(200, { 'content-type': page.type }).end(page.body)
   })
@@ -115,7 +134,7 @@ beforeAll(async () => {
     body: PUSHED
   })
   if (!pushed.ok) throw new Error(`the Pushgateway refused the push: ${pushed.status} ${await pushed.text()}`)
-  for (const name of Object.keys(EDGE_PAGES)) jobs.set(name, { url: `http://127.0.0.1:${port}/${name}`, fixed: true })
+  for (const name of Object.keys(PAGES)) jobs.set(name, { url: `http://127.0.0.1:${port}/${name}`, fixed: true })
   const probeParams = { module: ['http_2xx'], target: [fixture.url] }
   const live = [
     { job: 'live-alertmanager', url: `${alertmanager.url}/metrics` },
@@ -132,7 +151,7 @@ beforeAll(async () => {
     { job: 'live-pushgateway', url: pushgateway.metricsUrl }
   ]
   prometheus = await startPrometheus([
-    ...Object.keys(EDGE_PAGES).map((name) => ({ job: name, targets: [`127.0.0.1:${port}`], metricsPath: `/${name}` })),
+    ...Object.keys(PAGES).map((name) => ({ job: name, targets: [`127.0.0.1:${port}`], metricsPath: `/${name}` })),
     // Exporters read the machine, a server or a probe for each scrape: 5 s leaves them time on a busy machine.
     ...live.map((l) => {
       const u = new URL(l.url)
@@ -231,5 +250,10 @@ describe('Lookout reads what the Prometheus server reads', () => {
     expect(liveDown).toEqual([])
     // The oracle did refuse some: the test is not vacuous.
     expect([...verdicts.values()].filter((v) => !v.up).length).toBeGreaterThanOrEqual(6)
+    // Of the suite's cases the written format forbids, Prometheus takes some and refuses others.
+    const suiteBad = [...jobs.keys()].filter((j) => j.startsWith('om-suite-bad_'))
+    expect(suiteBad.length).toBeGreaterThan(100)
+    expect(suiteBad.filter((j) => verdicts.get(j)!.up).length).toBeGreaterThan(0)
+    expect(suiteBad.filter((j) => !verdicts.get(j)!.up).length).toBeGreaterThan(0)
   })
 })

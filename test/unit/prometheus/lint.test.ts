@@ -88,6 +88,30 @@ describe('lookout metrics lint', () => {
     )
   })
 
+  it('OpenMetrics rules Prometheus does not check are warnings; the exemplar rule it does check stays an error', () => {
+    // A histogram with no +Inf bucket and a _count without _sum: Prometheus stores every sample.
+    const histogram = '# TYPE a histogram\na_bucket{le="1"} 1\na_count 1\n# EOF\n'
+    expect(run(histogram)).toEqual({
+      code: 0,
+      out: 'page.prom: valid OpenMetrics 1.0 for Prometheus, with 2 warning(s): 1 families, 2 samples\n',
+      err:
+        'page.prom:2:1: warning: a (the group starting on line 2) has no le="+Inf" bucket (OpenMetrics 1.0; Prometheus takes it)\n' +
+        'page.prom:2:1: warning: a (the group starting on line 2) needs both _count and _sum, or neither (OpenMetrics 1.0; Prometheus takes it)\n'
+    })
+    expect(run(histogram, 'auto', false, true).code).toBe(1)
+    // Metadata after the samples, a second TYPE, timestamps going backwards: read past.
+    expect(run('# TYPE a gauge\na 1 2\na 1 1\n# HELP a late\n# EOF\n').err).toBe(
+      'page.prom:3:1: warning: timestamps of a{} go backwards (OpenMetrics 1.0; Prometheus takes it)\n' +
+        'page.prom:4:8: warning: # HELP for "a" must come before its samples (OpenMetrics 1.0; Prometheus takes it)\n'
+    )
+    // Prometheus goes by the name: an exemplar on a gauge named a_bucket is taken, on a gauge named a refused.
+    expect(run('# TYPE a_bucket gauge\na_bucket 1 # {a="b"} 0.5\n# EOF\n').code).toBe(0)
+    expect(run('# TYPE a gauge\na 1 # {a="b"} 1\n# EOF\n')).toMatchObject({
+      code: 1,
+      err: 'page.prom:2:1: error: exemplars are allowed only on counter _total and histogram _bucket samples, not on a (gauge): Prometheus refuses it (does not support exemplars) (OpenMetrics 1.0)\n'
+    })
+  })
+
   it('prints the parsed families with --json, labels decoded', () => {
     const { code, out } = run('# TYPE a counter\na_total{k="v"} 3\n# EOF\n', 'auto', true)
     expect(code).toBe(0)

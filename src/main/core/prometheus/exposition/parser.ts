@@ -400,6 +400,7 @@ class Parser {
     if (nameEnd >= end || s.charCodeAt(nameEnd) !== SP)
       this.fail(nameEnd, `expected a space after the metric name, found ${this.found(nameEnd)}`)
     const st = this.familyForMetadata(name, kind, at)
+    if (!st) return // a line Prometheus reads past (metadata repeated, or after the samples)
     const rest = nameEnd + 1
     if (kind === 'help') {
       st.family.help = this.unescape(rest, end, false)
@@ -411,7 +412,7 @@ class Parser {
       st.family.type = type
       st.typeSet = true
       if (st.unitSet && st.family.unit && (type === 'info' || type === 'stateset'))
-        this.fail(rest, `${type === 'info' ? 'an' : 'a'} ${type} has no unit`)
+        this.tolerate(rest, `${type === 'info' ? 'an' : 'a'} ${type} has no unit`)
       for (const suffix of SUFFIXES[type]) {
         const sampleName = name + suffix
         if (suffix && this.byName.has(sampleName))
@@ -426,18 +427,24 @@ class Parser {
       if (unit && !name.endsWith('_' + unit))
         this.fail(rest, `the metric name "${name}" must end with "_${unit}" to have the unit "${unit}"`)
       if (unit && (st.family.type === 'info' || st.family.type === 'stateset'))
-        this.fail(rest, `${st.family.type === 'info' ? 'an' : 'a'} ${st.family.type} has no unit`)
+        this.tolerate(rest, `${st.family.type === 'info' ? 'an' : 'a'} ${st.family.type} has no unit`)
       st.family.unit = unit
       st.unitSet = true
     }
   }
 
-  private familyForMetadata(name: string, kind: 'help' | 'type' | 'unit', at: number): FamilyState {
+  /** The family a metadata line is for; null for a line Prometheus takes but that changes nothing (read past, with a warning). */
+  private familyForMetadata(name: string, kind: 'help' | 'type' | 'unit', at: number): FamilyState | null {
     const cur = this.current
     if (cur && cur.family.name === name) {
-      if (cur.family.samples.length) this.fail(at, `# ${kind.toUpperCase()} for "${name}" must come before its samples`)
-      if ((kind === 'help' && cur.helpSet) || (kind === 'type' && cur.typeSet) || (kind === 'unit' && cur.unitSet))
-        this.fail(at, `second # ${kind.toUpperCase()} line for "${name}"`)
+      if (cur.family.samples.length) {
+        this.tolerate(at, `# ${kind.toUpperCase()} for "${name}" must come before its samples`)
+        return null
+      }
+      if ((kind === 'help' && cur.helpSet) || (kind === 'type' && cur.typeSet) || (kind === 'unit' && cur.unitSet)) {
+        this.tolerate(at, `second # ${kind.toUpperCase()} line for "${name}"`)
+        return null
+      }
       return cur
     }
     return this.startFamily(name, 'unknown', at)
@@ -461,7 +468,7 @@ class Parser {
       this.current = existing
       return existing
     }
-    if (this.om && this.sampleNames.has(name)) this.fail(at, `the name "${name}" clashes with a sample name of a family above`)
+    if (this.om && this.sampleNames.has(name)) this.tolerate(at, `the name "${name}" clashes with a sample name of a family above`)
     this.closeFamily()
     const family: MetricFamily = { name, type, help: null, unit: null, samples: [] }
     const st: FamilyState = { family, typeSet: false, helpSet: false, unitSet: false, group: null, closedGroups: null, prev: null }
@@ -870,7 +877,7 @@ class Parser {
       for (const _ of labels[k]!) runes++
     }
     if (runes > MAX_EXEMPLAR_LABEL_RUNES)
-      this.fail(i - 1, `exemplar labels have ${runes} characters; at most ${MAX_EXEMPLAR_LABEL_RUNES} are allowed`)
+      this.tolerate(i - 1, `exemplar labels have ${runes} characters; at most ${MAX_EXEMPLAR_LABEL_RUNES} are allowed`)
     if (i >= end || s.charCodeAt(i) !== SP) this.fail(i, `expected a space before the exemplar value, found ${this.found(i)}`)
     i++
     const vStart = i
@@ -955,15 +962,18 @@ class Parser {
     const prev = st.prev
     if (prev && prev.name === sample.name && this.spanEquals(prev, sample)) {
       if ((prev.timestampMs === undefined) !== (sample.timestampMs === undefined))
-        this.fail(at, `${sample.name}${labelText(sample.labels)} repeats with and without a timestamp`)
-      if (prev.timestampMs === undefined) this.fail(at, `${sample.name}${labelText(sample.labels)} appears twice without timestamps`)
-      if (sample.timestampMs! < prev.timestampMs!) this.fail(at, `timestamps of ${sample.name}${labelText(sample.labels)} go backwards`)
+        this.tolerate(at, `${sample.name}${labelText(sample.labels)} repeats with and without a timestamp`)
+      else if (prev.timestampMs === undefined) this.fail(at, `${sample.name}${labelText(sample.labels)} appears twice without timestamps`)
+      else if (sample.timestampMs! < prev.timestampMs!)
+        this.tolerate(at, `timestamps of ${sample.name}${labelText(sample.labels)} go backwards`)
     }
     if (sample.exemplar) {
       const allowed =
         (type === 'counter' && suffix === '_total') || ((type === 'histogram' || type === 'gaugehistogram') && suffix === '_bucket')
-      if (!allowed)
-        this.fail(at, `exemplars are allowed only on counter _total and histogram _bucket samples, not on ${sample.name} (${type})`)
+      const message = `exemplars are allowed only on counter _total and histogram _bucket samples, not on ${sample.name} (${type})`
+      // Prometheus goes by the sample's name alone: one ending in _total or _bucket may carry an exemplar.
+      if (!allowed && (sample.name.endsWith('_total') || sample.name.endsWith('_bucket'))) this.tolerate(at, message)
+      else if (!allowed) this.fail(at, `${message}: Prometheus refuses it (does not support exemplars)`)
       if (sample.exemplar.timestampMs !== undefined && !Number.isFinite(sample.exemplar.timestampMs))
         this.fail(at, 'an exemplar timestamp must be finite')
     }
@@ -975,11 +985,12 @@ class Parser {
         if (suffix === '_total') nonNegative(`the counter ${sample.name}`)
         return
       case 'info':
-        if (v !== 1) this.fail(at, `an info sample's value must be 1, got ${v}`)
+        if (v !== 1) this.tolerate(at, `an info sample's value must be 1, got ${v}`)
         return
       case 'stateset':
-        if (!Object.prototype.hasOwnProperty.call(sample.labels, fam.name)) this.fail(at, `a stateset sample needs the label "${fam.name}"`)
-        if (v !== 0 && v !== 1) this.fail(at, `a stateset sample's value must be 0 or 1, got ${v}`)
+        if (!Object.prototype.hasOwnProperty.call(sample.labels, fam.name))
+          this.tolerate(at, `a stateset sample needs the label "${fam.name}"`)
+        if (v !== 0 && v !== 1) this.tolerate(at, `a stateset sample's value must be 0 or 1, got ${v}`)
         return
       case 'summary':
       case 'histogram':
@@ -997,7 +1008,7 @@ class Parser {
     let g = st.group
     if (!g || g.key !== key) {
       if (g) this.closeGroup(st, g)
-      if (st.closedGroups!.has(key)) this.fail(at, `samples of ${st.family.name}${labelText(sample.labels)} are not contiguous`)
+      if (st.closedGroups!.has(key)) this.tolerate(at, `samples of ${st.family.name}${labelText(sample.labels)} are not contiguous`)
       g = st.group = {
         key,
         line: this.line,
@@ -1018,9 +1029,11 @@ class Parser {
     if (type === 'summary') {
       if (suffix === '') {
         const q = sample.labels.quantile
-        if (q === undefined) this.fail(at, `a summary sample ${name} needs a "quantile" label`)
-        const qv = parseFloatToken(q, true)
-        if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1) this.fail(at, `quantile="${q}" must be a number from 0 to 1`)
+        if (q === undefined) this.tolerate(at, `a summary sample ${name} needs a "quantile" label`)
+        else {
+          const qv = parseFloatToken(q, true)
+          if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1) this.tolerate(at, `quantile="${q}" must be a number from 0 to 1`)
+        }
         if (v < 0) this.tolerate(at, `the quantile value of ${name} must not be negative, got ${v}`)
       } else if (suffix === '_count') {
         positive('the count')
@@ -1035,10 +1048,11 @@ class Parser {
     const sumSuffix = type === 'histogram' ? '_sum' : '_gsum'
     if (suffix === '_bucket') {
       const le = sample.labels.le
-      if (le === undefined) this.fail(at, `a bucket ${name} needs an "le" label`)
+      // Prometheus stores a bucket it cannot place all the same: read past, with a warning.
+      if (le === undefined) return this.tolerate(at, `a bucket ${name} needs an "le" label`)
       const bound = parseFloatToken(le, true)
-      if (bound === undefined || Number.isNaN(bound)) this.fail(at, `le="${le}" is not a number`)
-      if (bound <= g.lastLe) this.fail(at, `buckets of ${st.family.name}${labelText(sample.labels)} must be in increasing order of le`)
+      if (bound === undefined || Number.isNaN(bound)) return this.tolerate(at, `le="${le}" is not a number`)
+      if (bound <= g.lastLe) this.tolerate(at, `buckets of ${st.family.name}${labelText(sample.labels)} must be in increasing order of le`)
       positive('the bucket')
       if (v < g.lastBucket)
         this.tolerate(at, `bucket le="${le}" counts ${v}, fewer than the bucket before it (${g.lastBucket}): buckets are cumulative`)
@@ -1051,7 +1065,7 @@ class Parser {
       positive('the count')
       g.count = v
     } else if (suffix === sumSuffix) {
-      if (Number.isNaN(v)) this.fail(at, `the sum ${name} must be a number, got NaN`)
+      if (Number.isNaN(v)) this.tolerate(at, `the sum ${name} must be a number, got NaN`)
       g.sum = v
     }
   }
@@ -1062,18 +1076,20 @@ class Parser {
     const type = st.family.type
     const where = `${st.family.name} (the group starting on line ${g.line})`
     if (type === 'summary') {
-      if ((g.count === undefined) !== (g.sum === undefined)) this.failAt(g.line, 1, `${where} needs both _count and _sum, or neither`)
+      if ((g.count === undefined) !== (g.sum === undefined)) this.tolerateAt(g.line, 1, `${where} needs both _count and _sum, or neither`)
       return
     }
     const [c, s] = type === 'histogram' ? ['_count', '_sum'] : ['_gcount', '_gsum']
-    if (g.inf === undefined) this.failAt(g.line, 1, `${where} has no le="+Inf" bucket`)
-    if ((g.count === undefined) !== (g.sum === undefined)) this.failAt(g.line, 1, `${where} needs both ${c} and ${s}, or neither`)
-    if (g.count !== undefined && g.count !== g.inf) this.failAt(g.line, 1, `${where}: ${c} is ${g.count} but the +Inf bucket is ${g.inf}`)
+    // Prometheus checks none of a classic histogram's structure: each of these is a warning.
+    if (g.inf === undefined) this.tolerateAt(g.line, 1, `${where} has no le="+Inf" bucket`)
+    if ((g.count === undefined) !== (g.sum === undefined)) this.tolerateAt(g.line, 1, `${where} needs both ${c} and ${s}, or neither`)
+    if (g.count !== undefined && g.inf !== undefined && g.count !== g.inf)
+      this.tolerateAt(g.line, 1, `${where}: ${c} is ${g.count} but the +Inf bucket is ${g.inf}`)
     if (type === 'histogram' && g.negativeBucket && g.sum !== undefined)
       this.tolerateAt(g.line, 1, `${where} has negative buckets, so it must not have ${s}`)
     if (type === 'histogram' && g.sum !== undefined && g.sum < 0) this.tolerateAt(g.line, 1, `${where}: ${s} must not be negative`)
     if (type === 'gaugehistogram' && g.sum !== undefined && g.sum < 0 && !g.negativeBucket)
-      this.failAt(g.line, 1, `${where}: ${s} is negative but no bucket is`)
+      this.tolerateAt(g.line, 1, `${where}: ${s} is negative but no bucket is`)
   }
 }
 
