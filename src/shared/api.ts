@@ -35,7 +35,7 @@ import {
   RuleTestResult
 } from './alert-rules'
 import { CacheDryRun, JobProgress, KeyInspection, KeyspaceAnalysis, RedisDetails, WarmResult } from './redis'
-import { ExploredSeries, InstantAnswer, RangeAnswer, SavedQuery } from './prometheus'
+import { ExploredPage, InstantAnswer, RangeAnswer, SavedQuery } from './prometheus'
 import { HistoryInfo, HistoryRetention, SeriesRange, TimelineEvent, TimelineQuery, TimeRange } from './history'
 import { ReportProgress, ReportRequest, ReportResult } from './reports'
 
@@ -268,7 +268,7 @@ export const requests = {
       search: z.string().max(200).default(''),
       limit: z.number().int().min(1).max(2000).default(200)
     }),
-    result: z.object({ series: z.array(ExploredSeries), total: z.number().int() })
+    result: ExploredPage
   },
   'metrics.watch': {
     params: z.object({

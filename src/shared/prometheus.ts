@@ -15,6 +15,23 @@ export const ExploredSeries = z.object({
 })
 export type ExploredSeries = z.infer<typeof ExploredSeries>
 
+/** Where the last scrape's page breaks the written format although Prometheus takes it. */
+export const FormatWarning = z.object({ line: z.number().int(), column: z.number().int(), message: z.string() })
+export type FormatWarning = z.infer<typeof FormatWarning>
+
+/** What the metrics explorer lists of an endpoint's last scrape. */
+export const ExploredPage = z.object({
+  series: z.array(ExploredSeries),
+  total: z.number().int(),
+  /** The page's format warnings, the first of them (at most MAX_LISTED_WARNINGS); `warningCount` counts all. */
+  warnings: z.array(FormatWarning),
+  warningCount: z.number().int()
+})
+export type ExploredPage = z.infer<typeof ExploredPage>
+
+/** Warnings the explorer lists; `lookout metrics lint` prints every one. */
+export const MAX_LISTED_WARNINGS = 50
+
 export const SavedQuery = z.object({
   name: z.string().min(1).max(100),
   expr: z.string().min(1).max(20_000)

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeExposition } from '../../src/main/core/prometheus/exposition/decode'
 import { formatFromContentType, parseExposition } from '../../src/main/core/prometheus/exposition/parser'
+import { MetricsEndpointCollector } from '../../src/main/core/prometheus/metrics-collector'
 import {
   eventuallyAsync,
   startAlertmanager,
@@ -255,5 +256,29 @@ describe('Lookout reads what the Prometheus server reads', () => {
     expect(suiteBad.length).toBeGreaterThan(100)
     expect(suiteBad.filter((j) => verdicts.get(j)!.up).length).toBeGreaterThan(0)
     expect(suiteBad.filter((j) => !verdicts.get(j)!.up).length).toBeGreaterThan(0)
+  })
+})
+
+describe("Lookout's scraper on a page Prometheus takes with format warnings", () => {
+  it('the target is up; its card counts the warnings and the explorer lists them', async () => {
+    const port = (server.address() as AddressInfo).port
+    const c = new MetricsEndpointCollector({ id: 'edge', url: `http://127.0.0.1:${port}/type-after-samples` })
+    try {
+      const r = await c.collect(AbortSignal.timeout(10_000))
+      expect(r.figures.find((f) => f.label === 'Samples')!.value).toBe(2)
+      expect(r.figures.find((f) => f.label === 'Format warnings')).toMatchObject({
+        value: 1,
+        detail: expect.stringMatching(
+          /^line 2, column 8: # TYPE for "a" comes after its samples \(Prometheus takes it; lookout metrics lint lists them all\)$/
+        )
+      })
+      expect(c.explorer.list('', 10)).toMatchObject({
+        total: 2,
+        warningCount: 1,
+        warnings: [{ line: 2, column: 8, message: '# TYPE for "a" comes after its samples' }]
+      })
+    } finally {
+      await c.close()
+    }
   })
 })

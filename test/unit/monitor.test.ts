@@ -132,7 +132,7 @@ describe('ProfileMonitor', () => {
         if (!up) throw new Error('HTTP 500')
         return { figures: [], samples: [{ seriesId: 'm|x', value: 7 }] }
       }),
-      explorer: { list: () => ({ series: [], total: 0 }), watch: () => watchedInfo, unwatch: () => true }
+      explorer: { list: () => ({ series: [], total: 0, warnings: [], warningCount: 0 }), watch: () => watchedInfo, unwatch: () => true }
     }
     const monitor = new ProfileMonitor(testProfile({ environment: 'dev', pollIntervalMs: 1000 }), [metrics], {
       scheduler: new Scheduler<CollectResult>({ clock, random: () => 0.5 }),

@@ -1,5 +1,5 @@
 import type { StatementSample } from './postgres/checks/statements'
-import type { ExploredSeries } from '../../shared/prometheus'
+import type { ExploredPage } from '../../shared/prometheus'
 import type { Figure, SeriesInfo, TargetKind } from '../../shared/schemas'
 import type { ScrapedWindows } from './alerts/scraped-windows'
 
@@ -70,7 +70,7 @@ export interface TargetCollector {
   query?(expr: string, signal: AbortSignal): Promise<{ labels: Record<string, string>; value: number }[]>
   /** Targets whose series can be browsed and charted on demand (/metrics endpoints). */
   readonly explorer?: {
-    list(search: string, limit: number): { series: ExploredSeries[]; total: number }
+    list(search: string, limit: number): ExploredPage
     watch(key: string, quantile: number | null): SeriesInfo
     unwatch(seriesId: string): boolean
   }

@@ -1,5 +1,5 @@
 import { ApiError } from '../../../shared/api'
-import type { ExploredSeries } from '../../../shared/prometheus'
+import { MAX_LISTED_WARNINGS, type ExploredPage, type ExploredSeries, type FormatWarning } from '../../../shared/prometheus'
 import type { SeriesInfo } from '../../../shared/schemas'
 import type { SeriesSample } from '../collector'
 import { ScrapeDeriver, type SeriesPoint } from './derive'
@@ -27,11 +27,13 @@ export class SeriesExplorer {
   private points: SeriesPoint[] = []
   private groups = new Map<string, { family: string; now: Bucket[]; window: Bucket[] | null }>()
   private readonly watches = new Map<string, Watch>()
+  private warnings: FormatWarning[] = []
 
   constructor(private readonly targetId: string) {}
 
   update(page: ExpositionPage, text: string, tMs: number): void {
     this.points = this.deriver.update(page, text, tMs)
+    this.warnings = page.warnings
     const next = new Map<string, { family: string; now: Bucket[]; window: Bucket[] | null }>()
     for (const fam of page.families) {
       if (fam.type !== 'histogram') continue
@@ -44,7 +46,7 @@ export class SeriesExplorer {
   }
 
   /** Series and histogram groups whose identity contains `search` (any case), at most `limit`. */
-  list(search: string, limit: number): { series: ExploredSeries[]; total: number } {
+  list(search: string, limit: number): ExploredPage {
     const needle = search.toLowerCase()
     const all: ExploredSeries[] = []
     for (const [key, g] of this.groups) {
@@ -64,7 +66,12 @@ export class SeriesExplorer {
       })
     }
     all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    return { series: all.slice(0, limit), total: all.length }
+    return {
+      series: all.slice(0, limit),
+      total: all.length,
+      warnings: this.warnings.slice(0, MAX_LISTED_WARNINGS),
+      warningCount: this.warnings.length
+    }
   }
 
   watch(key: string, quantile: number | null): SeriesInfo {

@@ -1,11 +1,11 @@
-import type { ExploredSeries } from '../../../shared/prometheus'
+import type { ExploredPage } from '../../../shared/prometheus'
 import { api } from '../api'
 import { useSeries } from '../stores/series'
 import { useSession } from '../stores/session'
 
-export async function listSeries(targetId: string, search: string): Promise<{ series: ExploredSeries[]; total: number }> {
+export async function listSeries(targetId: string, search: string): Promise<ExploredPage> {
   const profile = useSession.getState().active
-  if (!profile) return { series: [], total: 0 }
+  if (!profile) return { series: [], total: 0, warnings: [], warningCount: 0 }
   return api.call('metrics.series', { profile, targetId, search, limit: 300 })
 }
 

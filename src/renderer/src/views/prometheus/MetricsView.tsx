@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { ExploredSeries } from '../../../../shared/prometheus'
+import type { ExploredPage } from '../../../../shared/prometheus'
 import { formatValue } from '../../lib/format'
 import { listSeries, unwatchSeries, watchSeries } from '../../app/explorer'
 import { SeriesChart } from '../../components/SeriesChart'
@@ -14,7 +14,7 @@ export function MetricsView() {
   const targetIds = metricsTargets.split('\n').filter(Boolean)
   const [target, setTarget] = useState<string | null>(null)
   const [search, setSearch] = useState('')
-  const [rows, setRows] = useState<{ series: ExploredSeries[]; total: number } | null>(null)
+  const [rows, setRows] = useState<ExploredPage | null>(null)
   const [error, setError] = useState<string | null>(null)
   const chosen = target && targetIds.includes(target) ? target : (targetIds[0] ?? null)
   const state = useTargets((s) => (chosen ? s.byId[chosen] : undefined))
@@ -72,6 +72,29 @@ export function MetricsView() {
       </div>
       {state?.lastError && <p className={state.health === 'down' ? 'error' : 'warning'}>{state.lastError}</p>}
       {error && <p className="error">{error}</p>}
+      {rows && rows.warningCount > 0 && (
+        <details className="format-warnings" data-testid="format-warnings">
+          <summary className="warning">
+            {rows.warningCount} format warning{rows.warningCount === 1 ? '' : 's'}: the page breaks the written format where Prometheus
+            takes it anyway
+          </summary>
+          <ul>
+            {rows.warnings.map((w, i) => (
+              <li key={i}>
+                <code>
+                  line {w.line}, column {w.column}
+                </code>
+                : {w.message}
+              </li>
+            ))}
+          </ul>
+          {rows.warningCount > rows.warnings.length && (
+            <p className="muted">
+              First {rows.warnings.length} shown; <code>lookout metrics lint</code> prints them all.
+            </p>
+          )}
+        </details>
+      )}
       {watched && (
         <div className="watched">
           {watched.split('\n').map((id) => (
