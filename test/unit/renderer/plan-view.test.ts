@@ -118,7 +118,7 @@ Planning Time: 0.02 ms
 Execution Time: 0.06 ms`).plan
 
   it('reads each plan as a root, adds their times, and shows every root', async () => {
-    const { planCost, planRoots } = await import('../../../src/shared/explain')
+    const { planCost, planRoots } = await import('../../../src/shared/plan-tree')
     const { icicleLayout, visibleRows } = await import('../../../src/renderer/src/lib/plan-view')
     expect(planRoots(rules)).toEqual([0, 4])
     expect(rules.nodes.map((n) => n.parent)).toEqual([-1, 0, 1, 1, -1, 4])

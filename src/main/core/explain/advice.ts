@@ -1,4 +1,5 @@
-import { planCost, planRoots, type Advice, type PlanModel, type PlanNode } from '../../../shared/explain'
+import type { Advice, PlanModel, PlanNode } from '../../../shared/explain'
+import { planCost, planRoots } from '../../../shared/plan-tree'
 
 /** Thresholds of the advice rules, by name. */
 export const EXPLAIN_THRESHOLDS = {

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import {
-  planCost,
-  type ExplainResult,
-  type PlanComparison,
-  type PlanHistoryEntry,
-  type PlanModel,
-  type PlanNode
-} from '../../../shared/explain'
+import type { ExplainResult, PlanComparison, PlanHistoryEntry, PlanModel, PlanNode } from '../../../shared/explain'
+import { planCost } from '../../../shared/plan-tree'
 
 /** Plans kept per query while Lookout runs; the oldest go first. */
 export const PLAN_HISTORY_PER_QUERY = 20

@@ -2,7 +2,8 @@ import pg from 'pg'
 
 const pgTypes = pg.types
 import { ApiError, type RequestContext } from '../../../shared/api'
-import { planCost, type Advice, type ExplainResult, type PlanModel } from '../../../shared/explain'
+import type { Advice, ExplainResult, PlanModel } from '../../../shared/explain'
+import { planCost } from '../../../shared/plan-tree'
 import { isProduction, type Profile } from '../../../shared/schemas'
 import { errorMessage } from '../collector'
 import { findSideEffects, type SideEffect } from './side-effects'

@@ -1,4 +1,5 @@
-import { planRoots, type PlanModel, type PlanNode } from '../../../shared/explain'
+import type { PlanModel, PlanNode } from '../../../shared/explain'
+import { planRoots } from '../../../shared/plan-tree'
 
 export type PlanMetric = 'time' | 'cost' | 'rows' | 'buffers'
 
