@@ -29,6 +29,10 @@ for exporter in prometheus-node-exporter prometheus-redis-exporter prometheus-po
 done
 # The SSH tunnel tests run a throw-away sshd (and ssh-keygen, from its dependency openssh-client).
 [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
+# scripts/fetch-pg-regress.sh fetches PostgreSQL's source packages (the EXPLAIN corpus) with curl; they are bzip2'd.
+command -v curl >/dev/null || missing+=(curl)
+command -v bzip2 >/dev/null || missing+=(bzip2)
+command -v xz >/dev/null || missing+=(xz-utils)
 # The secret file's OS-keyring key is tested against GNOME Keyring's Secret Service in a D-Bus session.
 command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
 command -v dbus-run-session >/dev/null || missing+=(dbus-daemon)
