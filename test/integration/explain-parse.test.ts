@@ -59,13 +59,13 @@ describe('the same plan in JSON and text from PostgreSQL 15 yields the same mode
   })
 
   it('a statement a rule rewrote into two: two plans, two roots, text and JSON alike', async () => {
-    await c.query('SET max_parallel_workers_per_gather = 0')
-    await c.query('DROP TABLE IF EXISTS rule_parent, rule_child')
-    await c.query('CREATE TABLE rule_parent (a int PRIMARY KEY, b text)')
-    await c.query('CREATE TABLE rule_child (a int, parent int)')
-    await c.query('CREATE RULE rule_cascade AS ON DELETE TO rule_parent DO DELETE FROM rule_child WHERE rule_child.parent = old.a')
-    await c.query('INSERT INTO rule_parent SELECT g, g::text FROM generate_series(1, 50) g')
-    await c.query('INSERT INTO rule_child SELECT g, g % 50 FROM generate_series(1, 500) g')
+    await c.query(`SET max_parallel_workers_per_gather = 0;
+      DROP TABLE IF EXISTS rule_parent, rule_child;
+      CREATE TABLE rule_parent (a int PRIMARY KEY, b text);
+      CREATE TABLE rule_child (a int, parent int);
+      CREATE RULE rule_cascade AS ON DELETE TO rule_parent DO DELETE FROM rule_child WHERE rule_child.parent = old.a;
+      INSERT INTO rule_parent SELECT g, g::text FROM generate_series(1, 50) g;
+      INSERT INTO rule_child SELECT g, g % 50 FROM generate_series(1, 500) g;`)
     const sql = 'DELETE FROM rule_parent WHERE a = 7'
     for (const opts of ['COSTS OFF', 'ANALYZE, TIMING OFF, SUMMARY OFF', 'ANALYZE, TIMING OFF, VERBOSE']) {
       const rawText = await explain(opts, sql)
@@ -92,21 +92,18 @@ describe('the same plan in JSON and text from PostgreSQL 15 yields the same mode
   })
 
   it("postgres_fdw's direct modify joined on the remote server: a bare Foreign Update, text and JSON alike", async () => {
-    await c.query('CREATE EXTENSION IF NOT EXISTS postgres_fdw')
-    await c.query('DROP SERVER IF EXISTS loopback CASCADE')
-    await c.query(
-      `CREATE SERVER loopback FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '${server.dir}', port '${server.port}', dbname '${server.database}')`
-    )
-    await c.query('CREATE USER MAPPING FOR CURRENT_USER SERVER loopback')
-    await c.query('DROP TABLE IF EXISTS fdw_orders, fdw_customers')
-    await c.query('CREATE TABLE fdw_orders (id int PRIMARY KEY, customer int, status text)')
-    await c.query('CREATE TABLE fdw_customers (id int PRIMARY KEY, region text)')
-    await c.query("INSERT INTO fdw_customers SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END FROM generate_series(1, 20) g")
-    await c.query("INSERT INTO fdw_orders SELECT g, 1 + g % 20, 'new' FROM generate_series(1, 200) g")
-    await c.query(
-      "CREATE FOREIGN TABLE remote_orders (id int, customer int, status text) SERVER loopback OPTIONS (table_name 'fdw_orders')"
-    )
-    await c.query("CREATE FOREIGN TABLE remote_customers (id int, region text) SERVER loopback OPTIONS (table_name 'fdw_customers')")
+    await c.query(`CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+      DROP SERVER IF EXISTS loopback CASCADE;
+      CREATE SERVER loopback FOREIGN DATA WRAPPER postgres_fdw
+        OPTIONS (host '${server.dir}', port '${server.port}', dbname '${server.database}');
+      CREATE USER MAPPING FOR CURRENT_USER SERVER loopback;
+      DROP TABLE IF EXISTS fdw_orders, fdw_customers;
+      CREATE TABLE fdw_orders (id int PRIMARY KEY, customer int, status text);
+      CREATE TABLE fdw_customers (id int PRIMARY KEY, region text);
+      INSERT INTO fdw_customers SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END FROM generate_series(1, 20) g;
+      INSERT INTO fdw_orders SELECT g, 1 + g % 20, 'new' FROM generate_series(1, 200) g;
+      CREATE FOREIGN TABLE remote_orders (id int, customer int, status text) SERVER loopback OPTIONS (table_name 'fdw_orders');
+      CREATE FOREIGN TABLE remote_customers (id int, region text) SERVER loopback OPTIONS (table_name 'fdw_customers');`)
     const sql = "UPDATE remote_orders o SET status = 'held' FROM remote_customers c WHERE c.id = o.customer AND c.region = 'eu'"
     for (const opts of ['COSTS OFF', 'VERBOSE, COSTS OFF', 'VERBOSE']) {
       const raw = await explain(opts, sql)
