@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parsePlan } from '../../../src/main/core/explain'
-import { filterColumns } from '../../../src/main/core/explain/advice'
+import { advise, filterColumns } from '../../../src/main/core/explain/advice'
 import { parseJsonPlan } from '../../../src/main/core/explain/json-plan'
 import { parseTextPlan } from '../../../src/main/core/explain/text-plan'
 import type { PlanModel } from '../../../src/shared/explain'
@@ -251,5 +251,26 @@ describe('plans Lookout refused or misread', () => {
   it('a cast to a quoted type ("char") is not a column an index could be proposed on', () => {
     expect(filterColumns(`((c.relkind)::"char" = 'r'::"char")`)).toEqual({ equality: ['relkind'], range: [] })
     expect(filterColumns(`((t.kind = ANY ('{r,p}'::"char"[])) AND (t.ns = '2200'::oid))`)).toEqual({ equality: ['kind', 'ns'], range: [] })
+  })
+})
+
+describe('rows a consumer never asked for are no misestimate', () => {
+  const misestimated = (plan: string) =>
+    advise(parsePlan(plan).plan)
+      .filter((a) => a.rule === 'row_misestimate')
+      .map((a) => a.title)
+
+  it('under a Limit, through a hash join’s outer side, but not below the hash it builds', () => {
+    // As PostgreSQL 15 prints a LIMIT 10 over a join: the probe side stops after ten matches, the hash side is read whole.
+    const plan = `Limit  (cost=35.50..36.20 rows=10 width=8) (actual time=1.00..1.10 rows=10 loops=1)
+  ->  Hash Join  (cost=35.50..2930.00 rows=50000 width=8) (actual time=1.00..1.09 rows=10 loops=1)
+        Hash Cond: (b.a_id = a.id)
+        ->  Seq Scan on ex_b b  (cost=0.00..1541.00 rows=100000 width=8) (actual time=0.01..0.02 rows=20 loops=1)
+        ->  Hash  (cost=23.00..23.00 rows=1000 width=4) (actual time=0.90..0.90 rows=1000 loops=1)
+              ->  Seq Scan on ex_a a  (cost=0.00..23.00 rows=1000 width=4) (actual time=0.01..0.40 rows=20 loops=1)
+                    Filter: (grp < 50)
+                    Rows Removed by Filter: 980
+Execution Time: 1.20 ms`
+    expect(misestimated(plan)).toEqual(['Row estimate off by 50x at #4 Seq Scan on ex_a'])
   })
 })

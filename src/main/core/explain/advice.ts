@@ -180,9 +180,17 @@ function stoppedEarly(plan: PlanModel, n: PlanNode): boolean {
     if (!n.filter && !n.indexCond && !n.recheckCond) return true
   }
   if (n.parentRelationship === 'SubPlan' || n.parentRelationship === 'InitPlan') return true
-  for (let p = parent; p; p = p.parent >= 0 ? plan.nodes[p.parent]! : null) {
+  for (let child = n, p = parent; p; child = p, p = p.parent >= 0 ? plan.nodes[p.parent]! : null) {
     if (p.nodeType === 'Limit') return true
-    if (!STREAMING.has(p.nodeType)) return false
+    // A hash join streams its outer side (the inner is read whole into the hash); a sorted
+    // aggregate, a Group and a window pass each group on when it is done.
+    const streams =
+      STREAMING.has(p.nodeType) ||
+      (p.nodeType === 'Hash Join' && p.children[0] === child.id) ||
+      (p.nodeType === 'Aggregate' && p.strategy === 'Sorted') ||
+      p.nodeType === 'Group' ||
+      p.nodeType === 'WindowAgg'
+    if (!streams) return false
   }
   return false
 }
