@@ -265,7 +265,7 @@ describe('rows a consumer never asked for are no misestimate', () => {
     const plan = `Limit  (cost=35.50..36.20 rows=10 width=8) (actual time=1.00..1.10 rows=10 loops=1)
   ->  Hash Join  (cost=35.50..2930.00 rows=50000 width=8) (actual time=1.00..1.09 rows=10 loops=1)
         Hash Cond: (b.a_id = a.id)
-        ->  Seq Scan on ex_b b  (cost=0.00..1541.00 rows=100000 width=8) (actual time=0.01..0.02 rows=20 loops=1)
+        ->  Seq Scan on ex_b b  (cost=0.00..1541.00 rows=100000 width=8) (actual time=0.01..0.30 rows=20 loops=1)
         ->  Hash  (cost=23.00..23.00 rows=1000 width=4) (actual time=0.90..0.90 rows=1000 loops=1)
               ->  Seq Scan on ex_a a  (cost=0.00..23.00 rows=1000 width=4) (actual time=0.01..0.40 rows=20 loops=1)
                     Filter: (grp < 50)
