@@ -2,9 +2,6 @@ import type pg from 'pg'
 import type { ParameterValueSet, PlanModel } from '../../../shared/explain'
 import { queryRows } from '../postgres/sql'
 
-/** How many sets of values are offered for custom plans: the most common, and the rarest of the common. */
-export const CUSTOM_PLAN_SETS = 2
-
 export interface ParameterColumn {
   param: number
   schema: string | null
@@ -76,12 +73,11 @@ export async function customPlanValues(client: pg.Client, plan: PlanModel, param
   if (perParam.every((p) => p === null)) return null
   const pick = (which: 'most' | 'least'): ParameterValueSet => {
     const chosen = perParam.map((p, i) => {
-      if (!p) return { param: i + 1, value: null, says: `$${i + 1}: no common values to draw from, type one` }
+      if (!p) return { value: null, says: `$${i + 1}: no common values to draw from, type one` }
       let k = 0
       for (let j = 1; j < p.freqs.length; j++) if (which === 'most' ? p.freqs[j]! > p.freqs[k]! : p.freqs[j]! < p.freqs[k]!) k = j
       const f = p.freqs[k]!
       return {
-        param: i + 1,
         value: p.values[k]!,
         says: `$${i + 1} = ${p.values[k]!} (${p.column.table}.${p.column.column}: ${(f * 100).toFixed(f < 0.01 ? 2 : 1)}% of rows)`
       }
@@ -92,7 +88,7 @@ export async function customPlanValues(client: pg.Client, plan: PlanModel, param
       why: chosen.map((c) => c.says).join(', ')
     }
   }
-  const sets = [pick('most'), pick('least')]
+  const [most, least] = [pick('most'), pick('least')]
   // One common value only: both sets are the same.
-  return (sets[0]!.values.join('\u0000') === sets[1]!.values.join('\u0000') ? sets.slice(0, 1) : sets).slice(0, CUSTOM_PLAN_SETS)
+  return most.values.join('\u0000') === least.values.join('\u0000') ? [most] : [most, least]
 }
