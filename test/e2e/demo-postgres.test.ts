@@ -37,6 +37,12 @@ describe("the demo's Postgres problems in Chromium", () => {
         timeout: 30_000
       }
     )
+    // A rate needs two polls; on a busy machine the finding can come first.
+    await page.waitForFunction(
+      () => /Commits\/s\s*\d/.test(document.querySelector('[data-testid=postgres-health]')?.textContent ?? ''),
+      null,
+      { timeout: 30_000 }
+    )
     const text = (await panel.textContent())!
     expect(text).toMatch(/Commits\/s\s*\d+\.\d/)
     expect(text).toMatch(/Connections\s*\d+ of 100/)
